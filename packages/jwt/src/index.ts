@@ -1,0 +1,36 @@
+export {
+  SIGNING_ALGORITHMS,
+  DEFAULT_ALGORITHM,
+  MIN_RSA_BITS,
+  KeyImportError,
+  algorithmForKey,
+  isSigningAlgorithm,
+  type SigningAlgorithm,
+} from './algorithms.ts'
+export {
+  generateSigningKey,
+  signingKeyFromPem,
+  verificationKeyFromPem,
+  type PublicJwk,
+  type SigningKey,
+  type VerificationKey,
+} from './signing-key.ts'
+export { localKeys, keyList, remoteKeys, type KeySource, type ResolvedKey, type RemoteKeysOptions } from './key-source.ts'
+export { signToken, EXPIRED_TOKEN_AGE_SECONDS, type SignTokenOptions, type SignedToken } from './sign.ts'
+export {
+  verifyToken,
+  DEFAULT_CLOCK_TOLERANCE_SECONDS,
+  MAX_TOKEN_LENGTH,
+  type VerifyTokenOptions,
+} from './verify.ts'
+export {
+  KEYS_UNAVAILABLE_CODES,
+  type VerifyError,
+  type VerifyErrorName,
+  type VerifyFailure,
+  type VerifyResult,
+  type VerifySuccess,
+} from './verify-result.ts'
+export { toJwks, type Jwks } from './jwks.ts'
+export type { JWTPayload } from 'jose'
+export { SERVICE_TOKEN_TYPE, USER_TOKEN_TYPE } from './token-type.ts'

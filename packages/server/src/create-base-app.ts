@@ -1,0 +1,59 @@
+import { Hono, type MiddlewareHandler } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { requestId } from 'hono/request-id'
+import type { Logger } from 'pino'
+import { handleError, handleNotFound, truncate } from './error-handler.ts'
+import { PayloadTooLargeError } from './http-error.ts'
+import type { LogFields, ServerEnv } from './server-env.ts'
+
+export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024
+
+export interface BaseAppOptions {
+  logger: Logger
+  bodyLimitBytes?: number
+}
+
+/**
+ * A hono app with what every process here shares: a request id (taken from `X-Request-Id` when
+ * well-formed, so one id follows a call across hops), one log line per request, a body limit
+ * (413), JSON errors for everything, and a JSON 404.
+ */
+export function createBaseApp(options: BaseAppOptions): Hono<ServerEnv> {
+  const maxSize = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES
+  if (!Number.isInteger(maxSize) || maxSize <= 0) throw new TypeError('createBaseApp: bodyLimitBytes must be a positive integer')
+  const app = new Hono<ServerEnv>()
+  app.use(requestId({ limitLength: 64 }))
+  app.use(logRequests(options.logger))
+  app.use(
+    bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new PayloadTooLargeError(maxSize)
+      },
+    }),
+  )
+  app.onError(handleError)
+  app.notFound(handleNotFound)
+  return app
+}
+
+function logRequests(logger: Logger): MiddlewareHandler<ServerEnv> {
+  return async function logRequest(c, next) {
+    const started = performance.now()
+    c.set('logger', logger)
+    c.set('logFields', {})
+    await next()
+    const ms = Math.round((performance.now() - started) * 10) / 10
+    const path = truncate(c.req.path, 200)
+    const status = c.res.status
+    logger[status >= 500 ? 'warn' : 'info'](
+      { rid: c.get('requestId'), method: c.req.method, path, status, ms, ...c.get('logFields') },
+      `${c.req.method} ${path} ${status}`,
+    )
+  }
+}
+
+/** Adds fields (keyId, kid, sub, aud…) to this request's one log line. Never a token or a key. */
+export function addLogFields(c: { get(key: 'logFields'): LogFields }, fields: LogFields): void {
+  Object.assign(c.get('logFields'), fields)
+}

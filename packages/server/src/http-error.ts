@@ -1,0 +1,133 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+
+/** Stable codes for expected request failures; clients may switch on them. */
+export type HttpErrorCode =
+  | 'ERR_BAD_REQUEST'
+  | 'ERR_INVALID_JSON'
+  | 'ERR_INVALID_KEY_ID'
+  | 'ERR_INVALID_CLAIMS'
+  | 'ERR_UNAUTHORIZED'
+  | 'ERR_FORBIDDEN'
+  | 'ERR_NOT_FOUND'
+  | 'ERR_UNKNOWN_KEY_ID'
+  | 'ERR_CONFLICT'
+  | 'ERR_PAYLOAD_TOO_LARGE'
+  | 'ERR_UNSUPPORTED_MEDIA_TYPE'
+  | 'ERR_TOO_MANY_REQUESTS'
+  | 'ERR_INTERNAL'
+  | 'ERR_BAD_GATEWAY'
+  | 'ERR_UNAVAILABLE'
+  | 'ERR_GATEWAY_TIMEOUT'
+
+export interface HttpErrorBody {
+  error: { name: string; code: HttpErrorCode; message: string }
+}
+
+/**
+ * An expected request failure. One `onError` turns it into `{ error: { name, code, message } }`
+ * with its status; anything that is not an HttpError is answered as a generic 500.
+ */
+export class HttpError extends Error {
+  override name = 'HttpError'
+  readonly headers: Record<string, string> = {}
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: HttpErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options)
+  }
+
+  toJSON(): HttpErrorBody {
+    return { error: { name: this.name, code: this.code, message: this.message } }
+  }
+}
+
+export class BadRequestError extends HttpError {
+  override name = 'BadRequestError'
+  constructor(message: string, code: HttpErrorCode = 'ERR_BAD_REQUEST', options?: ErrorOptions) {
+    super(400, code, message, options)
+  }
+}
+
+export class UnauthorizedError extends HttpError {
+  override name = 'UnauthorizedError'
+  constructor(message: string, options?: ErrorOptions) {
+    super(401, 'ERR_UNAUTHORIZED', message, options)
+  }
+}
+
+export class ForbiddenError extends HttpError {
+  override name = 'ForbiddenError'
+  constructor(message: string, options?: ErrorOptions) {
+    super(403, 'ERR_FORBIDDEN', message, options)
+  }
+}
+
+export class NotFoundError extends HttpError {
+  override name = 'NotFoundError'
+  constructor(message: string, code: HttpErrorCode = 'ERR_NOT_FOUND') {
+    super(404, code, message)
+  }
+}
+
+export class ConflictError extends HttpError {
+  override name = 'ConflictError'
+  constructor(message: string) {
+    super(409, 'ERR_CONFLICT', message)
+  }
+}
+
+export class PayloadTooLargeError extends HttpError {
+  override name = 'PayloadTooLargeError'
+  constructor(limitBytes: number) {
+    super(413, 'ERR_PAYLOAD_TOO_LARGE', `request body is larger than ${limitBytes} bytes`)
+  }
+}
+
+export class UnsupportedMediaTypeError extends HttpError {
+  override name = 'UnsupportedMediaTypeError'
+  constructor(message: string) {
+    super(415, 'ERR_UNSUPPORTED_MEDIA_TYPE', message)
+  }
+}
+
+export class TooManyRequestsError extends HttpError {
+  override name = 'TooManyRequestsError'
+  constructor(message: string, retryAfterSeconds: number) {
+    super(429, 'ERR_TOO_MANY_REQUESTS', message)
+    this.headers['Retry-After'] = String(Math.max(1, Math.ceil(retryAfterSeconds)))
+  }
+}
+
+/** A hop this process depends on refused the connection or answered garbage. */
+export class BadGatewayError extends HttpError {
+  override name = 'BadGatewayError'
+  constructor(
+    readonly hop: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(502, 'ERR_BAD_GATEWAY', message, options)
+  }
+}
+
+/** A hop this process depends on did not answer in time. */
+export class GatewayTimeoutError extends HttpError {
+  override name = 'GatewayTimeoutError'
+  constructor(
+    readonly hop: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(504, 'ERR_GATEWAY_TIMEOUT', message, options)
+  }
+}
+
+export class ServiceUnavailableError extends HttpError {
+  override name = 'ServiceUnavailableError'
+  constructor(message: string, options?: ErrorOptions) {
+    super(503, 'ERR_UNAVAILABLE', message, options)
+  }
+}

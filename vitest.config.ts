@@ -1,0 +1,21 @@
+import { defineConfig } from 'vitest/config'
+
+/** One project per workspace; unit tests sit beside the source, integration tests in test/. */
+const project = (root: string, name: string) => ({
+  extends: true as const,
+  test: { name, root, include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+})
+
+export default defineConfig({
+  test: {
+    projects: [
+      project('packages/jwt', 'jwt'),
+      project('packages/server', 'server'),
+      project('packages/tls', 'tls'),
+      project('apps/jwt-factory', 'factory'),
+      project('apps/service', 'service'),
+    ],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+})
