@@ -34,3 +34,4 @@ export {
 export { toJwks, type Jwks } from './jwks.ts'
 export type { JWTPayload } from 'jose'
 export { SERVICE_TOKEN_TYPE, USER_TOKEN_TYPE } from './token-type.ts'
+export { tokenKid } from './token-header.ts'

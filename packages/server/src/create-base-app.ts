@@ -48,7 +48,7 @@ function logRequests(logger: Logger): MiddlewareHandler<ServerEnv> {
     const status = c.res.status
     logger[status >= 500 ? 'warn' : 'info'](
       { rid: c.get('requestId'), method: c.req.method, path, status, ms, ...c.get('logFields') },
-      `${c.req.method} ${path} ${status}`,
+      `${c.req.method} ${path} ${status} ${ms}ms`,
     )
   }
 }

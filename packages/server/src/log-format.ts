@@ -1,5 +1,6 @@
 const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' }
-const OMITTED = new Set(['level', 'time', 'msg', 'name', 'pid', 'hostname', 'v'])
+// Request lines carry method, path, status and ms in their message already.
+const OMITTED = new Set(['level', 'time', 'msg', 'name', 'pid', 'hostname', 'v', 'method', 'path', 'status', 'ms'])
 
 /**
  * Turns one JSON log line into one readable line:

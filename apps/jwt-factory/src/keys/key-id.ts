@@ -1,0 +1,21 @@
+import { BadRequestError } from '@jwt-factory/server'
+
+/**
+ * A keyId becomes part of a file name, so this is a path-traversal guard as much as a format:
+ * letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64, never "..".
+ */
+const KEY_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+
+export function isValidKeyId(value: string): boolean {
+  return KEY_ID.test(value) && !value.includes('..')
+}
+
+export function parseKeyId(value: string | undefined): string {
+  if (value === undefined || !isValidKeyId(value)) {
+    throw new BadRequestError(
+      'keyId must be 1-64 letters, digits, ".", "_" or "-", start with a letter or digit, and not contain ".."',
+      'ERR_INVALID_KEY_ID',
+    )
+  }
+  return value
+}

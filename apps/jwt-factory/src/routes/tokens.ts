@@ -1,0 +1,64 @@
+import { Hono, type Context } from 'hono'
+import { signToken, type JWTPayload } from '@jwt-factory/jwt'
+import { addLogFields, BadRequestError, readJsonObject, type ServerEnv } from '@jwt-factory/server'
+import type { FactoryContext } from '../deps.ts'
+import { parseKeyId } from '../keys/key-id.ts'
+import { unknownKeyId } from './keys.ts'
+
+/** Times and ids are the factory's to set; a caller asks for a lifetime with X-Expire-Seconds. */
+const RESERVED_CLAIMS = ['exp', 'iat', 'nbf', 'jti'] as const
+
+export function tokenRoutes({ keyStore, config, now }: FactoryContext) {
+  return new Hono<ServerEnv>().post('/issueToken/:keyId', async (c) => {
+    const keyId = parseKeyId(c.req.param('keyId'))
+    const ring = keyStore.get(keyId)
+    if (!ring) throw unknownKeyId(keyId)
+    const body = await readJsonObject(c, { allowEmpty: true })
+    const claims: JWTPayload = { iss: config.issuer, sub: keyId, ...checkClaims(body) }
+    const ttlSeconds = requestedTtl(c, config.tokenTtlSeconds, config.maxTokenTtlSeconds)
+    const expired = isFlagSet(c.req.query('expired'))
+    const signed = await signToken(ring.active, claims, { ttlSeconds, expired, now: now() })
+    addLogFields(c, { keyId, kid: ring.active.kid, sub: claims.sub, aud: String(claims.aud), expired })
+
+    const expiresIn = Math.max(0, signed.claims.exp - Math.floor(now().getTime() / 1000))
+    if (prefersJson(c)) {
+      return c.json({ access_token: signed.token, token_type: 'Bearer', expires_in: expiresIn, expire_time: signed.claims.exp })
+    }
+    return c.text(signed.token)
+  })
+}
+
+function checkClaims(body: Record<string, unknown>): JWTPayload {
+  for (const claim of RESERVED_CLAIMS) {
+    if (claim in body) {
+      throw new BadRequestError(`claim "${claim}" is set by the factory (ask a lifetime with X-Expire-Seconds)`, 'ERR_INVALID_CLAIMS')
+    }
+  }
+  for (const claim of ['iss', 'sub'] as const) {
+    if (claim in body && (typeof body[claim] !== 'string' || body[claim] === '')) {
+      throw new BadRequestError(`claim "${claim}" must be a non-empty string`, 'ERR_INVALID_CLAIMS')
+    }
+  }
+  const aud = body.aud
+  if (aud !== undefined && !(typeof aud === 'string' && aud !== '') && !(Array.isArray(aud) && aud.length > 0 && aud.every((a) => typeof a === 'string' && a !== ''))) {
+    throw new BadRequestError('claim "aud" must be a non-empty string or array of strings', 'ERR_INVALID_CLAIMS')
+  }
+  return body as JWTPayload
+}
+
+/** X-Expire-Seconds (AppMesh's header) or ?ttl=, capped at the configured maximum. */
+export function requestedTtl(c: Context, defaultTtl: number, maxTtl: number): number {
+  const raw = c.req.header('x-expire-seconds') ?? c.req.query('ttl')
+  if (raw === undefined || raw === '') return defaultTtl
+  if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1) {
+    throw new BadRequestError('X-Expire-Seconds (or ttl) must be a whole number of seconds, at least 1')
+  }
+  return Math.min(Number(raw), maxTtl)
+}
+
+/** `?expired=1` as the original documents; it also honoured any other value, e.g. `expired=123`. */
+export function isFlagSet(value: string | undefined): boolean {
+  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false'
+}
+
+const prefersJson = (c: Context) => /\bapplication\/json\b/i.test(c.req.header('accept') ?? '')

@@ -1,0 +1,5 @@
+/** A certificate and its private key, both PEM (the key as PKCS#8), as node:tls and undici take them. */
+export interface CertificateAndKey {
+  certPem: string
+  keyPem: string
+}
