@@ -12,6 +12,7 @@ export default defineConfig({
       project('packages/jwt', 'jwt'),
       project('packages/server', 'server'),
       project('packages/tls', 'tls'),
+      project('packages/hono-auth', 'hono-auth'),
       project('apps/jwt-factory', 'factory'),
       project('apps/service', 'service'),
     ],

@@ -15,6 +15,8 @@ const schema = z
   .object({
     HOST: envString('127.0.0.1'),
     PORT: envPort(5555),
+    HTTPS_PORT: envPort(5443),
+    CERTS_DIR: envString('../../certs'),
     ISSUER: envString('https://jwt-factory/'),
     ALGORITHM: envEnum(SIGNING_ALGORITHMS, 'ES256'),
     TOKEN_TTL_SECONDS: envInteger(3600, 1, 31_536_000),
@@ -35,6 +37,9 @@ export type FactoryEnv = z.output<typeof schema>
 export interface FactoryConfig {
   readonly host: string
   readonly port: number
+  /** HTTPS listener, served when CERTS_DIR holds the project's certificates. */
+  readonly httpsPort: number
+  readonly certsDir: string
   readonly issuer: string
   readonly algorithm: FactoryEnv['ALGORITHM']
   readonly tokenTtlSeconds: number
@@ -57,6 +62,8 @@ export function loadConfig(env: Record<string, string | undefined>, baseDir: str
   return Object.freeze({
     host: e.HOST,
     port: e.PORT,
+    httpsPort: e.HTTPS_PORT,
+    certsDir: isAbsolute(e.CERTS_DIR) ? e.CERTS_DIR : resolve(baseDir, e.CERTS_DIR),
     issuer: e.ISSUER,
     algorithm: e.ALGORITHM,
     tokenTtlSeconds: e.TOKEN_TTL_SECONDS,

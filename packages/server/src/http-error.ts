@@ -20,7 +20,8 @@ export type HttpErrorCode =
   | 'ERR_GATEWAY_TIMEOUT'
 
 export interface HttpErrorBody {
-  error: { name: string; code: HttpErrorCode; message: string }
+  /** `hop` names the process that could not be reached, on 502 and 504. */
+  error: { name: string; code: HttpErrorCode; message: string; hop?: string }
 }
 
 /**
@@ -111,6 +112,10 @@ export class BadGatewayError extends HttpError {
   ) {
     super(502, 'ERR_BAD_GATEWAY', message, options)
   }
+
+  override toJSON(): HttpErrorBody {
+    return { error: { ...super.toJSON().error, hop: this.hop } }
+  }
 }
 
 /** A hop this process depends on did not answer in time. */
@@ -122,6 +127,10 @@ export class GatewayTimeoutError extends HttpError {
     options?: ErrorOptions,
   ) {
     super(504, 'ERR_GATEWAY_TIMEOUT', message, options)
+  }
+
+  override toJSON(): HttpErrorBody {
+    return { error: { ...super.toJSON().error, hop: this.hop } }
   }
 }
 

@@ -23,5 +23,6 @@ export { createBaseApp, addLogFields, DEFAULT_BODY_LIMIT_BYTES, type BaseAppOpti
 export { handleError, handleNotFound } from './error-handler.ts'
 export { readJsonObject, type ReadJsonObjectOptions } from './json-body.ts'
 export { listen, onShutdownSignal, ListenError, type ListenOptions, type RunningServer } from './listen.ts'
-export { loadEnvFile } from './env-file.ts'
+export { readEnvFile } from './env-file.ts'
 export type { ServerEnv, LogFields } from './server-env.ts'
+export { isFlagSet } from './query-flag.ts'

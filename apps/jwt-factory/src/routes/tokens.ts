@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono'
 import { signToken, type JWTPayload } from '@jwt-factory/jwt'
-import { addLogFields, BadRequestError, readJsonObject, type ServerEnv } from '@jwt-factory/server'
+import { addLogFields, BadRequestError, isFlagSet, readJsonObject, type ServerEnv } from '@jwt-factory/server'
 import type { FactoryContext } from '../deps.ts'
 import { parseKeyId } from '../keys/key-id.ts'
 import { unknownKeyId } from './keys.ts'
@@ -54,11 +54,6 @@ export function requestedTtl(c: Context, defaultTtl: number, maxTtl: number): nu
     throw new BadRequestError('X-Expire-Seconds (or ttl) must be a whole number of seconds, at least 1')
   }
   return Math.min(Number(raw), maxTtl)
-}
-
-/** `?expired=1` as the original documents; it also honoured any other value, e.g. `expired=123`. */
-export function isFlagSet(value: string | undefined): boolean {
-  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false'
 }
 
 const prefersJson = (c: Context) => /\bapplication\/json\b/i.test(c.req.header('accept') ?? '')

@@ -1,0 +1,20 @@
+import type { Logger } from '@jwt-factory/server'
+import type { HttpClient } from '@jwt-factory/tls'
+import type { ServiceConfig } from './config.ts'
+import type { FactoryClient } from './peers/factory-client.ts'
+import type { PeerClient } from './peers/peer-client.ts'
+import type { Scenario3Keys } from './scenario3/scenario3-keys.ts'
+
+/** What a service app is built from; tests pass their own. */
+export interface ServiceDeps {
+  /** The process's one HTTPS client (CA-verifying, keep-alive). */
+  http: HttpClient
+  logger: Logger
+  scenario3: Scenario3Keys
+}
+
+export interface ServiceContext extends ServiceDeps {
+  config: ServiceConfig
+  factory: FactoryClient
+  peers: PeerClient
+}

@@ -1,0 +1,51 @@
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { ConfigError, createLogger, listen, ListenError, readEnvFile, onShutdownSignal } from '@jwt-factory/server'
+import { createHttpClient, loadTlsFiles } from '@jwt-factory/tls'
+import { createServiceApp } from './app.ts'
+import { loadConfig, SERVICE_NAMES } from './config.ts'
+import { Scenario3Keys } from './scenario3/scenario3-keys.ts'
+
+/**
+ * The only file with side effects. `tsx src/main.ts servicea` reads apps/service/.servicea.env,
+ * validates it, and serves HTTP and HTTPS until SIGTERM or SIGINT.
+ */
+const appDir = fileURLToPath(new URL('..', import.meta.url))
+
+async function main(): Promise<void> {
+  const name = process.argv[2] ?? process.env.SERVICE_NAME
+  if (!SERVICE_NAMES.includes(name as never)) {
+    throw new ConfigError('the command line', [`service name must be one of ${SERVICE_NAMES.join(', ')} (got ${JSON.stringify(name)})`])
+  }
+  const envFile = `.${name}.env`
+  const config = loadConfig(readEnvFile(join(appDir, envFile)), appDir, `apps/service/${envFile}`)
+  const logger = createLogger({ name: config.name, level: config.logLevel, format: config.logFormat })
+  const tls = await loadTlsFiles(config.certsDir)
+  const http = createHttpClient({ caPem: tls.caPem, timeoutMs: config.hopTimeoutMs })
+  const scenario3 = await Scenario3Keys.open({ ...config.scenario3, dir: config.scenario3.keysDir, logger, signer: config.name === 'servicea' })
+  const app = createServiceApp(config, { http, logger, scenario3 })
+
+  const servers = [await listen({ name: `${config.name} http`, fetch: app.fetch, hostname: config.host, port: config.httpPort })]
+  try {
+    servers.push(
+      await listen({ name: `${config.name} https`, fetch: app.fetch, hostname: config.host, port: config.httpsPort, tls: { key: tls.keyPem, cert: tls.certPem } }),
+    )
+  } catch (err) {
+    await servers[0]?.close(0)
+    throw err
+  }
+  logger.info({ urls: servers.map((s) => s.url).join(' ') }, `${config.name} listening on ${servers.map((s) => s.url).join(' and ')}`)
+  onShutdownSignal(async () => {
+    logger.info(`${config.name} stopping`)
+    await Promise.all(servers.map((s) => s.close()))
+    await http.close()
+    logger.flush()
+  })
+}
+
+main().catch((err: unknown) => {
+  const name = process.argv[2] ?? 'service'
+  if (err instanceof ConfigError || err instanceof ListenError) console.error(`${name}: ${err.message}`)
+  else console.error(`${name} failed to start:`, err instanceof Error ? err.message : err)
+  process.exit(1)
+})

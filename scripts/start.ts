@@ -1,0 +1,93 @@
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { ensureCertificates } from '@jwt-factory/tls'
+import { ensureScenario3Keys } from '../apps/service/src/scenario3/scenario3-keys.ts'
+import { planDemo, type DemoProcess } from './demo/demo-processes.ts'
+import { Supervisor, type Supervised } from './demo/supervisor.ts'
+
+/**
+ * `npm start`: the whole demo in one command. Makes the certificates and servicea's scenario-3
+ * keys if missing, starts the factory and the three services, waits until each is healthy,
+ * makes sure the factory has keys for each service, and prints what to try. Ctrl-C or SIGTERM
+ * stops every process it started.
+ */
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const READY_TIMEOUT_MS = 30_000
+const say = (line: string) => console.log(`${'npm start'.padEnd(11)}| ${line}`)
+
+async function main(): Promise<number> {
+  const plan = planDemo(root, process.env)
+  const certs = await ensureCertificates(plan.factory.certsDir)
+  say(`${certs.created ? 'made' : 'kept'} the TLS certificates in ${plan.factory.certsDir}`)
+  const servicea = plan.services.find((s) => s.name === 'servicea')!
+  const keys = await ensureScenario3Keys(servicea.scenario3.keysDir, servicea.scenario3.algorithm)
+  say(`${keys.created ? 'made' : 'kept'} servicea's scenario-3 keys in ${servicea.scenario3.keysDir}`)
+
+  const supervisor = new Supervisor(root, process.env)
+  let stopping = false
+  const stop = async (code: number) => {
+    if (stopping) return
+    stopping = true
+    say('stopping every process')
+    await supervisor.stopAll()
+    say('stopped')
+    process.exit(code)
+  }
+  process.on('SIGINT', () => void stop(0))
+  process.on('SIGTERM', () => void stop(0))
+
+  const started = plan.processes.map((spec, i) => supervisor.start(spec, i))
+  for (const p of started) {
+    void p.exited.then((code) => {
+      if (stopping) return
+      say(`${p.spec.name} exited (${code}); stopping the others`)
+      void stop(1)
+    })
+  }
+  await Promise.all(started.map((p) => waitUntilHealthy(p)))
+  if (stopping) return 1
+
+  const factoryUrl = plan.processes[0]!.healthUrl.replace(/\/healthz$/, '')
+  for (const service of plan.services) {
+    const res = await fetch(`${factoryUrl}/keys/${service.name}`)
+    const body = (await res.json()) as { kid?: string }
+    say(`${res.status === 201 ? 'created' : 'found'} factory keys for ${service.name} (kid ${body.kid})`)
+  }
+  const a = plan.processes.find((p) => p.name === 'servicea')!.healthUrl.replace(/\/healthz$/, '').replace('127.0.0.1', 'localhost')
+  say('ready. Try:')
+  for (const line of [
+    `curl ${a}/scenario1`,
+    `curl "${a}/scenario1?expired=1"`,
+    `curl ${a}/scenario2`,
+    `curl ${a}/scenario3`,
+    `curl "${a}/scenario4?expired=1&trace=1"`,
+    `curl ${factoryUrl.replace('127.0.0.1', 'localhost')}/.well-known/jwks.json`,
+  ]) {
+    say(`  ${line}`)
+  }
+  say('Ctrl-C stops everything.')
+  return 0
+}
+
+async function waitUntilHealthy({ spec, child }: Supervised): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS
+  while (Date.now() < deadline && child.exitCode === null) {
+    const ok = await fetch(spec.healthUrl, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false)
+    if (ok) return
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  if (child.exitCode === null) throw new Error(`${spec.name} did not answer ${spec.healthUrl} within ${READY_TIMEOUT_MS / 1000} s`)
+}
+
+export type { DemoProcess }
+
+main().then(
+  (code) => {
+    if (code !== 0) process.exitCode = code
+  },
+  (err: unknown) => {
+    say(`cannot start the demo: ${err instanceof Error ? err.message : String(err)}`)
+    process.exitCode = 1
+    process.kill(process.pid, 'SIGTERM')
+  },
+)
