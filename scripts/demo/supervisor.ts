@@ -24,17 +24,21 @@ export class Supervisor {
   constructor(
     readonly root: string,
     readonly env: NodeJS.ProcessEnv,
+    /** Where each output line goes; the console, prefixed by name, by default. */
+    readonly output?: (name: string, line: string) => void,
   ) {}
 
-  start(spec: DemoProcess, index: number): Supervised {
+  start(spec: DemoProcess, index: number, env: NodeJS.ProcessEnv = {}): Supervised {
     const child = spawn(process.execPath, ['--import', 'tsx', ...spec.args], {
       cwd: this.root,
-      env: { ...this.env, LOG_FORMAT: 'json' },
+      env: { ...this.env, ...env, LOG_FORMAT: 'json' },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     const prefix = this.#color ? `${COLORS[index % COLORS.length]}${spec.name.padEnd(11)}${RESET}|` : `${spec.name.padEnd(11)}|`
     for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream }).on('line', (line) => console.log(`${prefix} ${formatLogLine(line)}`))
+      createInterface({ input: stream }).on('line', (line) =>
+        this.output ? this.output(spec.name, line) : console.log(`${prefix} ${formatLogLine(line)}`),
+      )
     }
     const exited = new Promise<number | string>((resolve) => {
       child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'))
@@ -43,6 +47,12 @@ export class Supervisor {
     const supervised = { spec, child, exited }
     this.#running.push(supervised)
     return supervised
+  }
+
+  /** SIGTERM to one child; resolves when it has exited. */
+  async stop(p: Supervised): Promise<void> {
+    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM')
+    await p.exited
   }
 
   /** SIGTERM to every child still running; SIGKILL to any that has not exited after graceMs. */

@@ -1,8 +1,9 @@
 /**
- * The one entry to @peculiar/x509 in this package: the Reflect shim must be evaluated before the
- * library (ES modules run their imports in order), so every file imports x509 from here.
+ * The one entry to @peculiar/x509 in this package. Its algorithm registry (tsyringe) needs the
+ * Reflect metadata polyfill loaded first (ES modules evaluate imports in order), as its README
+ * asks, so every file imports x509 from here.
  */
-import './reflect-metadata.ts'
+import 'reflect-metadata'
 
 export {
   AuthorityKeyIdentifierExtension,

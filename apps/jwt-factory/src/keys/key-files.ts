@@ -43,9 +43,10 @@ export class KeyFiles {
   async listPrevious(keyId: string): Promise<string[]> {
     const dir = this.previousDir(keyId)
     const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return [] as string[]
+      if (err.code === 'ENOENT') return undefined // this keyId was never rotated
       throw err
     })
+    if (names === undefined) return []
     await this.#removeTempFiles(dir)
     return names.filter((n) => n.endsWith(PRIVATE_SUFFIX)).map((n) => join(dir, n))
   }

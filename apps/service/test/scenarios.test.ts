@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Cluster, getJson } from './cluster.ts'
+
+let cluster: Cluster
+beforeAll(async () => {
+  cluster = await Cluster.start()
+})
+afterAll(() => cluster?.stop())
+
+const a = (path: string) => getJson(`${cluster.urls.servicea}${path}`)
+const nowSeconds = () => Math.floor(Date.now() / 1000)
+
+function expectValid(result: any, aud: string, iss: string) {
+  expect(result.valid).toBe(true)
+  expect(result.claims).toMatchObject({ iss, sub: 'servicea', aud })
+  expect(result.claims.exp).toBeGreaterThan(nowSeconds())
+  expect(result.claims.iat).toBeLessThanOrEqual(nowSeconds() + 1)
+}
+
+function expectExpired(result: any) {
+  expect(result).toMatchObject({ message: 'invalid token', valid: false, claims: {} })
+  expect(result.error).toMatchObject({ name: 'TokenExpiredError', message: 'jwt expired' })
+  expect(Date.parse(result.error.expiredAt)).toBeLessThan(Date.now() - 3_500_000)
+}
+
+describe('scenarios 1-4 over HTTPS, end to end', () => {
+  it('scenario 1: a factory token for serviceb, verified by the factory', async () => {
+    const { status, body } = await a('/scenario1')
+    expect(status).toBe(200)
+    expect(Object.keys(body)).toEqual(['valid', 'claims'])
+    expectValid(body, 'serviceb', 'https://jwt-factory/')
+  })
+
+  it('scenario 1 expired: serviceb refuses with 403 and the original error', async () => {
+    const { status, body } = await a('/scenario1?expired=1')
+    expect(status).toBe(403)
+    expectExpired(body)
+  })
+
+  it('scenario 2: tokens for serviceb and servicec; with expired=1 only servicec refuses', async () => {
+    const ok = await a('/scenario2')
+    expect(ok.status).toBe(200)
+    expectValid(ok.body.serviceb, 'serviceb', 'https://jwt-factory/')
+    expectValid(ok.body.servicec, 'servicec', 'https://jwt-factory/')
+    const expired = await a('/scenario2?expired=1')
+    expect(expired.status).toBe(403)
+    expectValid(expired.body.serviceb, 'serviceb', 'https://jwt-factory/')
+    expectExpired(expired.body.servicec)
+  })
+
+  it('scenario 3: servicea signs with its own key, serviceb verifies with the public key', async () => {
+    const { status, body } = await a('/scenario3')
+    expect(status).toBe(200)
+    expectValid(body, 'serviceb', 'https://service-issuer')
+    expect(body.claims.exp - body.claims.iat).toBe(60)
+    const expired = await a('/scenario3?expired=1')
+    expect(expired.status).toBe(403)
+    expectExpired(expired.body)
+  })
+
+  it('scenario 4: one local token for each; with expired=1 only servicec refuses', async () => {
+    const ok = await a('/scenario4')
+    expect(ok.status).toBe(200)
+    expectValid(ok.body.serviceb, 'serviceb', 'https://service-issuer')
+    expectValid(ok.body.servicec, 'servicec', 'https://service-issuer')
+    const expired = await a('/scenario4?expired=1')
+    expect(expired.status).toBe(403)
+    expectValid(expired.body.serviceb, 'serviceb', 'https://service-issuer')
+    expectExpired(expired.body.servicec)
+  })
+
+  it('?trace=1 lists every hop, including serviceb asking the factory, without changing the rest', async () => {
+    const { status, body } = await a('/scenario1?trace=1')
+    expect(status).toBe(200)
+    expect(body.valid).toBe(true)
+    const hops = body.trace.map((t: any) => `${t.from}->${t.to} ${t.call} ${t.status}`)
+    expect(hops).toEqual([
+      'servicea->jwt-factory POST /issueToken/servicea 200',
+      'serviceb->jwt-factory POST /verify/servicea 200',
+      'servicea->serviceb GET /scenario1-server 200',
+    ])
+    expect(body.trace[0].token).toMatchObject({ sub: 'servicea', aud: 'serviceb', expired: false })
+    for (const hop of body.trace) expect(typeof hop.ms).toBe('number')
+  })
+
+  it('the verifying side answers 401 with a WWW-Authenticate challenge when there is no token', async () => {
+    for (const n of [1, 3]) {
+      const { status, body, headers } = await getJson(`${cluster.urls.serviceb}/scenario${n}-server`)
+      expect(status).toBe(401)
+      expect(body.error.message).toBe('jwt must be provided')
+      expect(headers.get('www-authenticate')).toBe('Bearer realm="serviceb"')
+    }
+    const res = await getJson(`${cluster.urls.serviceb}/scenario3-server`, { headers: { authorization: 'Bearer not.a.jwt' } })
+    expect(res.status).toBe(403)
+    expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"')
+  })
+
+  it('a token for serviceb replayed to servicec is refused (audience)', async () => {
+    const issued = await cluster.https.requestJson('jwt-factory', `${cluster.urls.factoryHttps}/issueToken/servicea`, { body: { aud: 'serviceb' } })
+    const token = (issued.body as { access_token: string }).access_token
+    const res = await getJson(`${cluster.urls.servicec}/scenario1-server`, { headers: { authorization: `Bearer ${token}` } })
+    expect(res.status).toBe(403)
+    expect(res.body.error.message).toBe('jwt audience invalid. expected: servicec')
+  })
+
+  it('scenarios run only on servicea', async () => {
+    const { status, body } = await getJson(`${cluster.urls.serviceb}/scenario1`)
+    expect(status).toBe(404)
+    expect(body.error.message).toContain('servicea')
+  })
+
+  it('POST /gen-keys makes a new scenario-3 key that serviceb picks up without a restart', async () => {
+    const before = await a('/scenario3?trace=1')
+    const res = await getJson(`${cluster.urls.servicea}/gen-keys`, { method: 'POST' })
+    expect(res.status).toBe(201)
+    expect(res.body.kid).not.toBe(before.body.trace[0].token.kid)
+    await new Promise((r) => setTimeout(r, 1100)) // serviceb re-reads at most once a second
+    const after = await a('/scenario3?trace=1')
+    expect(after.status).toBe(200)
+    expect(after.body.trace[0].token.kid).toBe(res.body.kid)
+  })
+
+  it('logs tell the story with one request id across hops, and never a whole token', async () => {
+    const { headers } = await getJson(`${cluster.urls.servicea}/scenario1`, { headers: { 'x-request-id': 'story-1' } })
+    expect(headers.get('x-request-id')).toBe('story-1')
+    await new Promise((r) => setTimeout(r, 300))
+    const story = cluster.logs.filter((l) => l.line.includes('"rid":"story-1"')).map((l) => `${l.name}: ${JSON.parse(l.line).msg}`)
+    expect(story).toContain('servicea: servicea → jwt-factory: token for aud=serviceb')
+    expect(story.some((s) => /^serviceb: serviceb: token from servicea valid \(kid [\w-]{43}\)$/.test(s))).toBe(true)
+    expect(story.filter((s) => s.startsWith('jwt-factory: POST /')).length).toBe(2)
+    expect(cluster.logs.some((l) => /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/.test(l.line))).toBe(false)
+  })
+})

@@ -1,0 +1,171 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto'
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createCertificateAuthority } from './certificate-authority.ts'
+import type { CertificatePaths } from './certificate-files.ts'
+import { ensureCertificates } from './ensure-certificates.ts'
+import { issueServerCertificate } from './server-certificate.ts'
+
+let root: string
+let dir: string
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'tls-ensure-'))
+  dir = join(root, 'certs')
+})
+
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true })
+})
+
+async function readSet(paths: CertificatePaths) {
+  const [ca, caKey, server, serverKey] = await Promise.all(
+    [paths.ca, paths.caKey, paths.server, paths.serverKey].map((path) => readFile(path, 'utf8')),
+  )
+  return { ca: ca!, caKey: caKey!, server: server!, serverKey: serverKey! }
+}
+
+/** The set is coherent: server signed by this CA, both keys belong to their certificates. */
+function expectCoherent(set: Awaited<ReturnType<typeof readSet>>): void {
+  const ca = new X509Certificate(set.ca)
+  const server = new X509Certificate(set.server)
+  expect(ca.checkPrivateKey(createPrivateKey(set.caKey))).toBe(true)
+  expect(server.checkIssued(ca)).toBe(true)
+  expect(server.verify(ca.publicKey)).toBe(true)
+  expect(server.checkPrivateKey(createPrivateKey(set.serverKey))).toBe(true)
+}
+
+const mode = async (path: string) => (await stat(path)).mode & 0o777
+
+describe('ensureCertificates', () => {
+  it('creates a coherent set with private keys 0600, certificates 0644, folder 0700', async () => {
+    const result = await ensureCertificates(dir)
+    expect(result.created).toBe(true)
+    expect(result.paths).toEqual({
+      ca: join(dir, 'ca.pem'),
+      caKey: join(dir, 'ca-key.pem'),
+      server: join(dir, 'server.pem'),
+      serverKey: join(dir, 'server-key.pem'),
+    })
+    expect(await mode(result.paths.caKey)).toBe(0o600)
+    expect(await mode(result.paths.serverKey)).toBe(0o600)
+    expect(await mode(result.paths.ca)).toBe(0o644)
+    expect(await mode(result.paths.server)).toBe(0o644)
+    expect(await mode(dir)).toBe(0o700)
+    const set = await readSet(result.paths)
+    expectCoherent(set)
+    const server = new X509Certificate(set.server)
+    expect(server.checkHost('localhost')).toBe('localhost')
+    expect(server.checkIP('127.0.0.1')).toBe('127.0.0.1')
+    expect(server.checkIP('::1')).toBe('::1')
+  })
+
+  it('keeps a usable set untouched', async () => {
+    const first = await ensureCertificates(dir)
+    const before = await readSet(first.paths)
+    const second = await ensureCertificates(dir)
+    expect(second.created).toBe(false)
+    expect(second.reason).toBeUndefined()
+    expect(await readSet(second.paths)).toEqual(before)
+  })
+
+  it('replaces everything when forced', async () => {
+    const first = await ensureCertificates(dir)
+    const before = await readSet(first.paths)
+    const forced = await ensureCertificates(dir, { force: true })
+    expect(forced.created).toBe(true)
+    const after = await readSet(forced.paths)
+    expect(after.ca).not.toBe(before.ca)
+    expect(after.caKey).not.toBe(before.caKey)
+    expect(after.server).not.toBe(before.server)
+    expect(after.serverKey).not.toBe(before.serverKey)
+    expectCoherent(after)
+  })
+
+  it('replaces a server certificate issued by a foreign CA', async () => {
+    const { paths } = await ensureCertificates(dir)
+    const foreignCa = await createCertificateAuthority({ commonName: 'jwt-factory local CA' })
+    const foreign = await issueServerCertificate(foreignCa)
+    await writeFile(paths.server, foreign.certPem)
+    await writeFile(paths.serverKey, foreign.keyPem)
+    const result = await ensureCertificates(dir)
+    expect(result.created).toBe(true)
+    expect(result.reason).toBe('server.pem was not signed by ca.pem')
+    const set = await readSet(paths)
+    expect(set.server).not.toBe(foreign.certPem)
+    expectCoherent(set)
+  })
+
+  it('replaces a tampered server certificate', async () => {
+    const { paths } = await ensureCertificates(dir)
+    const pem = await readFile(paths.server, 'utf8')
+    // Flip one character in the base64 body: still PEM, no longer the certificate the CA signed.
+    const lines = pem.split('\n')
+    const line = lines[3]!
+    lines[3] = line.slice(0, 10) + (line[10] === 'A' ? 'B' : 'A') + line.slice(11)
+    await writeFile(paths.server, lines.join('\n'))
+    const result = await ensureCertificates(dir)
+    expect(result.created).toBe(true)
+    expectCoherent(await readSet(paths))
+  })
+
+  it('replaces a server certificate that expires within 7 days', async () => {
+    const { paths } = await ensureCertificates(dir)
+    const set = await readSet(paths)
+    const ca = { certPem: set.ca, keyPem: set.caKey }
+    const shortLived = await issueServerCertificate(ca, { validityDays: 3 })
+    await writeFile(paths.server, shortLived.certPem)
+    await writeFile(paths.serverKey, shortLived.keyPem)
+    const result = await ensureCertificates(dir)
+    expect(result.created).toBe(true)
+    expect(result.reason).toMatch(/^server\.pem expires within 7 days/)
+    const after = await readSet(paths)
+    expect(after.ca).not.toBe(set.ca)
+    expectCoherent(after)
+  })
+
+  it('keeps a set whose server certificate has more than 7 days left', async () => {
+    const { paths } = await ensureCertificates(dir)
+    const set = await readSet(paths)
+    const ca = { certPem: set.ca, keyPem: set.caKey }
+    const renewed = await issueServerCertificate(ca, { validityDays: 8 })
+    await writeFile(paths.server, renewed.certPem)
+    await writeFile(paths.serverKey, renewed.keyPem)
+    expect((await ensureCertificates(dir)).created).toBe(false)
+  })
+
+  it('replaces a server key that does not belong to the certificate', async () => {
+    const { paths } = await ensureCertificates(dir)
+    await writeFile(paths.serverKey, await readFile(paths.caKey, 'utf8'))
+    const result = await ensureCertificates(dir)
+    expect(result.reason).toBe('server-key.pem does not belong to server.pem')
+    expectCoherent(await readSet(paths))
+  })
+
+  it('recreates all files when one is missing', async () => {
+    const { paths } = await ensureCertificates(dir)
+    const before = await readSet(paths)
+    await rm(paths.caKey)
+    const result = await ensureCertificates(dir)
+    expect(result.created).toBe(true)
+    expect(result.reason).toBe(`${paths.caKey} is missing`)
+    const after = await readSet(paths)
+    expect(after.ca).not.toBe(before.ca)
+    expectCoherent(after)
+  })
+
+  it('serializes concurrent calls so the files on disk always form one set', async () => {
+    const results = await Promise.all([
+      ensureCertificates(dir),
+      ensureCertificates(dir, { force: true }),
+      ensureCertificates(join(dir, '.')),
+      ensureCertificates(dir, { force: true }),
+      ensureCertificates(dir),
+    ])
+    // The first creates, the forced ones recreate, the others find a usable set.
+    expect(results.map((r) => r.created)).toEqual([true, true, false, true, false])
+    expectCoherent(await readSet(results[0]!.paths))
+  })
+})

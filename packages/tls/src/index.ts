@@ -1,0 +1,25 @@
+export type { CertificateAndKey } from './certificate-and-key.ts'
+export {
+  createCertificateAuthority,
+  type CertificateAuthorityOptions,
+} from './certificate-authority.ts'
+export {
+  issueServerCertificate,
+  DEFAULT_SERVER_HOSTS,
+  type ServerCertificateOptions,
+} from './server-certificate.ts'
+export { issueClientCertificate, type ClientCertificateOptions } from './client-certificate.ts'
+export {
+  certificatePaths,
+  CERTIFICATE_FILE_NAMES,
+  type CertificatePaths,
+} from './certificate-files.ts'
+export {
+  ensureCertificates,
+  type EnsureCertificatesOptions,
+  type EnsureCertificatesResult,
+} from './ensure-certificates.ts'
+export { loadTlsFiles, type TlsFiles } from './load-tls-files.ts'
+export { createHttpClient, type HttpClient, type HttpClientOptions } from './http-client.ts'
+export type { JsonResponse, RequestJsonOptions } from './request-json.ts'
+export { toHopError } from './hop-error.ts'

@@ -1,0 +1,34 @@
+import { readFile } from 'node:fs/promises'
+import { certificatePaths } from './certificate-files.ts'
+
+/** What a process needs to serve HTTPS and to trust its peers. */
+export interface TlsFiles {
+  /** The project's CA: the only root its HTTPS client trusts. */
+  caPem: string
+  certPem: string
+  keyPem: string
+}
+
+/** Reads the CA and the server certificate and key written by `npm run certs`. */
+export async function loadTlsFiles(dir: string): Promise<TlsFiles> {
+  const paths = certificatePaths(dir)
+  const [caPem, certPem, keyPem] = await Promise.all([
+    readTlsFile(paths.ca),
+    readTlsFile(paths.server),
+    readTlsFile(paths.serverKey),
+  ])
+  return { caPem, certPem, keyPem }
+}
+
+async function readTlsFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') {
+      const message = `TLS file ${path} is missing: run \`npm run certs\` to create it`
+      throw new Error(message, { cause: err })
+    }
+    throw new Error(`TLS file ${path} cannot be read (${code ?? 'unknown error'})`, { cause: err })
+  }
+}

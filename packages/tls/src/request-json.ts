@@ -1,0 +1,102 @@
+import type { IncomingHttpHeaders } from 'node:http'
+import { BadGatewayError } from '@jwt-factory/server'
+import { type Agent, request } from 'undici'
+import { toHopError } from './hop-error.ts'
+
+export interface RequestJsonOptions {
+  /** Default GET, or POST when there is a body. */
+  method?: string
+  headers?: Record<string, string>
+  /** Sent as JSON (content-type application/json unless given). */
+  body?: unknown
+  /** Limit for the whole exchange, connecting included; default the client's timeoutMs. */
+  timeoutMs?: number
+}
+
+export interface JsonResponse {
+  status: number
+  headers: IncomingHttpHeaders
+  /** The parsed JSON body; null when the body is empty (204, HEAD). */
+  body: unknown
+}
+
+export interface RequestJsonContext {
+  agent: Agent
+  timeoutMs: number
+  connectTimeoutMs: number
+}
+
+/**
+ * One JSON exchange with a hop over the shared agent. Any status is returned as it is (the caller
+ * knows what a 401 from that hop means); failing to get an answer at all is a 502 or a 504.
+ */
+export async function requestJson(
+  context: RequestJsonContext,
+  hop: string,
+  url: string,
+  options: RequestJsonOptions = {},
+): Promise<JsonResponse> {
+  requireHttps(url)
+  const timeoutMs = options.timeoutMs ?? context.timeoutMs
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
+    throw new TypeError(`timeoutMs must be a positive integer, got ${timeoutMs}`)
+  }
+  const hasBody = options.body !== undefined
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    ...(hasBody ? { 'content-type': 'application/json' } : {}),
+    ...lowerCaseKeys(options.headers ?? {}),
+  }
+  let status: number
+  let responseHeaders: IncomingHttpHeaders
+  let text: string
+  try {
+    const response = await request(url, {
+      dispatcher: context.agent,
+      method: options.method ?? (hasBody ? 'POST' : 'GET'),
+      headers,
+      body: hasBody ? JSON.stringify(options.body) : null,
+      // The signal bounds connect + headers + body together; the two undici timers only
+      // bound the waits between bytes, so a slow trickle cannot outlive the limit either.
+      signal: AbortSignal.timeout(timeoutMs),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    })
+    status = response.statusCode
+    responseHeaders = response.headers
+    // Reading the body to its end is also what hands the socket back to the pool for reuse.
+    text = await response.body.text()
+  } catch (err) {
+    throw toHopError(hop, err, timeoutMs, context.connectTimeoutMs)
+  }
+  return { status, headers: responseHeaders, body: parseJson(hop, status, text) }
+}
+
+function parseJson(hop: string, status: number, text: string): unknown {
+  if (text.trim() === '') return null
+  try {
+    return JSON.parse(text) as unknown
+  } catch (err) {
+    const message = `${hop} answered ${status} with a body that is not JSON`
+    throw new BadGatewayError(hop, message, { cause: err })
+  }
+}
+
+/** This client exists to speak TLS to peers; a plain http:// URL is a configuration mistake. */
+export function requireHttps(url: string | URL): void {
+  let protocol: string
+  try {
+    protocol = new URL(url).protocol
+  } catch {
+    throw new TypeError(`not a valid URL: ${String(url)}`)
+  }
+  if (protocol !== 'https:') {
+    throw new TypeError(`only https:// URLs are allowed, got ${String(url)}`)
+  }
+}
+
+function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]),
+  )
+}
