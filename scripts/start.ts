@@ -35,6 +35,10 @@ async function main(): Promise<number> {
   }
   process.on('SIGINT', () => void stop(0))
   process.on('SIGTERM', () => void stop(0))
+  // npm forwards a signal only to its direct child; should anything ever stand between npm and
+  // this process and die, this process is re-parented: then nobody is left to stop it but itself.
+  const parent = process.ppid
+  setInterval(() => process.ppid !== parent && void stop(0), 500).unref()
 
   const started = plan.processes.map((spec, i) => supervisor.start(spec, i))
   for (const p of started) {

@@ -1,0 +1,319 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/**
+ * Runs the real factory as a child process (`node --import tsx src/main.ts`, cwd the repo root),
+ * as `npm run factory` would, but on a free loopback port and a fresh keys folder.
+ */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const MAIN = 'apps/jwt-factory/src/main.ts'
+const HOST = '127.0.0.1'
+
+/** Variables the factory reads; the runner's own values never leak into a test's process. */
+const FACTORY_VARIABLES = [
+  'HOST',
+  'PORT',
+  'HTTPS_PORT',
+  'CERTS_DIR',
+  'ISSUER',
+  'ALGORITHM',
+  'TOKEN_TTL_SECONDS',
+  'MAX_TOKEN_TTL_SECONDS',
+  'CLOCK_TOLERANCE_SECONDS',
+  'KEYS_DIR',
+  'PUBLIC_URL',
+  'LOG_LEVEL',
+  'LOG_FORMAT',
+  'USERS_FILE',
+  'POLICY_FILE',
+  'USER_AUDIENCES',
+  'TOTP_CHALLENGE_SECONDS',
+  'LOGIN_FAILURE_WINDOW_SECONDS',
+  'LOGIN_MAX_FAILURES_PER_USER',
+  'LOGIN_MAX_FAILURES_PER_ADDRESS',
+]
+
+const READY_TIMEOUT_MS = 15_000
+const STOP_TIMEOUT_MS = 5_000
+
+export interface ExitResult {
+  code: number | null
+  signal: NodeJS.Signals | null
+}
+
+export interface FactoryProcess {
+  readonly url: string
+  readonly port: number
+  readonly keysDir: string
+  readonly child: ChildProcess
+  /** Everything the process wrote to stdout so far (its log lines). */
+  stdout(): string
+  stderr(): string
+  /** The stdout lines that are JSON log entries. */
+  logEntries(): Record<string, unknown>[]
+  /** SIGTERM, wait for the exit; SIGKILL if it does not come within 5 s. */
+  stop(): Promise<ExitResult>
+}
+
+export interface StartOptions {
+  /** The keys folder; a fresh one (not yet created, so the factory makes it) by default. */
+  keysDir?: string
+  /** Extra or overriding environment variables (ALGORITHM, TOKEN_TTL_SECONDS…). */
+  env?: Record<string, string>
+}
+
+/** Every process started and not yet stopped, so `stopAllFactories()` leaves none behind. */
+const running = new Set<{ stop(): Promise<ExitResult> }>()
+const tempDirs = new Set<string>()
+
+/** A port nothing listens on right now: bind port 0 on loopback, read it, close. */
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, HOST, () => resolve())
+  })
+  const address = server.address()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  if (address === null || typeof address === 'string') throw new Error('probe server: no port')
+  return address.port
+}
+
+/** A fresh temporary folder, removed by `cleanUp()`. */
+export async function makeTempDir(prefix = 'jwt-factory-test-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix))
+  tempDirs.add(dir)
+  return dir
+}
+
+/** A keys folder path inside a fresh temporary folder; the factory creates it (mode 0700). */
+export async function freshKeysDir(): Promise<string> {
+  return join(await makeTempDir(), 'keys')
+}
+
+/**
+ * The runner's environment without the factory's variables, plus the test's. HTTPS is off (the
+ * certificates folder does not exist) so parallel factories never race for HTTPS_PORT; should it
+ * come on anyway, its port is a free one too.
+ */
+async function factoryEnv(
+  port: number,
+  keysDir: string,
+  env: Record<string, string> = {},
+): Promise<NodeJS.ProcessEnv> {
+  const base: NodeJS.ProcessEnv = { ...process.env }
+  for (const name of FACTORY_VARIABLES) delete base[name]
+  let httpsPort = await freePort()
+  while (httpsPort === port) httpsPort = await freePort()
+  return {
+    ...base,
+    HOST,
+    PORT: String(port),
+    HTTPS_PORT: String(httpsPort),
+    CERTS_DIR: join(dirname(keysDir), 'no-certs'),
+    KEYS_DIR: keysDir,
+    // Never the repository's data/users.json: a test's users live beside its keys folder.
+    USERS_FILE: join(dirname(keysDir), 'users.json'),
+    LOG_FORMAT: 'json',
+    LOG_LEVEL: 'info',
+    ...env,
+  }
+}
+
+interface Spawned {
+  child: ChildProcess
+  out: () => string
+  err: () => string
+  /** The exit, once stdout and stderr are fully read too. */
+  closed: Promise<ExitResult>
+}
+
+function spawnFactory(env: NodeJS.ProcessEnv): Spawned {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const closed = new Promise<ExitResult>((resolve) => {
+    child.once('close', (code, signal) => resolve({ code, signal }))
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  return { child, closed, out: () => stdout, err: () => stderr }
+}
+
+const hasExited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/** Resolves with the exit, or undefined after `ms`. */
+async function closedWithin(spawned: Spawned, ms: number): Promise<ExitResult | undefined> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms)
+  })
+  try {
+    return await Promise.race([spawned.closed, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+async function stopChild(spawned: Spawned): Promise<ExitResult> {
+  if (!hasExited(spawned.child)) spawned.child.kill('SIGTERM')
+  const result = await closedWithin(spawned, STOP_TIMEOUT_MS)
+  if (result) return result
+  spawned.child.kill('SIGKILL')
+  return spawned.closed
+}
+
+/**
+ * Starts the factory and waits until GET /healthz answers 200 (at most 15 s). Fails with the
+ * process's stderr when it exits first. Retries on a fresh port if another test took the port.
+ */
+export async function startFactory(options: StartOptions = {}): Promise<FactoryProcess> {
+  const keysDir = options.keysDir ?? (await freshKeysDir())
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort()
+    const spawned = spawnFactory(await factoryEnv(port, keysDir, options.env))
+    const { child, out, err } = spawned
+    const url = `http://${HOST}:${port}`
+    const factory: FactoryProcess = {
+      url,
+      port,
+      keysDir,
+      child,
+      stdout: out,
+      stderr: err,
+      logEntries: () => parseLogLines(out()),
+      stop: async () => {
+        const result = await stopChild(spawned)
+        running.delete(factory)
+        return result
+      },
+    }
+    running.add(factory)
+    const ready = await waitUntilHealthy(child, url)
+    if (ready === 'healthy') return factory
+    await factory.stop()
+    if (ready === 'exited' && /already in use/.test(err()) && attempt < 3) continue
+    throw new Error(
+      `jwt-factory not healthy (${ready}) at ${url}\nstderr:\n${err()}\nstdout:\n${out()}`,
+    )
+  }
+}
+
+type Readiness = 'healthy' | 'exited' | 'timeout'
+
+async function waitUntilHealthy(child: ChildProcess, url: string): Promise<Readiness> {
+  const deadline = Date.now() + READY_TIMEOUT_MS
+  while (Date.now() < deadline) {
+    if (hasExited(child)) return 'exited'
+    try {
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) })
+      await res.arrayBuffer()
+      if (res.status === 200) return 'healthy'
+    } catch {
+      // not listening yet
+    }
+    await delay(50)
+  }
+  return 'timeout'
+}
+
+export interface RunResult extends ExitResult {
+  stdout: string
+  stderr: string
+}
+
+/**
+ * Starts the factory where it is expected to fail at start, and waits for its exit (15 s at most,
+ * then it is killed and the result says so). `port` defaults to a free one.
+ */
+export async function runFactoryToExit(
+  options: StartOptions & { port?: number } = {},
+): Promise<RunResult> {
+  const keysDir = options.keysDir ?? (await freshKeysDir())
+  const port = options.port ?? (await freePort())
+  const spawned = spawnFactory(await factoryEnv(port, keysDir, options.env))
+  const handle = { stop: () => stopChild(spawned) }
+  running.add(handle)
+  try {
+    let result = await closedWithin(spawned, READY_TIMEOUT_MS)
+    // Still running after 15 s: it did not fail at start. Say so as code null.
+    if (result === undefined) result = { ...(await stopChild(spawned)), code: null }
+    return { ...result, stdout: spawned.out(), stderr: spawned.err() }
+  } finally {
+    running.delete(handle)
+  }
+}
+
+/** Stops every factory this test file started; for afterAll/afterEach. */
+export async function stopAllFactories(): Promise<void> {
+  await Promise.all([...running].map((factory) => factory.stop()))
+  running.clear()
+}
+
+/** Stops every factory, then removes every temporary folder. */
+export async function cleanUp(): Promise<void> {
+  await stopAllFactories()
+  await Promise.all([...tempDirs].map((dir) => rm(dir, { recursive: true, force: true })))
+  tempDirs.clear()
+}
+
+export function parseLogLines(text: string): Record<string, unknown>[] {
+  const entries: Record<string, unknown>[] = []
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue
+    try {
+      entries.push(JSON.parse(line) as Record<string, unknown>)
+    } catch {
+      // a line cut in half by a still-running write
+    }
+  }
+  return entries
+}
+
+/** Waits until `check` passes (logs are written asynchronously); 5 s at most. */
+export async function eventually<T>(check: () => T | undefined | false, ms = 5_000): Promise<T> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const value = check()
+    if (value !== undefined && value !== false) return value
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await delay(25)
+  }
+}
+
+/** fetch + the body as text and, when it is JSON, parsed. */
+export async function call(
+  url: string,
+  init: RequestInit = {},
+): Promise<{ status: number; headers: Headers; text: string; json: unknown }> {
+  const res = await fetch(url, { ...init, signal: init.signal ?? AbortSignal.timeout(10_000) })
+  const text = await res.text()
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    json = undefined
+  }
+  return { status: res.status, headers: res.headers, text, json }
+}
+
+/** POST with a JSON body. */
+export function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
+  return call(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  })
+}
