@@ -1,2 +1,16 @@
+/**
+ * Bearer tokens for hono services. `requireAuth()` guards a route (its JSDoc says which KeySource
+ * to pass: a JWKS via remoteKeys and the project's HTTPS client, one PEM, or a key set);
+ * `forwardAuthorization(c)` passes the verified caller's token on to the next hop.
+ */
 export { readBearerToken } from './bearer-token.ts'
 export { bearerChallenge, type BearerChallenge, type BearerErrorCode } from './www-authenticate.ts'
+export {
+  requireAuth,
+  type AuthEnv,
+  type AuthErrorBody,
+  type AuthInfo,
+  type RequireAuthOptions,
+  type VerifiedClaims,
+} from './require-auth/index.ts'
+export { forwardAuthorization, getAuth } from './forward-authorization.ts'

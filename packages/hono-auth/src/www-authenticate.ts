@@ -10,7 +10,8 @@ export interface BearerChallenge {
 }
 
 /** Quoted-string values may not hold `"` or `\` unescaped, nor control characters. */
-const quote = (value: string) => `"${value.replace(/[\\"]/g, '\\$&').replace(/[\x00-\x1f\x7f]/g, ' ')}"`
+const quote = (value: string) =>
+  `"${value.replace(/[\\"]/g, '\\$&').replace(/[\x00-\x1f\x7f]/g, ' ')}"`
 
 /** The `WWW-Authenticate` value of a 401 or 403 for a bearer-protected resource (RFC 6750 §3). */
 export function bearerChallenge({ realm, error, description, scope }: BearerChallenge): string {

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, customFetch, type CryptoKey, type JWSHeaderParameters } from 'jose'
+import { createRemoteJWKSet, customFetch, errors, type CryptoKey, type JWSHeaderParameters } from 'jose'
 import type { SigningAlgorithm } from './algorithms.ts'
 import type { VerificationKey } from './signing-key.ts'
 
@@ -60,7 +60,27 @@ export function remoteKeys(url: string | URL, options: RemoteKeysOptions): KeySo
   })
   return {
     async resolve(header) {
-      return { key: await jwks(header), algorithms }
+      try {
+        return { key: await jwks(header), algorithms }
+      } catch (err) {
+        throw isFetchFailure(err) ? new JwksUnavailable(url, err) : err
+      }
     },
+  }
+}
+
+/**
+ * jose passes fetch's own errors through (refused connection, TLS failure, undici's timeouts)
+ * and reports a non-200 or non-JSON answer as a bare JOSEError: none of them is the token's
+ * fault. Its specific errors (no matching key, unsupported alg, timeout, invalid set) are kept.
+ */
+const isFetchFailure = (err: unknown) => !(err instanceof errors.JOSEError) || err.code === 'ERR_JOSE_GENERIC'
+
+/** The JWKS could not be had; verification reports it with a keys-unavailable code (a 503). */
+class JwksUnavailable extends errors.JOSEError {
+  static override code = 'ERR_JWKS_UNAVAILABLE'
+  override code = 'ERR_JWKS_UNAVAILABLE'
+  constructor(url: string | URL, cause: unknown) {
+    super(`JSON Web Key Set ${String(url)} could not be fetched`, { cause })
   }
 }

@@ -46,8 +46,12 @@ export function verifyFailure(
   return { valid: false, error: { name, message, code, ...extra }, claims: {} }
 }
 
+/** Date covers ±8.64e15 ms; a signed claim beyond that has no ISO form and must not throw. */
+const MAX_DATE_SECONDS = 8.64e12
 const isoTime = (seconds: unknown): string | undefined =>
-  typeof seconds === 'number' && Number.isFinite(seconds) ? new Date(seconds * 1000).toISOString() : undefined
+  typeof seconds === 'number' && Math.abs(seconds) <= MAX_DATE_SECONDS
+    ? new Date(seconds * 1000).toISOString()
+    : undefined
 
 /**
  * Translates whatever jose threw into the product's result: the one place that knows jose's
@@ -84,7 +88,7 @@ export function failureFromJoseError(err: unknown, expected: ExpectedClaims): Ve
   if (err instanceof errors.JWKSNoMatchingKey) {
     return verifyFailure('JsonWebTokenError', 'no key matches the token', err.code)
   }
-  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) {
+  if (err instanceof errors.JOSEError && KEYS_UNAVAILABLE_CODES.has(err.code)) {
     // Not the token's fault: the caller turns this into a 503, not a 401 or 403.
     return verifyFailure('JsonWebTokenError', 'signing keys unavailable', err.code)
   }
@@ -95,4 +99,9 @@ export function failureFromJoseError(err: unknown, expected: ExpectedClaims): Ve
 }
 
 /** Codes that mean "the keys could not be had", not "the token is bad". */
-export const KEYS_UNAVAILABLE_CODES: ReadonlySet<string> = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID'])
+export const KEYS_UNAVAILABLE_CODES: ReadonlySet<string> = new Set([
+  'ERR_JWKS_TIMEOUT',
+  'ERR_JWKS_INVALID',
+  // remoteKeys: unreachable, TLS refused, a non-200 or non-JSON answer.
+  'ERR_JWKS_UNAVAILABLE',
+])

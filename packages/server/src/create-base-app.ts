@@ -53,7 +53,13 @@ function logRequests(logger: Logger): MiddlewareHandler<ServerEnv> {
   }
 }
 
+/** Longest value of one log field: a client-chosen `aud` of 64 KiB must not make a 64 KiB line. */
+const MAX_FIELD_LENGTH = 200
+
 /** Adds fields (keyId, kid, sub, aud…) to this request's one log line. Never a token or a key. */
 export function addLogFields(c: { get(key: 'logFields'): LogFields }, fields: LogFields): void {
-  Object.assign(c.get('logFields'), fields)
+  const target = c.get('logFields')
+  for (const [name, value] of Object.entries(fields)) {
+    target[name] = typeof value === 'string' ? truncate(value, MAX_FIELD_LENGTH) : value
+  }
 }
