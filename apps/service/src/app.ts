@@ -1,3 +1,4 @@
+import { remoteKeys, SIGNING_ALGORITHMS } from '@jwt-factory/jwt'
 import { createBaseApp } from '@jwt-factory/server'
 import type { ServiceConfig } from './config.ts'
 import type { ServiceDeps } from './deps.ts'
@@ -13,6 +14,12 @@ export function createServiceApp(config: ServiceConfig, deps: ServiceDeps) {
     ...deps,
     config,
     factory: createFactoryClient(deps.http, config.factoryUrl),
+    // The JWK's own `alg` pins each key; the list bounds it to the product's asymmetric algorithms.
+    factoryKeys: remoteKeys(`${config.factoryUrl}/.well-known/jwks.json`, {
+      algorithms: SIGNING_ALGORITHMS,
+      fetch: deps.http.fetch,
+      timeoutMs: config.hopTimeoutMs,
+    }),
     peers: createPeerClient(deps.http, config.peers),
   }
   return createBaseApp({ logger: deps.logger })

@@ -21,6 +21,8 @@ const schema = z.object({
   HTTP_PORT: envPort(3000),
   HTTPS_PORT: envPort(3443),
   FACTORY_URL: envUrl('https://localhost:5443'),
+  /** The factory's `iss`, checked when verifying its tokens locally (?verify=jwks). */
+  FACTORY_ISSUER: envString('https://jwt-factory/'),
   SERVICEB_URL: envUrl('https://localhost:8443'),
   SERVICEC_URL: envUrl('https://localhost:9443'),
   CERTS_DIR: envString('../../certs'),
@@ -43,6 +45,7 @@ export interface ServiceConfig {
   readonly httpPort: number
   readonly httpsPort: number
   readonly factoryUrl: string
+  readonly factoryIssuer: string
   /** Where each peer's HTTPS listener is. */
   readonly peers: Readonly<Record<'serviceb' | 'servicec', string>>
   readonly certsDir: string
@@ -73,6 +76,7 @@ export function loadConfig(env: Record<string, string | undefined>, baseDir: str
     httpPort: e.HTTP_PORT,
     httpsPort: e.HTTPS_PORT,
     factoryUrl: trimSlash(e.FACTORY_URL),
+    factoryIssuer: e.FACTORY_ISSUER,
     peers: Object.freeze({ serviceb: trimSlash(e.SERVICEB_URL), servicec: trimSlash(e.SERVICEC_URL) }),
     certsDir: path(e.CERTS_DIR),
     scenario3: Object.freeze({

@@ -1,3 +1,4 @@
+import type { KeySource } from '@jwt-factory/jwt'
 import type { Logger } from '@jwt-factory/server'
 import type { HttpClient } from '@jwt-factory/tls'
 import type { ServiceConfig } from './config.ts'
@@ -16,5 +17,7 @@ export interface ServiceDeps {
 export interface ServiceContext extends ServiceDeps {
   config: ServiceConfig
   factory: FactoryClient
+  /** The factory's JWKS, fetched once and cached by jose, for `?verify=jwks`. */
+  factoryKeys: KeySource
   peers: PeerClient
 }

@@ -70,7 +70,7 @@ describe('scenarios 1-4 over HTTPS, end to end', () => {
   })
 
   it('?trace=1 lists every hop, including serviceb asking the factory, without changing the rest', async () => {
-    const { status, body } = await a('/scenario1?trace=1')
+    const { status, body } = await a('/scenario1?trace=1&fresh=1')
     expect(status).toBe(200)
     expect(body.valid).toBe(true)
     const hops = body.trace.map((t: any) => `${t.from}->${t.to} ${t.call} ${t.status}`)
@@ -79,8 +79,32 @@ describe('scenarios 1-4 over HTTPS, end to end', () => {
       'serviceb->jwt-factory POST /verify/servicea 200',
       'servicea->serviceb GET /scenario1-server 200',
     ])
-    expect(body.trace[0].token).toMatchObject({ sub: 'servicea', aud: 'serviceb', expired: false })
+    expect(body.trace[0].token).toMatchObject({ sub: 'servicea', aud: 'serviceb', expired: false, source: 'issued' })
     for (const hop of body.trace) expect(typeof hop.ms).toBe('number')
+  })
+
+  it('reuses servicea\'s token until close to expiry; expired=1 and fresh=1 always ask the factory', async () => {
+    const first = await a('/scenario1?trace=1&fresh=1')
+    const again = await a('/scenario1?trace=1')
+    expect(again.body.trace[0]).toMatchObject({ from: 'servicea', to: 'servicea', call: 'reuse cached token', token: { source: 'cached' } })
+    expect(again.body.claims.jti).toBe(first.body.claims.jti)
+    const expired = await a('/scenario1?trace=1&expired=1')
+    expect(expired.body.trace[0]).toMatchObject({ to: 'jwt-factory', token: { source: 'issued', expired: true } })
+    const after = await a('/scenario1?trace=1')
+    expect(after.body.claims.jti).toBe(first.body.claims.jti)
+  })
+
+  it('?verify=jwks: serviceb verifies with the factory\'s JWKS instead of calling /verify', async () => {
+    const { status, body } = await a('/scenario2?verify=jwks&trace=1')
+    expect(status).toBe(200)
+    expectValid(body.serviceb, 'serviceb', 'https://jwt-factory/')
+    expectValid(body.servicec, 'servicec', 'https://jwt-factory/')
+    const calls = body.trace.map((t: any) => `${t.from}->${t.to} ${t.call}`)
+    expect(calls).toContain('serviceb->serviceb verify with the JWKS of jwt-factory')
+    expect(calls.some((c: string) => c.includes('/verify/'))).toBe(false)
+    const expired = await a('/scenario2?verify=jwks&expired=1')
+    expect(expired.status).toBe(403)
+    expectExpired(expired.body.servicec)
   })
 
   it('the verifying side answers 401 with a WWW-Authenticate challenge when there is no token', async () => {
@@ -121,7 +145,7 @@ describe('scenarios 1-4 over HTTPS, end to end', () => {
   })
 
   it('logs tell the story with one request id across hops, and never a whole token', async () => {
-    const { headers } = await getJson(`${cluster.urls.servicea}/scenario1`, { headers: { 'x-request-id': 'story-1' } })
+    const { headers } = await getJson(`${cluster.urls.servicea}/scenario1?fresh=1`, { headers: { 'x-request-id': 'story-1' } })
     expect(headers.get('x-request-id')).toBe('story-1')
     await new Promise((r) => setTimeout(r, 300))
     const story = cluster.logs.filter((l) => l.line.includes('"rid":"story-1"')).map((l) => `${l.name}: ${JSON.parse(l.line).msg}`)

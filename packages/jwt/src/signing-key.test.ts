@@ -32,9 +32,13 @@ const REQUIRED_MEMBERS: Record<string, readonly string[]> = {
 function independentThumbprint(jwk: JWK): string {
   const members = REQUIRED_MEMBERS[String(jwk.kty)]
   if (!members) throw new Error(`unexpected kty ${jwk.kty}`)
-  const canonical = `{${members.map((m) => `${JSON.stringify(m)}:${JSON.stringify(jwk[m])}`).join(',')}}`
+  const value = (m: string) => JSON.stringify((jwk as Record<string, unknown>)[m])
+  const canonical = `{${members.map((m) => `${JSON.stringify(m)}:${value(m)}`).join(',')}}`
   return createHash('sha256').update(canonical).digest('base64url')
 }
+
+const pemOf = (label: string, body: string) =>
+  `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`
 
 const publicJwkOf = (pem: string) => createPublicKey(pem).export({ format: 'jwk' }) as JWK
 
@@ -52,14 +56,14 @@ beforeAll(async () => {
 })
 
 describe('generateSigningKey', () => {
-  it.each(SIGNING_ALGORITHMS)('%s: signs a token that verifies, header { alg, kid, typ: JWT }', async (alg) => {
+  it.each(SIGNING_ALGORITHMS)('%s: signs a verifiable token; header alg, kid, typ', async (alg) => {
     const key = keys[alg]
     expect(key.alg).toBe(alg)
     const token = await expectSignsAndVerifies(key)
     expect(decodeProtectedHeader(token)).toEqual({ alg, kid: key.kid, typ: 'JWT' })
   })
 
-  it.each(SIGNING_ALGORITHMS)('%s: kid is the RFC 7638 SHA-256 thumbprint of the public key', (alg) => {
+  it.each(SIGNING_ALGORITHMS)('%s: kid is the RFC 7638 SHA-256 thumbprint', (alg) => {
     const key = keys[alg]
     expect(key.kid).toMatch(/^[A-Za-z0-9_-]{43}$/)
     expect(key.kid).toBe(independentThumbprint(publicJwkOf(key.publicPem)))
@@ -101,11 +105,12 @@ describe('generateSigningKey', () => {
 describe('RFC 7638 §3.1 example', () => {
   const example = {
     kty: 'RSA',
-    n:
-      '0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECP' +
-      'ebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2Qvzq' +
-      'Y368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0f' +
-      'M4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw',
+    n: [
+      '0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSo',
+      'c_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65Y',
+      'GjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyr',
+      'dkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw',
+    ].join(''),
     e: 'AQAB',
     alg: 'RS256',
     kid: '2011-04-29',
@@ -122,7 +127,14 @@ describe('RFC 7638 §3.1 example', () => {
       .toString()
     const key = await verificationKeyFromPem(spki, 'RS256')
     expect(key.kid).toBe(thumbprint)
-    expect(key.publicJwk).toEqual({ kty: 'RSA', n: example.n, e: 'AQAB', kid: thumbprint, alg: 'RS256', use: 'sig' })
+    expect(key.publicJwk).toEqual({
+      kty: 'RSA',
+      n: example.n,
+      e: 'AQAB',
+      kid: thumbprint,
+      alg: 'RS256',
+      use: 'sig',
+    })
   })
 })
 
@@ -135,13 +147,13 @@ describe('signingKeyFromPem', () => {
     ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey
   })
 
-  it('reads PKCS#1 RSA (the original demo) and signs RS256 even when ES256 is preferred', async () => {
+  it('reads PKCS#1 RSA (the original demo), signs RS256 even when ES256 is preferred', async () => {
     const pem = rsa.export({ format: 'pem', type: 'pkcs1' }).toString()
     expect(pem).toMatch(/^-----BEGIN RSA PRIVATE KEY-----/)
     const key = await signingKeyFromPem(pem, 'ES256')
     expect(key.alg).toBe('RS256')
     expect(key.privatePem).toMatch(/^-----BEGIN PRIVATE KEY-----/) // persisted as PKCS#8
-    expect(key.kid).toBe(independentThumbprint(createPublicKey(rsa).export({ format: 'jwk' }) as JWK))
+    expect(key.kid).toBe(independentThumbprint(rsa.export({ format: 'jwk' }) as JWK))
     const token = await expectSignsAndVerifies(key)
     expect(decodeProtectedHeader(token).alg).toBe('RS256')
   })
@@ -174,7 +186,8 @@ describe('signingKeyFromPem', () => {
   })
 
   it('reads PKCS#8 Ed25519 as EdDSA', async () => {
-    const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()
+    const { privateKey } = generateKeyPairSync('ed25519')
+    const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()
     const key = await signingKeyFromPem(pem, 'ES256')
     expect(key.alg).toBe('EdDSA')
     await expectSignsAndVerifies(key)
@@ -196,14 +209,15 @@ describe('signingKeyFromPem', () => {
   })
 
   it('refuses a key type it does not sign with (X25519)', async () => {
-    const x = generateKeyPairSync('x25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()
+    const { privateKey } = generateKeyPairSync('x25519')
+    const x = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()
     await expect(signingKeyFromPem(x, 'EdDSA')).rejects.toThrow(/key type x25519 is not supported/)
   })
 
   it.each([
     ['garbage', 'not a pem at all'],
     ['an empty string', ''],
-    ['a truncated PEM', '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n'],
+    ['a truncated PEM', pemOf('PRIVATE KEY', 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC')],
   ])('refuses %s with KeyImportError', async (_label, pem) => {
     const err = await signingKeyFromPem(pem, 'ES256').catch((e: unknown) => e)
     expect(err).toBeInstanceOf(KeyImportError)
@@ -217,18 +231,20 @@ describe('signingKeyFromPem', () => {
 })
 
 describe('verificationKeyFromPem', () => {
-  it.each(SIGNING_ALGORITHMS)('%s: an SPKI PEM verifies tokens of the key and names it alike', async (alg) => {
+  it.each(SIGNING_ALGORITHMS)("%s: an SPKI PEM verifies the key's tokens", async (alg) => {
     const key = keys[alg]
     const verifier = await verificationKeyFromPem(key.publicPem, alg)
     expect({ kid: verifier.kid, alg: verifier.alg }).toEqual({ kid: key.kid, alg })
     expect(verifier).not.toHaveProperty('privateKey')
     expect(verifier).not.toHaveProperty('privatePem')
     const { token, claims: signed } = await signToken(key, claims, { ttlSeconds: 60 })
-    expect(await verifyToken(token, keyList([verifier]), expected)).toEqual({ valid: true, claims: signed })
+    const result = await verifyToken(token, keyList([verifier]), expected)
+    expect(result).toEqual({ valid: true, claims: signed })
   })
 
   it('reads a PKCS#1 RSA public key', async () => {
-    const pkcs1 = createPublicKey(keys.RS256.publicPem).export({ format: 'pem', type: 'pkcs1' }).toString()
+    const publicKey = createPublicKey(keys.RS256.publicPem)
+    const pkcs1 = publicKey.export({ format: 'pem', type: 'pkcs1' }).toString()
     expect(pkcs1).toMatch(/^-----BEGIN RSA PUBLIC KEY-----/)
     const verifier = await verificationKeyFromPem(pkcs1, 'ES256')
     expect(verifier.alg).toBe('RS256')
@@ -245,9 +261,8 @@ describe('verificationKeyFromPem', () => {
   })
 
   it('refuses garbage with KeyImportError', async () => {
-    const err = await verificationKeyFromPem('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----', 'ES256').catch(
-      (e: unknown) => e,
-    )
+    const pem = pemOf('PUBLIC KEY', 'AAAA')
+    const err = await verificationKeyFromPem(pem, 'ES256').catch((e: unknown) => e)
     expect(err).toBeInstanceOf(KeyImportError)
     expect(err).toMatchObject({ message: 'not a readable public key PEM' })
   })

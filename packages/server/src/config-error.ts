@@ -13,7 +13,7 @@ export class ConfigError extends Error {
 }
 
 /** Values of these variables are never echoed back in an error message. */
-const SECRET_NAME = /SECRET|PASSWORD|CREDENTIAL|_TOKEN$/
+const SECRET_NAME = /SECRET|PASSWORD|CREDENTIAL|_TOKEN$|(^|_)(PRIVATE_)?KEY$/
 
 /**
  * Validates environment variables once, at start, into a frozen typed object. Pure: it reads only

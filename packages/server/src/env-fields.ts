@@ -1,12 +1,21 @@
 import { z } from 'zod'
 
-/** An unset or empty variable means "use the default": dotenv gives `KEY=` as an empty string. */
-const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value)
+/**
+ * An unset, empty or blank variable means "use the default": dotenv gives `KEY=` as an empty
+ * string, and a blank one would otherwise coerce to the number 0 (for a port: any free port).
+ */
+const unsetIfEmpty = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value)
+
+/** Plain decimal digits only: Number() would also take "0x1F90", "1e3" and " 8080 ". */
+const decimalOrUnset = (value: unknown) => {
+  const unset = unsetIfEmpty(value)
+  return typeof unset === 'string' && /^-?\d{1,15}$/.test(unset) ? Number(unset) : unset
+}
 
 export function envInteger(defaultValue: number, min: number, max: number) {
   return z.preprocess(
-    unsetIfEmpty,
-    z.coerce
+    decimalOrUnset,
+    z
       .number({ error: 'must be a whole number' })
       .int('must be a whole number')
       .min(min, `must be at least ${min}`)

@@ -15,10 +15,12 @@ export const handleError: ErrorHandler<ServerEnv> = (err, c) => {
     return c.json(err.toJSON(), err.status)
   }
   if (err instanceof HTTPException) {
+    // hono's own exceptions (from its middleware) keep their status and headers, in our shape.
     const status = err.status as ContentfulStatusCode
-    const body: HttpErrorBody = {
-      error: { name: 'HttpError', code: status === 413 ? 'ERR_PAYLOAD_TOO_LARGE' : 'ERR_BAD_REQUEST', message: err.message || 'bad request' },
-    }
+    err.res?.headers.forEach((value, name) => {
+      if (name !== 'content-type' && name !== 'content-length') c.header(name, value)
+    })
+    const body: HttpErrorBody = { error: { name: 'HttpError', code: HTTP_EXCEPTION_CODES[status] ?? (status >= 500 ? 'ERR_INTERNAL' : 'ERR_BAD_REQUEST'), message: err.message || 'request refused' } }
     return c.json(body, status)
   }
   logger(c)?.error({ err, rid: c.get('requestId') }, 'unhandled error')
@@ -29,6 +31,15 @@ export const handleError: ErrorHandler<ServerEnv> = (err, c) => {
 export const handleNotFound: NotFoundHandler<ServerEnv> = (c) => {
   const err = new NotFoundError(`no route for ${c.req.method} ${truncate(c.req.path, 200)}`)
   return c.json(err.toJSON(), 404)
+}
+
+const HTTP_EXCEPTION_CODES: Partial<Record<number, HttpErrorBody['error']['code']>> = {
+  401: 'ERR_UNAUTHORIZED',
+  403: 'ERR_FORBIDDEN',
+  404: 'ERR_NOT_FOUND',
+  413: 'ERR_PAYLOAD_TOO_LARGE',
+  415: 'ERR_UNSUPPORTED_MEDIA_TYPE',
+  429: 'ERR_TOO_MANY_REQUESTS',
 }
 
 const logger = (c: Context<ServerEnv>) => c.get('logger') as ServerEnv['Variables']['logger'] | undefined

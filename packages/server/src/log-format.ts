@@ -21,5 +21,11 @@ export function formatLogLine(line: string): string {
     .filter(([key, value]) => !OMITTED.has(key) && value !== undefined)
     .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
     .join(' ')
-  return `${time} ${level.padEnd(5)} ${String(entry.msg ?? '')}${fields ? `  ${fields}` : ''}`
+  return printable(`${time} ${level.padEnd(5)} ${String(entry.msg ?? '')}${fields ? `  ${fields}` : ''}`)
 }
+
+/** A request path may hold a decoded newline or an ANSI escape: one entry must stay one inert line. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g
+const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' }
+const printable = (text: string): string =>
+  text.replace(CONTROL, (ch) => ESCAPES[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono'
 import { bearerChallenge, readBearerToken } from '@jwt-factory/hono-auth'
-import { tokenKid, verifyToken, type VerifyResult } from '@jwt-factory/jwt'
-import { addLogFields, type ServerEnv } from '@jwt-factory/server'
+import { KEYS_UNAVAILABLE_CODES, tokenKid, verifyToken, type VerifyResult } from '@jwt-factory/jwt'
+import { addLogFields, BadGatewayError, type ServerEnv } from '@jwt-factory/server'
 import type { ServiceContext } from '../deps.ts'
 import { FACTORY_HOP } from '../peers/factory-client.ts'
 import { elapsedSince, Trace, TRACE_HEADER } from '../trace.ts'
@@ -23,6 +23,20 @@ export function scenarioServerRoutes(ctx: ServiceContext) {
     if (token === undefined) return missingToken(c, me)
     const trace = new Trace(c.req.header(TRACE_HEADER) === '1')
     const started = performance.now()
+    if (c.req.query('verify') === 'jwks') {
+      // The same checks, done here with the factory's published keys instead of a call per token.
+      const result = await verifyToken(token, ctx.factoryKeys, {
+        issuer: config.factoryIssuer,
+        audience: me,
+        subject: SCENARIO_CALLER,
+        clockToleranceSeconds: config.clockToleranceSeconds,
+      })
+      if (!result.valid && KEYS_UNAVAILABLE_CODES.has(result.error.code)) {
+        throw new BadGatewayError(FACTORY_HOP, `${FACTORY_HOP} keys are unavailable: ${result.error.message}`)
+      }
+      trace.add({ from: me, to: me, call: 'verify with the JWKS of jwt-factory', status: result.valid ? 200 : 403, ms: elapsedSince(started), result: outcome(result) })
+      return answer(c, ctx, token, result, trace)
+    }
     const result = await factory.verify(SCENARIO_CALLER, { token, aud: me, sub: SCENARIO_CALLER }, c.get('requestId'))
     trace.add({ from: me, to: FACTORY_HOP, call: `POST /verify/${SCENARIO_CALLER}`, status: result.valid ? 200 : 403, ms: elapsedSince(started), result: outcome(result) })
     return answer(c, ctx, token, result, trace)

@@ -5,6 +5,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { ServiceContext } from '../deps.ts'
 import { FACTORY_HOP } from '../peers/factory-client.ts'
 import type { PeerName } from '../peers/peer-client.ts'
+import { TokenCache } from '../peers/token-cache.ts'
 import { elapsedSince, Trace } from '../trace.ts'
 
 interface HopCall {
@@ -27,12 +28,23 @@ export function scenarioRoutes(ctx: ServiceContext) {
   const { config, factory, peers, scenario3, logger } = ctx
   const me = config.name
 
+  const issue = (requestId: string, aud: string, expired: boolean) => {
+    logger.info({ rid: requestId }, `${me} → ${FACTORY_HOP}: token for aud=${aud}${expired ? ' (expired)' : ''}`)
+    return factory.issueToken(me, { aud }, { expired, requestId })
+  }
+  // Valid tokens are reused until close to expiry; an expired one is always asked for afresh.
+  const tokens = new TokenCache()
+
   async function factoryToken(c: Context<ServerEnv>, trace: Trace, aud: PeerName, expired: boolean) {
     const started = performance.now()
-    logger.info({ rid: c.get('requestId') }, `${me} → ${FACTORY_HOP}: token for aud=${aud}${expired ? ' (expired)' : ''}`)
-    const issued = await factory.issueToken(me, { aud }, { expired, requestId: c.get('requestId') })
-    trace.add({ from: me, to: FACTORY_HOP, call: `POST /issueToken/${me}`, status: 200, ms: elapsedSince(started), token: { sub: me, aud, expired } })
-    return issued.token
+    const requestId = c.get('requestId')
+    const fresh = isFlagSet(c.req.query('fresh'))
+    const { token, source } = expired
+      ? { token: (await issue(requestId, aud, true)).token, source: 'issued' as const }
+      : await tokens.get(aud, () => issue(requestId, aud, false), { fresh })
+    const call = source === 'issued' ? `POST /issueToken/${me}` : 'reuse cached token'
+    trace.add({ from: me, to: source === 'issued' ? FACTORY_HOP : me, call, status: 200, ms: elapsedSince(started), token: { sub: me, aud, expired, source } })
+    return token
   }
 
   async function localToken(trace: Trace, aud: PeerName, expired: boolean) {
@@ -81,15 +93,15 @@ export function scenarioRoutes(ctx: ServiceContext) {
     .get('/scenario1', async (c) => {
       const { trace, expired } = options(c)
       const token = await factoryToken(c, trace, 'serviceb', expired)
-      return single(c, trace, await call(c, trace, { peer: 'serviceb', path: '/scenario1-server', token }))
+      return single(c, trace, await call(c, trace, { peer: 'serviceb', path: `/scenario1-server${verifyQuery(c)}`, token }))
     })
     .get('/scenario2', async (c) => {
       const { trace, expired } = options(c)
       // As the original documents: with expired=1 the token for servicec is the expired one.
       const [forB, forC] = await Promise.all([factoryToken(c, trace, 'serviceb', false), factoryToken(c, trace, 'servicec', expired)])
       const [b, cc] = await Promise.all([
-        call(c, trace, { peer: 'serviceb', path: '/scenario2-server', token: forB }),
-        call(c, trace, { peer: 'servicec', path: '/scenario2-server', token: forC }),
+        call(c, trace, { peer: 'serviceb', path: `/scenario2-server${verifyQuery(c)}`, token: forB }),
+        call(c, trace, { peer: 'servicec', path: `/scenario2-server${verifyQuery(c)}`, token: forC }),
       ])
       return both(c, trace, b, cc)
     })
@@ -112,6 +124,9 @@ export function scenarioRoutes(ctx: ServiceContext) {
 function options(c: Context<ServerEnv>) {
   return { trace: new Trace(isFlagSet(c.req.query('trace'))), expired: isFlagSet(c.req.query('expired')) }
 }
+
+/** `?verify=jwks` asks the verifying side to check locally with the factory's JWKS. */
+const verifyQuery = (c: Context<ServerEnv>) => (c.req.query('verify') === 'jwks' ? '?verify=jwks' : '')
 
 function withTrace(body: unknown, trace: Trace): unknown {
   if (!trace.enabled || body === null || typeof body !== 'object') return body

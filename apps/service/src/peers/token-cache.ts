@@ -1,0 +1,36 @@
+import type { IssuedToken } from './factory-client.ts'
+
+/** A token is replaced this long before it expires, so a caller never sends one about to lapse. */
+export const REFRESH_BEFORE_SECONDS = 60
+
+export type TokenSource = 'cached' | 'issued'
+
+/**
+ * servicea's tokens from the factory, one per audience, reused until they are close to expiry,
+ * as real clients do: scenario 1 then costs no factory round-trip. Concurrent misses for one
+ * audience share one request to the factory, so a burst does not become a burst of issues.
+ */
+export class TokenCache {
+  readonly #tokens = new Map<string, IssuedToken>()
+  readonly #pending = new Map<string, Promise<IssuedToken>>()
+
+  constructor(private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000)) {}
+
+  /** A valid token for `aud`: the cached one, or one from `issue` (shared by concurrent misses). */
+  async get(aud: string, issue: () => Promise<IssuedToken>, { fresh = false } = {}): Promise<{ token: string; source: TokenSource }> {
+    const cached = this.#tokens.get(aud)
+    if (!fresh && cached && cached.exp - this.nowSeconds() > REFRESH_BEFORE_SECONDS) {
+      return { token: cached.token, source: 'cached' }
+    }
+    let pending = fresh ? undefined : this.#pending.get(aud)
+    if (!pending) {
+      pending = issue().finally(() => {
+        if (this.#pending.get(aud) === pending) this.#pending.delete(aud)
+      })
+      this.#pending.set(aud, pending)
+    }
+    const issued = await pending
+    this.#tokens.set(aud, issued)
+    return { token: issued.token, source: 'issued' }
+  }
+}

@@ -1,0 +1,140 @@
+import { SignJWT } from 'jose'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { toJwks } from './jwks.ts'
+import { remoteKeys } from './key-source.ts'
+import { signToken } from './sign.ts'
+import { generateSigningKey, type SigningKey } from './signing-key.ts'
+import { KEYS_UNAVAILABLE_CODES, type VerifyError } from './verify-result.ts'
+import { verifyToken } from './verify.ts'
+
+const URL_ = 'https://jwt-factory.test/.well-known/jwks.json'
+const claims = { iss: 'jwt-factory', aud: 'serviceb', sub: 'servicea' }
+
+let es: SigningKey
+let rs: SigningKey
+
+beforeAll(async () => {
+  ;[es, rs] = await Promise.all([generateSigningKey('ES256'), generateSigningKey('RS256')])
+})
+
+/** A fetch that serves a JWKS from memory and counts its calls: no network. */
+function servingJwks(body: () => unknown) {
+  const calls: string[] = []
+  const fetch = async (url: string, init: RequestInit) => {
+    calls.push(url)
+    expect(init.method).toBe('GET')
+    const headers = { 'content-type': 'application/json' }
+    return new Response(JSON.stringify(body()), { status: 200, headers })
+  }
+  return { fetch, calls }
+}
+
+const failure = (error: Partial<VerifyError>) => ({ valid: false, error, claims: {} })
+
+describe('remoteKeys', () => {
+  it('refuses an empty algorithm list at creation', () => {
+    expect(() => remoteKeys(URL_, { algorithms: [] })).toThrow(TypeError)
+  })
+
+  it('verifies with a fetched JWKS, fetched once for many tokens', async () => {
+    const served = servingJwks(() => toJwks([es, rs]))
+    const keys = remoteKeys(URL_, { algorithms: ['ES256', 'RS256'], fetch: served.fetch })
+    for (const key of [es, rs, es]) {
+      const { token, claims: signed } = await signToken(key, claims, { ttlSeconds: 60 })
+      expect(await verifyToken(token, keys, { issuer: claims.iss })).toEqual({
+        valid: true,
+        claims: signed,
+      })
+    }
+    expect(served.calls).toEqual([URL_])
+  })
+
+  it('pins algorithms by configuration: RS256 is refused when only ES256 is allowed', async () => {
+    const served = servingJwks(() => toJwks([es, rs]))
+    const keys = remoteKeys(URL_, { algorithms: ['ES256'], fetch: served.fetch })
+    const { token } = await signToken(rs, claims, { ttlSeconds: 60 })
+    expect(await verifyToken(token, keys)).toMatchObject(
+      failure({ message: 'invalid algorithm', code: 'ERR_JOSE_ALG_NOT_ALLOWED' }),
+    )
+  })
+
+  it('alg none and HS256 (keyed with the public PEM): invalid algorithm', async () => {
+    const served = servingJwks(() => toJwks([es, rs]))
+    const keys = remoteKeys(URL_, { algorithms: ['ES256', 'RS256'], fetch: served.fetch })
+    const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+    const now = Math.floor(Date.now() / 1000)
+    const payload = { ...claims, iat: now, exp: now + 60 }
+    const none = `${b64url({ alg: 'none', typ: 'JWT', kid: rs.kid })}.${b64url(payload)}.`
+    const hs = await new SignJWT(payload)
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: rs.kid })
+      .sign(new TextEncoder().encode(rs.publicPem))
+    for (const token of [none, hs]) {
+      // jose's key set refuses to select a key for either: no key is tried
+      expect(await verifyToken(token, keys)).toEqual(
+        failure({
+          name: 'JsonWebTokenError',
+          message: 'invalid algorithm',
+          code: 'ERR_JOSE_NOT_SUPPORTED',
+        }),
+      )
+    }
+  })
+
+  it('an unknown kid: no key matches the token', async () => {
+    const served = servingJwks(() => toJwks([es]))
+    const options = { algorithms: ['ES256'] as const, fetch: served.fetch, cooldownMs: 60_000 }
+    const keys = remoteKeys(URL_, options)
+    const stranger = await generateSigningKey('ES256')
+    const { token } = await signToken(stranger, claims, { ttlSeconds: 60 })
+    expect(await verifyToken(token, keys)).toEqual(
+      failure({
+        name: 'JsonWebTokenError',
+        message: 'no key matches the token',
+        code: 'ERR_JWKS_NO_MATCHING_KEY',
+      }),
+    )
+  })
+
+  it('a JWKS that is not a JWKS: signing keys unavailable, a keys-unavailable code', async () => {
+    const served = servingJwks(() => ({ not: 'a jwks' }))
+    const keys = remoteKeys(URL_, { algorithms: ['ES256'], fetch: served.fetch })
+    const { token } = await signToken(es, claims, { ttlSeconds: 60 })
+    const result = await verifyToken(token, keys)
+    expect(result).toMatchObject(
+      failure({ message: 'signing keys unavailable', code: 'ERR_JWKS_INVALID' }),
+    )
+    expect(result.valid === false && KEYS_UNAVAILABLE_CODES.has(result.error.code)).toBe(true)
+  })
+
+  it.each([
+    ['a refused connection', () => Promise.reject(new TypeError('fetch failed'))],
+    ['an HTTP 500', () => Promise.resolve(new Response('oops', { status: 500 }))],
+    ['an answer that is not JSON', () => Promise.resolve(new Response('<html>', { status: 200 }))],
+  ])('%s: signing keys unavailable, a keys-unavailable code', async (_label, fetch) => {
+    const keys = remoteKeys(URL_, { algorithms: ['ES256'], fetch })
+    const { token } = await signToken(es, claims, { ttlSeconds: 60 })
+    const result = await verifyToken(token, keys)
+    expect(result).toEqual(
+      failure({
+        name: 'JsonWebTokenError',
+        message: 'signing keys unavailable',
+        code: 'ERR_JWKS_UNAVAILABLE',
+      }),
+    )
+    expect(result.valid === false && KEYS_UNAVAILABLE_CODES.has(result.error.code)).toBe(true)
+  })
+
+  it('a JWKS endpoint that does not answer in time: signing keys unavailable', async () => {
+    const hanging = (_url: string, init: RequestInit) =>
+      new Promise<Response>((_resolve, reject) => {
+        init.signal?.addEventListener('abort', () => reject(init.signal?.reason))
+      })
+    const keys = remoteKeys(URL_, { algorithms: ['ES256'], fetch: hanging, timeoutMs: 50 })
+    const { token } = await signToken(es, claims, { ttlSeconds: 60 })
+    const result = await verifyToken(token, keys)
+    expect(result).toMatchObject(
+      failure({ message: 'signing keys unavailable', code: 'ERR_JWKS_TIMEOUT' }),
+    )
+    expect(result.valid === false && KEYS_UNAVAILABLE_CODES.has(result.error.code)).toBe(true)
+  })
+})

@@ -1,0 +1,69 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createBaseApp } from './create-base-app.ts'
+import { ListenError, listen, type RunningServer } from './listen.ts'
+import { silentLogger } from './logger.ts'
+
+const running: RunningServer[] = []
+const blockers: Server[] = []
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.close(100)))
+  await Promise.all(blockers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))))
+})
+
+function testApp() {
+  const app = createBaseApp({ logger: silentLogger() })
+  app.get('/hello', (c) => c.json({ hello: 'world' }))
+  return app
+}
+
+const listenOn = (hostname: string, port: number, name = 'test') =>
+  listen({ fetch: testApp().fetch, hostname, port, name })
+
+describe('listen', () => {
+  it('serves the app over HTTP on port 0 and reports the real port and URL', async () => {
+    const server = await listenOn('127.0.0.1', 0)
+    running.push(server)
+    expect(server.port).toBeGreaterThan(0)
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}`)
+    const res = await fetch(`${server.url}/hello`)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ hello: 'world' })
+  })
+
+  it('brackets an IPv6 host in the URL', async ({ skip }) => {
+    const server = await listenOn('::1', 0).catch((err: unknown) => err)
+    if (server instanceof ListenError) skip('no IPv6 loopback here')
+    const running6 = server as RunningServer
+    running.push(running6)
+    expect(running6.url).toBe(`http://[::1]:${running6.port}`)
+    expect((await fetch(`${running6.url}/hello`)).status).toBe(200)
+  })
+
+  it('a port in use is a ListenError naming the process and the port', async () => {
+    const blocker = createServer()
+    blockers.push(blocker)
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+    const { port } = blocker.address() as AddressInfo
+    const err = await listenOn('127.0.0.1', port, 'jwt-factory https').catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ListenError)
+    expect(err).toMatchObject({
+      name: 'ListenError',
+      serverName: 'jwt-factory https',
+      port,
+      reason: 'port already in use',
+      message: `jwt-factory https: cannot listen on port ${port}: port already in use`,
+    })
+  })
+
+  it('close stops accepting connections and is safe to call twice', async () => {
+    const server = await listenOn('127.0.0.1', 0)
+    await fetch(`${server.url}/hello`)
+    await server.close(100)
+    expect(server.server.listening).toBe(false)
+    await expect(fetch(`${server.url}/hello`)).rejects.toThrow()
+    await expect(server.close()).resolves.toBeUndefined()
+  })
+})
