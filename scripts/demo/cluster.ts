@@ -1,0 +1,179 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { SigningAlgorithm } from '@jwt-factory/jwt'
+import type { LogLevel } from '@jwt-factory/server'
+import { createHttpClient, ensureCertificates, loadTlsFiles, type HttpClient } from '@jwt-factory/tls'
+import { ensureScenario3Keys } from '../../apps/service/src/scenario3/scenario3-keys.ts'
+import { planDemo, type DemoProcess } from './demo-processes.ts'
+import { Supervisor, type Supervised } from './supervisor.ts'
+
+export const root = resolve(fileURLToPath(new URL('../..', import.meta.url)))
+
+/** Free loopback ports: bound on port 0, read, released. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((ok, fail) => {
+      const server = createServer()
+      server.once('error', fail)
+      server.listen(0, '127.0.0.1', () => ok(server))
+    })),
+  )
+  const ports = servers.map((s) => (s.address() as { port: number }).port)
+  await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))))
+  return ports
+}
+
+export const PROCESS_NAMES = ['jwt-factory', 'servicea', 'serviceb', 'servicec'] as const
+export type ProcessName = (typeof PROCESS_NAMES)[number]
+
+/** Log lines kept in memory; the oldest go first, so a long run cannot grow without bound. */
+const MAX_LOG_LINES = 10_000
+
+export interface ClusterOptions {
+  hopTimeoutMs?: number
+  /** LOG_LEVEL of every process; default info. */
+  logLevel?: LogLevel
+  /** The factory's ALGORITHM and servicea's scenario-3 key algorithm; default ES256. */
+  algorithm?: SigningAlgorithm
+  /** Extra environment per process, e.g. a peer URL that points at a server that never answers. */
+  env?: Partial<Record<ProcessName, Record<string, string>>>
+  /** Processes to leave out. */
+  without?: ProcessName[]
+  /** Extra node options for every process, e.g. --cpu-prof (which NODE_OPTIONS refuses). */
+  nodeArgs?: string[]
+}
+
+/**
+ * The factory and the three services as real processes on free ports, with their own temporary
+ * certificates and keys, talking HTTPS verified against that temporary CA. Used by the service's
+ * end-to-end tests and by `npm run bench`.
+ */
+export class Cluster {
+  readonly logs: { name: string; line: string }[] = []
+  readonly urls = {} as Record<ProcessName, string> & { factoryHttps: string }
+  readonly #running = new Map<ProcessName, Supervised>()
+  #supervisor!: Supervisor
+  #specs = new Map<ProcessName, { spec: DemoProcess; env: Record<string, string>; index: number }>()
+  /** A client that trusts the cluster's CA, for tests that call HTTPS endpoints. */
+  https!: HttpClient
+  /** The temporary CA, for clients of its own (the bench's load generator). */
+  caPem!: string
+  dir!: string
+
+  #stopped = false
+  #httpsClosed: Promise<void> | undefined
+
+  static async start(options: ClusterOptions = {}): Promise<Cluster> {
+    const cluster = new Cluster()
+    await cluster.launch(options)
+    return cluster
+  }
+
+  /**
+   * Starts every process; on failure, stops what it started and removes its folder. A `stop()`
+   * while launching (Ctrl-C) makes it fail instead of starting more.
+   */
+  async launch(options: ClusterOptions = {}): Promise<void> {
+    try {
+      await this.#launch(options)
+    } catch (err) {
+      await this.stop()
+      throw err
+    }
+  }
+
+  async #launch(options: ClusterOptions): Promise<void> {
+    const algorithm = options.algorithm ?? 'ES256'
+    this.dir = await mkdtemp(join(tmpdir(), 'jwt-factory-cluster-'))
+    const dirs = { CERTS_DIR: join(this.dir, 'certs'), KEYS_DIR: join(this.dir, 'keys'), SCENARIO3_KEYS_DIR: join(this.dir, 'scenario-3-keys') }
+    await ensureCertificates(dirs.CERTS_DIR)
+    await ensureScenario3Keys(dirs.SCENARIO3_KEYS_DIR, algorithm)
+    this.caPem = (await loadTlsFiles(dirs.CERTS_DIR)).caPem
+    this.https = createHttpClient({ caPem: this.caPem, timeoutMs: 10_000 })
+    const [fHttp, fHttps, aHttp, aHttps, bHttp, bHttps, cHttp, cHttps] = (await freePorts(8)) as [number, number, number, number, number, number, number, number]
+    const common = {
+      ...dirs,
+      FACTORY_URL: `https://localhost:${fHttps}`,
+      SERVICEB_URL: `https://localhost:${bHttps}`,
+      SERVICEC_URL: `https://localhost:${cHttps}`,
+      HOP_TIMEOUT_MS: String(options.hopTimeoutMs ?? 3000),
+      LOG_LEVEL: options.logLevel ?? 'info',
+      ALGORITHM: algorithm,
+      SCENARIO3_ALGORITHM: algorithm,
+    }
+    const own: Record<ProcessName, Record<string, string>> = {
+      'jwt-factory': { PORT: String(fHttp), HTTPS_PORT: String(fHttps) },
+      servicea: { HTTP_PORT: String(aHttp), HTTPS_PORT: String(aHttps) },
+      serviceb: { HTTP_PORT: String(bHttp), HTTPS_PORT: String(bHttps) },
+      servicec: { HTTP_PORT: String(cHttp), HTTPS_PORT: String(cHttps) },
+    }
+    Object.assign(this.urls, {
+      'jwt-factory': `http://127.0.0.1:${fHttp}`,
+      factoryHttps: `https://localhost:${fHttps}`,
+      servicea: `http://127.0.0.1:${aHttp}`,
+      serviceb: `http://127.0.0.1:${bHttp}`,
+      servicec: `http://127.0.0.1:${cHttp}`,
+    })
+    this.#supervisor = new Supervisor(root, { ...process.env, ...common }, (name, line) => {
+      if (this.logs.push({ name, line }) > MAX_LOG_LINES) this.logs.shift()
+    })
+    const plan = planDemo(root, process.env)
+    plan.processes.forEach((spec, index) => {
+      const name = spec.name as ProcessName
+      const args = [...(options.nodeArgs ?? []), ...spec.args]
+      this.#specs.set(name, { spec: { ...spec, args }, index, env: { ...own[name], ...options.env?.[name] } })
+    })
+    const names = [...this.#specs.keys()].filter((n) => !options.without?.includes(n))
+    await Promise.all(names.map((n) => this.startProcess(n)))
+    for (const service of ['servicea', 'serviceb', 'servicec']) {
+      const res = await fetch(`${this.urls['jwt-factory']}/keys/${service}`)
+      if (!res.ok) throw new Error(`could not create keys for ${service}: ${res.status}`)
+    }
+  }
+
+  async startProcess(name: ProcessName): Promise<void> {
+    if (this.#stopped) throw new Error(`cluster stopped: ${name} not started`)
+    const { spec, index, env } = this.#specs.get(name)!
+    const running = this.#supervisor.start(spec, index, env)
+    this.#running.set(name, running)
+    const deadline = Date.now() + 20_000
+    while (Date.now() < deadline) {
+      if (running.child.exitCode !== null) throw new Error(`${name} exited: ${this.logsOf(name).join('\n')}`)
+      const ok = await fetch(`${this.urls[name]}/healthz`).then((r) => r.ok, () => false)
+      if (ok) return
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    throw new Error(`${name} did not become healthy`)
+  }
+
+  async stopProcess(name: ProcessName): Promise<void> {
+    const running = this.#running.get(name)
+    if (running) await this.#supervisor.stop(running)
+    this.#running.delete(name)
+  }
+
+  pidOf(name: ProcessName): number | undefined {
+    return this.#running.get(name)?.child.pid
+  }
+
+  /** Resolves with the name and exit code of the first process that exits on its own. */
+  firstExit(): Promise<{ name: ProcessName; code: number | string }> {
+    return Promise.race([...this.#running].map(([name, p]) => p.exited.then((code) => ({ name, code }))))
+  }
+
+  logsOf(name: ProcessName): string[] {
+    return this.logs.filter((l) => l.name === name).map((l) => l.line)
+  }
+
+  /** Stops every process, closes the client, removes the folder; safe to call more than once. */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    await this.#supervisor?.stopAll()
+    this.#httpsClosed ??= this.https?.close()
+    await this.#httpsClosed
+    if (this.dir) await rm(this.dir, { recursive: true, force: true })
+  }
+}
