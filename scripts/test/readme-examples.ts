@@ -33,6 +33,8 @@ const VOLATILE = new Set(['iat', 'exp', 'jti', 'expiredAt', 'kid', 'x', 'y', 'n'
 /** The JSON with volatile values replaced, so a documented answer and a live one compare. */
 export function normalize(value: unknown, key?: string): unknown {
   if (key !== undefined && VOLATILE.has(key)) return typeof value
+  // Hops that run in parallel (serviceb and servicec) finish in either order.
+  if (key === 'trace' && Array.isArray(value)) return value.map((v) => normalize(v)).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))
   if (Array.isArray(value)) return value.map((v) => normalize(v))
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalize(v, k)]))
