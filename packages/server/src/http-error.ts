@@ -102,15 +102,16 @@ export class TooManyRequestsError extends HttpError {
   }
 }
 
-/** A hop this process depends on refused the connection or answered garbage. */
-export class BadGatewayError extends HttpError {
-  override name = 'BadGatewayError'
+/** A failure of a hop this process depends on; the body names the hop. */
+export abstract class HopError extends HttpError {
   constructor(
+    status: 502 | 504,
+    code: 'ERR_BAD_GATEWAY' | 'ERR_GATEWAY_TIMEOUT',
     readonly hop: string,
     message: string,
     options?: ErrorOptions,
   ) {
-    super(502, 'ERR_BAD_GATEWAY', message, options)
+    super(status, code, message, options)
   }
 
   override toJSON(): HttpErrorBody {
@@ -118,19 +119,19 @@ export class BadGatewayError extends HttpError {
   }
 }
 
-/** A hop this process depends on did not answer in time. */
-export class GatewayTimeoutError extends HttpError {
-  override name = 'GatewayTimeoutError'
-  constructor(
-    readonly hop: string,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(504, 'ERR_GATEWAY_TIMEOUT', message, options)
+/** A hop this process depends on refused the connection or answered garbage. */
+export class BadGatewayError extends HopError {
+  override name = 'BadGatewayError'
+  constructor(hop: string, message: string, options?: ErrorOptions) {
+    super(502, 'ERR_BAD_GATEWAY', hop, message, options)
   }
+}
 
-  override toJSON(): HttpErrorBody {
-    return { error: { ...super.toJSON().error, hop: this.hop } }
+/** A hop this process depends on did not answer in time. */
+export class GatewayTimeoutError extends HopError {
+  override name = 'GatewayTimeoutError'
+  constructor(hop: string, message: string, options?: ErrorOptions) {
+    super(504, 'ERR_GATEWAY_TIMEOUT', hop, message, options)
   }
 }
 

@@ -8,6 +8,7 @@ export {
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
   TooManyRequestsError,
+  HopError,
   BadGatewayError,
   GatewayTimeoutError,
   ServiceUnavailableError,
