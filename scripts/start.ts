@@ -1,6 +1,8 @@
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ensureCertificates } from '@jwt-factory/tls'
+import { ensureDemoUsers } from '../apps/jwt-factory/src/users/demo-users.ts'
+import { isLoopbackHost } from '../apps/jwt-factory/src/users/loopback-host.ts'
 import { ensureScenario3Keys } from '../apps/service/src/scenario3/scenario3-keys.ts'
 import { planDemo, type DemoProcess } from './demo/demo-processes.ts'
 import { Supervisor, type Supervised } from './demo/supervisor.ts'
@@ -22,6 +24,13 @@ async function main(): Promise<number> {
   const servicea = plan.services.find((s) => s.name === 'servicea')!
   const keys = await ensureScenario3Keys(servicea.scenario3.keysDir, servicea.scenario3.algorithm)
   say(`${keys.created ? 'made' : 'kept'} servicea's scenario-3 keys in ${servicea.scenario3.keysDir}`)
+  if (isLoopbackHost(plan.factory.host)) {
+    // Their passwords are in the README: only a factory reachable from this machine alone gets them.
+    const { created } = await ensureDemoUsers(plan.factory.usersFile)
+    say(`${created.length ? `made the demo users ${created.join(', ')}` : 'kept the demo users'} in ${plan.factory.usersFile}`)
+  } else {
+    say(`no demo users: the factory listens on ${plan.factory.host}, beyond loopback`)
+  }
 
   const supervisor = new Supervisor(root, process.env)
   let stopping = false
@@ -66,6 +75,7 @@ async function main(): Promise<number> {
     `curl ${a}/scenario3`,
     `curl "${a}/scenario4?expired=1&trace=1"`,
     `curl ${factoryUrl.replace('127.0.0.1', 'localhost')}/.well-known/jwks.json`,
+    `curl -X POST ${factoryUrl.replace('127.0.0.1', 'localhost')}/login -u viewer:viewer-demo-password`,
   ]) {
     say(`  ${line}`)
   }

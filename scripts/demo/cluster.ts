@@ -88,7 +88,12 @@ export class Cluster {
   async #launch(options: ClusterOptions): Promise<void> {
     const algorithm = options.algorithm ?? 'ES256'
     this.dir = await mkdtemp(join(tmpdir(), 'jwt-factory-cluster-'))
-    const dirs = { CERTS_DIR: join(this.dir, 'certs'), KEYS_DIR: join(this.dir, 'keys'), SCENARIO3_KEYS_DIR: join(this.dir, 'scenario-3-keys') }
+    const dirs = {
+      CERTS_DIR: join(this.dir, 'certs'),
+      KEYS_DIR: join(this.dir, 'keys'),
+      SCENARIO3_KEYS_DIR: join(this.dir, 'scenario-3-keys'),
+      USERS_FILE: join(this.dir, 'users.json'),
+    }
     await ensureCertificates(dirs.CERTS_DIR)
     await ensureScenario3Keys(dirs.SCENARIO3_KEYS_DIR, algorithm)
     this.caPem = (await loadTlsFiles(dirs.CERTS_DIR)).caPem

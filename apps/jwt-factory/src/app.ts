@@ -1,15 +1,24 @@
 import { createBaseApp } from '@jwt-factory/server'
 import type { FactoryConfig } from './config.ts'
-import type { FactoryDeps } from './deps.ts'
+import type { FactoryContext, FactoryDeps } from './deps.ts'
+import { authRoutes } from './routes/auth.ts'
 import { keyRoutes } from './routes/keys.ts'
+import { loginRoutes } from './routes/login.ts'
 import { tokenRoutes } from './routes/tokens.ts'
+import { totpRoutes } from './routes/totp.ts'
 import { utilRoutes } from './routes/utils.ts'
 import { verifyRoutes } from './routes/verify.ts'
 import { wellKnownRoutes } from './routes/well-known.ts'
+import { LoginFlow } from './users/login-flow.ts'
+import { publishedJwks } from './users/published-jwks.ts'
 
 /** Builds the factory's hono app; it never listens, so tests call `app.request()` directly. */
 export function createFactoryApp(config: FactoryConfig, deps: FactoryDeps) {
-  const context = { ...deps, config, now: deps.now ?? (() => new Date()) }
+  const now = deps.now ?? (() => new Date())
+  const { userStore, userKeys, policy, keyStore } = deps
+  const loginFlow = new LoginFlow({ config, userStore, userKeys, policy, now })
+  const jwks = publishedJwks(keyStore, userKeys)
+  const context: FactoryContext = { ...deps, config, now, loginFlow, jwks }
   return createBaseApp({ logger: deps.logger })
     .get('/healthz', (c) => c.json({ status: 'ok' }))
     .route('/', keyRoutes(context))
@@ -17,6 +26,9 @@ export function createFactoryApp(config: FactoryConfig, deps: FactoryDeps) {
     .route('/', verifyRoutes(context))
     .route('/', utilRoutes(context))
     .route('/', wellKnownRoutes(context))
+    .route('/', loginRoutes(context))
+    .route('/', totpRoutes(context))
+    .route('/', authRoutes(context))
 }
 
 export type FactoryApp = ReturnType<typeof createFactoryApp>

@@ -1,4 +1,4 @@
-import { isAbsolute, resolve } from 'node:path'
+import { isAbsolute, join, resolve } from 'node:path'
 import { SIGNING_ALGORITHMS } from '@jwt-factory/jwt'
 import {
   envEnum,
@@ -10,6 +10,13 @@ import {
   parseEnv,
 } from '@jwt-factory/server'
 import { z } from 'zod'
+
+/** Comma-separated audiences; each is an `aud` value, so no spaces, commas or control characters. */
+const AUDIENCES_MESSAGE = 'must be a comma-separated list of audiences'
+const audienceList = z
+  .string()
+  .transform((list) => list.split(',').map((a) => a.trim()))
+  .pipe(z.array(z.string().regex(/^[\x21-\x2b\x2d-\x7e]{1,200}$/, AUDIENCES_MESSAGE)).min(1))
 
 const schema = z
   .object({
@@ -26,6 +33,13 @@ const schema = z
     PUBLIC_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url({ error: 'must be a URL' }).optional()),
     LOG_LEVEL: envEnum(LOG_LEVELS, 'info'),
     LOG_FORMAT: envEnum(LOG_FORMATS, 'pretty'),
+    USERS_FILE: envString('../../data/users.json'),
+    POLICY_FILE: envString('policy.json'),
+    USER_AUDIENCES: envString('jwt-factory,servicea,serviceb,servicec').pipe(audienceList),
+    TOTP_CHALLENGE_SECONDS: envInteger(120, 10, 900),
+    LOGIN_FAILURE_WINDOW_SECONDS: envInteger(300, 1, 86_400),
+    LOGIN_MAX_FAILURES_PER_USER: envInteger(5, 1, 10_000),
+    LOGIN_MAX_FAILURES_PER_ADDRESS: envInteger(20, 1, 1_000_000),
   })
   .refine((c) => c.TOKEN_TTL_SECONDS <= c.MAX_TOKEN_TTL_SECONDS, {
     path: ['TOKEN_TTL_SECONDS'],
@@ -50,6 +64,25 @@ export interface FactoryConfig {
   readonly publicUrl: string
   readonly logLevel: FactoryEnv['LOG_LEVEL']
   readonly logFormat: FactoryEnv['LOG_FORMAT']
+  /** The users (JSON, 0600), watched for changes; see users/users-file.ts. */
+  readonly usersFile: string
+  /** Roles → permissions and the claim policy; read once at start. */
+  readonly policyFile: string
+  /**
+   * The user token key's own folder, beside the service keys but outside the keyId namespace: it
+   * is never reachable through /keys, /issueToken or /verify.
+   */
+  readonly userKeysDir: string
+  /**
+   * Audiences a user token may be issued for (X-Audience). The first is the audience when the
+   * header is absent: by default `jwt-factory`, the factory's own POST /auth, as AppMesh's login
+   * without X-Audience gives a token for AppMesh itself.
+   */
+  readonly userAudiences: readonly string[]
+  readonly totpChallengeSeconds: number
+  readonly loginFailureWindowSeconds: number
+  readonly loginMaxFailuresPerUser: number
+  readonly loginMaxFailuresPerAddress: number
 }
 
 /**
@@ -59,19 +92,29 @@ export interface FactoryConfig {
 export function loadConfig(env: Record<string, string | undefined>, baseDir: string): FactoryConfig {
   const e = parseEnv(schema, env, 'apps/jwt-factory/.env')
   const host = e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST
+  const path = (value: string) => (isAbsolute(value) ? value : resolve(baseDir, value))
+  const keysDir = path(e.KEYS_DIR)
   return Object.freeze({
     host: e.HOST,
     port: e.PORT,
     httpsPort: e.HTTPS_PORT,
-    certsDir: isAbsolute(e.CERTS_DIR) ? e.CERTS_DIR : resolve(baseDir, e.CERTS_DIR),
+    certsDir: path(e.CERTS_DIR),
     issuer: e.ISSUER,
     algorithm: e.ALGORITHM,
     tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
     maxTokenTtlSeconds: e.MAX_TOKEN_TTL_SECONDS,
     clockToleranceSeconds: e.CLOCK_TOLERANCE_SECONDS,
-    keysDir: isAbsolute(e.KEYS_DIR) ? e.KEYS_DIR : resolve(baseDir, e.KEYS_DIR),
+    keysDir,
     publicUrl: (e.PUBLIC_URL ?? `http://${host}:${e.PORT}`).replace(/\/$/, ''),
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
+    usersFile: path(e.USERS_FILE),
+    policyFile: path(e.POLICY_FILE),
+    userKeysDir: join(keysDir, 'users'),
+    userAudiences: Object.freeze([...new Set(e.USER_AUDIENCES)]),
+    totpChallengeSeconds: e.TOTP_CHALLENGE_SECONDS,
+    loginFailureWindowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
+    loginMaxFailuresPerUser: e.LOGIN_MAX_FAILURES_PER_USER,
+    loginMaxFailuresPerAddress: e.LOGIN_MAX_FAILURES_PER_ADDRESS,
   })
 }

@@ -1,10 +1,21 @@
+import type { Jwks } from '@jwt-factory/jwt'
 import type { Logger } from '@jwt-factory/server'
 import type { FactoryConfig } from './config.ts'
 import type { FileKeyStore } from './keys/file-key-store.ts'
+import type { Policy } from './policy/policy-file.ts'
+import type { LoginFlow } from './users/login-flow.ts'
+import type { UserKeys } from './users/user-keys.ts'
+import type { UserStore } from './users/user-store.ts'
 
 /** What the factory's routes are built from; tests pass their own. */
 export interface FactoryDeps {
   keyStore: FileKeyStore
+  /** The users file, kept current by its own watch. */
+  userStore: UserStore
+  /** The user token key, apart from every keyId. */
+  userKeys: UserKeys
+  /** Roles → permissions and the claim policy (POLICY_FILE). */
+  policy: Policy
   logger: Logger
   /** The clock; tests move it instead of sleeping. */
   now?: () => Date
@@ -13,4 +24,8 @@ export interface FactoryDeps {
 export interface FactoryContext extends FactoryDeps {
   config: FactoryConfig
   now: () => Date
+  /** Login state of this app: throttle, TOTP challenges, replay guard. */
+  loginFlow: LoginFlow
+  /** The published key set: service keys and the user key, rebuilt only when keys change. */
+  jwks: () => Jwks
 }

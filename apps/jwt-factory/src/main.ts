@@ -5,6 +5,11 @@ import { loadTlsFiles } from '@jwt-factory/tls'
 import { createFactoryApp } from './app.ts'
 import { loadConfig } from './config.ts'
 import { FileKeyStore } from './keys/file-key-store.ts'
+import { loadPolicyFile } from './policy/policy-file.ts'
+import { isLoopbackHost } from './users/loopback-host.ts'
+import { UserKeys } from './users/user-keys.ts'
+import { UserStore } from './users/user-store.ts'
+import { UsersFileError } from './users/users-file.ts'
 
 /** The only file with side effects: read .env, validate, load keys, listen, stop on a signal. */
 const appDir = fileURLToPath(new URL('..', import.meta.url))
@@ -13,7 +18,25 @@ async function main(): Promise<void> {
   const config = loadConfig(readEnvFile(join(appDir, '.env')), appDir)
   const logger = createLogger({ name: 'jwt-factory', level: config.logLevel, format: config.logFormat })
   const keyStore = await FileKeyStore.open({ dir: config.keysDir, algorithm: config.algorithm, logger })
-  const app = createFactoryApp(config, { keyStore, logger })
+  const policy = await loadPolicyFile(config.policyFile)
+  const userKeys = await UserKeys.open({ dir: config.userKeysDir, algorithm: config.algorithm, logger })
+  // The user key is made as soon as there are users (also ones added while running), not at the
+  // first login: services that fetch the JWKS meanwhile already find it, and do not have to wait
+  // out their refetch cooldown when the first user token names it.
+  const ensureUserKey = (store: UserStore) => {
+    if (store.size === 0) return
+    userKeys.signingKey().catch((err: unknown) => logger.error({ err }, 'cannot make the user key'))
+  }
+  const userStore = await UserStore.open({
+    file: config.usersFile,
+    logger,
+    refuseDemoPasswords: !isLoopbackHost(config.host),
+    knownRoles: new Set(Object.keys(policy.roles)),
+    watch: true,
+    onLoad: ensureUserKey,
+  })
+  if (userStore.size > 0) await userKeys.signingKey()
+  const app = createFactoryApp(config, { keyStore, userStore, userKeys, policy, logger })
   const servers = [await listen({ name: 'jwt-factory http', fetch: app.fetch, hostname: config.host, port: config.port })]
   const tls = await loadTlsFiles(config.certsDir).catch((err: Error) => {
     logger.warn(`HTTPS is off: ${err.message}`)
@@ -31,13 +54,14 @@ async function main(): Promise<void> {
   logger.info({ urls: urls.join(' ') }, `jwt-factory listening on ${urls.join(' and ')}`)
   onShutdownSignal(async () => {
     logger.info('jwt-factory stopping')
+    userStore.close()
     await Promise.all(servers.map((s) => s.close()))
     logger.flush()
   })
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof ListenError) {
+  if (err instanceof ConfigError || err instanceof ListenError || err instanceof UsersFileError) {
     console.error(`jwt-factory: ${err.message}`)
   } else {
     console.error('jwt-factory failed to start:', err)

@@ -1,19 +1,54 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { silentLogger } from '@jwt-factory/server'
 import { createFactoryApp } from './app.ts'
 import { loadConfig } from './config.ts'
 import { FileKeyStore } from './keys/file-key-store.ts'
+import { loadPolicyFile, type Policy } from './policy/policy-file.ts'
+import { isLoopbackHost } from './users/loopback-host.ts'
+import { UserKeys } from './users/user-keys.ts'
+import { UserStore } from './users/user-store.ts'
 
-/** A factory app on a fresh temporary keys folder, for tests through `app.request()`. */
-export async function createTestFactory(env: Record<string, string> = {}, now?: () => Date) {
-  const keysDir = await mkdtemp(join(tmpdir(), 'jwt-factory-keys-'))
-  const config = loadConfig({ KEYS_DIR: keysDir, LOG_LEVEL: 'silent', ...env }, process.cwd())
+/** The committed policy file, the one the factory reads by default. */
+export const POLICY_FILE = fileURLToPath(new URL('../policy.json', import.meta.url))
+
+export interface TestFactoryOptions {
+  /** Another policy than the committed one. */
+  policy?: Policy
+  /** Write the users file before the store opens (e.g. with ensureDemoUsers or updateUsersFile). */
+  prepareUsers?: (usersFile: string) => Promise<unknown>
+}
+
+/**
+ * A factory app on a fresh temporary folder (keys, users file), for tests through `app.request()`.
+ * The user store is opened without a watch; tests call `userStore.refresh()` after changing it.
+ */
+export async function createTestFactory(
+  env: Record<string, string> = {},
+  now?: () => Date,
+  options: TestFactoryOptions = {},
+) {
+  const dir = await mkdtemp(join(tmpdir(), 'jwt-factory-keys-'))
+  const keysDir = join(dir, 'keys')
+  const usersFile = join(dir, 'users.json')
+  const paths = { KEYS_DIR: keysDir, USERS_FILE: usersFile, POLICY_FILE }
+  const config = loadConfig({ ...paths, LOG_LEVEL: 'silent', ...env }, process.cwd())
   const logger = silentLogger()
   const keyStore = await FileKeyStore.open({ dir: keysDir, algorithm: config.algorithm, logger })
-  const app = createFactoryApp(config, { keyStore, logger, ...(now ? { now } : {}) })
-  return { app, config, keyStore, keysDir, cleanup: () => rm(keysDir, { recursive: true, force: true }) }
+  const policy = options.policy ?? (await loadPolicyFile(config.policyFile))
+  await options.prepareUsers?.(usersFile)
+  const userKeys = await UserKeys.open({ dir: config.userKeysDir, algorithm: config.algorithm, logger })
+  const refuseDemoPasswords = !isLoopbackHost(config.host)
+  const userStore = await UserStore.open({ file: config.usersFile, logger, refuseDemoPasswords })
+  const deps = { keyStore, userStore, userKeys, policy, logger, ...(now ? { now } : {}) }
+  const app = createFactoryApp(config, deps)
+  const cleanup = async () => {
+    userStore.close()
+    await rm(dir, { recursive: true, force: true })
+  }
+  return { app, config, keyStore, userStore, userKeys, keysDir, usersFile, cleanup }
 }
 
 export const jsonPost = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({

@@ -3,18 +3,20 @@ import { signToken, type JWTPayload } from '@jwt-factory/jwt'
 import { addLogFields, BadRequestError, isFlagSet, readJsonObject, type ServerEnv } from '@jwt-factory/server'
 import type { FactoryContext } from '../deps.ts'
 import { parseKeyId } from '../keys/key-id.ts'
+import { checkServiceClaims } from '../policy/claim-policy.ts'
 import { unknownKeyId } from './keys.ts'
 
 /** Times and ids are the factory's to set; a caller asks for a lifetime with X-Expire-Seconds. */
 const RESERVED_CLAIMS = ['exp', 'iat', 'nbf', 'jti'] as const
 
-export function tokenRoutes({ keyStore, config, now }: FactoryContext) {
+export function tokenRoutes({ keyStore, config, policy, now }: FactoryContext) {
   return new Hono<ServerEnv>().post('/issueToken/:keyId', async (c) => {
     const keyId = parseKeyId(c.req.param('keyId'))
     const ring = keyStore.get(keyId)
     if (!ring) throw unknownKeyId(keyId)
     const body = await readJsonObject(c, { allowEmpty: true })
     const claims: JWTPayload = { iss: config.issuer, sub: keyId, ...checkClaims(body) }
+    checkServiceClaims(policy, keyId, claims)
     const ttlSeconds = requestedTtl(c, config.tokenTtlSeconds, config.maxTokenTtlSeconds)
     const expired = isFlagSet(c.req.query('expired'))
     const signed = await signToken(ring.active, claims, { ttlSeconds, expired, now: now() })

@@ -6,7 +6,7 @@ import type { FactoryContext } from '../deps.ts'
 /** Clients may cache the key set this long; a rotation is seen by a refetch on an unknown kid. */
 export const JWKS_MAX_AGE_SECONDS = 300
 
-export function wellKnownRoutes({ keyStore, config }: FactoryContext) {
+export function wellKnownRoutes({ jwks, config }: FactoryContext) {
   const discovery = {
     issuer: config.issuer,
     jwks_uri: `${config.publicUrl}/.well-known/jwks.json`,
@@ -21,7 +21,7 @@ export function wellKnownRoutes({ keyStore, config }: FactoryContext) {
   return new Hono<ServerEnv>()
     .get('/.well-known/jwks.json', (c) => {
       c.header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
-      return c.json(keyStore.jwks())
+      return c.json(jwks())
     })
     .get('/.well-known/openid-configuration', (c) => {
       c.header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)

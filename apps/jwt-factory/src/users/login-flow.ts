@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto'
+import { UnauthorizedError } from '@jwt-factory/server'
+import type { FactoryConfig } from '../config.ts'
+import { checkRoleClaims, permissionsOf } from '../policy/claim-policy.ts'
+import type { Policy } from '../policy/policy-file.ts'
+import { BASIC_CHALLENGE } from './basic-credentials.ts'
+import { LoginThrottle } from './login-throttle.ts'
+import { hashPassword, verifyPassword } from './password-hash.ts'
+import { matchTotpCode, TOTP_PARAMS } from './totp.ts'
+import { TotpChallenges, type PendingLogin } from './totp-challenges.ts'
+import { TotpReplayGuard } from './totp-replay-guard.ts'
+import type { UserKeys } from './user-keys.ts'
+import type { UserRecord } from './user-record.ts'
+import type { UserStore } from './user-store.ts'
+import { issueUserToken, userClaims, type AuthMethod, type TokenResponse } from './user-token.ts'
+
+export interface LoginFlowOptions {
+  config: FactoryConfig
+  userStore: UserStore
+  userKeys: UserKeys
+  policy: Policy
+  now: () => Date
+}
+
+/** One message for an unknown user, a wrong password and a locked user: none tells them apart. */
+export const WRONG_CREDENTIALS = 'wrong user name or password'
+export const WRONG_TOTP_CODE = 'wrong or already used TOTP code'
+export const BAD_CHALLENGE = 'unknown, expired or already used TOTP challenge'
+
+/** AppMesh's 428 body: what the client needs to ask the user for a code. */
+export interface TotpChallengeResponse {
+  totp_challenge: string
+  digits: number
+  period: number
+  expires: number
+}
+
+export interface IssueOptions {
+  audience: string
+  ttlSeconds: number
+  amr: AuthMethod[]
+}
+
+/**
+ * Password, then (for users with TOTP) the code, then the token: the steps POST /login and
+ * POST /totp/validate share, with the throttle, the challenges and the replay guard between them.
+ */
+export class LoginFlow {
+  readonly #o: LoginFlowOptions
+  readonly #throttle: LoginThrottle
+  readonly #challenges: TotpChallenges
+  readonly #replay = new TotpReplayGuard()
+  /** An unknown user's password is checked against this: that answer takes as long as any. */
+  readonly #dummyHash = hashPassword(randomBytes(24).toString('base64'))
+
+  constructor(options: LoginFlowOptions) {
+    this.#o = options
+    const { config, now } = options
+    this.#throttle = new LoginThrottle({
+      windowSeconds: config.loginFailureWindowSeconds,
+      maxFailuresPerUser: config.loginMaxFailuresPerUser,
+      maxFailuresPerAddress: config.loginMaxFailuresPerAddress,
+      now,
+    })
+    this.#challenges = new TotpChallenges({ lifetimeSeconds: config.totpChallengeSeconds, now })
+  }
+
+  /** 429 when throttled, else the user when the password matches an unlocked user, else 401. */
+  async checkPassword(name: string, password: string, address: string): Promise<UserRecord> {
+    const end = this.#throttle.begin(name, address)
+    try {
+      const user = this.#o.userStore.get(name)
+      // Always one scrypt run, whoever asks: the time of the answer says nothing either.
+      const hash = user?.password ?? (await this.#dummyHash)
+      const matches = await verifyPassword(password, hash)
+      if (!user || !matches || user.locked) throw this.#fail(name, address, WRONG_CREDENTIALS)
+      return user
+    } finally {
+      end()
+    }
+  }
+
+  /** The 428 answer for a user with TOTP who sent no code. */
+  startTotp(pending: PendingLogin): TotpChallengeResponse {
+    const { challenge, expires } = this.#challenges.issue(pending)
+    const { digits, period } = TOTP_PARAMS
+    return { totp_challenge: challenge, digits, period, expires }
+  }
+
+  /** A code checked against the user's secret, ±1 step, once per step (RFC 6238 §5.2); else 401. */
+  checkTotp(user: UserRecord, code: string, address: string): void {
+    const secret = user.totpSecret
+    const now = this.#o.now().getTime()
+    const step = secret === undefined ? undefined : matchTotpCode(secret, code, now)
+    if (step === undefined || !this.#replay.accept(user.name, step)) {
+      throw this.#fail(user.name, address, WRONG_TOTP_CODE)
+    }
+  }
+
+  /** POST /totp/validate: the challenge first (consumed whatever follows), then the code. */
+  async finishTotp(
+    name: string,
+    challenge: string,
+    code: string,
+    address: string,
+    ttlSeconds?: number,
+  ): Promise<TokenResponse> {
+    // Nothing below awaits before a failure is counted, so the attempt can end at once.
+    this.#throttle.begin(name, address)()
+    const pending = this.#challenges.consume(challenge, name)
+    if (!pending) throw this.#fail(name, address, BAD_CHALLENGE)
+    const user = this.#o.userStore.get(name)
+    // Locked, removed or TOTP turned off since the 428: the challenge leads nowhere now.
+    if (!user || user.locked || user.totpSecret === undefined) {
+      throw this.#fail(name, address, WRONG_CREDENTIALS)
+    }
+    this.checkTotp(user, code, address)
+    const { audience } = pending
+    return this.issue(user, { audience, ttlSeconds: ttlSeconds ?? pending.ttlSeconds, amr: ['pwd', 'otp'] })
+  }
+
+  /** The token, once the claim policy allows what the user's roles put in it (400 if not). */
+  async issue(user: UserRecord, { audience, ttlSeconds, amr }: IssueOptions): Promise<TokenResponse> {
+    const { policy, userKeys, config } = this.#o
+    const now = this.#o.now()
+    const authTime = Math.floor(now.getTime() / 1000)
+    const claims = userClaims(permissionsOf(policy, user.roles), amr, authTime)
+    checkRoleClaims(policy, user.roles, claims)
+    const key = await userKeys.signingKey()
+    const { issuer } = config
+    const response = await issueUserToken({ key, issuer, user: user.name, audience, claims, ttlSeconds, now })
+    this.#throttle.succeeded(user.name)
+    return response
+  }
+
+  #fail(name: string, address: string, message: string): UnauthorizedError {
+    this.#throttle.failed(name, address)
+    const err = new UnauthorizedError(message)
+    // RFC 7235 §3.1: a 401 names a scheme; starting over is a Basic login.
+    err.headers['WWW-Authenticate'] = BASIC_CHALLENGE
+    return err
+  }
+}
