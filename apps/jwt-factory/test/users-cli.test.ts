@@ -30,7 +30,7 @@ describe('npm run users', () => {
 
   it('refuses a second add of the same name (1), an unknown role or a bad name (2), no password (1)', async () => {
     expect(await users(['add', 'bob', '--role', 'viewer'], 'another-password\n')).toMatchObject({ code: 1, stderr: expect.stringContaining('bob exists already') })
-    expect(await users(['add', 'carol', '--role', 'root'], 'carol-password\n')).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown role root: the policy defines admin, viewer') })
+    expect(await users(['add', 'carol', '--role', 'root'], 'carol-password\n')).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown role root: the policy defines admin, viewer, guest') })
     expect(await users(['add', 'bad:name', '--role', 'viewer'], 'carol-password\n')).toMatchObject({ code: 2 })
     expect(await users(['add', 'carol'], 'carol-password\n')).toMatchObject({ code: 2, stderr: expect.stringContaining('--role') })
     expect(await users(['add', 'carol', '--role', 'viewer'], '')).toMatchObject({ code: 1, stderr: expect.stringContaining('no password on stdin') })
@@ -81,8 +81,8 @@ describe('npm run users', () => {
     for (const secret of [bob.password.hash, bob.password.salt, bob.totpSecret!]) expect(r.stdout).not.toContain(secret)
   })
 
-  it('demo-users adds admin and viewer once', async () => {
-    expect(await users(['demo-users'])).toMatchObject({ code: 0, stdout: 'added admin, viewer\n' })
+  it('demo-users adds admin, viewer and guest once', async () => {
+    expect(await users(['demo-users'])).toMatchObject({ code: 0, stdout: 'added admin, viewer, guest\n' })
     expect(await users(['demo-users'])).toMatchObject({ code: 0, stdout: 'the demo users exist already\n' })
     expect(await verifyPassword('admin-demo-password', (await user('admin'))!.password)).toBe(true)
   })

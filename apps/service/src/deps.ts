@@ -4,6 +4,7 @@ import type { HttpClient } from '@jwt-factory/tls'
 import type { ServiceConfig } from './config.ts'
 import type { FactoryClient } from './peers/factory-client.ts'
 import type { PeerClient } from './peers/peer-client.ts'
+import type { TokenCache } from './peers/token-cache.ts'
 import type { Scenario3Keys } from './scenario3/scenario3-keys.ts'
 
 /** What a service app is built from; tests pass their own. */
@@ -17,7 +18,12 @@ export interface ServiceDeps {
 export interface ServiceContext extends ServiceDeps {
   config: ServiceConfig
   factory: FactoryClient
-  /** The factory's JWKS, fetched once and cached by jose, for `?verify=jwks`. */
+  /**
+   * The factory's JWKS, fetched once and cached by jose: service tokens with `?verify=jwks`, and
+   * the user tokens of scenario 5 (the factory's user key is in it too).
+   */
   factoryKeys: KeySource
   peers: PeerClient
+  /** servicea's tokens from the factory, one per audience, shared by every scenario. */
+  serviceTokens: TokenCache
 }

@@ -10,7 +10,15 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i
  */
 export function readBearerToken(c: Context): string | undefined {
   const header = c.req.header('authorization')
-  if (header !== undefined) return BEARER.exec(header)?.[1]
-  const cookie = getCookie(c, 'token')
-  return cookie === undefined ? undefined : BEARER.exec(cookie)?.[1]
+  if (header !== undefined) return parseBearer(header)
+  return parseBearer(getCookie(c, 'token'))
+}
+
+/**
+ * The token of one `Bearer <token>` value, for a header other than `Authorization` (such as
+ * X-User-Authorization, which carries a user's token beside a service's own). Undefined when
+ * absent or not a well-formed bearer credential.
+ */
+export function parseBearer(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : BEARER.exec(value)?.[1]
 }

@@ -2,7 +2,13 @@ import { generateSigningKey, keyList, type KeySource, type SigningKey } from '@j
 import { createBaseApp, silentLogger } from '@jwt-factory/server'
 import { Hono } from 'hono'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { forwardAuthorization, getAuth } from './forward-authorization.ts'
+import { parseBearer } from './bearer-token.ts'
+import {
+  forwardAuthorization,
+  forwardUserAuthorization,
+  getAuth,
+  USER_AUTHORIZATION_HEADER,
+} from './forward-authorization.ts'
 import { requireAuth } from './require-auth/index.ts'
 import { ISSUER, userToken } from './require-auth/test-support.ts'
 
@@ -90,5 +96,29 @@ describe('forwardAuthorization', () => {
     expect(res.status).toBe(500)
     const error = { name: 'InternalError', code: 'ERR_INTERNAL', message: 'internal error' }
     expect(await res.json()).toEqual({ error })
+  })
+})
+
+describe('forwardUserAuthorization', () => {
+  it("puts the verified user's token beside the caller's own Authorization, header or cookie alike", async () => {
+    const token = await userToken(key)
+    const app = new Hono()
+    app.get('/', requireAuth({ issuer: ISSUER, audience: 'servicea', keys }), (c) =>
+      c.json({ authorization: 'Bearer service-token', ...forwardUserAuthorization(c) }),
+    )
+    const expected = { authorization: 'Bearer service-token', 'x-user-authorization': `Bearer ${token}` }
+    const byHeader = await app.request('/', { headers: { authorization: `Bearer ${token}` } })
+    expect(await byHeader.json()).toEqual(expected)
+    const byCookie = await app.request('/', { headers: { cookie: `token=Bearer%20${token}` } })
+    expect(await byCookie.json()).toEqual(expected)
+    expect(USER_AUTHORIZATION_HEADER).toBe('x-user-authorization')
+  })
+
+  it('the next hop reads it back with parseBearer; anything but one bearer credential is none', () => {
+    expect(parseBearer('Bearer abc.def.ghi')).toBe('abc.def.ghi')
+    expect(parseBearer('bearer   abc.def.ghi ')).toBe('abc.def.ghi')
+    for (const bad of [undefined, '', 'Bearer', 'Bearer ', 'Basic abc', 'abc.def.ghi', 'Bearer a b', 'Bearer a,b']) {
+      expect(parseBearer(bad), String(bad)).toBeUndefined()
+    }
   })
 })

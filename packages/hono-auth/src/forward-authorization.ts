@@ -23,3 +23,19 @@ export function getAuth(c: Context): AuthInfo {
 export function forwardAuthorization(c: Context): { authorization: string } {
   return { authorization: `Bearer ${getAuth(c).token}` }
 }
+
+/**
+ * Where a service that calls with its OWN token (`Authorization: Bearer <service token>`) puts
+ * the user's token it acts for: `X-User-Authorization: Bearer <user token>`. The next hop reads
+ * it with `parseBearer(c.req.header(USER_AUTHORIZATION_HEADER))` and verifies both.
+ */
+export const USER_AUTHORIZATION_HEADER = 'x-user-authorization'
+
+/**
+ * `{ 'x-user-authorization': 'Bearer <token>' }`: the verified user's token (as requireAuth
+ * left it, from a header or the cookie) for a hop that gets the caller's own service token in
+ * `Authorization`. As with forwardAuthorization, the next hop verifies it again.
+ */
+export function forwardUserAuthorization(c: Context): { [USER_AUTHORIZATION_HEADER]: string } {
+  return { [USER_AUTHORIZATION_HEADER]: `Bearer ${getAuth(c).token}` }
+}

@@ -1,9 +1,10 @@
 /**
  * Bearer tokens for hono services. `requireAuth()` guards a route (its JSDoc says which KeySource
  * to pass: a JWKS via remoteKeys and the project's HTTPS client, one PEM, or a key set);
- * `forwardAuthorization(c)` passes the verified caller's token on to the next hop.
+ * `forwardAuthorization(c)` passes the verified caller's token on to the next hop, and
+ * `forwardUserAuthorization(c)` passes it beside the caller's own service token.
  */
-export { readBearerToken } from './bearer-token.ts'
+export { parseBearer, readBearerToken } from './bearer-token.ts'
 export { bearerChallenge, type BearerChallenge, type BearerErrorCode } from './www-authenticate.ts'
 export {
   requireAuth,
@@ -13,4 +14,9 @@ export {
   type RequireAuthOptions,
   type VerifiedClaims,
 } from './require-auth/index.ts'
-export { forwardAuthorization, getAuth } from './forward-authorization.ts'
+export {
+  forwardAuthorization,
+  forwardUserAuthorization,
+  getAuth,
+  USER_AUTHORIZATION_HEADER,
+} from './forward-authorization.ts'

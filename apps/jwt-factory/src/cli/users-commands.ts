@@ -115,7 +115,7 @@ export const USERS_COMMANDS: Record<string, UsersCommand> = {
     },
   },
   'demo-users': {
-    usage: 'demo-users   (adds admin and viewer with their documented passwords, if absent)',
+    usage: 'demo-users   (adds admin, viewer and guest with their documented passwords, if absent)',
     args: 0,
     async run(ctx) {
       const { created } = await ensureDemoUsers(ctx.file, ctx.now())

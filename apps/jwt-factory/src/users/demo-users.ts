@@ -9,6 +9,8 @@ import { readUsersFile, updateUsersFile } from './users-file.ts'
 export const DEMO_USERS = Object.freeze([
   { name: 'admin', password: 'admin-demo-password', roles: ['admin'] },
   { name: 'viewer', password: 'viewer-demo-password', roles: ['viewer'] },
+  // Logs in, may do nothing: the README's refused variants (scenario 5, POST /auth).
+  { name: 'guest', password: 'guest-demo-password', roles: ['guest'] },
 ] as const)
 
 export const DEMO_PASSWORDS: readonly string[] = DEMO_USERS.map((u) => u.password)

@@ -93,9 +93,10 @@ describe('UserStore', () => {
     const refusing = await open({ refuseDemoPasswords: true })
     expect(refusing.get('admin')?.locked).toBe(true)
     expect(refusing.get('viewer')?.locked).toBe(true)
+    expect(refusing.get('guest')?.locked).toBe(true)
     expect(refusing.get('bob')?.locked).toBe(false)
     const error = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.level === 50)
-    expect(String(error?.msg)).toMatch(/refused admin, viewer: documented demo password/)
+    expect(String(error?.msg)).toMatch(/refused admin, guest, viewer: documented demo password/)
     // A demo user whose password was changed is no longer refused.
     await writeTestUsers(file, [{ name: 'admin', password: 'a-real-password', roles: ['admin'] }])
     await refusing.refresh()
@@ -104,12 +105,13 @@ describe('UserStore', () => {
 })
 
 describe('ensureDemoUsers', () => {
-  it('adds admin and viewer only when absent, and leaves the file alone when both exist', async () => {
+  it('adds admin, viewer and guest only when absent, and leaves the file alone when all exist', async () => {
     await writeTestUsers(file, [{ name: 'admin', password: 'my-own-password', roles: ['viewer'] }])
-    expect(await ensureDemoUsers(file)).toEqual({ created: ['viewer'] })
+    expect(await ensureDemoUsers(file)).toEqual({ created: ['viewer', 'guest'] })
     const { users, version } = await readUsersFile(file)
     expect(users.find((u) => u.name === 'admin')?.roles).toEqual(['viewer'])
     expect(users.find((u) => u.name === 'viewer')?.roles).toEqual(['viewer'])
+    expect(users.find((u) => u.name === 'guest')?.roles).toEqual(['guest'])
     expect(await ensureDemoUsers(file)).toEqual({ created: [] })
     expect((await readUsersFile(file)).version).toEqual(version)
   })

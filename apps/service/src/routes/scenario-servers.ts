@@ -10,22 +10,17 @@ import { elapsedSince, Trace, TRACE_HEADER } from '../trace.ts'
 export const SCENARIO_CALLER = 'servicea'
 
 /**
- * The verifying side of scenarios 1-4 (serviceb and servicec). 1 and 2 ask the factory to verify
- * (the lesson of those scenarios: the keys never leave it); 3 and 4 verify locally with
- * servicea's public key.
+ * How the verifying side checks servicea's factory token (scenarios 1, 2 and 5): the factory's
+ * POST /verify/servicea (the keys never leave it), or with `?verify=jwks` locally with the
+ * factory's published keys. The same checks either way: issuer, audience (this service),
+ * subject servicea, `typ: JWT` (a user token is refused), exp and iat.
  */
-export function scenarioServerRoutes(ctx: ServiceContext) {
-  const { config, factory, scenario3 } = ctx
+export function serviceTokenVerifier({ config, factory, factoryKeys }: ServiceContext) {
   const me = config.name
-
-  const viaFactory = async (c: Context<ServerEnv>) => {
-    const token = readBearerToken(c)
-    if (token === undefined) return missingToken(c, me)
-    const trace = new Trace(c.req.header(TRACE_HEADER) === '1')
+  return async function verifyServiceToken(c: Context<ServerEnv>, token: string, trace: Trace): Promise<VerifyResult> {
     const started = performance.now()
     if (c.req.query('verify') === 'jwks') {
-      // The same checks, done here with the factory's published keys instead of a call per token.
-      const result = await verifyToken(token, ctx.factoryKeys, {
+      const result = await verifyToken(token, factoryKeys, {
         issuer: config.factoryIssuer,
         audience: me,
         subject: SCENARIO_CALLER,
@@ -35,10 +30,29 @@ export function scenarioServerRoutes(ctx: ServiceContext) {
         throw new BadGatewayError(FACTORY_HOP, `${FACTORY_HOP} keys are unavailable: ${result.error.message}`)
       }
       trace.add({ from: me, to: me, call: 'verify with the JWKS of jwt-factory', status: result.valid ? 200 : 403, ms: elapsedSince(started), result: outcome(result) })
-      return answer(c, ctx, token, result, trace)
+      return result
     }
     const result = await factory.verify(SCENARIO_CALLER, { token, aud: me, sub: SCENARIO_CALLER }, c.get('requestId'))
     trace.add({ from: me, to: FACTORY_HOP, call: `POST /verify/${SCENARIO_CALLER}`, status: result.valid ? 200 : 403, ms: elapsedSince(started), result: outcome(result) })
+    return result
+  }
+}
+
+/**
+ * The verifying side of scenarios 1-4 (serviceb and servicec). 1 and 2 ask the factory to verify
+ * (the lesson of those scenarios: the keys never leave it); 3 and 4 verify locally with
+ * servicea's public key.
+ */
+export function scenarioServerRoutes(ctx: ServiceContext) {
+  const { config, scenario3 } = ctx
+  const me = config.name
+  const verifyServiceToken = serviceTokenVerifier(ctx)
+
+  const viaFactory = async (c: Context<ServerEnv>) => {
+    const token = readBearerToken(c)
+    if (token === undefined) return missingToken(c, me)
+    const trace = new Trace(c.req.header(TRACE_HEADER) === '1')
+    const result = await verifyServiceToken(c, token, trace)
     return answer(c, ctx, token, result, trace)
   }
 
@@ -62,7 +76,8 @@ export function scenarioServerRoutes(ctx: ServiceContext) {
     .get('/scenario4-server', locally)
 }
 
-const outcome = (result: VerifyResult) => (result.valid ? 'valid' : `${result.error.name}: ${result.error.message}`)
+/** A verification as the trace shows it. */
+export const outcome = (result: VerifyResult) => (result.valid ? 'valid' : `${result.error.name}: ${result.error.message}`)
 
 function answer(c: Context<ServerEnv>, { config, logger }: ServiceContext, token: string, result: VerifyResult, trace: Trace) {
   const me = config.name
