@@ -16,7 +16,7 @@ export {
   type VerificationKey,
 } from './signing-key.ts'
 export { localKeys, keyList, remoteKeys, type KeySource, type ResolvedKey, type RemoteKeysOptions } from './key-source.ts'
-export { signToken, EXPIRED_TOKEN_AGE_SECONDS, type SignTokenOptions, type SignedToken } from './sign.ts'
+export { signToken, InvalidClaimsError, EXPIRED_TOKEN_AGE_SECONDS, type SignTokenOptions, type SignedToken } from './sign.ts'
 export {
   verifyToken,
   DEFAULT_CLOCK_TOLERANCE_SECONDS,

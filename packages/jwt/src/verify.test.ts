@@ -5,6 +5,7 @@ import { keyList, localKeys, type KeySource } from './key-source.ts'
 import { EXPIRED_TOKEN_AGE_SECONDS, signToken, type SignTokenOptions } from './sign.ts'
 import { generateSigningKey, type SigningKey } from './signing-key.ts'
 import { USER_TOKEN_TYPE } from './token-type.ts'
+import { signForged } from './testing/forge.ts'
 import type { VerifyError } from './verify-result.ts'
 import {
   DEFAULT_CLOCK_TOLERANCE_SECONDS,
@@ -52,11 +53,12 @@ const sign = (extra: JWTPayload = {}, options: Partial<SignTokenOptions> = {}, k
 const verifyAtT = (token: string, options: VerifyTokenOptions = {}, keys = esKeys) =>
   verifyToken(token, keys, { ...expected, currentDate: T, ...options })
 
-/** Signs exactly the given payload and header with jose: no claim filled in by the product. */
-function rawToken(key: SigningKey, payload: JWTPayload, header: Record<string, unknown> = {}) {
-  return new SignJWT(payload)
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT', ...header })
-    .sign(key.privateKey)
+/**
+ * Signs exactly the given payload and header by hand (node:crypto, low-S as signToken signs):
+ * no claim filled in by the product.
+ */
+async function rawToken(key: SigningKey, payload: JWTPayload, header: Record<string, unknown> = {}) {
+  return signForged(key, { alg: key.alg, kid: key.kid, typ: 'JWT', ...header }, payload)
 }
 
 const fullClaims = () => ({ ...claims, iat: tSeconds, exp: tSeconds + 60 })
@@ -219,7 +221,7 @@ describe('verifyToken: error shapes', () => {
         return esKeys.resolve(header)
       },
     }
-    const { token } = await sign({ pad: 'x'.repeat(MAX_TOKEN_LENGTH) })
+    const token = await rawToken(es, { ...fullClaims(), pad: 'x'.repeat(MAX_TOKEN_LENGTH) })
     expect(token.length).toBeGreaterThan(MAX_TOKEN_LENGTH)
     expect(await verifyAtT(token, {}, counting)).toEqual(
       tokenError('jwt malformed', 'ERR_JWS_INVALID'),
@@ -455,5 +457,45 @@ describe('verifyToken: algorithm pinning', () => {
     expect(await verifyAtT((await sign()).token, {}, broken)).toMatchObject(
       failure({ name: 'JsonWebTokenError', message: 'jwt malformed' }),
     )
+  })
+})
+
+describe('verifyToken: strict reading before any key lookup', () => {
+  /** A key source that counts lookups: structural refusals must not reach it (nor a JWKS fetch). */
+  function counting() {
+    const source = { lookups: 0, resolve: (header: Parameters<KeySource['resolve']>[0]) => (source.lookups++, esKeys.resolve(header)) }
+    return source
+  }
+  const header = () => JSON.stringify({ alg: 'ES256', kid: es.kid, typ: 'JWT' })
+  const payloadJson = () => JSON.stringify(fullClaims())
+
+  it.each([
+    ['a duplicate alg in the header', () => `{"alg":"none",${header().slice(1)}`, payloadJson],
+    ['a duplicate sub in the payload', header, () => `{"sub":"admin",${payloadJson().slice(1)}`],
+    ['a duplicate spelt with an escape', header, () => `{"\\u0073ub":"admin",${payloadJson().slice(1)}`],
+    ['a crit header', () => `{"crit":["x"],"x":1,${header().slice(1)}`, payloadJson],
+  ])('%s, validly signed: jwt malformed, ERR_JWT_INVALID', async (_label, h, p) => {
+    const token = signForged(es, h(), p(), { alg: 'ES256' })
+    const source = counting()
+    expect(await verifyAtT(token, {}, source)).toEqual(tokenError('jwt malformed', 'ERR_JWT_INVALID'))
+    expect(source.lookups).toBe(0)
+  })
+
+  it('the same token without the duplicate verifies (the signature is not what failed)', async () => {
+    const token = signForged(es, header(), payloadJson(), { alg: 'ES256' })
+    expect((await verifyAtT(token)).valid).toBe(true)
+  })
+
+  it('a valid token with "=" padding or another spelling of its signature: jwt malformed', async () => {
+    const { token } = await sign()
+    const source = counting()
+    // 64 bytes leave 4 unused low bits in the last character: flipping the lowest keeps the bytes.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+    const last = alphabet[alphabet.indexOf(token.at(-1)!) ^ 1]
+    expect(Buffer.from(`${token.slice(0, -1)}${last}`.split('.')[2]!, 'base64url')).toEqual(Buffer.from(token.split('.')[2]!, 'base64url'))
+    for (const twin of [`${token}==`, `${token.slice(0, -1)}${last}`]) {
+      expect(await verifyAtT(twin, {}, source)).toMatchObject(failure({ message: 'jwt malformed' }))
+    }
+    expect(source.lookups).toBe(0)
   })
 })

@@ -1,5 +1,7 @@
-import { decodeProtectedHeader, jwtVerify, type JWSHeaderParameters } from 'jose'
+import { jwtVerify } from 'jose'
 import type { SigningAlgorithm } from './algorithms.ts'
+import { readCompactToken } from './compact-token.ts'
+import { isCanonicalEs256Signature } from './ecdsa-signature.ts'
 import { SERVICE_TOKEN_TYPE } from './token-type.ts'
 import type { KeySource } from './key-source.ts'
 import {
@@ -28,6 +30,9 @@ export interface VerifyTokenOptions extends ExpectedClaims {
  * Verifies a compact JWT. Never throws: every failure comes back as `{ valid: false, error }`.
  * The algorithm is pinned by the key (or, for a remote key set, by configuration), never taken
  * from the token; `jku`, `x5u`, `x5c` and an embedded `jwk` are never dereferenced (RFC 8725 §3.1).
+ * Before any key is looked up the token is read strictly (readCompactToken: three canonical
+ * base64url segments, strict JSON objects without duplicate names, no `crit`); an ES256
+ * signature must be 64 bytes and low-S (ecdsa-signature.ts), so no token has a second spelling.
  */
 export async function verifyToken(
   token: string,
@@ -43,12 +48,17 @@ export async function verifyToken(
     return verifyFailure('JsonWebTokenError', 'jwt malformed', 'ERR_JWS_INVALID')
   }
   const clockTolerance = options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS
+  const read = readCompactToken(token)
+  if (!read.ok) return verifyFailure('JsonWebTokenError', 'jwt malformed', 'ERR_JWT_INVALID')
+  const { header, signature } = read.token
   try {
-    const header = decodeProtectedHeader(token) as JWSHeaderParameters
     const resolved = await keys.resolve(header)
     if (!resolved) return verifyFailure('JsonWebTokenError', 'no key matches the token', 'ERR_JWKS_NO_MATCHING_KEY')
     if (!(resolved.algorithms as readonly string[]).includes(String(header.alg))) {
       return verifyFailure('JsonWebTokenError', 'invalid algorithm', 'ERR_JOSE_ALG_NOT_ALLOWED')
+    }
+    if (header.alg === 'ES256' && !isCanonicalEs256Signature(signature)) {
+      return verifyFailure('JsonWebTokenError', 'invalid signature', 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED')
     }
     const { payload } = await jwtVerify(token, resolved.key, {
       algorithms: resolved.algorithms as SigningAlgorithm[],
