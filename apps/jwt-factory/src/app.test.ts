@@ -81,10 +81,12 @@ describe('factory routes', () => {
     const token = await issue(factory.app, 'servicea')
     expect((await verify(factory.app, 'servicea', token, 'servicec')).body.error.message).toBe('jwt audience invalid. expected: servicec')
     expect((await verify(factory.app, 'servicea', token, 'serviceb', 'x')).body.error.message).toBe('jwt subject invalid. expected: x')
-    const forged = await issue(factory.app, 'serviceb', { sub: 'servicea', aud: 'serviceb' })
-    const { status, body } = await verify(factory.app, 'servicea', forged)
+    const refused = await factory.app.request('/issueToken/serviceb', jsonPost({ sub: 'servicea', aud: 'serviceb' }))
+    expect(refused.status).toBe(400) // a token signed with serviceb's key speaks for serviceb only
+    const other = await issue(factory.app, 'serviceb', { aud: 'serviceb' })
+    const { status, body } = await verify(factory.app, 'servicea', other, 'serviceb', 'serviceb')
     expect(status).toBe(403)
-    expect(body.error.name).toBe('JsonWebTokenError')
+    expect(body.error).toMatchObject({ name: 'JsonWebTokenError', message: 'no key matches the token' })
   })
 
   it('keeps verifying tokens of a rotated key until it is retired; the active key cannot be retired', async () => {

@@ -79,10 +79,18 @@ describe('POST /verify/:keyId under attack', () => {
     expect(await res.json()).toEqual({ error: { name: 'PayloadTooLargeError', code: 'ERR_PAYLOAD_TOO_LARGE', message: expect.any(String) } })
   })
 
-  it("attack: serviceb's factory token presenting sub servicea, verified as servicea → 403 JsonWebTokenError", async () => {
-    // Anyone may set `sub` when asking /issueToken/serviceb; the key still says whose token it is.
-    const token = await issue('serviceb', { sub: CALLER, aud: AUDIENCE })
-    expectRefused(await verify(token), 'JsonWebTokenError', 'no key matches the token')
+  it("attack: asking /issueToken/serviceb for sub servicea → 400 BadRequestError", async () => {
+    const res = await factory.app.request('/issueToken/serviceb', jsonPost({ sub: CALLER, aud: AUDIENCE }))
+    expect(res.status).toBe(400)
+    expect(await res.json()).toMatchObject({ error: { name: 'BadRequestError', code: 'ERR_INVALID_CLAIMS' } })
+  })
+
+  it("attack: serviceb's factory token verified as servicea's → 403 JsonWebTokenError", async () => {
+    // The key says whose token it is: serviceb's key is not among servicea's keys.
+    const token = await issue('serviceb', { aud: AUDIENCE })
+    const res = await factory.app.request('/verify/servicea', jsonPost({ token, aud: AUDIENCE, sub: 'serviceb' }))
+    expect(res.status).toBe(403)
+    expect(await res.json()).toMatchObject({ valid: false, error: { name: 'JsonWebTokenError', message: 'no key matches the token' } })
   })
 
   it('attack: a factory token for serviceb replayed to servicec → 403 JsonWebTokenError', async () => {

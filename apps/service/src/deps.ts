@@ -18,11 +18,10 @@ export interface ServiceDeps {
 export interface ServiceContext extends ServiceDeps {
   config: ServiceConfig
   factory: FactoryClient
-  /**
-   * The factory's JWKS, fetched once and cached by jose: service tokens with `?verify=jwks`, and
-   * the user tokens of scenario 5 (the factory's user key is in it too).
-   */
-  factoryKeys: KeySource
+  /** servicea's keys as the factory publishes them (/jwks/servicea): its service tokens, no one else's. */
+  callerKeys: KeySource
+  /** The factory's user key (/jwks/users): user tokens. Both fetched once and cached by jose. */
+  userKeys: KeySource
   peers: PeerClient
   /** servicea's tokens from the factory, one per audience, shared by every scenario. */
   serviceTokens: TokenCache

@@ -119,19 +119,6 @@ for (const place of places) {
 
     for (const { id, ...named } of sampleCatalogue(place)) {
       if (named.oversized) continue
-      const knownGap = id === 'other-service-key' && place.path.includes('verify=jwks')
-      if (knownGap) {
-        // A JWKS does not say which service a key belongs to, and the factory signs any `sub` a
-        // caller asks for: a token signed with serviceb's key that says sub servicea passes here.
-        // The fix belongs to the factory (bind sub to the keyId): this test then fails; make it
-        // an attack test like the others.
-        it(`known gap: ${named.title}, checked against the JWKS → 200 (should be 403 ${named.expect.name})`, async () => {
-          const answer = await call(place, attacks.get(id)!.token)
-          expect(answer.status).toBe(200)
-          expect(answer.body).toMatchObject({ valid: true, claims: { sub: CALLER } })
-        })
-        continue
-      }
       it(attackTestName(named, 403), async () => {
         const attack = attacks.get(id)!
         expectRefused(await call(place, attack.token), place, attack.expect.name, attack.expect.message)
@@ -158,16 +145,22 @@ describe('attacks with real tokens from the factory over HTTPS', () => {
     expectRefused(await call(scenario2, token), scenario2, 'JsonWebTokenError', 'jwt audience invalid. expected: servicec')
   })
 
-  it("attack: serviceb's factory token presenting sub servicea → 403 JsonWebTokenError", async () => {
-    const token = await issue('serviceb', { sub: CALLER, aud: 'serviceb' })
-    expectRefused(await call(scenario1, token), scenario1, 'JsonWebTokenError', 'no key matches the token')
+  it("attack: asking the factory for a token of serviceb's that says sub servicea → 400 BadRequestError", async () => {
+    // A token signed with serviceb's key speaks for serviceb only: the factory will not sign anything else.
+    const res = await cluster.https.requestJson('jwt-factory', `${cluster.urls.factoryHttps}/issueToken/serviceb`, {
+      body: { sub: CALLER, aud: 'serviceb' },
+    })
+    expect(res.status).toBe(400)
+    expect(res.body).toMatchObject({ error: { name: 'BadRequestError', code: 'ERR_INVALID_CLAIMS' } })
   })
 
-  it("known gap: serviceb's factory token presenting sub servicea, checked against the JWKS → 200 (should be 403 JsonWebTokenError)", async () => {
-    const token = await issue('serviceb', { sub: CALLER, aud: 'serviceb' })
-    const answer = await call(jwks, token)
-    expect(answer.status).toBe(200)
-    expect(answer.body).toMatchObject({ valid: true, claims: { sub: CALLER } })
+  it("attack: a real token of serviceb's presented as servicea's, at the factory and with the JWKS → 403 JsonWebTokenError", async () => {
+    const token = await issue('serviceb', { aud: 'serviceb' })
+    for (const place of [scenario1, jwks]) {
+      const answer = await call(place, token)
+      expect(answer.status).toBe(403)
+      expect(answer.body.error?.name).toBe('JsonWebTokenError')
+    }
   })
 
   it('attack: a factory-signed token with another issuer → 403 JsonWebTokenError', async () => {

@@ -10,12 +10,18 @@ export function isValidKeyId(value: string): boolean {
   return KEY_ID.test(value) && !value.includes('..')
 }
 
+/** `users` names the factory's own key for user tokens (published at /jwks/users): no service may take it. */
+export const RESERVED_KEY_IDS: ReadonlySet<string> = new Set(['users'])
+
 export function parseKeyId(value: string | undefined): string {
   if (value === undefined || !isValidKeyId(value)) {
     throw new BadRequestError(
       'keyId must be 1-64 letters, digits, ".", "_" or "-", start with a letter or digit, and not contain ".."',
       'ERR_INVALID_KEY_ID',
     )
+  }
+  if (RESERVED_KEY_IDS.has(value)) {
+    throw new BadRequestError(`keyId ${value} is reserved for the factory's own user key`, 'ERR_INVALID_KEY_ID')
   }
   return value
 }

@@ -49,7 +49,7 @@ describe('POST /login', () => {
     const jwks = await json(await f.app.request('/.well-known/jwks.json'))
     expect(jwks.keys.map((k: { kid: string }) => k.kid).sort()).toEqual([userKid, f.keyStore.get('servicea')!.active.kid].sort())
     expect(await json(await f.app.request('/utils/keys'))).toEqual(['servicea'])
-    expect((await f.app.request('/utils/publicKey/users')).status).toBe(404)
+    expect((await f.app.request('/utils/publicKey/users')).status).toBe(400) // reserved for the user key
   })
 
   it('accepts the bare base64 value AppMesh\'s curl sends', async () => {

@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono'
-import { signToken, type JWTPayload } from '@jwt-factory/jwt'
+import { InvalidClaimsError, MAX_TOKEN_LENGTH, signToken, type JWTPayload } from '@jwt-factory/jwt'
 import { addLogFields, BadRequestError, isFlagSet, readJsonObject, type ServerEnv } from '@jwt-factory/server'
 import type { FactoryContext } from '../deps.ts'
 import { parseKeyId } from '../keys/key-id.ts'
@@ -15,11 +15,17 @@ export function tokenRoutes({ keyStore, config, policy, now }: FactoryContext) {
     const ring = keyStore.get(keyId)
     if (!ring) throw unknownKeyId(keyId)
     const body = await readJsonObject(c, { allowEmpty: true })
-    const claims: JWTPayload = { iss: config.issuer, sub: keyId, ...checkClaims(body) }
+    const claims: JWTPayload = { iss: config.issuer, sub: keyId, ...checkClaims(body, keyId) }
     checkServiceClaims(policy, keyId, claims)
     const ttlSeconds = requestedTtl(c, config.tokenTtlSeconds, config.maxTokenTtlSeconds)
     const expired = isFlagSet(c.req.query('expired'))
-    const signed = await signToken(ring.active, claims, { ttlSeconds, expired, now: now() })
+    const signed = await signToken(ring.active, claims, { ttlSeconds, expired, now: now() }).catch((err: unknown) => {
+      throw err instanceof InvalidClaimsError ? new BadRequestError(err.message, 'ERR_INVALID_CLAIMS', { cause: err }) : err
+    })
+    // A token no verifier here would accept is not issued at all.
+    if (signed.token.length > MAX_TOKEN_LENGTH) {
+      throw new BadRequestError(`the claims make a token longer than ${MAX_TOKEN_LENGTH} characters`, 'ERR_INVALID_CLAIMS')
+    }
     addLogFields(c, { keyId, kid: ring.active.kid, sub: claims.sub, aud: String(claims.aud), expired })
 
     const expiresIn = Math.max(0, signed.claims.exp - Math.floor(now().getTime() / 1000))
@@ -30,7 +36,7 @@ export function tokenRoutes({ keyStore, config, policy, now }: FactoryContext) {
   })
 }
 
-function checkClaims(body: Record<string, unknown>): JWTPayload {
+function checkClaims(body: Record<string, unknown>, keyId: string): JWTPayload {
   for (const claim of RESERVED_CLAIMS) {
     if (claim in body) {
       throw new BadRequestError(`claim "${claim}" is set by the factory (ask a lifetime with X-Expire-Seconds)`, 'ERR_INVALID_CLAIMS')
@@ -40,6 +46,11 @@ function checkClaims(body: Record<string, unknown>): JWTPayload {
     if (claim in body && (typeof body[claim] !== 'string' || body[claim] === '')) {
       throw new BadRequestError(`claim "${claim}" must be a non-empty string`, 'ERR_INVALID_CLAIMS')
     }
+  }
+  // A token signed with keyId's key speaks for keyId: letting a caller name another subject would let
+  // serviceb's key sign "I am servicea", which anyone trusting the JWKS would believe.
+  if ('sub' in body && body.sub !== keyId) {
+    throw new BadRequestError(`claim "sub" must be the keyId (${keyId}): a token signed with ${keyId}'s key speaks for ${keyId}`, 'ERR_INVALID_CLAIMS')
   }
   const aud = body.aud
   if (aud !== undefined && !(typeof aud === 'string' && aud !== '') && !(Array.isArray(aud) && aud.length > 0 && aud.every((a) => typeof a === 'string' && a !== ''))) {

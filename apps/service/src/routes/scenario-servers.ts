@@ -15,12 +15,12 @@ export const SCENARIO_CALLER = 'servicea'
  * factory's published keys. The same checks either way: issuer, audience (this service),
  * subject servicea, `typ: JWT` (a user token is refused), exp and iat.
  */
-export function serviceTokenVerifier({ config, factory, factoryKeys }: ServiceContext) {
+export function serviceTokenVerifier({ config, factory, callerKeys }: ServiceContext) {
   const me = config.name
   return async function verifyServiceToken(c: Context<ServerEnv>, token: string, trace: Trace): Promise<VerifyResult> {
     const started = performance.now()
     if (c.req.query('verify') === 'jwks') {
-      const result = await verifyToken(token, factoryKeys, {
+      const result = await verifyToken(token, callerKeys, {
         issuer: config.factoryIssuer,
         audience: me,
         subject: SCENARIO_CALLER,

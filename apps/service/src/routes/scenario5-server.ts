@@ -40,13 +40,13 @@ const NO_TOKEN: VerifyFailure = {
  * token.
  */
 export function scenario5ServerRoutes(ctx: ServiceContext) {
-  const { config, factoryKeys, logger } = ctx
+  const { config, userKeys, logger } = ctx
   const me = config.name
   const verifyServiceToken = serviceTokenVerifier(ctx)
 
   async function verifyUserToken(token: string, trace: Trace): Promise<UserCheck> {
     const started = performance.now()
-    const result = await verifyToken(token, factoryKeys, {
+    const result = await verifyToken(token, userKeys, {
       issuer: config.factoryIssuer,
       audience: SCENARIO_CALLER,
       typ: USER_TOKEN_TYPE,

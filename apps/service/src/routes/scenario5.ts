@@ -46,11 +46,11 @@ export function scenario5Routes(ctx: ServiceContext) {
  * per request). No permission here: serviceb decides that. The JWKS is a hop like any other:
  * when it cannot be had, a 502 naming the factory rather than requireAuth's anonymous 503.
  */
-function userTokenGuard({ config, factoryKeys }: ServiceContext): MiddlewareHandler<Scenario5Env> {
+function userTokenGuard({ config, userKeys }: ServiceContext): MiddlewareHandler<Scenario5Env> {
   const guard = requireAuth({
     issuer: config.factoryIssuer,
     audience: config.name,
-    keys: factoryKeys,
+    keys: userKeys,
     tokenType: USER_TOKEN_TYPE,
     clockToleranceSeconds: config.clockToleranceSeconds,
   })
