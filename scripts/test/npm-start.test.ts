@@ -103,7 +103,7 @@ describe('npm start on a fresh copy', () => {
     }
   })
 
-  it('stops every process it started on SIGTERM to the npm process alone', async () => {
+  it('fault: SIGTERM to the npm start process alone → every process it started stops', async () => {
     expect((await processesUnder(copy)).length).toBeGreaterThanOrEqual(4)
     demo!.child.kill('SIGTERM')
     await demo!.exited
@@ -113,7 +113,7 @@ describe('npm start on a fresh copy', () => {
     for (const port of DEMO_PORTS) expect(await portOpen(port), `port ${port}`).toBe(false)
   })
 
-  it('reports a port in use by name and port, and stops the others', async () => {
+  it('fault: a demo port already in use → npm start names the process and port, stops the others', async () => {
     // Accepts the launcher's health checks and never answers them, as a squatter would.
     const accepted: Socket[] = []
     const blocker = createServer((socket) => accepted.push(socket)).listen(3001, '127.0.0.1')

@@ -9,7 +9,7 @@ afterEach(async () => {
 })
 
 describe('a hop that is down or silent', () => {
-  it('servicec stopped: scenario 2 answers 502 naming servicec, the rest works, and it recovers without a restart', async () => {
+  it('fault: servicec stopped during scenario 2 → 502 naming servicec, serviceb still answered, works again without a restart', async () => {
     cluster = await Cluster.start()
     const pid = cluster.pidOf('servicea')
     await cluster.stopProcess('servicec')
@@ -25,7 +25,7 @@ describe('a hop that is down or silent', () => {
     expect(cluster.logsOf('servicea').some((l) => /unhandled/i.test(l))).toBe(false)
   })
 
-  it('factory stopped: scenario 1 answers 502 naming jwt-factory, scenario 3 still works, keys survive its restart', async () => {
+  it('fault: jwt-factory stopped → scenario 1 502 naming jwt-factory, scenario 3 unaffected, keys survive its restart', async () => {
     cluster = await Cluster.start()
     await cluster.stopProcess('jwt-factory')
     const down = await getJson(`${cluster.urls.servicea}/scenario1`)
@@ -47,7 +47,7 @@ describe('a hop that is down or silent', () => {
       await new Promise((r) => silent?.close(r))
     })
 
-    it('answers 504 naming the hop within the configured timeout', async () => {
+    it('fault: a hop that accepts the connection and never answers → 504 naming it within HOP_TIMEOUT_MS', async () => {
       const [port] = (await freePorts(1)) as [number]
       silent = createServer((socket) => sockets.push(socket)).listen(port, '127.0.0.1')
       const hopTimeoutMs = 800
