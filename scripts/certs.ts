@@ -1,6 +1,7 @@
 /**
- * `npm run certs`: makes sure the project's CA and the localhost server certificate exist in
- * <repo>/certs (or $CERTS_DIR), keeping usable ones. `--force` replaces them all.
+ * `npm run certs`: makes sure the project's CA, the localhost server certificate and a client
+ * certificate per service exist in <repo>/certs (or $CERTS_DIR), keeping usable ones. `--force`
+ * replaces them all.
  */
 import { dirname, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -23,7 +24,7 @@ function shortPath(path: string): string {
 
 try {
   const force = process.argv.includes('--force')
-  const { created, paths, reason } = await ensureCertificates(dir, { force })
+  const { created, paths, reason, clients, clientsCreated } = await ensureCertificates(dir, { force })
   const files = [paths.ca, paths.caKey, paths.server, paths.serverKey].map(shortPath)
   if (created) {
     console.log(`certificates written (${reason}):`)
@@ -31,6 +32,10 @@ try {
   } else {
     console.log(`certificates kept (valid, signed by the CA): ${files.join(', ')}`)
   }
+  const clientFiles = (names: string[]) => names.flatMap((n) => [clients[n]!.cert, clients[n]!.key]).map(shortPath)
+  const kept = Object.keys(clients).filter((name) => !clientsCreated.includes(name))
+  if (clientsCreated.length > 0) console.log(`client certificates written (mutual TLS): ${clientFiles(clientsCreated).join(', ')}`)
+  if (kept.length > 0) console.log(`client certificates kept: ${clientFiles(kept).join(', ')}`)
 } catch (err) {
   console.error(`cannot create certificates in ${dir}: ${(err as Error).message}`)
   process.exit(1)

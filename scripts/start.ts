@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ensureCertificates } from '@jwt-factory/tls'
+import { readAdminToken } from '../apps/jwt-factory/src/exposure/admin-credential.ts'
 import { ensureDemoUsers } from '../apps/jwt-factory/src/users/demo-users.ts'
 import { isLoopbackHost } from '../apps/jwt-factory/src/users/loopback-host.ts'
 import { ensureScenario3Keys } from '../apps/service/src/scenario3/scenario3-keys.ts'
@@ -61,8 +62,11 @@ async function main(): Promise<number> {
   if (stopping) return 1
 
   const factoryUrl = plan.processes[0]!.healthUrl.replace(/\/healthz$/, '')
+  // Key management needs the admin credential when one is configured (always beyond loopback).
+  const adminToken = await readAdminToken(plan.factory)
+  const headers: Record<string, string> = adminToken ? { authorization: `Bearer ${adminToken}` } : {}
   for (const service of plan.services) {
-    const res = await fetch(`${factoryUrl}/keys/${service.name}`)
+    const res = await fetch(`${factoryUrl}/keys/${service.name}`, { headers })
     const body = (await res.json()) as { kid?: string }
     say(`${res.status === 201 ? 'created' : 'found'} factory keys for ${service.name} (kid ${body.kid})`)
   }

@@ -106,6 +106,9 @@ export class Cluster {
       SERVICEC_URL: `https://localhost:${cHttps}`,
       HOP_TIMEOUT_MS: String(options.hopTimeoutMs ?? 3000),
       LOG_LEVEL: options.logLevel ?? 'info',
+      // Never a credential of the shell the tests run in; a test sets its own.
+      ADMIN_TOKEN: '',
+      ADMIN_TOKEN_FILE: '',
       ALGORITHM: algorithm,
       SCENARIO3_ALGORITHM: algorithm,
     }
@@ -133,8 +136,11 @@ export class Cluster {
     })
     const names = [...this.#specs.keys()].filter((n) => !options.without?.includes(n))
     await Promise.all(names.map((n) => this.startProcess(n)))
+    // A factory with an admin credential (required beyond loopback) wants it for key management.
+    const adminToken = options.env?.['jwt-factory']?.ADMIN_TOKEN
+    const headers: Record<string, string> = adminToken ? { authorization: `Bearer ${adminToken}` } : {}
     for (const service of ['servicea', 'serviceb', 'servicec']) {
-      const res = await fetch(`${this.urls['jwt-factory']}/keys/${service}`)
+      const res = await fetch(`${this.urls['jwt-factory']}/keys/${service}`, { headers })
       if (!res.ok) throw new Error(`could not create keys for ${service}: ${res.status}`)
     }
   }

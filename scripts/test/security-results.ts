@@ -19,10 +19,12 @@ export function parseSecurityTest(name: string, suite: string, passed: boolean):
   return { kind: match[1] as SecurityResult['kind'], title: match[2]!, outcome: match[3]!, place: shortPlace(suite), passed }
 }
 
-/** Suite names say "… under attack"; the table says where, briefly. */
+/** Suite names say "serviceb GET /scenario1-server (verified by the factory) under attack"; the table says where, briefly. */
 export function shortPlace(suite: string): string {
   return suite
     .replace(/ under attack:? ?/, ' ')
+    .replace(/^(service[abc]) GET (\/\S+)(?: \(.*\))?/, '$1 $2')
+    .replace(/^requireAuth (service|user) tokens \(.*\)/, 'requireAuth ($1 tokens)')
     .replace(/\s+/g, ' ')
     .trim()
 }
@@ -43,16 +45,25 @@ export function renderSecurityResults(results: readonly SecurityResult[]): strin
     }
     if (rows.size === 0) continue
     const tests = results.filter((x) => x.kind === kind).length
+    // The places the catalogue runs at: those of the most widely tried row. Rows tried at all of
+    // them say so in a word; the places are listed once, above the table.
+    const widest = [...rows.values()].reduce((a, b) => (b.places.size > a.places.size ? b : a)).places
+    const everywhere = (places: Set<string>) => widest.size > 2 && [...widest].every((p) => places.has(p))
+    const where = (places: Set<string>) =>
+      everywhere(places)
+        ? [`every place (${widest.size})`, ...[...places].filter((p) => !widest.has(p)).sort()].join('; ')
+        : [...places].sort().join('; ')
     lines.push(
       kind === 'attack'
         ? `**Attacks**: ${rows.size} kinds, ${tests} tests.`
         : `**Faults**: ${rows.size} kinds, ${tests} tests.`,
       '',
+      ...(widest.size > 2 ? [`Every place: ${[...widest].sort().join('; ')}.`, ''] : []),
       `| ${kind === 'attack' ? 'Attack' : 'Fault'} | Outcome | Tried at | Result |`,
       '|---|---|---|---|',
     )
     for (const [title, row] of [...rows].sort(([a], [b]) => a.localeCompare(b))) {
-      lines.push(`| ${cell(title)} | ${cell([...row.outcomes].sort().join('; '))} | ${cell([...row.places].sort().join('; '))} | ${row.passed ? 'passed' : 'FAILED'} |`)
+      lines.push(`| ${cell(title)} | ${cell([...row.outcomes].sort().join('; '))} | ${cell(where(row.places))} | ${row.passed ? 'passed' : 'FAILED'} |`)
     }
     lines.push('')
   }

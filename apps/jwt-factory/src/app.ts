@@ -1,6 +1,9 @@
 import { createBaseApp } from '@jwt-factory/server'
 import type { FactoryConfig } from './config.ts'
 import type { FactoryContext, FactoryDeps } from './deps.ts'
+import { createAdminCredential } from './exposure/admin-credential.ts'
+import { assertEndpointsClassified } from './exposure/endpoints.ts'
+import { exposureGuard } from './exposure/exposure-guard.ts'
 import { authRoutes } from './routes/auth.ts'
 import { keyRoutes } from './routes/keys.ts'
 import { loginRoutes } from './routes/login.ts'
@@ -19,7 +22,10 @@ export function createFactoryApp(config: FactoryConfig, deps: FactoryDeps) {
   const loginFlow = new LoginFlow({ config, userStore, userKeys, policy, now })
   const jwks = publishedJwks(keyStore, userKeys)
   const context: FactoryContext = { ...deps, config, now, loginFlow, jwks }
-  return createBaseApp({ logger: deps.logger })
+  const admin = deps.adminCredential ?? (config.adminToken === undefined ? undefined : createAdminCredential(config.adminToken))
+  const app = createBaseApp({ logger: deps.logger })
+    // Before every route: what may pass when the factory listens beyond loopback (exposure/).
+    .use(exposureGuard({ exposed: config.exposed, admin, issuer: config.issuer, httpsPort: config.httpsPort }))
     .get('/healthz', (c) => c.json({ status: 'ok' }))
     .route('/', keyRoutes(context))
     .route('/', tokenRoutes(context))
@@ -29,6 +35,8 @@ export function createFactoryApp(config: FactoryConfig, deps: FactoryDeps) {
     .route('/', loginRoutes(context))
     .route('/', totpRoutes(context))
     .route('/', authRoutes(context))
+  assertEndpointsClassified(app.routes)
+  return app
 }
 
 export type FactoryApp = ReturnType<typeof createFactoryApp>

@@ -10,6 +10,8 @@ import {
   parseEnv,
 } from '@jwt-factory/server'
 import { z } from 'zod'
+import { ADMIN_TOKEN_RULE, adminTokenSchema } from './exposure/admin-token.ts'
+import { isLoopbackHost } from './users/loopback-host.ts'
 
 /** Comma-separated audiences; each is an `aud` value, so no spaces, commas or control characters. */
 const AUDIENCES_MESSAGE = 'must be a comma-separated list of audiences'
@@ -40,11 +42,28 @@ const schema = z
     LOGIN_FAILURE_WINDOW_SECONDS: envInteger(300, 1, 86_400),
     LOGIN_MAX_FAILURES_PER_USER: envInteger(5, 1, 10_000),
     LOGIN_MAX_FAILURES_PER_ADDRESS: envInteger(20, 1, 1_000_000),
+    /** The admin credential for key management; required when HOST is beyond loopback. Never echoed. */
+    ADMIN_TOKEN: z.preprocess(unsetIfEmpty, adminTokenSchema.optional()),
+    /** A file holding it instead (a mounted secret), read at start. */
+    ADMIN_TOKEN_FILE: z.preprocess(unsetIfEmpty, z.string().optional()),
   })
   .refine((c) => c.TOKEN_TTL_SECONDS <= c.MAX_TOKEN_TTL_SECONDS, {
     path: ['TOKEN_TTL_SECONDS'],
     message: 'must not be larger than MAX_TOKEN_TTL_SECONDS',
   })
+  .superRefine((c, ctx) => {
+    if (c.ADMIN_TOKEN !== undefined && c.ADMIN_TOKEN_FILE !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_TOKEN'], message: 'set ADMIN_TOKEN or ADMIN_TOKEN_FILE, not both' })
+    }
+    if (!isLoopbackHost(c.HOST) && c.ADMIN_TOKEN === undefined && c.ADMIN_TOKEN_FILE === undefined) {
+      const why = `HOST ${c.HOST} is beyond loopback, so key management needs an admin credential`
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_TOKEN'], message: `required: ${why}: set ADMIN_TOKEN (${ADMIN_TOKEN_RULE}) or ADMIN_TOKEN_FILE (a file holding it)` })
+    }
+  })
+
+function unsetIfEmpty(value: unknown): unknown {
+  return value === '' ? undefined : value
+}
 
 export type FactoryEnv = z.output<typeof schema>
 
@@ -83,6 +102,16 @@ export interface FactoryConfig {
   readonly loginFailureWindowSeconds: number
   readonly loginMaxFailuresPerUser: number
   readonly loginMaxFailuresPerAddress: number
+  /**
+   * HOST is beyond loopback (see exposure/): key management needs the admin credential, issuing
+   * needs the service's client certificate over HTTPS (mutual TLS), and requests that carry a
+   * secret are refused on plain HTTP unless they come from this machine.
+   */
+  readonly exposed: boolean
+  /** ADMIN_TOKEN (validated, never logged); see exposure/admin-credential.ts. */
+  readonly adminToken: string | undefined
+  /** ADMIN_TOKEN_FILE, read by main.ts at start. */
+  readonly adminTokenFile: string | undefined
 }
 
 /**
@@ -116,5 +145,8 @@ export function loadConfig(env: Record<string, string | undefined>, baseDir: str
     loginFailureWindowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
     loginMaxFailuresPerUser: e.LOGIN_MAX_FAILURES_PER_USER,
     loginMaxFailuresPerAddress: e.LOGIN_MAX_FAILURES_PER_ADDRESS,
+    exposed: !isLoopbackHost(e.HOST),
+    adminToken: e.ADMIN_TOKEN,
+    adminTokenFile: e.ADMIN_TOKEN_FILE === undefined ? undefined : path(e.ADMIN_TOKEN_FILE),
   })
 }

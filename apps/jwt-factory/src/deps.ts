@@ -1,6 +1,7 @@
 import type { Jwks } from '@jwt-factory/jwt'
 import type { Logger } from '@jwt-factory/server'
 import type { FactoryConfig } from './config.ts'
+import type { AdminCredential } from './exposure/admin-credential.ts'
 import type { FileKeyStore } from './keys/file-key-store.ts'
 import type { Policy } from './policy/policy-file.ts'
 import type { LoginFlow } from './users/login-flow.ts'
@@ -17,6 +18,8 @@ export interface FactoryDeps {
   /** Roles → permissions and the claim policy (POLICY_FILE). */
   policy: Policy
   logger: Logger
+  /** ADMIN_TOKEN_FILE's credential, read by main.ts; by default the one of ADMIN_TOKEN, if set. */
+  adminCredential?: AdminCredential
   /** The clock; tests move it instead of sleeping. */
   now?: () => Date
 }

@@ -4,6 +4,7 @@ import { ConfigError, createLogger, listen, ListenError, readEnvFile, onShutdown
 import { loadTlsFiles } from '@jwt-factory/tls'
 import { createFactoryApp } from './app.ts'
 import { loadConfig } from './config.ts'
+import { createAdminCredential, readAdminToken } from './exposure/admin-credential.ts'
 import { FileKeyStore } from './keys/file-key-store.ts'
 import { loadPolicyFile } from './policy/policy-file.ts'
 import { isLoopbackHost } from './users/loopback-host.ts'
@@ -17,6 +18,17 @@ const appDir = fileURLToPath(new URL('..', import.meta.url))
 async function main(): Promise<void> {
   const config = loadConfig(readEnvFile(join(appDir, '.env')), appDir)
   const logger = createLogger({ name: 'jwt-factory', level: config.logLevel, format: config.logFormat })
+  const adminToken = await readAdminToken(config, logger)
+  const adminCredential = adminToken === undefined ? undefined : createAdminCredential(adminToken)
+  // Beyond loopback, issuing needs mutual TLS: without the certificates there is no safe way to
+  // serve, so the start fails here instead of serving plain HTTP to the network.
+  const tls = await loadTlsFiles(config.certsDir).catch((err: Error) => {
+    if (config.exposed) {
+      throw new ConfigError('apps/jwt-factory/.env', [`CERTS_DIR: HOST ${config.host} is beyond loopback, so HTTPS with client certificates is required: ${err.message}`])
+    }
+    logger.warn(`HTTPS is off: ${err.message}`)
+    return undefined
+  })
   const keyStore = await FileKeyStore.open({ dir: config.keysDir, algorithm: config.algorithm, logger })
   const policy = await loadPolicyFile(config.policyFile)
   const userKeys = await UserKeys.open({ dir: config.userKeysDir, algorithm: config.algorithm, logger })
@@ -36,15 +48,18 @@ async function main(): Promise<void> {
     onLoad: ensureUserKey,
   })
   if (userStore.size > 0) await userKeys.signingKey()
-  const app = createFactoryApp(config, { keyStore, userStore, userKeys, policy, logger })
+  const app = createFactoryApp(config, { keyStore, userStore, userKeys, policy, logger, ...(adminCredential ? { adminCredential } : {}) })
   const servers = [await listen({ name: 'jwt-factory http', fetch: app.fetch, hostname: config.host, port: config.port })]
-  const tls = await loadTlsFiles(config.certsDir).catch((err: Error) => {
-    logger.warn(`HTTPS is off: ${err.message}`)
-    return undefined
-  })
   if (tls) {
+    // Exposed: every HTTPS connection presents a client certificate the project's CA signed, or
+    // the handshake fails (node's default rejectUnauthorized stays on); the CN names the caller.
+    const clientAuth = config.exposed ? { ca: tls.caPem, requestCert: true } : {}
     try {
-      servers.push(await listen({ name: 'jwt-factory https', fetch: app.fetch, hostname: config.host, port: config.httpsPort, tls: { key: tls.keyPem, cert: tls.certPem } }))
+      const https = await listen({ name: 'jwt-factory https', fetch: app.fetch, hostname: config.host, port: config.httpsPort, tls: { key: tls.keyPem, cert: tls.certPem, ...clientAuth } })
+      https.server.on('tlsClientError', (err: Error, socket: { remoteAddress?: string }) => {
+        logger.info({ address: socket.remoteAddress, reason: err.message }, `TLS handshake refused: ${err.message}`)
+      })
+      servers.push(https)
     } catch (err) {
       await servers[0]?.close(0)
       throw err
@@ -52,6 +67,14 @@ async function main(): Promise<void> {
   }
   const urls = servers.map((s) => s.url)
   logger.info({ urls: urls.join(' ') }, `jwt-factory listening on ${urls.join(' and ')}`)
+  if (config.exposed) {
+    logger.warn(
+      { host: config.host },
+      `jwt-factory listens beyond loopback (${config.host}): key management needs the admin credential, issuing needs the service's client certificate over HTTPS, secrets are refused on plain HTTP from other machines`,
+    )
+  } else if (adminCredential) {
+    logger.info('key management needs the admin credential (ADMIN_TOKEN)')
+  }
   onShutdownSignal(async () => {
     logger.info('jwt-factory stopping')
     userStore.close()

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ConfigError, createLogger, listen, ListenError, readEnvFile, onShutdownSignal } from '@jwt-factory/server'
-import { createHttpClient, loadTlsFiles } from '@jwt-factory/tls'
+import { createHttpClient, loadClientCertificate, loadTlsFiles } from '@jwt-factory/tls'
 import { createServiceApp } from './app.ts'
 import { loadConfig, SERVICE_NAMES } from './config.ts'
 import { Scenario3Keys } from './scenario3/scenario3-keys.ts'
@@ -21,7 +21,11 @@ async function main(): Promise<void> {
   const config = loadConfig(readEnvFile(join(appDir, envFile)), appDir, `apps/service/${envFile}`)
   const logger = createLogger({ name: config.name, level: config.logLevel, format: config.logFormat })
   const tls = await loadTlsFiles(config.certsDir)
-  const http = createHttpClient({ caPem: tls.caPem, timeoutMs: config.hopTimeoutMs })
+  // Its own client certificate (CN = its name): how it proves to a factory exposed beyond
+  // loopback that it is this service. A loopback factory does not ask for it.
+  const clientCert = await loadClientCertificate(config.certsDir, config.name)
+  if (!clientCert) logger.warn(`no client certificate ${config.name}.pem in ${config.certsDir} (run \`npm run certs\`): a factory beyond loopback will refuse to issue its tokens`)
+  const http = createHttpClient({ caPem: tls.caPem, timeoutMs: config.hopTimeoutMs, ...(clientCert ? { clientCert } : {}) })
   const scenario3 = await Scenario3Keys.open({ ...config.scenario3, dir: config.scenario3.keysDir, logger, signer: config.name === 'servicea' })
   const app = createServiceApp(config, { http, logger, scenario3 })
 

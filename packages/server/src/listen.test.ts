@@ -66,4 +66,24 @@ describe('listen', () => {
     await expect(fetch(`${server.url}/hello`)).rejects.toThrow()
     await expect(server.close()).resolves.toBeUndefined()
   })
+
+  it('close lets a request in flight finish with its answer, then ends its keep-alive connection at once', async () => {
+    const app = createBaseApp({ logger: silentLogger() })
+    app.get('/slow', async (c) => {
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      return c.json({ slow: 'done' })
+    })
+    const server = await listen({ fetch: app.fetch, hostname: '127.0.0.1', port: 0, name: 'test' })
+    running.push(server)
+    const answer = fetch(`${server.url}/slow`).then(async (res) => ({ status: res.status, connection: res.headers.get('connection'), body: await res.json() }))
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const started = performance.now()
+    const closed = server.close(10_000)
+    // No new connection once closing.
+    await expect(fetch(`${server.url}/slow`)).rejects.toThrow()
+    expect(await answer).toEqual({ status: 200, connection: 'close', body: { slow: 'done' } })
+    await closed
+    // Without ending the kept-alive connection, close() would wait for node's 5 s keep-alive timeout.
+    expect(performance.now() - started).toBeLessThan(2000)
+  })
 })

@@ -1,6 +1,6 @@
 import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { serve } from '@hono/node-server'
 
 export interface ListenOptions {
@@ -47,18 +47,48 @@ export function listen(options: ListenOptions): Promise<RunningServer> {
       reject(new ListenError(options.name, options.port, reason, { cause: err }))
     }
     server.once('error', onError)
+    const drain = trackResponses(server)
     server.once('listening', () => {
       server.off('error', onError)
       const { port } = server.address() as AddressInfo
       const scheme = options.tls ? 'https' : 'http'
       const host = options.hostname.includes(':') ? `[${options.hostname}]` : options.hostname
-      resolve({ server, port, url: `${scheme}://${host}:${port}`, close: (graceMs) => closeServer(server, graceMs) })
+      resolve({ server, port, url: `${scheme}://${host}:${port}`, close: (graceMs) => closeServer(server, drain, graceMs) })
     })
   })
 }
 
-async function closeServer(server: Server, graceMs = 10_000): Promise<void> {
+/**
+ * What a graceful close needs beyond `server.close()`: node keeps a keep-alive connection open
+ * after the answer to its request in flight, and keeps reading requests from it, so the close
+ * would wait out the keep-alive timeout and a client reusing the socket could still start a
+ * request the grace timer then cuts. Once closing, every answer says `Connection: close` and its
+ * connection ends when it is written.
+ */
+function trackResponses(server: Server): () => void {
+  const inFlight = new Set<ServerResponse>()
+  let closing = false
+  const endAfter = (res: ServerResponse) => {
+    if (!res.headersSent) res.setHeader('connection', 'close')
+  }
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (closing) endAfter(res)
+    inFlight.add(res)
+    res.once('close', () => {
+      inFlight.delete(res)
+      // An answer whose headers went out before the close kept its connection open.
+      if (closing) setImmediate(() => server.closeIdleConnections())
+    })
+  })
+  return () => {
+    closing = true
+    inFlight.forEach(endAfter)
+  }
+}
+
+async function closeServer(server: Server, drain: () => void, graceMs = 10_000): Promise<void> {
   if (!server.listening) return
+  drain()
   const closed = new Promise<void>((resolve) => server.close(() => resolve()))
   server.closeIdleConnections()
   const timer = setTimeout(() => server.closeAllConnections(), graceMs)

@@ -61,3 +61,41 @@ function keyMatches(cert: X509Certificate, keyPem: string): boolean {
     return false
   }
 }
+
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2'
+
+export interface CheckClientCertificateOptions {
+  minRemainingDays: number
+  now?: Date
+}
+
+/**
+ * Why a service's client certificate cannot be used as it is, or undefined when it can: signed by
+ * this CA, its key matching, named (CN) after the service, allowed for client auth, and valid
+ * long enough.
+ */
+export function checkClientCertificate(
+  caPem: string,
+  client: { certPem: string; keyPem: string },
+  name: string,
+  options: CheckClientCertificateOptions,
+): string | undefined {
+  const now = options.now ?? new Date()
+  let ca: X509Certificate
+  let cert: X509Certificate
+  try {
+    ca = new X509Certificate(caPem)
+    cert = new X509Certificate(client.certPem)
+  } catch {
+    return `${name}.pem cannot be parsed`
+  }
+  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return `${name}.pem was not signed by ca.pem`
+  if (!keyMatches(cert, client.keyPem)) return `${name}-key.pem does not belong to ${name}.pem`
+  if (cert.subject !== `CN=${name}`) return `${name}.pem is not named ${name}`
+  if (!(cert.keyUsage ?? []).includes(CLIENT_AUTH)) return `${name}.pem does not allow client authentication`
+  if (new Date(cert.validFrom).getTime() > now.getTime()) return `${name}.pem is not valid yet`
+  if (new Date(cert.validTo).getTime() < now.getTime() + daysToMs(options.minRemainingDays)) {
+    return `${name}.pem expires within ${options.minRemainingDays} days (${cert.validTo})`
+  }
+  return undefined
+}

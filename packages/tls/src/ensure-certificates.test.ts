@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createCertificateAuthority } from './certificate-authority.ts'
+import { issueClientCertificate } from './client-certificate.ts'
 import type { CertificatePaths } from './certificate-files.ts'
 import { ensureCertificates } from './ensure-certificates.ts'
 import { issueServerCertificate } from './server-certificate.ts'
@@ -167,5 +168,59 @@ describe('ensureCertificates', () => {
     // The first creates, the forced ones recreate, the others find a usable set.
     expect(results.map((r) => r.created)).toEqual([true, true, false, true, false])
     expectCoherent(await readSet(results[0]!.paths))
+  })
+
+  it('writes a client certificate per service: CN = the name, client auth only, key 0600', async () => {
+    const result = await ensureCertificates(dir)
+    expect(result.clientsCreated).toEqual(['servicea', 'serviceb', 'servicec'])
+    const ca = new X509Certificate(await readFile(result.paths.ca, 'utf8'))
+    for (const name of ['servicea', 'serviceb', 'servicec']) {
+      const paths = result.clients[name]!
+      expect(paths).toEqual({ cert: join(dir, `${name}.pem`), key: join(dir, `${name}-key.pem`) })
+      expect(await mode(paths.key)).toBe(0o600)
+      expect(await mode(paths.cert)).toBe(0o644)
+      const cert = new X509Certificate(await readFile(paths.cert, 'utf8'))
+      expect(cert.subject).toBe(`CN=${name}`)
+      expect(cert.keyUsage).toEqual(['1.3.6.1.5.5.7.3.2'])
+      expect(cert.checkIssued(ca) && cert.verify(ca.publicKey)).toBe(true)
+      expect(cert.checkPrivateKey(createPrivateKey(await readFile(paths.key, 'utf8')))).toBe(true)
+    }
+  })
+
+  it('keeps usable client certificates; adds a missing one to an existing set without a new CA', async () => {
+    const first = await ensureCertificates(dir)
+    const before = await readFile(first.clients.serviceb!.cert, 'utf8')
+    expect((await ensureCertificates(dir)).clientsCreated).toEqual([])
+    // A certificates folder made before client certificates existed.
+    await rm(first.clients.servicea!.cert)
+    await rm(first.clients.servicea!.key)
+    const ca = await readFile(first.paths.ca, 'utf8')
+    const again = await ensureCertificates(dir)
+    expect(again).toMatchObject({ created: false, clientsCreated: ['servicea'] })
+    expect(await readFile(first.paths.ca, 'utf8')).toBe(ca)
+    expect(await readFile(first.clients.serviceb!.cert, 'utf8')).toBe(before)
+  })
+
+  it('replaces a client certificate of another CA or another name, and all of them with a new CA', async () => {
+    const first = await ensureCertificates(dir)
+    const foreignCa = await createCertificateAuthority({ commonName: 'jwt-factory local CA' })
+    const foreign = await issueClientCertificate(foreignCa, { commonName: 'servicea' })
+    await writeFile(first.clients.servicea!.cert, foreign.certPem)
+    await writeFile(first.clients.servicea!.key, foreign.keyPem)
+    await writeFile(first.clients.serviceb!.cert, await readFile(first.clients.servicec!.cert, 'utf8'))
+    await writeFile(first.clients.serviceb!.key, await readFile(first.clients.servicec!.key, 'utf8'))
+    expect((await ensureCertificates(dir)).clientsCreated).toEqual(['servicea', 'serviceb'])
+    const forced = await ensureCertificates(dir, { force: true })
+    expect(forced.clientsCreated).toEqual(['servicea', 'serviceb', 'servicec'])
+    const ca = new X509Certificate(await readFile(forced.paths.ca, 'utf8'))
+    const servicec = new X509Certificate(await readFile(forced.clients.servicec!.cert, 'utf8'))
+    expect(servicec.verify(ca.publicKey)).toBe(true)
+  })
+
+  it('refuses a client name that would clash with the set or leave the folder', async () => {
+    for (const name of ['server', 'ca', '../x', 'a/b', '']) {
+      expect(() => ensureCertificates(dir, { clients: [name] }), name).toThrow(TypeError)
+    }
+    await expect(stat(dir)).rejects.toThrow()
   })
 })

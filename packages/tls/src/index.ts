@@ -11,15 +11,18 @@ export {
 export { issueClientCertificate, type ClientCertificateOptions } from './client-certificate.ts'
 export {
   certificatePaths,
+  clientCertificatePaths,
   CERTIFICATE_FILE_NAMES,
   type CertificatePaths,
+  type ClientCertificatePaths,
 } from './certificate-files.ts'
 export {
   ensureCertificates,
+  DEFAULT_CLIENT_NAMES,
   type EnsureCertificatesOptions,
   type EnsureCertificatesResult,
 } from './ensure-certificates.ts'
-export { loadTlsFiles, type TlsFiles } from './load-tls-files.ts'
+export { loadClientCertificate, loadTlsFiles, type TlsFiles } from './load-tls-files.ts'
 export { createHttpClient, type HttpClient, type HttpClientOptions } from './http-client.ts'
 export type { JsonResponse, RequestJsonOptions } from './request-json.ts'
 export { toHopError } from './hop-error.ts'

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import { ensureCertificates } from './ensure-certificates.ts'
-import { loadTlsFiles } from './load-tls-files.ts'
+import { loadClientCertificate, loadTlsFiles } from './load-tls-files.ts'
 
 let dir: string
 
@@ -30,4 +30,14 @@ it('names the missing file and says how to create it', async () => {
   await expect(loadTlsFiles(dir)).rejects.toThrow(
     `TLS file ${join(dir, 'server-key.pem')} is missing: run \`npm run certs\` to create it`,
   )
+})
+
+it("reads a service's client certificate; none is undefined, half of one names the missing file", async () => {
+  await ensureCertificates(dir)
+  const servicea = await loadClientCertificate(dir, 'servicea')
+  expect(servicea?.certPem).toMatch(/^-----BEGIN CERTIFICATE-----/)
+  expect(servicea?.keyPem).toMatch(/^-----BEGIN PRIVATE KEY-----/)
+  expect(await loadClientCertificate(dir, 'nobody')).toBeUndefined()
+  await rm(join(dir, 'serviceb-key.pem'))
+  await expect(loadClientCertificate(dir, 'serviceb')).rejects.toThrow(`TLS file ${join(dir, 'serviceb-key.pem')} is missing`)
 })

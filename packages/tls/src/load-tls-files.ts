@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
-import { certificatePaths } from './certificate-files.ts'
+import type { CertificateAndKey } from './certificate-and-key.ts'
+import { certificatePaths, clientCertificatePaths } from './certificate-files.ts'
 
 /** What a process needs to serve HTTPS and to trust its peers. */
 export interface TlsFiles {
@@ -18,6 +19,23 @@ export async function loadTlsFiles(dir: string): Promise<TlsFiles> {
     readTlsFile(paths.serverKey),
   ])
   return { caPem, certPem, keyPem }
+}
+
+/**
+ * The client certificate and key of service `name` (`<name>.pem`, `<name>-key.pem`), or undefined
+ * when neither exists (a certificates folder made before client certificates were). One without
+ * the other is an error naming the missing file.
+ */
+export async function loadClientCertificate(dir: string, name: string): Promise<CertificateAndKey | undefined> {
+  const paths = clientCertificatePaths(dir, name)
+  const [certPem, keyPem] = await Promise.all([paths.cert, paths.key].map((p) => readFile(p, 'utf8').catch(missingAsUndefined)))
+  if (certPem === undefined && keyPem === undefined) return undefined
+  return { certPem: certPem ?? (await readTlsFile(paths.cert)), keyPem: keyPem ?? (await readTlsFile(paths.key)) }
+}
+
+function missingAsUndefined(err: NodeJS.ErrnoException): undefined {
+  if (err.code === 'ENOENT') return undefined
+  throw err
 }
 
 async function readTlsFile(path: string): Promise<string> {

@@ -1,7 +1,8 @@
-import { open, stat } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { open, readdir, rm, stat } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import { ensureDirectory, writeFileAtomic } from '@jwt-factory/server'
 import type { z } from 'zod'
+import { FileLockTimeoutError, removeStaleLockFiles, withFileLock } from './file-lock.ts'
 import { USERS_FILE_VERSION, usersFileSchema, type UserRecord } from './user-record.ts'
 
 /** The users file could not be read or is not a valid users file. Never quotes the content. */
@@ -87,17 +88,43 @@ export async function writeUsersFile(file: string, users: readonly UserRecord[])
 }
 
 /**
- * Read, change, write. The change gets a copy of the current users and returns the new list,
- * validated before writing: no bug here can leave a file the factory refuses to load.
+ * Read, change, write, holding `<file>.lock`, so two processes changing the file at once (two
+ * `npm run users` runs) both land instead of the second overwriting the first. The change gets a
+ * copy of the current users and returns the new list, validated before writing: no bug here can
+ * leave a file the factory refuses to load.
  */
 export async function updateUsersFile(
   file: string,
   change: (users: UserRecord[]) => UserRecord[] | Promise<UserRecord[]>,
 ): Promise<UserRecord[]> {
-  const { users } = await readUsersFile(file)
-  const next = await change(users.map((u) => ({ ...u, roles: [...u.roles] })))
-  const checked = usersFileSchema.safeParse({ version: USERS_FILE_VERSION, users: next })
-  if (!checked.success) throw new UsersFileError(file, problemsOf(checked.error))
-  await writeUsersFile(file, checked.data.users)
-  return checked.data.users
+  await ensureDirectory(dirname(file), 0o700)
+  try {
+    return await withFileLock(file, async (lock) => {
+      await removeLeftovers(file)
+      const { users } = await readUsersFile(file)
+      const next = await change(users.map((u) => ({ ...u, roles: [...u.roles] })))
+      const checked = usersFileSchema.safeParse({ version: USERS_FILE_VERSION, users: next })
+      if (!checked.success) throw new UsersFileError(file, problemsOf(checked.error))
+      await lock.assertHeld()
+      await writeUsersFile(file, checked.data.users)
+      return checked.data.users
+    })
+  } catch (err) {
+    if (err instanceof FileLockTimeoutError) throw new UsersFileError(file, [err.message], { cause: err })
+    throw err
+  }
+}
+
+/**
+ * Temporary files of writers killed half-way (SIGKILL, power loss): never the users file itself.
+ * Only the lock holder writes, so while it holds the lock no live write can be among them.
+ */
+async function removeLeftovers(file: string): Promise<void> {
+  const dir = dirname(file)
+  const escaped = basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  const atomicTemp = new RegExp(`^\\.${escaped}\\.[0-9a-f]{12}\\.tmp$`)
+  for (const name of await readdir(dir)) {
+    if (atomicTemp.test(name)) await rm(join(dir, name), { force: true })
+  }
+  await removeStaleLockFiles(file)
 }

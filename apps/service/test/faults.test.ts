@@ -1,0 +1,278 @@
+import { createServer as createHttpsServer, type Server } from 'node:https'
+import { connect } from 'node:net'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadTlsFiles } from '@jwt-factory/tls'
+import { Cluster, freePorts, getJson } from './cluster.ts'
+
+/**
+ * Faults of the real cluster (four processes, HTTPS between them): a hop stopped, frozen or
+ * slow, servicea's factory key rotated under load, SIGTERM with requests in flight. Each fault
+ * is undone in the test that made it, and every process is stopped at the end.
+ */
+const HOP_TIMEOUT_MS = 1000
+
+/** Polls GET /healthz every 50 ms until stopped; any answer but 200 is recorded. */
+function watchHealth(url: string) {
+  const failures: string[] = []
+  let polls = 0
+  let running = true
+  const loop = (async () => {
+    while (running) {
+      const started = Date.now()
+      try {
+        const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) })
+        await res.arrayBuffer()
+        if (res.status !== 200) failures.push(`${res.status} at ${new Date(started).toISOString()}`)
+      } catch (err) {
+        failures.push(`${(err as Error).name} at ${new Date(started).toISOString()}`)
+      }
+      polls++
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  })()
+  return {
+    failures,
+    get polls() {
+      return polls
+    },
+    stop: async () => {
+      running = false
+      await loop
+    },
+  }
+}
+
+describe('a dependency down or frozen: servicea answers 502/504 naming it, stays healthy, recovers without a restart', () => {
+  let cluster: Cluster
+  let health: ReturnType<typeof watchHealth>
+  let pid: number | undefined
+  const a = (path: string) => getJson(`${cluster.urls.servicea}${path}`)
+
+  beforeAll(async () => {
+    cluster = await Cluster.start({ hopTimeoutMs: HOP_TIMEOUT_MS })
+    pid = cluster.pidOf('servicea')
+    health = watchHealth(cluster.urls.servicea)
+  })
+  afterAll(async () => {
+    await health?.stop()
+    await cluster?.stop()
+  })
+
+  it('fault: serviceb stopped → scenario 1 502 naming serviceb; started again, the very next call is 200', async () => {
+    expect((await a('/scenario1')).status).toBe(200)
+    await cluster.stopProcess('serviceb')
+    const down = await a('/scenario1')
+    expect(down.status).toBe(502)
+    expect(down.body.error).toMatchObject({ name: 'BadGatewayError', code: 'ERR_BAD_GATEWAY', hop: 'serviceb' })
+    expect(down.body.error.message).toMatch(/^serviceb is unreachable/)
+    // Scenario 2 still gets servicec's answer; only serviceb's place names the hop.
+    const partial = await a('/scenario2')
+    expect(partial.status).toBe(502)
+    expect(partial.body.servicec.valid).toBe(true)
+    expect(partial.body.serviceb.error).toMatchObject({ hop: 'serviceb' })
+    await cluster.startProcess('serviceb')
+    const back = await a('/scenario1')
+    expect(back.status, JSON.stringify(back.body)).toBe(200)
+    expect(back.body.valid).toBe(true)
+    expect((await a('/scenario2')).status).toBe(200)
+  })
+
+  it('fault: jwt-factory stopped → scenario 1 502 naming jwt-factory (fresh or cached token); started again, the next calls are 200', async () => {
+    await cluster.stopProcess('jwt-factory')
+    for (const path of ['/scenario1?fresh=1', '/scenario1']) {
+      const down = await a(path)
+      expect(down.status, path).toBe(502)
+      expect(down.body.error, path).toMatchObject({ name: 'BadGatewayError', hop: 'jwt-factory' })
+    }
+    await cluster.startProcess('jwt-factory')
+    for (const path of ['/scenario1?fresh=1', '/scenario1', '/scenario2?verify=jwks']) {
+      const back = await a(path)
+      expect(back.status, `${path}: ${JSON.stringify(back.body)}`).toBe(200)
+    }
+  })
+
+  it('fault: jwt-factory frozen with SIGSTOP (connections accepted, nothing answers) → 504 naming it within the hop timeout; SIGCONT, the next call is 200', async () => {
+    const factoryPid = cluster.pidOf('jwt-factory')!
+    process.kill(factoryPid, 'SIGSTOP')
+    try {
+      const started = Date.now()
+      const frozen = await a('/scenario1?fresh=1')
+      const elapsed = Date.now() - started
+      expect(frozen.status).toBe(504)
+      expect(frozen.body.error).toMatchObject({ name: 'GatewayTimeoutError', code: 'ERR_GATEWAY_TIMEOUT', hop: 'jwt-factory' })
+      // Not a speed claim: the answer comes by the configured limit instead of hanging.
+      expect(elapsed).toBeGreaterThanOrEqual(HOP_TIMEOUT_MS - 50)
+      expect(elapsed).toBeLessThan(HOP_TIMEOUT_MS + 1500)
+      // Meanwhile servicea answers what does not need the factory.
+      expect((await a('/scenario3')).status).toBe(200)
+    } finally {
+      process.kill(factoryPid, 'SIGCONT')
+    }
+    const back = await a('/scenario1?fresh=1')
+    expect(back.status, JSON.stringify(back.body)).toBe(200)
+  })
+
+  it('fault: every hop failure above → servicea answered GET /healthz 200 throughout, same process', async () => {
+    await health.stop()
+    expect(health.polls).toBeGreaterThan(20)
+    expect(health.failures).toEqual([])
+    expect(cluster.pidOf('servicea')).toBe(pid)
+    expect(cluster.logsOf('servicea').some((l) => /unhandled|uncaught/i.test(l))).toBe(false)
+  })
+})
+
+describe("servicea's factory key rotated under load", () => {
+  let cluster: Cluster
+
+  beforeAll(async () => {
+    // No clock tolerance, so "until it expires" is exact.
+    cluster = await Cluster.start({ logLevel: 'warn', env: { 'jwt-factory': { CLOCK_TOLERANCE_SECONDS: '0' } } })
+  })
+  afterAll(() => cluster?.stop())
+
+  const factory = (path: string, init?: RequestInit) => getJson(`${cluster.urls['jwt-factory']}${path}`, init)
+  const verify = (token: string) =>
+    factory('/verify/servicea', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, aud: 'serviceb', sub: 'servicea' }) })
+
+  it('fault: servicea\'s key rotated 6 times under 32 loops of /scenario1 → only 200s; a token from before verifies until it expires', { timeout: 60_000 }, async () => {
+    const TTL_SECONDS = 12
+    const before = await fetch(`${cluster.urls['jwt-factory']}/issueToken/servicea`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-expire-seconds': String(TTL_SECONDS) },
+      body: JSON.stringify({ aud: 'serviceb' }),
+    }).then((r) => r.json() as Promise<{ access_token: string; expire_time: number }>)
+    const firstKid = (await factory('/keys/servicea')).body.kid as string
+
+    const statuses = new Map<string, number>()
+    const failures: string[] = []
+    const deadline = Date.now() + 5000
+    const loop = async (i: number) => {
+      const path = i % 2 === 0 ? '/scenario1?fresh=1' : '/scenario1'
+      while (Date.now() < deadline) {
+        try {
+          const res = await getJson(`${cluster.urls.servicea}${path}`, { signal: AbortSignal.timeout(10_000) })
+          statuses.set(String(res.status), (statuses.get(String(res.status)) ?? 0) + 1)
+          if (res.status !== 200 && failures.length < 5) failures.push(`${path} ${res.status} ${JSON.stringify(res.body)}`)
+        } catch (err) {
+          statuses.set('error', (statuses.get('error') ?? 0) + 1)
+          if (failures.length < 5) failures.push(`${path} ${(err as Error).message}`)
+        }
+      }
+    }
+    const kids: string[] = []
+    let afterRotations: { status: number; body: any; seconds: number } | undefined
+    const rotate = async () => {
+      for (let i = 0; i < 6; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 650))
+        const res = await factory('/keys/servicea', { method: 'POST' })
+        expect(res.status).toBe(201)
+        kids.push(res.body.kid)
+      }
+      // Signed with the first key, six rotations ago, verified while the load still runs.
+      const seconds = Date.now() / 1000 - (before.expire_time - TTL_SECONDS)
+      afterRotations = { ...(await verify(before.access_token)), seconds }
+    }
+    await Promise.all([...Array.from({ length: 32 }, (_, i) => loop(i)), rotate()])
+
+    expect(failures).toEqual([])
+    expect([...statuses.keys()]).toEqual(['200'])
+    expect(statuses.get('200')).toBeGreaterThan(100)
+    expect(new Set([firstKid, ...kids]).size).toBe(7)
+    const { seconds, ...still } = afterRotations!
+    expect(seconds, 'the rotations took longer than the token lives: nothing was shown').toBeLessThan(TTL_SECONDS)
+    expect(still.status, JSON.stringify(still.body)).toBe(200)
+    expect(still.body.valid).toBe(true)
+
+    // And it stops at its exp, not before (the factory allows no clock skew here).
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, before.expire_time * 1000 - Date.now() + 1100)))
+    const expired = await verify(before.access_token)
+    expect(expired.status).toBe(403)
+    expect(expired.body.error).toMatchObject({ name: 'TokenExpiredError' })
+  })
+
+  // Further apart than the verifiers' 1 s refetch cooldown, as real rotations are (jose's default
+  // 30 s cooldown failed this: a new key's tokens were refused for up to 30 s after a fetch).
+  it('fault: servicea\'s key rotated 3 times under 16 loops of /scenario1?verify=jwks → only 200s', { timeout: 60_000 }, async () => {
+    const statuses = new Map<string, number>()
+    const failures: string[] = []
+    const deadline = Date.now() + 6000
+    const loop = async (i: number) => {
+      const path = i % 2 === 0 ? '/scenario1?fresh=1&verify=jwks' : '/scenario1?verify=jwks'
+      while (Date.now() < deadline) {
+        const res = await getJson(`${cluster.urls.servicea}${path}`, { signal: AbortSignal.timeout(10_000) })
+        statuses.set(String(res.status), (statuses.get(String(res.status)) ?? 0) + 1)
+        if (res.status !== 200 && failures.length < 5) failures.push(`${path} ${res.status} ${JSON.stringify(res.body)}`)
+      }
+    }
+    const rotate = async () => {
+      for (let i = 0; i < 3; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 1800))
+        expect((await getJson(`${cluster.urls['jwt-factory']}/keys/servicea`, { method: 'POST' })).status).toBe(201)
+      }
+    }
+    await Promise.all([...Array.from({ length: 16 }, (_, i) => loop(i)), rotate()])
+    expect(failures).toEqual([])
+    expect([...statuses.keys()]).toEqual(['200'])
+  })
+})
+
+describe('SIGTERM to servicea with requests in flight', () => {
+  let cluster: Cluster
+  let slow: Server
+  let slowPort: number
+  const answered: number[] = []
+
+  beforeAll(async () => {
+    ;[slowPort] = (await freePorts(1)) as [number]
+    // serviceb is replaced by a server that takes 1 s to accept every token.
+    cluster = await Cluster.start({ env: { servicea: { SERVICEB_URL: `https://127.0.0.1:${slowPort}` } } })
+    const tls = await loadTlsFiles(join(cluster.dir, 'certs'))
+    slow = createHttpsServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
+      setTimeout(() => {
+        answered.push(Date.now())
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ valid: true, claims: { sub: 'servicea', aud: 'serviceb', slow: true } }))
+      }, 1000)
+      req.resume()
+    })
+    await new Promise<void>((resolve) => slow.listen(slowPort, '127.0.0.1', resolve))
+  })
+  afterAll(async () => {
+    slow?.closeAllConnections()
+    await new Promise((resolve) => slow?.close(resolve))
+    await cluster?.stop()
+  })
+
+  it('fault: SIGTERM to servicea with 4 requests in flight → all answered, new connections refused, exit 0', { timeout: 30_000 }, async () => {
+    const port = Number(new URL(cluster.urls.servicea).port)
+    const inFlight = Array.from({ length: 4 }, () => getJson(`${cluster.urls.servicea}/scenario3`))
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const exit = cluster.firstExit()
+    const signalledAt = Date.now()
+    process.kill(cluster.pidOf('servicea')!, 'SIGTERM')
+    // Give the signal a moment to arrive, then a new connection must be refused.
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(await connectOutcome(port)).toBe('ECONNREFUSED')
+    for (const res of await Promise.all(inFlight)) {
+      expect(res.status).toBe(200)
+      expect(res.body).toEqual({ valid: true, claims: { sub: 'servicea', aud: 'serviceb', slow: true } })
+    }
+    expect(await exit).toEqual({ name: 'servicea', code: 0 })
+    // It did not wait out a keep-alive timeout once the answers were out.
+    expect(Date.now() - signalledAt).toBeLessThan(3000)
+    expect(answered).toHaveLength(4)
+  })
+})
+
+/** Whether a TCP connection to 127.0.0.1:port is accepted: 'connected' or the error code. */
+function connectOutcome(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve('connected')
+    })
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message))
+  })
+}
