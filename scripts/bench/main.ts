@@ -1,0 +1,162 @@
+import { mkdir } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Cluster, PROCESS_NAMES } from '../demo/cluster.ts'
+import { measureCryptoLimits, type CryptoLimits } from './crypto-limits.ts'
+import { httpRows, runHttpRow, type HttpRowResult } from './http-rows.ts'
+import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from './options.ts'
+import { CpuMeter, RssMonitor, waitForIdleMachine } from './process-stats.ts'
+import { buildReport, formatReport, type BenchReport } from './report.ts'
+
+/**
+ * `npm run bench`: measures the crypto limits in this process, starts the factory and the three
+ * services, drives each row with a closed-loop load over loopback, and prints what it measured.
+ * It reports; it never fails on a figure. Whatever happens, every process it started is stopped.
+ */
+const IDLE_BEFORE_MS = 1000
+const IDLE_AFTER_MS = 3000
+const say = (line: string) => process.stderr.write(`bench | ${line}\n`)
+const MB = 2 ** 20
+
+/** Aborted on Ctrl-C, SIGTERM or a failure: the load stops first, so the servers have nothing to drain. */
+const stopLoad = new AbortController()
+let cluster: Cluster | undefined
+let launching: Promise<void> | undefined
+let monitor: RssMonitor | undefined
+
+async function run(options: BenchOptions): Promise<BenchReport> {
+  const secs = options.durationSeconds
+  let crypto: CryptoLimits | undefined
+  if (options.rows.has('crypto')) {
+    say(`(1) in-process ${options.algorithm} sign and verify, 1 and ${options.connections} in flight, ${secs / 2} s each`)
+    crypto = await measureCryptoLimits({
+      algorithm: options.algorithm,
+      inFlight: options.connections,
+      durationMs: (secs * 1000) / 2,
+      beforeEach: () => waitIdle(options, new Map()),
+    })
+  }
+  const wanted = [...options.rows].filter((id) => id !== 'crypto')
+  if (wanted.length === 0) return buildReport(options, crypto, [], undefined)
+
+  say(`starting jwt-factory (ALGORITHM=${options.algorithm}), servicea, serviceb, servicec`)
+  cluster = new Cluster()
+  launching = cluster.launch({ logLevel: 'warn', algorithm: options.algorithm, nodeArgs: await profileArgs(options.cpuProfDir) })
+  await launching
+  const running = cluster
+  const pids = new Map(PROCESS_NAMES.map((name) => [name, running.pidOf(name)!] as const))
+  if (options.cpuProfDir) say(`CPU profiles go to ${options.cpuProfDir}; pids ${[...pids].map(([n, p]) => `${n} ${p}`).join(', ')}`)
+  const died = running.firstExit().then(({ name, code }): never | Promise<never> => {
+    if (stopping) return new Promise<never>(() => undefined) // stopped by us: not a failure
+    throw new Error(`${name} exited (${code}) during the run:\n${running.logsOf(name).slice(-20).join('\n')}`)
+  })
+
+  const measure = async () => {
+    const token = await issueToken(running)
+    await sleep(IDLE_BEFORE_MS)
+    monitor = new RssMonitor(pids)
+    const before = monitor.sample()
+    monitor.start()
+    const cpu = new CpuMeter(pids)
+    const results: HttpRowResult[] = []
+    for (const row of httpRows(running, token).filter((r) => options.rows.has(r.id))) {
+      if (stopLoad.signal.aborted) break
+      say(`${row.label}: ${options.connections} connections${row.alsoSingle ? ', then 1' : ''}, ${secs} s`)
+      const beforeEach = () => waitIdle(options, pids)
+      const rowOptions = { caPem: running.caPem, connections: options.connections, durationMs: secs * 1000, cpu, signal: stopLoad.signal, beforeEach }
+      results.push(await runHttpRow(row, rowOptions))
+    }
+    if (stopLoad.signal.aborted) return new Promise<never>(() => undefined) // stopping: see main() and the signal handlers
+    say(`idle ${IDLE_AFTER_MS / 1000} s, then RSS after`)
+    await sleep(IDLE_AFTER_MS)
+    const after = monitor.sample()
+    monitor.stop()
+    const memory: NonNullable<BenchReport['memory']> = {}
+    for (const name of PROCESS_NAMES) {
+      memory[name] = { beforeMb: before.get(name)! / MB, peakMb: monitor.peaks.get(name)! / MB, afterMb: after.get(name)! / MB }
+    }
+    return buildReport(options, crypto, results, memory)
+  }
+  return Promise.race([measure(), died])
+}
+
+async function waitIdle(options: BenchOptions, pids: ReadonlyMap<string, number>): Promise<void> {
+  if (options.waitIdleSeconds === 0 || stopLoad.signal.aborted) return
+  const waited = await waitForIdleMachine(pids, options.waitIdleSeconds * 1000)
+  if (waited > 1500) say(`waited ${(waited / 1000).toFixed(0)} s for other processes to leave the CPU alone`)
+}
+
+/** A valid token for the verify row: aud serviceb, sub servicea, as serviceb would send it. */
+async function issueToken(running: Cluster): Promise<string> {
+  const url = `${running.urls.factoryHttps}/issueToken/servicea`
+  const res = await running.https.requestJson('jwt-factory', url, { body: { aud: 'serviceb' } })
+  const token = (res.body as { access_token?: unknown } | null)?.access_token
+  if (res.status !== 200 || typeof token !== 'string') throw new Error(`the factory did not issue a token (${res.status})`)
+  return token
+}
+
+async function profileArgs(dir: string | undefined): Promise<string[]> {
+  if (!dir) return []
+  const abs = resolve(dir)
+  await mkdir(abs, { recursive: true })
+  return ['--cpu-prof', `--cpu-prof-dir=${abs}`]
+}
+
+let stopping: Promise<void> | undefined
+/** Stops the processes (also one still being started) and removes the temporary folder. */
+function stopEverything(): Promise<void> {
+  stopping ??= (async () => {
+    monitor?.stop()
+    if (!cluster) return
+    say('stopping every process')
+    await cluster.stop()
+    await launching?.catch(() => undefined)
+    await cluster.stop()
+  })()
+  return stopping
+}
+
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.on(signal, () => {
+    say(`${signal}: stopping`)
+    stopLoad.abort()
+    void stopEverything().finally(() => process.exit(code))
+  })
+}
+
+async function main(): Promise<number> {
+  let options: BenchOptions | undefined
+  try {
+    options = parseBenchOptions(process.argv.slice(2))
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err
+    process.stderr.write(`${err.message}\n\n${USAGE}\n`)
+    return 2
+  }
+  if (!options) {
+    process.stdout.write(`${USAGE}\n`)
+    return 0
+  }
+  try {
+    const report = await run(options)
+    await stopEverything()
+    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `\n${formatReport(report)}\n`)
+    return 0
+  } catch (err) {
+    say(`failed: ${err instanceof Error ? err.message : String(err)}`)
+    stopLoad.abort()
+    await stopEverything()
+    return 1
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code
+  },
+  (err: unknown) => {
+    console.error(err)
+    process.exitCode = 1
+    void stopEverything()
+  },
+)
