@@ -36,7 +36,7 @@ export interface LoadResult {
 /**
  * A closed-loop load generator: `connections` loops, each sending its next request as soon as
  * the previous answer is read. Counts the answers that arrive inside the measured window.
- * autocannon cannot be used for HTTPS here: it always connects with rejectUnauthorized: false
+ * autocannon cannot be used for HTTPS here: it always connects without verifying the server
  * (lib/httpClient.js), and the bench must verify the project's CA as the services do.
  */
 export async function runLoad(agent: LoadAgent, target: LoadTarget, options: LoadOptions): Promise<LoadResult> {
