@@ -1,3 +1,4 @@
+import { decodeProtectedHeader, jwtVerify } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { keyList } from './key-source.ts'
 import { InvalidClaimsError, signToken } from './sign.ts'
@@ -42,4 +43,20 @@ describe('signToken refuses claims verifyToken could not read', () => {
     await expect(sign({ cyclic })).rejects.toThrow(InvalidClaimsError)
     await expect(sign({ big: 1n })).rejects.toThrow(InvalidClaimsError)
   })
+})
+
+describe('signToken: the token every algorithm makes', () => {
+  // jose's own jwtVerify is the independent check here: ES256 and EdDSA are signed with
+  // node:crypto directly, RS256 and PS256 through jose, and all must read the same.
+  it.each(['ES256', 'EdDSA', 'RS256', 'PS256'] as const)('%s: header { alg, kid, typ }, the claims as returned, verified by jose', async (alg) => {
+    const signingKey = await generateSigningKey(alg)
+    const { token, claims } = await signToken(signingKey, { iss: 'jwt-factory', sub: 'servicea', aud: 'serviceb', scope: ['read'] }, { ttlSeconds: 60, typ: 'at+jwt' })
+    expect(decodeProtectedHeader(token)).toEqual({ alg, kid: signingKey.kid, typ: 'at+jwt' })
+    const { payload } = await jwtVerify(token, signingKey.publicKey, { algorithms: [alg], typ: 'at+jwt' })
+    expect(payload).toEqual(claims)
+    expect(claims).toMatchObject({ iss: 'jwt-factory', sub: 'servicea', aud: 'serviceb', scope: ['read'], exp: claims.iat + 60 })
+    const verified = await verifyToken(token, keyList([signingKey]), { typ: 'at+jwt' })
+    expect(verified.valid).toBe(true)
+  })
+
 })

@@ -31,6 +31,8 @@ export interface VerificationKey {
 
 export interface SigningKey extends VerificationKey {
   readonly privateKey: CryptoKey
+  /** The same private key for node:crypto, which signs ES256 and EdDSA without a WebCrypto hop. */
+  readonly privateKeyObject: KeyObject
   /** PKCS#8 PEM, for persisting the key. */
   readonly privatePem: string
 }
@@ -81,7 +83,7 @@ async function signingKeyFromKeyObject(keyObject: KeyObject, alg: SigningAlgorit
     verificationKeyFromKeyObject(createPublicKey(keyObject), alg),
     importPKCS8(privatePem, alg),
   ])
-  return { ...verification, privateKey, privatePem }
+  return { ...verification, privateKey, privateKeyObject: keyObject, privatePem }
 }
 
 async function verificationKeyFromKeyObject(

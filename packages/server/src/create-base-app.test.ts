@@ -4,6 +4,7 @@ import { addLogFields, createBaseApp, DEFAULT_BODY_LIMIT_BYTES } from './create-
 import type { LogFormat, LogLevel } from './env-fields.ts'
 import { BadRequestError, TooManyRequestsError, UnauthorizedError } from './http-error.ts'
 import { readJsonObject } from './json-body.ts'
+import { readBodyText } from './request-body.ts'
 import { createLogger } from './logger.ts'
 
 const LIMIT = 100
@@ -49,7 +50,7 @@ function testApp(format: LogFormat = 'json') {
     return c.json(body)
   })
   app.post('/json-or-empty', async (c) => c.json(await readJsonObject(c, { allowEmpty: true })))
-  app.post('/echo', async (c) => c.text(await c.req.text()))
+  app.post('/echo', async (c) => c.text(await readBodyText(c)))
   return { app, ...log, reached: () => reached }
 }
 

@@ -1,12 +1,11 @@
 import { Hono, type MiddlewareHandler } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
 import type { Logger } from 'pino'
 import { handleError, handleNotFound, truncate } from './error-handler.ts'
-import { PayloadTooLargeError } from './http-error.ts'
+import { DEFAULT_BODY_LIMIT_BYTES, limitBody } from './request-body.ts'
 import type { LogFields, ServerEnv } from './server-env.ts'
 
-export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024
+export { DEFAULT_BODY_LIMIT_BYTES }
 
 export interface BaseAppOptions {
   logger: Logger
@@ -16,7 +15,8 @@ export interface BaseAppOptions {
 /**
  * A hono app with what every process here shares: a request id (taken from `X-Request-Id` when
  * well-formed, so one id follows a call across hops), one log line per request, a body limit
- * (413), JSON errors for everything, and a JSON 404.
+ * (413: handlers read bodies with readBodyText or readJsonObject, which enforce it), JSON errors
+ * for everything, and a JSON 404.
  */
 export function createBaseApp(options: BaseAppOptions): Hono<ServerEnv> {
   const maxSize = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES
@@ -24,14 +24,7 @@ export function createBaseApp(options: BaseAppOptions): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>()
   app.use(requestId({ limitLength: 64 }))
   app.use(logRequests(options.logger))
-  app.use(
-    bodyLimit({
-      maxSize,
-      onError: () => {
-        throw new PayloadTooLargeError(maxSize)
-      },
-    }),
-  )
+  app.use(limitBody(maxSize))
   app.onError(handleError)
   app.notFound(handleNotFound)
   return app

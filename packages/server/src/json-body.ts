@@ -1,5 +1,7 @@
 import type { Context } from 'hono'
 import { BadRequestError, UnsupportedMediaTypeError } from './http-error.ts'
+import { readBodyText } from './request-body.ts'
+import type { ServerEnv } from './server-env.ts'
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i
 
@@ -9,11 +11,11 @@ export interface ReadJsonObjectOptions {
 }
 
 /**
- * Reads the request body as a JSON object. The size is already capped by the app's body limit;
+ * Reads the request body as a JSON object, at most the app's body limit (413 beyond it);
  * a body that is not JSON, or JSON that is not an object, is a 400 that names the problem.
  */
-export async function readJsonObject(c: Context, options: ReadJsonObjectOptions = {}): Promise<Record<string, unknown>> {
-  const text = await c.req.text()
+export async function readJsonObject(c: Context<ServerEnv>, options: ReadJsonObjectOptions = {}): Promise<Record<string, unknown>> {
+  const text = await readBodyText(c)
   if (text.trim() === '') {
     if (options.allowEmpty) return {}
     throw new BadRequestError('request body must be a JSON object', 'ERR_INVALID_JSON')

@@ -9,5 +9,7 @@ export interface ServerEnv {
     requestId: string
     logger: Logger
     logFields: LogFields
+    /** Set by the app's body limit; readBodyText enforces it. */
+    bodyLimitBytes: number
   }
 }

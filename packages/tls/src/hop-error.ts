@@ -53,7 +53,7 @@ export function toHopError(
 }
 
 function isTimeout(err: Error): boolean {
-  // AbortSignal.timeout() aborts with a DOMException named TimeoutError.
+  // requestJson's deadline (like AbortSignal.timeout()) aborts with a DOMException named TimeoutError.
   return err.name === 'TimeoutError' || TIMEOUT_CODES.has(codeOf(err) ?? '')
 }
 

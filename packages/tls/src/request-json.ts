@@ -50,6 +50,11 @@ export async function requestJson(
   let status: number
   let responseHeaders: IncomingHttpHeaders
   let text: string
+  // A cleared timer rather than AbortSignal.timeout(): on Node 20 each of those holds its timer
+  // and signal until it fires, even after the answer came, which under load kept thousands
+  // alive and showed in RSS. The reason is a TimeoutError, as AbortSignal.timeout() gives.
+  const deadline = new AbortController()
+  const timer = setTimeout(() => deadline.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs)
   try {
     const response = await request(url, {
       dispatcher: context.agent,
@@ -58,7 +63,7 @@ export async function requestJson(
       body: hasBody ? JSON.stringify(options.body) : null,
       // The signal bounds connect + headers + body together; the two undici timers only
       // bound the waits between bytes, so a slow trickle cannot outlive the limit either.
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: deadline.signal,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     })
@@ -68,6 +73,8 @@ export async function requestJson(
     text = await response.body.text()
   } catch (err) {
     throw toHopError(hop, err, timeoutMs, context.connectTimeoutMs)
+  } finally {
+    clearTimeout(timer)
   }
   return { status, headers: responseHeaders, body: parseJson(hop, status, text) }
 }
