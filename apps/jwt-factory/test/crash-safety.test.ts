@@ -2,10 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createPrivateKey, createPublicKey } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
 import { request as httpRequest } from 'node:http'
-import { connect } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { readUsersFile } from '../src/users/users-file.ts'
+// By path until @jwt-factory/server exports ./testing (see that file).
+import { connectOutcome } from '@jwt-factory/server/testing'
 import {
   call,
   cleanUp,
@@ -257,18 +258,6 @@ describe('npm run users -- add, many at once, killed with SIGKILL at random mome
     expect(left).toEqual([])
   })
 })
-
-/** Whether a TCP connection to 127.0.0.1:port is accepted: 'connected' or the error code. */
-function connectOutcome(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1')
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve('connected')
-    })
-    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message))
-  })
-}
 
 describe('SIGTERM to the factory with a request in flight', () => {
   it('fault: SIGTERM to the factory with a request in flight → answered normally, new connections refused, exit 0', { timeout: 30_000 }, async () => {

@@ -3,6 +3,8 @@ import { attackCatalogue, generateAttackerKeys, validToken } from '@jwt-factory/
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestFactory } from '../src/test-support.ts'
+// By path until @jwt-factory/server exports ./testing (see that file).
+import { isErrorShape, isVerifyRefusal, sendFuzzRequest, type FuzzRequest } from '@jwt-factory/server/testing'
 
 /**
  * Property-based fuzzing of every factory endpoint through app.request(): random methods,
@@ -167,37 +169,9 @@ const body = fc.oneof(
   fc.constantFrom('x'.repeat(70_000), `${'['.repeat(30_000)}${']'.repeat(30_000)}`, DEEP_OBJECT, WIDE_OBJECT),
 )
 
-interface FuzzRequest {
-  method: string
-  path: string
-  headers: Record<string, string>
-  body: string | Uint8Array | undefined
-}
-
 const request = fc.record({ method, path, headers, body }) as fc.Arbitrary<FuzzRequest>
 
 // --- what must come out -------------------------------------------------------------------------
-
-const isText = (v: unknown) => typeof v === 'string'
-
-/** `{ error: { name, code, message } }` (502/504 add `hop`; nothing else). */
-function isErrorShape(body: unknown): boolean {
-  const error = (body as { error?: Record<string, unknown> } | null)?.error
-  return !!error && isText(error.name) && isText(error.code) && /^ERR_/.test(String(error.code)) && isText(error.message)
-}
-
-/** The verify result of a refused token: `{ valid: false, error: { name, message, code }, claims: {} }`. */
-function isVerifyRefusal(body: unknown): boolean {
-  const b = body as { valid?: unknown; claims?: unknown } | null
-  return b?.valid === false && isErrorShape(b) && JSON.stringify(b.claims) === '{}'
-}
-
-async function send(app: TestFactory['app'], r: FuzzRequest) {
-  const hasBody = r.body !== undefined && r.method !== 'GET' && r.method !== 'HEAD'
-  // Concatenated, not resolved: a path starting "//" must stay a path, not become a host.
-  const req = new Request(`http://localhost${r.path}`, { method: r.method, headers: r.headers, ...(hasBody ? { body: r.body } : {}) })
-  return app.request(req)
-}
 
 async function checkAnswer(r: FuzzRequest, res: Response): Promise<void> {
   const where = `${r.method} ${r.path.slice(0, 120)} → ${res.status}`
@@ -214,7 +188,7 @@ describe('the factory app, fuzzed', () => {
   it(`any request to any endpoint: never a 5xx or a throw, refusals in the JSON error shape (${NUM_RUNS} runs)`, async () => {
     await fc.assert(
       fc.asyncProperty(request, async (r) => {
-        await checkAnswer(r, await send(factory.app, r))
+        await checkAnswer(r, await sendFuzzRequest(factory.app, r))
       }),
       { numRuns: NUM_RUNS },
     )
@@ -224,7 +198,7 @@ describe('the factory app, fuzzed', () => {
     const issueRequest = fc.record({ method: fc.constant('POST'), path: fc.oneof(fc.constant('/issueToken/servicea'), query.map((q) => `/issueToken/servicea${q}`)), headers, body })
     await fc.assert(
       fc.asyncProperty(issueRequest as fc.Arbitrary<FuzzRequest>, async (r) => {
-        const res = await send(factory.app, r)
+        const res = await sendFuzzRequest(factory.app, r)
         if (res.status === 200) {
           const text = await res.text()
           const accessToken = text.startsWith('{') ? (JSON.parse(text) as { access_token: string }).access_token : text
@@ -242,7 +216,7 @@ describe('the factory app, fuzzed', () => {
     await fc.assert(
       fc.asyncProperty(verifyBody, fc.option(contentType, { nil: undefined }), async (b, type) => {
         const r: FuzzRequest = { method: 'POST', path: '/verify/servicea', headers: type ? { 'content-type': type } : {}, body: JSON.stringify(b) }
-        const res = await send(factory.app, r)
+        const res = await sendFuzzRequest(factory.app, r)
         if (res.status === 200) {
           expect(((await res.json()) as { valid: boolean }).valid).toBe(true)
           return

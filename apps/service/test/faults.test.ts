@@ -1,9 +1,10 @@
 import { createServer as createHttpsServer, type Server } from 'node:https'
-import { connect } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadTlsFiles } from '@jwt-factory/tls'
 import { Cluster, freePorts, getJson } from './cluster.ts'
+// By path until @jwt-factory/server exports ./testing (see that file).
+import { connectOutcome } from '@jwt-factory/server/testing'
 
 /**
  * Faults of the real cluster (four processes, HTTPS between them): a hop stopped, frozen or
@@ -264,15 +265,3 @@ describe('SIGTERM to servicea with requests in flight', () => {
     expect(answered).toHaveLength(4)
   })
 })
-
-/** Whether a TCP connection to 127.0.0.1:port is accepted: 'connected' or the error code. */
-function connectOutcome(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1')
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve('connected')
-    })
-    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message))
-  })
-}

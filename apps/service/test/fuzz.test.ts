@@ -11,6 +11,8 @@ import { createServiceApp } from '../src/app.ts'
 import { loadConfig, type ServiceName } from '../src/config.ts'
 import { ensureScenario3Keys, Scenario3Keys } from '../src/scenario3/scenario3-keys.ts'
 import { freePorts } from './cluster.ts'
+// By path until @jwt-factory/server exports ./testing (see that file).
+import { isErrorShape, isVerifyRefusal, sendFuzzRequest, type FuzzRequest } from '@jwt-factory/server/testing'
 
 /**
  * Property-based fuzzing of the service app through app.request(), as servicea (the calling
@@ -141,29 +143,9 @@ const body = fc.oneof(
 
 const method = fc.constantFrom('GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH')
 
-interface FuzzRequest {
-  method: string
-  path: string
-  headers: Record<string, string>
-  body: string | Uint8Array | undefined
-}
-
 const request = fc.record({ method, path, headers, body }) as fc.Arbitrary<FuzzRequest>
 
 // --- what must come out -------------------------------------------------------------------------
-
-const isText = (v: unknown) => typeof v === 'string'
-
-function isErrorShape(body: unknown): boolean {
-  const error = (body as { error?: Record<string, unknown> } | null)?.error
-  return !!error && isText(error.name) && isText(error.code) && /^ERR_/.test(String(error.code)) && isText(error.message)
-}
-
-/** `{ message?, valid: false, error, claims: {} }`: a refused token, as the scenario servers answer. */
-function isVerifyRefusal(body: unknown): boolean {
-  const b = body as { valid?: unknown; claims?: unknown } | null
-  return b?.valid === false && isErrorShape(b) && JSON.stringify(b.claims) === '{}'
-}
 
 const isVerifyResult = (body: unknown) => (body as { valid?: unknown } | null)?.valid === true || isVerifyRefusal(body)
 
@@ -176,12 +158,6 @@ function isPairShape(body: unknown): boolean {
 
 /** A hop that cannot be reached is a 502 or 504 naming it; any other 5xx is a bug. */
 const HOP_STATUSES = [502, 504]
-
-async function send(app: ServiceApp, r: FuzzRequest) {
-  const hasBody = r.body !== undefined && r.method !== 'GET' && r.method !== 'HEAD'
-  const req = new Request(`http://localhost${r.path}`, { method: r.method, headers: r.headers, ...(hasBody ? { body: r.body } : {}) })
-  return app.request(req)
-}
 
 async function checkAnswer(r: FuzzRequest, res: Response): Promise<void> {
   const where = `${r.method} ${r.path.slice(0, 120)} → ${res.status}`
@@ -202,7 +178,7 @@ describe('the service app, fuzzed, every hop unreachable', () => {
     it(`${name}: any request: never a throw, a 5xx only as 502/504 naming the hop, JSON shapes (${NUM_RUNS} runs)`, async () => {
       await fc.assert(
         fc.asyncProperty(request, async (r) => {
-          await checkAnswer(r, await send(apps[name], r))
+          await checkAnswer(r, await sendFuzzRequest(apps[name], r))
         }),
         { numRuns: NUM_RUNS },
       )
@@ -218,7 +194,7 @@ describe('the service app, fuzzed, every hop unreachable', () => {
     }) as fc.Arbitrary<FuzzRequest>
     await fc.assert(
       fc.asyncProperty(serverRequest, async (r) => {
-        const res = await send(apps.serviceb, r)
+        const res = await sendFuzzRequest(apps.serviceb, r)
         expect([200, 401, 403, 502]).toContain(res.status)
         if (res.status === 502) expect(r.path).toMatch(/^\/scenario[12]-server/)
         await checkAnswer(r, res)

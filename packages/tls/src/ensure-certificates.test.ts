@@ -40,6 +40,20 @@ function expectCoherent(set: Awaited<ReturnType<typeof readSet>>): void {
 
 const mode = async (path: string) => (await stat(path)).mode & 0o777
 
+/**
+ * Makes a new set, then has its CA reissue the server certificate for `validityDays`: the
+ * certificate's remaining lifetime is all that differs from a fresh set. Returns the CA's PEM
+ * too, to tell afterwards whether the whole set was replaced.
+ */
+async function setWithServerValidFor(validityDays: number) {
+  const { paths } = await ensureCertificates(dir)
+  const set = await readSet(paths)
+  const reissued = await issueServerCertificate({ certPem: set.ca, keyPem: set.caKey }, { validityDays })
+  await writeFile(paths.server, reissued.certPem)
+  await writeFile(paths.serverKey, reissued.keyPem)
+  return { paths, caPem: set.ca }
+}
+
 describe('ensureCertificates', () => {
   it('creates a coherent set with private keys 0600, certificates 0644, folder 0700', async () => {
     const result = await ensureCertificates(dir)
@@ -113,27 +127,17 @@ describe('ensureCertificates', () => {
   })
 
   it('replaces a server certificate that expires within 7 days', async () => {
-    const { paths } = await ensureCertificates(dir)
-    const set = await readSet(paths)
-    const ca = { certPem: set.ca, keyPem: set.caKey }
-    const shortLived = await issueServerCertificate(ca, { validityDays: 3 })
-    await writeFile(paths.server, shortLived.certPem)
-    await writeFile(paths.serverKey, shortLived.keyPem)
+    const { paths, caPem } = await setWithServerValidFor(3)
     const result = await ensureCertificates(dir)
     expect(result.created).toBe(true)
     expect(result.reason).toMatch(/^server\.pem expires within 7 days/)
     const after = await readSet(paths)
-    expect(after.ca).not.toBe(set.ca)
+    expect(after.ca).not.toBe(caPem)
     expectCoherent(after)
   })
 
   it('keeps a set whose server certificate has more than 7 days left', async () => {
-    const { paths } = await ensureCertificates(dir)
-    const set = await readSet(paths)
-    const ca = { certPem: set.ca, keyPem: set.caKey }
-    const renewed = await issueServerCertificate(ca, { validityDays: 8 })
-    await writeFile(paths.server, renewed.certPem)
-    await writeFile(paths.serverKey, renewed.keyPem)
+    await setWithServerValidFor(8)
     expect((await ensureCertificates(dir)).created).toBe(false)
   })
 
