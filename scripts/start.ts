@@ -5,12 +5,13 @@ import { readAdminToken } from '../apps/jwt-factory/src/exposure/admin-credentia
 import { ensureDemoUsers } from '../apps/jwt-factory/src/users/demo-users.ts'
 import { isLoopbackHost } from '../apps/jwt-factory/src/users/loopback-host.ts'
 import { ensureScenario3Keys } from '../apps/service/src/scenario3/scenario3-keys.ts'
+import { bundleApps } from './build/bundle-apps.ts'
 import { planDemo, type DemoProcess } from './demo/demo-processes.ts'
 import { Supervisor, type Supervised } from './demo/supervisor.ts'
 
 /**
- * `npm start`: the whole demo in one command. Makes the certificates and servicea's scenario-3
- * keys if missing, starts the factory and the three services, waits until each is healthy,
+ * `npm start`: the whole demo in one command. Bundles the apps (`npm run build`), makes the
+ * certificates and servicea's scenario-3 keys if missing, starts the factory and the three services, waits until each is healthy,
  * makes sure the factory has keys for each service, and prints what to try. Ctrl-C or SIGTERM
  * stops every process it started.
  */
@@ -20,6 +21,8 @@ const say = (line: string) => console.log(`${'npm start'.padEnd(11)}| ${line}`)
 
 async function main(): Promise<number> {
   const plan = planDemo(root, process.env)
+  await bundleApps(root)
+  say('bundled the apps into apps/jwt-factory/dist and apps/service/dist')
   const certs = await ensureCertificates(plan.factory.certsDir)
   say(`${certs.created ? 'made' : 'kept'} the TLS certificates in ${plan.factory.certsDir}`)
   const servicea = plan.services.find((s) => s.name === 'servicea')!

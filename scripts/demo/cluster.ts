@@ -7,6 +7,7 @@ import type { SigningAlgorithm } from '@jwt-factory/jwt'
 import type { LogLevel } from '@jwt-factory/server'
 import { createHttpClient, ensureCertificates, loadTlsFiles, type HttpClient } from '@jwt-factory/tls'
 import { ensureScenario3Keys } from '../../apps/service/src/scenario3/scenario3-keys.ts'
+import { bundleApps } from '../build/bundle-apps.ts'
 import { planDemo, type DemoProcess } from './demo-processes.ts'
 import { Supervisor, type Supervised } from './supervisor.ts'
 
@@ -94,6 +95,7 @@ export class Cluster {
       SCENARIO3_KEYS_DIR: join(this.dir, 'scenario-3-keys'),
       USERS_FILE: join(this.dir, 'users.json'),
     }
+    await bundleApps(root)
     await ensureCertificates(dirs.CERTS_DIR)
     await ensureScenario3Keys(dirs.SCENARIO3_KEYS_DIR, algorithm)
     this.caPem = (await loadTlsFiles(dirs.CERTS_DIR)).caPem

@@ -29,7 +29,7 @@ export class Supervisor {
   ) {}
 
   start(spec: DemoProcess, index: number, env: NodeJS.ProcessEnv = {}): Supervised {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...spec.args], {
+    const child = spawn(process.execPath, spec.args, {
       cwd: this.root,
       env: { ...this.env, ...env, LOG_FORMAT: 'json' },
       stdio: ['ignore', 'pipe', 'pipe'],

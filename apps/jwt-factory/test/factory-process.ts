@@ -4,13 +4,17 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { APP_BUNDLES, bundleApps } from '../../../scripts/build/bundle-apps.ts'
 
 /**
- * Runs the real factory as a child process (`node --import tsx src/main.ts`, cwd the repo root),
- * as `npm run factory` would, but on a free loopback port and a fresh keys folder.
+ * Runs the real factory as a child process (`node apps/jwt-factory/dist/main.js`, cwd the repo
+ * root, bundled first), as `npm run factory` would, but on a free loopback port and a fresh keys
+ * folder.
  */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const MAIN = 'apps/jwt-factory/src/main.ts'
+const MAIN = APP_BUNDLES['jwt-factory'].outfile
+/** Bundled once per test file, from the sources as they are now. */
+let bundled: Promise<unknown> | undefined
 const HOST = '127.0.0.1'
 
 /** Variables the factory reads; the runner's own values never leak into a test's process. */
@@ -134,8 +138,9 @@ interface Spawned {
   closed: Promise<ExitResult>
 }
 
-function spawnFactory(env: NodeJS.ProcessEnv): Spawned {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+async function spawnFactory(env: NodeJS.ProcessEnv): Promise<Spawned> {
+  await (bundled ??= bundleApps(REPO_ROOT))
+  const child = spawn(process.execPath, [MAIN], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -185,7 +190,7 @@ export async function startFactory(options: StartOptions = {}): Promise<FactoryP
   const keysDir = options.keysDir ?? (await freshKeysDir())
   for (let attempt = 1; ; attempt++) {
     const port = await freePort()
-    const spawned = spawnFactory(await factoryEnv(port, keysDir, options.env))
+    const spawned = await spawnFactory(await factoryEnv(port, keysDir, options.env))
     const { child, out, err } = spawned
     const url = `http://${HOST}:${port}`
     const factory: FactoryProcess = {
@@ -245,7 +250,7 @@ export async function runFactoryToExit(
 ): Promise<RunResult> {
   const keysDir = options.keysDir ?? (await freshKeysDir())
   const port = options.port ?? (await freePort())
-  const spawned = spawnFactory(await factoryEnv(port, keysDir, options.env))
+  const spawned = await spawnFactory(await factoryEnv(port, keysDir, options.env))
   const handle = { stop: () => stopChild(spawned) }
   running.add(handle)
   try {
