@@ -14,7 +14,12 @@ import { buildReport, formatReport, type BenchReport } from './report.ts'
  * It reports; it never fails on a figure. Whatever happens, every process it started is stopped.
  */
 const IDLE_BEFORE_MS = 1000
-const IDLE_AFTER_MS = 3000
+/**
+ * "After" is measured once the run has settled: past the agents' 10 s keep-alive timeout, so the
+ * pooled TLS connections of the run have closed, and long enough for V8's memory reducer to
+ * compact an idle heap. Sooner, it measures the run's last sockets and garbage, not a leak.
+ */
+const IDLE_AFTER_MS = 15_000
 const say = (line: string) => process.stderr.write(`bench | ${line}\n`)
 const MB = 2 ** 20
 

@@ -1,12 +1,12 @@
 import { join } from 'node:path'
 import { readEnvFile } from '@jwt-factory/server'
-import { APP_BUNDLES } from '../build/bundle-apps.ts'
+import { APP_BUNDLES, APP_NODE_FLAGS } from '../build/bundle-apps.ts'
 import { loadConfig as loadFactoryConfig, type FactoryConfig } from '../../apps/jwt-factory/src/config.ts'
 import { loadConfig as loadServiceConfig, SERVICE_NAMES, type ServiceConfig } from '../../apps/service/src/config.ts'
 
 export interface DemoProcess {
   name: string
-  /** Arguments to node: the app's bundle (`npm run build`), then its own arguments. */
+  /** Arguments to node: V8 flags, the app's bundle (`npm run build`), then its own arguments. */
   args: string[]
   /** Plain-HTTP health URL on loopback, polled until the process is ready. */
   healthUrl: string
@@ -32,13 +32,13 @@ export function planDemo(root: string, env: NodeJS.ProcessEnv): DemoPlan {
   const processes: DemoProcess[] = [
     {
       name: 'jwt-factory',
-      args: [join(root, APP_BUNDLES['jwt-factory'].outfile)],
+      args: [...APP_NODE_FLAGS, join(root, APP_BUNDLES['jwt-factory'].outfile)],
       healthUrl: `http://${loopback(factory.host)}:${factory.port}/healthz`,
       ports: [factory.port, factory.httpsPort],
     },
     ...services.map((s) => ({
       name: s.name,
-      args: [join(root, APP_BUNDLES.service.outfile), s.name],
+      args: [...APP_NODE_FLAGS, join(root, APP_BUNDLES.service.outfile), s.name],
       healthUrl: `http://${loopback(s.host)}:${s.httpPort}/healthz`,
       ports: [s.httpPort, s.httpsPort],
     })),

@@ -4,7 +4,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { APP_BUNDLES, bundleApps } from '../../../scripts/build/bundle-apps.ts'
+import { APP_BUNDLES, APP_NODE_FLAGS, bundleApps } from '../../../scripts/build/bundle-apps.ts'
 
 /**
  * Runs the real factory as a child process (`node apps/jwt-factory/dist/main.js`, cwd the repo
@@ -140,7 +140,7 @@ interface Spawned {
 
 async function spawnFactory(env: NodeJS.ProcessEnv): Promise<Spawned> {
   await (bundled ??= bundleApps(REPO_ROOT))
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [...APP_NODE_FLAGS, MAIN], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
