@@ -71,12 +71,11 @@ function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<stri
         return
       }
       done()
-      // The rest is read and dropped, and the answer closes the connection: the client may
-      // still be sending, and an unread body would stall the next request on this socket.
+      // The rest is read and dropped, not cut off: a client still sending would get EPIPE
+      // instead of the 413, and the connection stays good for its next request. A body that
+      // never ends is node's to stop (the server's requestTimeout).
       incoming.resume()
-      const tooLarge = new PayloadTooLargeError(maxBytes)
-      tooLarge.headers.connection = 'close'
-      reject(tooLarge)
+      reject(new PayloadTooLargeError(maxBytes))
     }
     const onEnd = () => {
       done()
