@@ -232,6 +232,25 @@ describe('scenario 5: a user through servicea to serviceb', () => {
     expect(res.body.error.message).toContain('scenarios run on servicea')
   })
 
+  it('after the user key is rotated at the factory, new and earlier user tokens both get through', async () => {
+    const before = await userToken('vera')
+    const rotated = await getJson(`${cluster.urls['jwt-factory']}/keys/users`, { method: 'POST' })
+    expect(rotated.status).toBe(201)
+    const after = await userToken('vera')
+    const kidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid
+    expect(kidOf(after)).toBe(rotated.body.kid)
+    expect(kidOf(after)).not.toBe(kidOf(before))
+    // servicea and serviceb fetch /jwks/users again when a token names a kid they have not seen,
+    // at most once a second (jose's cooldown): wait that second out, so the order of the
+    // tests above cannot decide this one.
+    await new Promise((resolve) => setTimeout(resolve, 1100))
+    for (const token of [after, before]) {
+      const { status, body } = await scenario5(token)
+      expect(status, JSON.stringify(body)).toBe(200)
+      expect(body.user.claims.sub).toBe('vera')
+    }
+  })
+
   it('a hop that is down is named: serviceb (502 from servicea), then the factory (502 from serviceb, or servicea)', async () => {
     const token = await userToken('vera')
     expect((await scenario5(token)).status).toBe(200) // servicea holds the JWKS and a service token now

@@ -8,7 +8,7 @@ const NO_KEYS: Jwks = Object.freeze({ keys: [] }) as Jwks
 
 /**
  * The factory's own key for user tokens: a FileKeyStore of its own on its own folder, so no
- * /keys, /issueToken or /verify call can reach it. The folder is opened at start when it exists
+ * /issueToken or /verify call can reach it; /keys/users manages it (rotate, retire), as an admin. The folder is opened at start when it exists
  * (its keys still verify live tokens); otherwise the key is made when users exist, so a factory
  * that has no users publishes no user key.
  */
@@ -32,6 +32,14 @@ export class UserKeys {
   async signingKey(): Promise<SigningKey> {
     const store = await this.#open()
     return (await store.ensure(USER_KEY_ID)).ring.active
+  }
+
+  /**
+   * The user key folder's store, for key management (GET, POST and DELETE /keys/users): the
+   * same ensure, rotate and retire as a service's keys, on the keyId `users` alone.
+   */
+  store(): Promise<FileKeyStore> {
+    return this.#open()
   }
 
   lookup(kid: string | undefined): VerificationKey | undefined {
