@@ -17,11 +17,10 @@ export const APP_BUNDLES = {
 
 /**
  * V8 flags every app process runs with. Left to itself, V8 sizes the heap for throughput: under
- * the bench's load a process whose live heap is 15-25 MB grew to 150-210 MB of RSS before it
- * compacted. A 4 MB young generation semi-space and a 128 MB old-space limit make it collect
- * sooner; measured with the bench, peak RSS fell from 121-171 MB to 85-104 MB with the same
- * throughput (the smaller nursery even fits the cache better). 128 MB is over five times the
- * live heap the bench and the 5-minute soak reach.
+ * the bench's load, processes whose live heap is 13-16 MB after a full GC peaked at 121-171 MB
+ * of RSS. A 4 MB young-generation semi-space and a 128 MB old-space limit make it collect
+ * sooner: measured with the bench, peaks of 87-108 MB at the same throughput. 128 MB is several
+ * times the live heap the bench and the 5-minute soak reach.
  */
 export const APP_NODE_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=128'] as const
 
