@@ -8,9 +8,9 @@ const NO_KEYS: Jwks = Object.freeze({ keys: [] }) as Jwks
 
 /**
  * The factory's own key for user tokens: a FileKeyStore of its own on its own folder, so no
- * /issueToken or /verify call can reach it; /keys/users manages it (rotate, retire), as an admin. The folder is opened at start when it exists
- * (its keys still verify live tokens); otherwise the key is made when users exist, so a factory
- * that has no users publishes no user key.
+ * /issueToken or /verify call can reach it; an admin manages it at /keys/users (rotate, retire).
+ * The folder is opened at start when it exists (its keys still verify live tokens); otherwise
+ * the key is made when users exist, so a factory that has no users publishes no user key.
  */
 export class UserKeys {
   readonly #options: FileKeyStoreOptions
