@@ -17,7 +17,11 @@ export default defineConfig({
       project('apps/service', 'service'),
       project('scripts', 'scripts'),
     ],
-    reporters: ['default', './scripts/test/summary-reporter.ts', './scripts/test/security-reporter.ts'],
+    reporters: [
+      'default',
+      './scripts/test/summary-reporter.ts',
+      './scripts/test/security-reporter.ts',
+    ],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

@@ -24,7 +24,9 @@ function shortPath(path: string): string {
 
 try {
   const force = process.argv.includes('--force')
-  const { created, paths, reason, clients, clientsCreated } = await ensureCertificates(dir, { force })
+  const { created, paths, reason, clients, clientsCreated } = await ensureCertificates(dir, {
+    force,
+  })
   const files = [paths.ca, paths.caKey, paths.server, paths.serverKey].map(shortPath)
   if (created) {
     console.log(`certificates written (${reason}):`)
@@ -32,9 +34,13 @@ try {
   } else {
     console.log(`certificates kept (valid, signed by the CA): ${files.join(', ')}`)
   }
-  const clientFiles = (names: string[]) => names.flatMap((n) => [clients[n]!.cert, clients[n]!.key]).map(shortPath)
+  const clientFiles = (names: string[]) =>
+    names.flatMap((n) => [clients[n]!.cert, clients[n]!.key]).map(shortPath)
   const kept = Object.keys(clients).filter((name) => !clientsCreated.includes(name))
-  if (clientsCreated.length > 0) console.log(`client certificates written (mutual TLS): ${clientFiles(clientsCreated).join(', ')}`)
+  if (clientsCreated.length > 0)
+    console.log(
+      `client certificates written (mutual TLS): ${clientFiles(clientsCreated).join(', ')}`,
+    )
   if (kept.length > 0) console.log(`client certificates kept: ${clientFiles(kept).join(', ')}`)
 } catch (err) {
   console.error(`cannot create certificates in ${dir}: ${(err as Error).message}`)

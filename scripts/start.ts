@@ -27,11 +27,15 @@ async function main(): Promise<number> {
   say(`${certs.created ? 'made' : 'kept'} the TLS certificates in ${plan.factory.certsDir}`)
   const servicea = plan.services.find((s) => s.name === 'servicea')!
   const keys = await ensureScenario3Keys(servicea.scenario3.keysDir, servicea.scenario3.algorithm)
-  say(`${keys.created ? 'made' : 'kept'} servicea's scenario-3 keys in ${servicea.scenario3.keysDir}`)
+  say(
+    `${keys.created ? 'made' : 'kept'} servicea's scenario-3 keys in ${servicea.scenario3.keysDir}`,
+  )
   if (isLoopbackHost(plan.factory.host)) {
     // Their passwords are in the README: only a factory reachable from this machine alone gets them.
     const { created } = await ensureDemoUsers(plan.factory.usersFile)
-    say(`${created.length ? `made the demo users ${created.join(', ')}` : 'kept the demo users'} in ${plan.factory.usersFile}`)
+    say(
+      `${created.length ? `made the demo users ${created.join(', ')}` : 'kept the demo users'} in ${plan.factory.usersFile}`,
+    )
   } else {
     say(`no demo users: the factory listens on ${plan.factory.host}, beyond loopback`)
   }
@@ -67,13 +71,20 @@ async function main(): Promise<number> {
   const factoryUrl = plan.processes[0]!.healthUrl.replace(/\/healthz$/, '')
   // Key management needs the admin credential when one is configured (always beyond loopback).
   const adminToken = await readAdminToken(plan.factory)
-  const headers: Record<string, string> = adminToken ? { authorization: `Bearer ${adminToken}` } : {}
+  const headers: Record<string, string> = adminToken
+    ? { authorization: `Bearer ${adminToken}` }
+    : {}
   for (const service of plan.services) {
     const res = await fetch(`${factoryUrl}/keys/${service.name}`, { headers })
     const body = (await res.json()) as { kid?: string }
-    say(`${res.status === 201 ? 'created' : 'found'} factory keys for ${service.name} (kid ${body.kid})`)
+    say(
+      `${res.status === 201 ? 'created' : 'found'} factory keys for ${service.name} (kid ${body.kid})`,
+    )
   }
-  const a = plan.processes.find((p) => p.name === 'servicea')!.healthUrl.replace(/\/healthz$/, '').replace('127.0.0.1', 'localhost')
+  const a = plan.processes
+    .find((p) => p.name === 'servicea')!
+    .healthUrl.replace(/\/healthz$/, '')
+    .replace('127.0.0.1', 'localhost')
   say('ready. Try:')
   for (const line of [
     `curl ${a}/scenario1`,
@@ -93,11 +104,17 @@ async function main(): Promise<number> {
 async function waitUntilHealthy({ spec, child }: Supervised): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS
   while (Date.now() < deadline && child.exitCode === null) {
-    const ok = await fetch(spec.healthUrl, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false)
+    const ok = await fetch(spec.healthUrl, { signal: AbortSignal.timeout(1000) }).then(
+      (r) => r.ok,
+      () => false,
+    )
     if (ok) return
     await new Promise((r) => setTimeout(r, 100))
   }
-  if (child.exitCode === null) throw new Error(`${spec.name} did not answer ${spec.healthUrl} within ${READY_TIMEOUT_MS / 1000} s`)
+  if (child.exitCode === null)
+    throw new Error(
+      `${spec.name} did not answer ${spec.healthUrl} within ${READY_TIMEOUT_MS / 1000} s`,
+    )
 }
 
 export type { DemoProcess }

@@ -27,7 +27,15 @@ function moduleOf(url: string, functionName: string): string {
 }
 
 /** `skipMs`: leave out the first milliseconds of the profile (start-up: tsx compiling, imports). */
-function summarize(profile: Profile, skipMs = 0): { busyMs: number; idleMs: number; byModule: Map<string, number>; byFunction: Map<string, number> } {
+function summarize(
+  profile: Profile,
+  skipMs = 0,
+): {
+  busyMs: number
+  idleMs: number
+  byModule: Map<string, number>
+  byFunction: Map<string, number>
+} {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]))
   const byModule = new Map<string, number>()
   const byFunction = new Map<string, number>()
@@ -53,7 +61,10 @@ function summarize(profile: Profile, skipMs = 0): { busyMs: number; idleMs: numb
 }
 
 function print(file: string, top: number, skipMs: number): void {
-  const { busyMs, idleMs, byModule, byFunction } = summarize(JSON.parse(readFileSync(file, 'utf8')) as Profile, skipMs)
+  const { busyMs, idleMs, byModule, byFunction } = summarize(
+    JSON.parse(readFileSync(file, 'utf8')) as Profile,
+    skipMs,
+  )
   const share = (ms: number) => `${((ms / busyMs) * 100).toFixed(1).padStart(5)}%`
   const list = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, top)
   console.log(`${file}\nbusy ${Math.round(busyMs)} ms, idle ${Math.round(idleMs)} ms\n\nby module:`)
@@ -65,6 +76,8 @@ function print(file: string, top: number, skipMs: number): void {
 const [file, top = '25', skip = '0'] = process.argv.slice(2)
 if (file) print(file, Number(top), Number(skip))
 else {
-  console.error('usage: node --import tsx scripts/bench/cpu-profile-summary.ts <file.cpuprofile> [top] [skip-ms]')
+  console.error(
+    'usage: node --import tsx scripts/bench/cpu-profile-summary.ts <file.cpuprofile> [top] [skip-ms]',
+  )
   process.exitCode = 2
 }

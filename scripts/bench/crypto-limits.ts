@@ -1,4 +1,10 @@
-import { generateSigningKey, keyList, signToken, verifyToken, type SigningAlgorithm } from '@jwt-factory/jwt'
+import {
+  generateSigningKey,
+  keyList,
+  signToken,
+  verifyToken,
+  type SigningAlgorithm,
+} from '@jwt-factory/jwt'
 import { CpuMeter } from './process-stats.ts'
 
 /** Operations per second through @jwt-factory/jwt, one at a time and with `inFlight` at once. */
@@ -56,7 +62,11 @@ export async function measureCryptoLimits(options: CryptoLimitsOptions): Promise
 }
 
 /** Runs `op` from `n` loops at once: a warm-up of durationMs / 4, then counts for durationMs. */
-async function opsPerSecond(op: () => Promise<void>, n: number, durationMs: number): Promise<number> {
+async function opsPerSecond(
+  op: () => Promise<void>,
+  n: number,
+  durationMs: number,
+): Promise<number> {
   const start = performance.now() + durationMs / 4
   const end = start + durationMs
   let done = 0

@@ -43,7 +43,13 @@ export function httpRows(cluster: Cluster, validToken: string): HttpRow[] {
     {
       id: 'issue',
       label: 'POST /issueToken/servicea (https)',
-      target: { origin: factory, method: 'POST', path: '/issueToken/servicea', headers: JSON_HEADERS, body: JSON.stringify({ aud: 'serviceb' }) },
+      target: {
+        origin: factory,
+        method: 'POST',
+        path: '/issueToken/servicea',
+        headers: JSON_HEADERS,
+        body: JSON.stringify({ aud: 'serviceb' }),
+      },
       alsoSingle: false,
     },
     {
@@ -97,7 +103,12 @@ export async function runHttpRow(row: HttpRow, options: RunRowOptions): Promise<
     const drop = () => void client.agent.destroy().catch(() => undefined)
     signal?.addEventListener('abort', drop, { once: true })
     try {
-      return await runLoad(client.agent, row.target, { connections: n, durationMs: ms, warmupMs, ...(signal ? { signal } : {}) })
+      return await runLoad(client.agent, row.target, {
+        connections: n,
+        durationMs: ms,
+        warmupMs,
+        ...(signal ? { signal } : {}),
+      })
     } finally {
       signal?.removeEventListener('abort', drop)
       if (!signal?.aborted) await client.close()
@@ -121,7 +132,10 @@ export async function runHttpRow(row: HttpRow, options: RunRowOptions): Promise<
     connections,
     cpuPercent,
     cpuMicrosPerRequest: Object.fromEntries(
-      Object.entries(cpuPercent).map(([name, percent]) => [name, (percent * 10_000) / result.requestsPerSecond]),
+      Object.entries(cpuPercent).map(([name, percent]) => [
+        name,
+        (percent * 10_000) / result.requestsPerSecond,
+      ]),
     ),
     ...result,
     ...(single ? { single } : {}),

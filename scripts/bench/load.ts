@@ -39,16 +39,30 @@ export interface LoadResult {
  * autocannon cannot be used for HTTPS here: it always connects without verifying the server
  * (lib/httpClient.js), and the bench must verify the project's CA as the services do.
  */
-export async function runLoad(agent: LoadAgent, target: LoadTarget, options: LoadOptions): Promise<LoadResult> {
+export async function runLoad(
+  agent: LoadAgent,
+  target: LoadTarget,
+  options: LoadOptions,
+): Promise<LoadResult> {
   const start = performance.now() + options.warmupMs
   const end = start + options.durationMs
   const latencies: number[] = []
   const non2xx: Record<string, number> = {}
   const errors: Record<string, number> = {}
-  const request = { origin: target.origin, method: target.method, path: target.path, headers: target.headers ?? {}, body: target.body ?? null }
+  const request = {
+    origin: target.origin,
+    method: target.method,
+    path: target.path,
+    headers: target.headers ?? {},
+    body: target.body ?? null,
+  }
 
   const loop = async () => {
-    for (let sent = performance.now(); sent < end && !options.signal?.aborted; sent = performance.now()) {
+    for (
+      let sent = performance.now();
+      sent < end && !options.signal?.aborted;
+      sent = performance.now()
+    ) {
       let status: number | undefined
       let failure: string | undefined
       try {
@@ -90,5 +104,9 @@ function percentile(sorted: number[], p: number): number {
 
 function errorName(err: unknown): string {
   const e = err as { code?: unknown; message?: unknown }
-  return typeof e?.code === 'string' ? e.code : typeof e?.message === 'string' ? e.message.slice(0, 80) : String(err)
+  return typeof e?.code === 'string'
+    ? e.code
+    : typeof e?.message === 'string'
+      ? e.message.slice(0, 80)
+      : String(err)
 }

@@ -33,7 +33,9 @@ async function run(options: BenchOptions): Promise<BenchReport> {
   const secs = options.durationSeconds
   let crypto: CryptoLimits | undefined
   if (options.rows.has('crypto')) {
-    say(`(1) in-process ${options.algorithm} sign and verify, 1 and ${options.connections} in flight, ${secs / 2} s each`)
+    say(
+      `(1) in-process ${options.algorithm} sign and verify, 1 and ${options.connections} in flight, ${secs / 2} s each`,
+    )
     crypto = await measureCryptoLimits({
       algorithm: options.algorithm,
       inFlight: options.connections,
@@ -46,14 +48,23 @@ async function run(options: BenchOptions): Promise<BenchReport> {
 
   say(`starting jwt-factory (ALGORITHM=${options.algorithm}), servicea, serviceb, servicec`)
   cluster = new Cluster()
-  launching = cluster.launch({ logLevel: 'warn', algorithm: options.algorithm, nodeArgs: await profileArgs(options.cpuProfDir) })
+  launching = cluster.launch({
+    logLevel: 'warn',
+    algorithm: options.algorithm,
+    nodeArgs: await profileArgs(options.cpuProfDir),
+  })
   await launching
   const running = cluster
   const pids = new Map(PROCESS_NAMES.map((name) => [name, running.pidOf(name)!] as const))
-  if (options.cpuProfDir) say(`CPU profiles go to ${options.cpuProfDir}; pids ${[...pids].map(([n, p]) => `${n} ${p}`).join(', ')}`)
+  if (options.cpuProfDir)
+    say(
+      `CPU profiles go to ${options.cpuProfDir}; pids ${[...pids].map(([n, p]) => `${n} ${p}`).join(', ')}`,
+    )
   const died = running.firstExit().then(({ name, code }): never | Promise<never> => {
     if (stopping) return new Promise<never>(() => undefined) // stopped by us: not a failure
-    throw new Error(`${name} exited (${code}) during the run:\n${running.logsOf(name).slice(-20).join('\n')}`)
+    throw new Error(
+      `${name} exited (${code}) during the run:\n${running.logsOf(name).slice(-20).join('\n')}`,
+    )
   })
 
   const measure = async () => {
@@ -66,9 +77,18 @@ async function run(options: BenchOptions): Promise<BenchReport> {
     const results: HttpRowResult[] = []
     for (const row of httpRows(running, token).filter((r) => options.rows.has(r.id))) {
       if (stopLoad.signal.aborted) break
-      say(`${row.label}: ${options.connections} connections${row.alsoSingle ? ', then 1' : ''}, ${secs} s`)
+      say(
+        `${row.label}: ${options.connections} connections${row.alsoSingle ? ', then 1' : ''}, ${secs} s`,
+      )
       const beforeEach = () => waitIdle(options, pids)
-      const rowOptions = { caPem: running.caPem, connections: options.connections, durationMs: secs * 1000, cpu, signal: stopLoad.signal, beforeEach }
+      const rowOptions = {
+        caPem: running.caPem,
+        connections: options.connections,
+        durationMs: secs * 1000,
+        cpu,
+        signal: stopLoad.signal,
+        beforeEach,
+      }
       results.push(await runHttpRow(row, rowOptions))
     }
     if (stopLoad.signal.aborted) return new Promise<never>(() => undefined) // stopping: see main() and the signal handlers
@@ -78,7 +98,11 @@ async function run(options: BenchOptions): Promise<BenchReport> {
     monitor.stop()
     const memory: NonNullable<BenchReport['memory']> = {}
     for (const name of PROCESS_NAMES) {
-      memory[name] = { beforeMb: before.get(name)! / MB, peakMb: monitor.peaks.get(name)! / MB, afterMb: after.get(name)! / MB }
+      memory[name] = {
+        beforeMb: before.get(name)! / MB,
+        peakMb: monitor.peaks.get(name)! / MB,
+        afterMb: after.get(name)! / MB,
+      }
     }
     return buildReport(options, crypto, results, memory)
   }
@@ -88,7 +112,8 @@ async function run(options: BenchOptions): Promise<BenchReport> {
 async function waitIdle(options: BenchOptions, pids: ReadonlyMap<string, number>): Promise<void> {
   if (options.waitIdleSeconds === 0 || stopLoad.signal.aborted) return
   const waited = await waitForIdleMachine(pids, options.waitIdleSeconds * 1000)
-  if (waited > 1500) say(`waited ${(waited / 1000).toFixed(0)} s for other processes to leave the CPU alone`)
+  if (waited > 1500)
+    say(`waited ${(waited / 1000).toFixed(0)} s for other processes to leave the CPU alone`)
 }
 
 /** A valid token for the verify row: aud serviceb, sub servicea, as serviceb would send it. */
@@ -96,7 +121,8 @@ async function issueToken(running: Cluster): Promise<string> {
   const url = `${running.urls.factoryHttps}/issueToken/servicea`
   const res = await running.https.requestJson('jwt-factory', url, { body: { aud: 'serviceb' } })
   const token = (res.body as { access_token?: unknown } | null)?.access_token
-  if (res.status !== 200 || typeof token !== 'string') throw new Error(`the factory did not issue a token (${res.status})`)
+  if (res.status !== 200 || typeof token !== 'string')
+    throw new Error(`the factory did not issue a token (${res.status})`)
   return token
 }
 
@@ -121,7 +147,10 @@ function stopEverything(): Promise<void> {
   return stopping
 }
 
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   process.on(signal, () => {
     say(`${signal}: stopping`)
     stopLoad.abort()
@@ -145,7 +174,9 @@ async function main(): Promise<number> {
   try {
     const report = await run(options)
     await stopEverything()
-    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `\n${formatReport(report)}\n`)
+    process.stdout.write(
+      options.json ? `${JSON.stringify(report, null, 2)}\n` : `\n${formatReport(report)}\n`,
+    )
     return 0
   } catch (err) {
     say(`failed: ${err instanceof Error ? err.message : String(err)}`)

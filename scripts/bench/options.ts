@@ -18,7 +18,14 @@ export type RowId = (typeof ROW_IDS)[number]
 
 const ROW_GROUPS: Record<string, readonly RowId[]> = {
   factory: ['issue', 'verify', 'jwks'],
-  scenarios: ['scenario1', 'scenario1-fresh', 'scenario1-jwks', 'scenario2', 'scenario3', 'scenario4'],
+  scenarios: [
+    'scenario1',
+    'scenario1-fresh',
+    'scenario1-jwks',
+    'scenario2',
+    'scenario3',
+    'scenario4',
+  ],
 }
 
 export interface BenchOptions {
@@ -72,17 +79,25 @@ export function parseBenchOptions(argv: string[]): BenchOptions | undefined {
     problems.push(`--connections must be a whole number from 1 to 1024, got ${values.connections}`)
   }
   const algorithm = values.alg ?? 'ES256'
-  if (!isSigningAlgorithm(algorithm)) problems.push(`--alg must be one of ${SIGNING_ALGORITHMS.join(', ')}, got ${algorithm}`)
+  if (!isSigningAlgorithm(algorithm))
+    problems.push(`--alg must be one of ${SIGNING_ALGORITHMS.join(', ')}, got ${algorithm}`)
   const rows = new Set<RowId>()
-  for (const name of (values.only ?? ROW_IDS.join(',')).split(',').map((s) => s.trim()).filter(Boolean)) {
-    const ids = ROW_GROUPS[name] ?? ((ROW_IDS as readonly string[]).includes(name) ? [name as RowId] : undefined)
+  for (const name of (values.only ?? ROW_IDS.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const ids =
+      ROW_GROUPS[name] ??
+      ((ROW_IDS as readonly string[]).includes(name) ? [name as RowId] : undefined)
     if (ids) ids.forEach((id) => rows.add(id))
     else problems.push(`--only: unknown row ${JSON.stringify(name)}`)
   }
   if (rows.size === 0 && problems.length === 0) problems.push('--only names no row')
   const waitIdleSeconds = Number(values['wait-idle'] ?? '0')
   if (!Number.isFinite(waitIdleSeconds) || waitIdleSeconds < 0 || waitIdleSeconds > 3600) {
-    problems.push(`--wait-idle must be a number of seconds from 0 to 3600, got ${values['wait-idle']}`)
+    problems.push(
+      `--wait-idle must be a number of seconds from 0 to 3600, got ${values['wait-idle']}`,
+    )
   }
   if (values['cpu-prof'] === '') problems.push('--cpu-prof needs a folder')
   if (problems.length > 0) throw new UsageError(problems.join('\n'))

@@ -35,7 +35,11 @@ export function readCpuSeconds(pid: number): number | undefined {
 /** CPU time every core of the machine has spent busy so far, in seconds, from /proc/stat. */
 export function readMachineBusySeconds(): number | undefined {
   try {
-    const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).map(Number)
+    const [, ...ticks] = readFileSync('/proc/stat', 'utf8')
+      .split('\n', 1)[0]!
+      .trim()
+      .split(/\s+/)
+      .map(Number)
     const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = ticks
     return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
   } catch {
@@ -97,7 +101,8 @@ export class CpuMeter {
   stop(): Record<string, number> {
     const seconds = (performance.now() - this.#at) / 1000
     const used: Record<string, number> = {}
-    for (const [name, pid] of this.pids) used[name] = (readCpuSeconds(pid) ?? Number.NaN) - this.#started.get(name)!
+    for (const [name, pid] of this.pids)
+      used[name] = (readCpuSeconds(pid) ?? Number.NaN) - this.#started.get(name)!
     const self = process.cpuUsage(this.#self)
     used.bench = (self.user + self.system) / 1e6
     const ours = Object.values(used).reduce((a, b) => a + b, 0)
@@ -110,7 +115,11 @@ export class CpuMeter {
  * Waits until other processes leave the machine alone: `other` CPU under `threshold` % of one
  * core for one whole second, or `maxMs` have passed. Returns how long it waited, in ms.
  */
-export async function waitForIdleMachine(pids: ReadonlyMap<string, number>, maxMs: number, threshold = 10): Promise<number> {
+export async function waitForIdleMachine(
+  pids: ReadonlyMap<string, number>,
+  maxMs: number,
+  threshold = 10,
+): Promise<number> {
   const meter = new CpuMeter(pids)
   const started = performance.now()
   while (performance.now() - started < maxMs) {

@@ -19,7 +19,13 @@ export interface HttpRowReport extends HttpRowResult {
 export interface BenchReport {
   date: string
   machine: { cpus: number; cpuModel: string; totalMemoryMb: number; node: string; platform: string }
-  options: { algorithm: string; connections: number; durationSeconds: number; waitIdleSeconds: number; rows: RowId[] }
+  options: {
+    algorithm: string
+    connections: number
+    durationSeconds: number
+    waitIdleSeconds: number
+    rows: RowId[]
+  }
   crypto?: CryptoLimits
   http: HttpRowReport[]
   memory?: Partial<Record<ProcessName, MemoryFigures>>
@@ -31,7 +37,12 @@ export function buildReport(
   http: HttpRowResult[],
   memory: BenchReport['memory'],
 ): BenchReport {
-  const limit = (id: string) => (id === 'issue' ? crypto?.signPerSecond.inFlight : id === 'verify' ? crypto?.verifyPerSecond.inFlight : undefined)
+  const limit = (id: string) =>
+    id === 'issue'
+      ? crypto?.signPerSecond.inFlight
+      : id === 'verify'
+        ? crypto?.verifyPerSecond.inFlight
+        : undefined
   const cpuList = cpus()
   return {
     date: new Date().toISOString(),
@@ -59,7 +70,8 @@ export function buildReport(
 }
 
 const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-')
-const ms = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '-' : n < 10 ? n.toFixed(2) : n.toFixed(1))
+const ms = (n: number | undefined) =>
+  n === undefined || !Number.isFinite(n) ? '-' : n < 10 ? n.toFixed(2) : n.toFixed(1)
 const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0)
 const merge = (a: Record<string, number>, b: Record<string, number> = {}) => {
   const all = { ...a }
@@ -79,44 +91,80 @@ export function formatReport(report: BenchReport): string {
   ]
   if (crypto) {
     out.push(
-      `(1) In-process, @jwt-factory/jwt ${crypto.algorithm}`.padEnd(44) + '1 at a time'.padStart(12) + `${crypto.inFlight} in flight`.padStart(14),
-      '    sign/s'.padEnd(44) + int(crypto.signPerSecond.serial).padStart(12) + int(crypto.signPerSecond.inFlight).padStart(14),
-      '    verify/s'.padEnd(44) + int(crypto.verifyPerSecond.serial).padStart(12) + int(crypto.verifyPerSecond.inFlight).padStart(14),
+      `(1) In-process, @jwt-factory/jwt ${crypto.algorithm}`.padEnd(44) +
+        '1 at a time'.padStart(12) +
+        `${crypto.inFlight} in flight`.padStart(14),
+      '    sign/s'.padEnd(44) +
+        int(crypto.signPerSecond.serial).padStart(12) +
+        int(crypto.signPerSecond.inFlight).padStart(14),
+      '    verify/s'.padEnd(44) +
+        int(crypto.verifyPerSecond.serial).padStart(12) +
+        int(crypto.verifyPerSecond.inFlight).padStart(14),
       ...(crypto.failures > 0 ? [`    ${crypto.failures} verifications failed`] : []),
-      ...(crypto.otherCpuPercent > 10 ? [`    note: other processes used up to ${int(crypto.otherCpuPercent)}% CPU meanwhile`] : []),
+      ...(crypto.otherCpuPercent > 10
+        ? [`    note: other processes used up to ${int(crypto.otherCpuPercent)}% CPU meanwhile`]
+        : []),
       '',
     )
   }
   if (http.length > 0) {
-    const number = (id: string) => (id === 'issue' ? '(2)' : id === 'verify' ? '(3)' : id === 'jwks' ? '(4)' : '(5)')
+    const number = (id: string) =>
+      id === 'issue' ? '(2)' : id === 'verify' ? '(3)' : id === 'jwks' ? '(4)' : '(5)'
     out.push(
-      'Row'.padEnd(LABEL) + 'req/s'.padStart(8) + 'p50 ms'.padStart(8) + 'p99 ms'.padStart(8) + 'ratio'.padStart(7) +
-        'p50@1'.padStart(8) + 'non-2xx'.padStart(8) + 'errors'.padStart(7) + '  CPU % factory/a/b/c/bench/other',
+      'Row'.padEnd(LABEL) +
+        'req/s'.padStart(8) +
+        'p50 ms'.padStart(8) +
+        'p99 ms'.padStart(8) +
+        'ratio'.padStart(7) +
+        'p50@1'.padStart(8) +
+        'non-2xx'.padStart(8) +
+        'errors'.padStart(7) +
+        '  CPU % factory/a/b/c/bench/other',
     )
     for (const row of http) {
       const cpu = CPU_ORDER.map((name) => int(row.cpuPercent[name] ?? Number.NaN)).join('/')
       out.push(
-        `${number(row.id)} ${row.label}`.padEnd(LABEL) + int(row.requestsPerSecond).padStart(8) + ms(row.p50Ms).padStart(8) +
-          ms(row.p99Ms).padStart(8) + (row.ratioToInProcess === undefined ? '' : row.ratioToInProcess.toFixed(2)).padStart(7) +
-          ms(row.single?.p50Ms).padStart(8) + int(sum(row.non2xx) + sum(row.single?.non2xx ?? {})).padStart(8) +
-          int(sum(row.errors) + sum(row.single?.errors ?? {})).padStart(7) + `  ${cpu}`,
+        `${number(row.id)} ${row.label}`.padEnd(LABEL) +
+          int(row.requestsPerSecond).padStart(8) +
+          ms(row.p50Ms).padStart(8) +
+          ms(row.p99Ms).padStart(8) +
+          (row.ratioToInProcess === undefined ? '' : row.ratioToInProcess.toFixed(2)).padStart(7) +
+          ms(row.single?.p50Ms).padStart(8) +
+          int(sum(row.non2xx) + sum(row.single?.non2xx ?? {})).padStart(8) +
+          int(sum(row.errors) + sum(row.single?.errors ?? {})).padStart(7) +
+          `  ${cpu}`,
       )
     }
     for (const row of http) {
-      for (const [what, counts] of [['non-2xx', merge(row.non2xx, row.single?.non2xx)], ['errors', merge(row.errors, row.single?.errors)]] as const) {
+      for (const [what, counts] of [
+        ['non-2xx', merge(row.non2xx, row.single?.non2xx)],
+        ['errors', merge(row.errors, row.single?.errors)],
+      ] as const) {
         const list = Object.entries(counts).map(([k, n]) => `${k} × ${n}`)
         if (list.length > 0) out.push(`    ${row.id} ${what}: ${list.join(', ')}`)
       }
     }
-    out.push(`    ratio: req/s over (1)'s in-flight rate; p50@1: p50 ms with one connection; CPU: % of one core`)
+    out.push(
+      `    ratio: req/s over (1)'s in-flight rate; p50@1: p50 ms with one connection; CPU: % of one core`,
+    )
     const busiest = Math.max(...http.map((row) => row.cpuPercent.other ?? 0))
-    if (busiest > 10) out.push(`    note: other processes on this machine used up to ${int(busiest)}% CPU during a row; figures are lower than on an idle machine`)
+    if (busiest > 10)
+      out.push(
+        `    note: other processes on this machine used up to ${int(busiest)}% CPU during a row; figures are lower than on an idle machine`,
+      )
     out.push('')
   }
   if (memory) {
-    out.push('(6) RSS, MB'.padEnd(20) + 'before'.padStart(8) + 'peak'.padStart(8) + 'after'.padStart(8))
+    out.push(
+      '(6) RSS, MB'.padEnd(20) + 'before'.padStart(8) + 'peak'.padStart(8) + 'after'.padStart(8),
+    )
     for (const [name, m] of Object.entries(memory)) {
-      out.push(`    ${name}`.padEnd(20) + int(m.beforeMb).padStart(8) + int(m.peakMb).padStart(8) + int(m.afterMb).padStart(8))
+      out.push(
+        `    ${name}`.padEnd(20) +
+          int(m.beforeMb).padStart(8) +
+          int(m.peakMb).padStart(8) +
+          int(m.afterMb).padStart(8),
+      )
     }
   }
   return out.join('\n')

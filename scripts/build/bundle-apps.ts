@@ -11,7 +11,10 @@ import { build, type Plugin } from 'esbuild'
  * a stale dist/ cannot run.
  */
 export const APP_BUNDLES = {
-  'jwt-factory': { entry: 'apps/jwt-factory/src/main.ts', outfile: 'apps/jwt-factory/dist/main.js' },
+  'jwt-factory': {
+    entry: 'apps/jwt-factory/src/main.ts',
+    outfile: 'apps/jwt-factory/dist/main.js',
+  },
   service: { entry: 'apps/service/src/main.ts', outfile: 'apps/service/dist/main.js' },
 } as const
 
@@ -31,13 +34,17 @@ export const APP_NODE_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=
 const npmPackagesExternal: Plugin = {
   name: 'npm-packages-external',
   setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@jwt-factory/') ? undefined : { path: args.path, external: true }))
+    b.onResolve({ filter: /^[^./]/ }, (args) =>
+      args.path.startsWith('@jwt-factory/') ? undefined : { path: args.path, external: true },
+    )
   },
 }
 
 /** Bundles both apps into apps/<app>/dist/main.js under `root`; returns the files written. */
 export async function bundleApps(root: string): Promise<string[]> {
-  return Promise.all(Object.values(APP_BUNDLES).map(({ entry, outfile }) => bundleApp(root, entry, outfile)))
+  return Promise.all(
+    Object.values(APP_BUNDLES).map(({ entry, outfile }) => bundleApp(root, entry, outfile)),
+  )
 }
 
 async function bundleApp(root: string, entry: string, outfile: string): Promise<string> {

@@ -5,7 +5,12 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { SigningAlgorithm } from '@jwt-factory/jwt'
 import type { LogLevel } from '@jwt-factory/server'
-import { createHttpClient, ensureCertificates, loadTlsFiles, type HttpClient } from '@jwt-factory/tls'
+import {
+  createHttpClient,
+  ensureCertificates,
+  loadTlsFiles,
+  type HttpClient,
+} from '@jwt-factory/tls'
 import { ensureScenario3Keys } from '../../apps/service/src/scenario3/scenario3-keys.ts'
 import { bundleApps } from '../build/bundle-apps.ts'
 import { planDemo, type DemoProcess } from './demo-processes.ts'
@@ -16,11 +21,15 @@ export const root = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 /** Free loopback ports: bound on port 0, read, released. */
 export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((ok, fail) => {
-      const server = createServer()
-      server.once('error', fail)
-      server.listen(0, '127.0.0.1', () => ok(server))
-    })),
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((ok, fail) => {
+          const server = createServer()
+          server.once('error', fail)
+          server.listen(0, '127.0.0.1', () => ok(server))
+        }),
+    ),
   )
   const ports = servers.map((s) => (s.address() as { port: number }).port)
   await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))))
@@ -100,7 +109,16 @@ export class Cluster {
     await ensureScenario3Keys(dirs.SCENARIO3_KEYS_DIR, algorithm)
     this.caPem = (await loadTlsFiles(dirs.CERTS_DIR)).caPem
     this.https = createHttpClient({ caPem: this.caPem, timeoutMs: 10_000 })
-    const [fHttp, fHttps, aHttp, aHttps, bHttp, bHttps, cHttp, cHttps] = (await freePorts(8)) as [number, number, number, number, number, number, number, number]
+    const [fHttp, fHttps, aHttp, aHttps, bHttp, bHttps, cHttp, cHttps] = (await freePorts(8)) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ]
     const common = {
       ...dirs,
       FACTORY_URL: `https://localhost:${fHttps}`,
@@ -134,13 +152,19 @@ export class Cluster {
     plan.processes.forEach((spec, index) => {
       const name = spec.name as ProcessName
       const args = [...(options.nodeArgs ?? []), ...spec.args]
-      this.#specs.set(name, { spec: { ...spec, args }, index, env: { ...own[name], ...options.env?.[name] } })
+      this.#specs.set(name, {
+        spec: { ...spec, args },
+        index,
+        env: { ...own[name], ...options.env?.[name] },
+      })
     })
     const names = [...this.#specs.keys()].filter((n) => !options.without?.includes(n))
     await Promise.all(names.map((n) => this.startProcess(n)))
     // A factory with an admin credential (required beyond loopback) wants it for key management.
     const adminToken = options.env?.['jwt-factory']?.ADMIN_TOKEN
-    const headers: Record<string, string> = adminToken ? { authorization: `Bearer ${adminToken}` } : {}
+    const headers: Record<string, string> = adminToken
+      ? { authorization: `Bearer ${adminToken}` }
+      : {}
     for (const service of ['servicea', 'serviceb', 'servicec']) {
       const res = await fetch(`${this.urls['jwt-factory']}/keys/${service}`, { headers })
       if (!res.ok) throw new Error(`could not create keys for ${service}: ${res.status}`)
@@ -154,8 +178,12 @@ export class Cluster {
     this.#running.set(name, running)
     const deadline = Date.now() + 20_000
     while (Date.now() < deadline) {
-      if (running.child.exitCode !== null) throw new Error(`${name} exited: ${this.logsOf(name).join('\n')}`)
-      const ok = await fetch(`${this.urls[name]}/healthz`).then((r) => r.ok, () => false)
+      if (running.child.exitCode !== null)
+        throw new Error(`${name} exited: ${this.logsOf(name).join('\n')}`)
+      const ok = await fetch(`${this.urls[name]}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
       if (ok) return
       await new Promise((r) => setTimeout(r, 100))
     }
@@ -174,7 +202,9 @@ export class Cluster {
 
   /** Resolves with the name and exit code of the first process that exits on its own. */
   firstExit(): Promise<{ name: ProcessName; code: number | string }> {
-    return Promise.race([...this.#running].map(([name, p]) => p.exited.then((code) => ({ name, code }))))
+    return Promise.race(
+      [...this.#running].map(([name, p]) => p.exited.then((code) => ({ name, code }))),
+    )
   }
 
   logsOf(name: ProcessName): string[] {

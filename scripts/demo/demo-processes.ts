@@ -1,8 +1,15 @@
 import { join } from 'node:path'
 import { readEnvFile } from '@jwt-factory/server'
 import { APP_BUNDLES, APP_NODE_FLAGS } from '../build/bundle-apps.ts'
-import { loadConfig as loadFactoryConfig, type FactoryConfig } from '../../apps/jwt-factory/src/config.ts'
-import { loadConfig as loadServiceConfig, SERVICE_NAMES, type ServiceConfig } from '../../apps/service/src/config.ts'
+import {
+  loadConfig as loadFactoryConfig,
+  type FactoryConfig,
+} from '../../apps/jwt-factory/src/config.ts'
+import {
+  loadConfig as loadServiceConfig,
+  SERVICE_NAMES,
+  type ServiceConfig,
+} from '../../apps/service/src/config.ts'
 
 export interface DemoProcess {
   name: string
@@ -19,7 +26,8 @@ export interface DemoPlan {
   processes: DemoProcess[]
 }
 
-const loopback = (host: string) => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host)
+const loopback = (host: string) =>
+  host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
 
 /** The four processes of the demo, with ports and folders read from the same .env files they use. */
 export function planDemo(root: string, env: NodeJS.ProcessEnv): DemoPlan {
@@ -27,7 +35,11 @@ export function planDemo(root: string, env: NodeJS.ProcessEnv): DemoPlan {
   const serviceDir = join(root, 'apps/service')
   const factory = loadFactoryConfig(readEnvFile(join(factoryDir, '.env'), env), factoryDir)
   const services = SERVICE_NAMES.map((name) =>
-    loadServiceConfig(readEnvFile(join(serviceDir, `.${name}.env`), env), serviceDir, `apps/service/.${name}.env`),
+    loadServiceConfig(
+      readEnvFile(join(serviceDir, `.${name}.env`), env),
+      serviceDir,
+      `apps/service/.${name}.env`,
+    ),
   )
   const processes: DemoProcess[] = [
     {

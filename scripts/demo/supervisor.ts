@@ -34,10 +34,14 @@ export class Supervisor {
       env: { ...this.env, ...env, LOG_FORMAT: 'json' },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
-    const prefix = this.#color ? `${COLORS[index % COLORS.length]}${spec.name.padEnd(11)}${RESET}|` : `${spec.name.padEnd(11)}|`
+    const prefix = this.#color
+      ? `${COLORS[index % COLORS.length]}${spec.name.padEnd(11)}${RESET}|`
+      : `${spec.name.padEnd(11)}|`
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) =>
-        this.output ? this.output(spec.name, line) : console.log(`${prefix} ${formatLogLine(line)}`),
+        this.output
+          ? this.output(spec.name, line)
+          : console.log(`${prefix} ${formatLogLine(line)}`),
       )
     }
     const exited = new Promise<number | string>((resolve) => {
@@ -57,7 +61,9 @@ export class Supervisor {
 
   /** SIGTERM to every child still running; SIGKILL to any that has not exited after graceMs. */
   async stopAll(graceMs = 10_000): Promise<void> {
-    const alive = this.#running.filter((p) => p.child.exitCode === null && p.child.signalCode === null)
+    const alive = this.#running.filter(
+      (p) => p.child.exitCode === null && p.child.signalCode === null,
+    )
     for (const p of alive) p.child.kill('SIGTERM')
     const timer = setTimeout(() => alive.forEach((p) => p.child.kill('SIGKILL')), graceMs)
     await Promise.all(alive.map((p) => p.exited))

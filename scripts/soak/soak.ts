@@ -33,7 +33,13 @@ export interface SoakReport {
 }
 
 /** Every scenario servicea runs, as the README's curls run them. */
-export const SOAK_PATHS = ['/scenario1', '/scenario2', '/scenario3', '/scenario4', '/scenario1?verify=jwks'] as const
+export const SOAK_PATHS = [
+  '/scenario1',
+  '/scenario2',
+  '/scenario3',
+  '/scenario4',
+  '/scenario1?verify=jwks',
+] as const
 
 const mb = (bytes: number | undefined) => Math.round(((bytes ?? 0) / 1048576) * 10) / 10
 
@@ -52,10 +58,29 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const agent = cluster.https.agent
     const origin = cluster.urls.servicea
     const window = (durationMs: number, warmupMs = 0) =>
-      Promise.all(SOAK_PATHS.map((path) => runLoad(agent, { origin, method: 'GET', path }, { connections: perPath, durationMs, warmupMs, ...(options.signal ? { signal: options.signal } : {}) })))
+      Promise.all(
+        SOAK_PATHS.map((path) =>
+          runLoad(
+            agent,
+            { origin, method: 'GET', path },
+            {
+              connections: perPath,
+              durationMs,
+              warmupMs,
+              ...(options.signal ? { signal: options.signal } : {}),
+            },
+          ),
+        ),
+      )
     await window(1, (options.warmupSeconds ?? 5) * 1000)
-    const pids = Object.fromEntries(PROCESS_NAMES.map((name) => [name, cluster.pidOf(name)!])) as Record<ProcessName, number>
-    const readAll = () => Object.fromEntries(PROCESS_NAMES.map((name) => [name, readRss(pids[name])])) as Record<ProcessName, number | undefined>
+    const pids = Object.fromEntries(
+      PROCESS_NAMES.map((name) => [name, cluster.pidOf(name)!]),
+    ) as Record<ProcessName, number>
+    const readAll = () =>
+      Object.fromEntries(PROCESS_NAMES.map((name) => [name, readRss(pids[name])])) as Record<
+        ProcessName,
+        number | undefined
+      >
 
     const windows: SoakWindow[] = []
     const count = Math.max(1, Math.round((options.durationSeconds * 1000) / windowMs))
@@ -73,7 +98,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       PROCESS_NAMES.map((name) => {
         const start = rssStart[name] ?? 0
         const end = readRss(pids[name]) ?? 0
-        return [name, { startMb: mb(start), endMb: mb(end), growthPercent: start ? Math.round(((end - start) / start) * 1000) / 10 : 0 }]
+        return [
+          name,
+          {
+            startMb: mb(start),
+            endMb: mb(end),
+            growthPercent: start ? Math.round(((end - start) / start) * 1000) / 10 : 0,
+          },
+        ]
       }),
     ) as SoakReport['rss']
     return {
@@ -92,7 +124,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 function summarize(index: number, results: LoadResult[]): SoakWindow {
   const failures: Record<string, number> = {}
   results.forEach((r, i) => {
-    const failed = Object.values(r.non2xx).reduce((a, b) => a + b, 0) + Object.values(r.errors).reduce((a, b) => a + b, 0)
+    const failed =
+      Object.values(r.non2xx).reduce((a, b) => a + b, 0) +
+      Object.values(r.errors).reduce((a, b) => a + b, 0)
     if (failed > 0) failures[SOAK_PATHS[i]!] = failed
   })
   return {

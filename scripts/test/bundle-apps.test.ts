@@ -20,7 +20,11 @@ function bareImports(code: string): Set<string> {
 
 describe('bundleApps', () => {
   it('writes one bundle per app, where the apps, npm scripts and tests run them from', () => {
-    expect(files.map((f) => relative(root, f)).sort()).toEqual(Object.values(APP_BUNDLES).map((b) => b.outfile).sort())
+    expect(files.map((f) => relative(root, f)).sort()).toEqual(
+      Object.values(APP_BUNDLES)
+        .map((b) => b.outfile)
+        .sort(),
+    )
   })
 
   it('bundles the workspace packages in; npm packages stay imports; no certificate generation at run time', async () => {
@@ -47,7 +51,9 @@ describe('bundleApps', () => {
   })
 
   it('npm run factory and npm run servicea|b|c run the bundles with the same V8 flags as npm start', async () => {
-    const { scripts } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    const { scripts } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>
+    }
     const node = `exec node ${APP_NODE_FLAGS.join(' ')}`
     expect(scripts.factory).toContain(`${node} ${APP_BUNDLES['jwt-factory'].outfile}`)
     for (const name of ['servicea', 'serviceb', 'servicec']) {

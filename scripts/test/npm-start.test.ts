@@ -13,7 +13,11 @@ const DEMO_PORTS = [5555, 5443, 3000, 3443, 3001, 8443, 3002, 9443]
 /** A copy of the checkout (tracked and new files, not ignored ones) sharing node_modules. */
 async function copyCheckout(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'jwt-factory-copy-'))
-  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: repo })
+  const files = execFileSync(
+    'git',
+    ['ls-files', '--cached', '--others', '--exclude-standard', '-z'],
+    { cwd: repo },
+  )
     .toString()
     .split('\0')
     .filter(Boolean)
@@ -28,7 +32,11 @@ async function copyCheckout(): Promise<string> {
 }
 
 function npmStart(cwd: string) {
-  const child = spawn('npm', ['start'], { cwd, env: { ...process.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn('npm', ['start'], {
+    cwd,
+    env: { ...process.env, FORCE_COLOR: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let output = ''
   child.stdout.on('data', (d) => (output += d))
   child.stderr.on('data', (d) => (output += d))
@@ -67,7 +75,10 @@ describe('npm start on a fresh copy', () => {
   let demo: ReturnType<typeof npmStart> | undefined
   beforeAll(async () => {
     const busy = (await Promise.all(DEMO_PORTS.map(portOpen))).some(Boolean)
-    if (busy) throw new Error(`a demo port (${DEMO_PORTS.join(', ')}) is in use: stop the running demo first`)
+    if (busy)
+      throw new Error(
+        `a demo port (${DEMO_PORTS.join(', ')}) is in use: stop the running demo first`,
+      )
     copy = await copyCheckout()
   })
   afterAll(async () => {
@@ -77,24 +88,45 @@ describe('npm start on a fresh copy', () => {
 
   it('becomes ready, makes its secrets with private modes, and answers scenario 1', async () => {
     demo = npmStart(copy)
-    await until(() => demo!.output().includes('ready. Try:') || demo!.child.exitCode !== null, 60_000, 'npm start to be ready')
+    await until(
+      () => demo!.output().includes('ready. Try:') || demo!.child.exitCode !== null,
+      60_000,
+      'npm start to be ready',
+    )
     expect(demo.output()).toContain('ready. Try:')
-    for (const file of ['certs/ca-key.pem', 'certs/server-key.pem', 'scenario-3-keys/jwt-private.pem', 'keys/servicea-private.pem', 'keys/servicec-private.pem']) {
+    for (const file of [
+      'certs/ca-key.pem',
+      'certs/server-key.pem',
+      'scenario-3-keys/jwt-private.pem',
+      'keys/servicea-private.pem',
+      'keys/servicec-private.pem',
+    ]) {
       expect(((await stat(join(copy, file))).mode & 0o777).toString(8), file).toBe('600')
     }
     const res = await fetch('http://localhost:3000/scenario1')
     expect(res.status).toBe(200)
-    expect(await res.json()).toMatchObject({ valid: true, claims: { sub: 'servicea', aud: 'serviceb' } })
+    expect(await res.json()).toMatchObject({
+      valid: true,
+      claims: { sub: 'servicea', aud: 'serviceb' },
+    })
   })
 
   it('answers every curl in the README as the README shows', () => {
     const examples = readmeExamples(join(copy, 'README.md'))
     expect(examples.length).toBeGreaterThanOrEqual(12)
     for (const example of examples) {
-      const actual = execFileSync('bash', ['-c', `set -e\n${example.script.replace(/^curl /gm, 'curl -sS ')}`], { cwd: copy, timeout: 10_000 }).toString().trim()
+      const actual = execFileSync(
+        'bash',
+        ['-c', `set -e\n${example.script.replace(/^curl /gm, 'curl -sS ')}`],
+        { cwd: copy, timeout: 10_000 },
+      )
+        .toString()
+        .trim()
       const where = `README.md line ${example.line}: ${example.script}`
       if (example.kind === 'json') {
-        expect(normalize(JSON.parse(actual)), where).toEqual(normalize(JSON.parse(example.expected)))
+        expect(normalize(JSON.parse(actual)), where).toEqual(
+          normalize(JSON.parse(example.expected)),
+        )
       } else if (JWT.test(example.expected)) {
         expect(actual, where).toMatch(JWT)
       } else {
@@ -120,7 +152,10 @@ describe('npm start on a fresh copy', () => {
     await new Promise((r) => blocker.once('listening', r))
     try {
       const run = npmStart(copy)
-      const code = await Promise.race([run.exited, new Promise((r) => setTimeout(() => r('timeout'), 60_000))])
+      const code = await Promise.race([
+        run.exited,
+        new Promise((r) => setTimeout(() => r('timeout'), 60_000)),
+      ])
       expect(code, run.output()).toBe(1)
       expect(run.output()).toMatch(/serviceb.*cannot listen on port 3001: port already in use/)
       expect(run.output()).toContain('serviceb exited (1); stopping the others')

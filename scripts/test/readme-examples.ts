@@ -14,7 +14,12 @@ const FENCE = /^```(\w*)\n([\s\S]*?)^```$/gm
 /** Every ```sh block that runs curl and is followed directly by a ```json or ```text block. */
 export function readmeExamples(path: string): ReadmeExample[] {
   const text = readFileSync(path, 'utf8')
-  const blocks = [...text.matchAll(FENCE)].map((m) => ({ lang: m[1], body: m[2]!.trim(), index: m.index ?? 0, end: (m.index ?? 0) + m[0].length }))
+  const blocks = [...text.matchAll(FENCE)].map((m) => ({
+    lang: m[1],
+    body: m[2]!.trim(),
+    index: m.index ?? 0,
+    end: (m.index ?? 0) + m[0].length,
+  }))
   const examples: ReadmeExample[] = []
   for (let i = 0; i + 1 < blocks.length; i++) {
     const block = blocks[i]!
@@ -22,19 +27,45 @@ export function readmeExamples(path: string): ReadmeExample[] {
     const adjacent = text.slice(block.end, next.index).trim() === ''
     if (block.lang !== 'sh' || !/^curl /m.test(block.body) || !adjacent) continue
     if (next.lang !== 'json' && next.lang !== 'text') continue
-    examples.push({ script: block.body, kind: next.lang, expected: next.body, line: text.slice(0, block.index).split('\n').length })
+    examples.push({
+      script: block.body,
+      kind: next.lang,
+      expected: next.body,
+      line: text.slice(0, block.index).split('\n').length,
+    })
   }
   return examples
 }
 
 /** Values that differ on every run: times, ids, keys and tokens. */
-const VOLATILE = new Set(['iat', 'exp', 'jti', 'expiredAt', 'kid', 'x', 'y', 'n', 'e', 'publicKey', 'access_token', 'expire_time', 'ms', 'date', 'auth_time', 'totp_challenge', 'expires'])
+const VOLATILE = new Set([
+  'iat',
+  'exp',
+  'jti',
+  'expiredAt',
+  'kid',
+  'x',
+  'y',
+  'n',
+  'e',
+  'publicKey',
+  'access_token',
+  'expire_time',
+  'ms',
+  'date',
+  'auth_time',
+  'totp_challenge',
+  'expires',
+])
 
 /** The JSON with volatile values replaced, so a documented answer and a live one compare. */
 export function normalize(value: unknown, key?: string): unknown {
   if (key !== undefined && VOLATILE.has(key)) return typeof value
   // Hops that run in parallel (serviceb and servicec) finish in either order.
-  if (key === 'trace' && Array.isArray(value)) return value.map((v) => normalize(v)).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))
+  if (key === 'trace' && Array.isArray(value))
+    return value
+      .map((v) => normalize(v))
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))
   if (Array.isArray(value)) return value.map((v) => normalize(v))
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalize(v, k)]))

@@ -1,7 +1,12 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import type { Reporter, TestCase, TestModule } from 'vitest/node'
-import { parseSecurityTest, renderSecurityResults, replaceSection, type SecurityResult } from './security-results.ts'
+import {
+  parseSecurityTest,
+  renderSecurityResults,
+  replaceSection,
+  type SecurityResult,
+} from './security-results.ts'
 
 const root = resolve(import.meta.dirname, '../..')
 const readmePath = join(root, 'README.md')
@@ -17,7 +22,8 @@ function allTestFiles(dir: string, found: string[] = []): string[] {
   return found
 }
 
-const suiteName = (test: TestCase) => (test.parent.type === 'suite' ? test.parent.fullName : test.module.moduleId)
+const suiteName = (test: TestCase) =>
+  test.parent.type === 'suite' ? test.parent.fullName : test.module.moduleId
 
 /**
  * Keeps the README's "Security and reliability" table true: after a complete, green run it
@@ -48,9 +54,13 @@ export default class SecurityReporter implements Reporter {
     } else if (updated !== readme) {
       if (process.env.UPDATE_SECURITY_RESULTS === '1') {
         writeFileSync(readmePath, updated)
-        console.log(`\nsecurity results: README.md updated (${results.length} attack and fault tests)`)
+        console.log(
+          `\nsecurity results: README.md updated (${results.length} attack and fault tests)`,
+        )
       } else {
-        console.error('\nsecurity results: README.md does not say what this run tried; run `npm run security-results` and commit README.md')
+        console.error(
+          '\nsecurity results: README.md does not say what this run tried; run `npm run security-results` and commit README.md',
+        )
         process.exitCode = 1
       }
     }

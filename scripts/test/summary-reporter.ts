@@ -13,7 +13,8 @@ export default class SummaryReporter implements Reporter {
         if (state === 'passed' || state === 'failed') count[state]++
         else count.skipped++
       }
-      if (module.state() === 'failed' && [...module.children.allTests()].length === 0) count.failed++
+      if (module.state() === 'failed' && [...module.children.allTests()].length === 0)
+        count.failed++
     }
     console.log(`\ntests: ${count.passed} passed, ${count.failed} failed, ${count.skipped} skipped`)
   }

@@ -5,16 +5,29 @@ type TestFactory = Awaited<ReturnType<typeof createTestFactory>>
 let factory: TestFactory
 afterEach(() => factory?.cleanup())
 
-const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())
-const headerOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString())
+const claimsOf = (token: string) =>
+  JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())
+const headerOf = (token: string) =>
+  JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString())
 
-async function issue(app: TestFactory['app'], keyId: string, body: unknown = { aud: 'serviceb' }, query = '') {
+async function issue(
+  app: TestFactory['app'],
+  keyId: string,
+  body: unknown = { aud: 'serviceb' },
+  query = '',
+) {
   const res = await app.request(`/issueToken/${keyId}${query}`, jsonPost(body))
   expect(res.status).toBe(200)
   return res.text()
 }
 
-async function verify(app: TestFactory['app'], keyId: string, token: string, aud = 'serviceb', sub = 'servicea') {
+async function verify(
+  app: TestFactory['app'],
+  keyId: string,
+  token: string,
+  aud = 'serviceb',
+  sub = 'servicea',
+) {
   const res = await app.request(`/verify/${keyId}`, jsonPost({ token, aud, sub }))
   return { status: res.status, body: (await res.json()) as Record<string, any> }
 }
@@ -26,7 +39,9 @@ describe('factory routes', () => {
     expect(first.status).toBe(201)
     const created = (await first.json()) as Record<string, string>
     expect(created).toMatchObject({ keyId: 'servicea', alg: 'ES256' })
-    expect(Buffer.from(created.publicKey!, 'base64').toString()).toMatch(/^-----BEGIN PUBLIC KEY-----/)
+    expect(Buffer.from(created.publicKey!, 'base64').toString()).toMatch(
+      /^-----BEGIN PUBLIC KEY-----/,
+    )
     const second = await factory.app.request('/keys/servicea')
     expect(second.status).toBe(200)
     expect(((await second.json()) as Record<string, string>).kid).toBe(created.kid)
@@ -37,7 +52,11 @@ describe('factory routes', () => {
     await factory.app.request('/keys/servicea')
     const token = await issue(factory.app, 'servicea')
     const header = headerOf(token)
-    expect(header).toEqual({ alg: 'ES256', kid: factory.keyStore.get('servicea')!.active.kid, typ: 'JWT' })
+    expect(header).toEqual({
+      alg: 'ES256',
+      kid: factory.keyStore.get('servicea')!.active.kid,
+      typ: 'JWT',
+    })
     const claims = claimsOf(token)
     expect(claims).toMatchObject({ iss: 'https://jwt-factory/', sub: 'servicea', aud: 'serviceb' })
     expect(claims.exp - claims.iat).toBe(3600)
@@ -50,7 +69,10 @@ describe('factory routes', () => {
   it('answers JSON to Accept: application/json, and honours X-Expire-Seconds up to the cap', async () => {
     factory = await createTestFactory({ MAX_TOKEN_TTL_SECONDS: '600', TOKEN_TTL_SECONDS: '60' })
     await factory.app.request('/keys/servicea')
-    const res = await factory.app.request('/issueToken/servicea', jsonPost({ aud: 'x' }, { accept: 'application/json', 'x-expire-seconds': '9999' }))
+    const res = await factory.app.request(
+      '/issueToken/servicea',
+      jsonPost({ aud: 'x' }, { accept: 'application/json', 'x-expire-seconds': '9999' }),
+    )
     const body = (await res.json()) as Record<string, any>
     expect(body.token_type).toBe('Bearer')
     expect(body.expires_in).toBe(600)
@@ -61,14 +83,18 @@ describe('factory routes', () => {
     expect(viaQuery.exp - viaQuery.iat).toBe(30)
   })
 
-  it('issues an expired token with ?expired=1 (and the original README\'s expired=123)', async () => {
+  it("issues an expired token with ?expired=1 (and the original README's expired=123)", async () => {
     factory = await createTestFactory()
     await factory.app.request('/keys/servicea')
     for (const query of ['?expired=1', '?expired=123']) {
       const token = await issue(factory.app, 'servicea', { aud: 'serviceb' }, query)
       const { status, body } = await verify(factory.app, 'servicea', token)
       expect(status).toBe(403)
-      expect(body.error).toMatchObject({ name: 'TokenExpiredError', message: 'jwt expired', code: 'ERR_JWT_EXPIRED' })
+      expect(body.error).toMatchObject({
+        name: 'TokenExpiredError',
+        message: 'jwt expired',
+        code: 'ERR_JWT_EXPIRED',
+      })
       expect(body.error.expiredAt).toBe(new Date(claimsOf(token).exp * 1000).toISOString())
       expect(body.claims).toEqual({})
     }
@@ -79,19 +105,31 @@ describe('factory routes', () => {
     await factory.app.request('/keys/servicea')
     await factory.app.request('/keys/serviceb')
     const token = await issue(factory.app, 'servicea')
-    expect((await verify(factory.app, 'servicea', token, 'servicec')).body.error.message).toBe('jwt audience invalid. expected: servicec')
-    expect((await verify(factory.app, 'servicea', token, 'serviceb', 'x')).body.error.message).toBe('jwt subject invalid. expected: x')
-    const refused = await factory.app.request('/issueToken/serviceb', jsonPost({ sub: 'servicea', aud: 'serviceb' }))
+    expect((await verify(factory.app, 'servicea', token, 'servicec')).body.error.message).toBe(
+      'jwt audience invalid. expected: servicec',
+    )
+    expect((await verify(factory.app, 'servicea', token, 'serviceb', 'x')).body.error.message).toBe(
+      'jwt subject invalid. expected: x',
+    )
+    const refused = await factory.app.request(
+      '/issueToken/serviceb',
+      jsonPost({ sub: 'servicea', aud: 'serviceb' }),
+    )
     expect(refused.status).toBe(400) // a token signed with serviceb's key speaks for serviceb only
     const other = await issue(factory.app, 'serviceb', { aud: 'serviceb' })
     const { status, body } = await verify(factory.app, 'servicea', other, 'serviceb', 'serviceb')
     expect(status).toBe(403)
-    expect(body.error).toMatchObject({ name: 'JsonWebTokenError', message: 'no key matches the token' })
+    expect(body.error).toMatchObject({
+      name: 'JsonWebTokenError',
+      message: 'no key matches the token',
+    })
   })
 
   it('keeps verifying tokens of a rotated key until it is retired; the active key cannot be retired', async () => {
     factory = await createTestFactory()
-    const old = ((await (await factory.app.request('/keys/servicea')).json()) as Record<string, string>).kid!
+    const old = (
+      (await (await factory.app.request('/keys/servicea')).json()) as Record<string, string>
+    ).kid!
     const oldToken = await issue(factory.app, 'servicea')
     const rotated = await factory.app.request('/keys/servicea', { method: 'POST' })
     expect(rotated.status).toBe(201)
@@ -99,11 +137,19 @@ describe('factory routes', () => {
     expect(current).not.toBe(old)
     expect(headerOf(await issue(factory.app, 'servicea')).kid).toBe(current)
     expect((await verify(factory.app, 'servicea', oldToken)).status).toBe(200)
-    const jwks = (await (await factory.app.request('/.well-known/jwks.json')).json()) as { keys: { kid: string }[] }
+    const jwks = (await (await factory.app.request('/.well-known/jwks.json')).json()) as {
+      keys: { kid: string }[]
+    }
     expect(jwks.keys.map((k) => k.kid).sort()).toEqual([old, current].sort())
-    expect((await factory.app.request(`/keys/servicea/${current}`, { method: 'DELETE' })).status).toBe(409)
-    expect((await factory.app.request(`/keys/servicea/${old}`, { method: 'DELETE' })).status).toBe(200)
-    expect((await verify(factory.app, 'servicea', oldToken)).body.error.message).toBe('no key matches the token')
+    expect(
+      (await factory.app.request(`/keys/servicea/${current}`, { method: 'DELETE' })).status,
+    ).toBe(409)
+    expect((await factory.app.request(`/keys/servicea/${old}`, { method: 'DELETE' })).status).toBe(
+      200,
+    )
+    expect((await verify(factory.app, 'servicea', oldToken)).body.error.message).toBe(
+      'no key matches the token',
+    )
     expect((await factory.app.request('/keys/servicea', { method: 'DELETE' })).status).toBe(200)
     expect(await (await factory.app.request('/utils/keys')).json()).toEqual([])
   })
@@ -116,13 +162,20 @@ describe('factory routes', () => {
       expect(res.status).toBe(400)
       expect(((await res.json()) as any).error.message).toContain(`"${claim}"`)
     }
-    expect((await factory.app.request('/issueToken/servicea', jsonPost({ aud: 5 }))).status).toBe(400)
-    expect((await factory.app.request('/issueToken/servicea', jsonPost({ sub: '' }))).status).toBe(400)
+    expect((await factory.app.request('/issueToken/servicea', jsonPost({ aud: 5 }))).status).toBe(
+      400,
+    )
+    expect((await factory.app.request('/issueToken/servicea', jsonPost({ sub: '' }))).status).toBe(
+      400,
+    )
   })
 
   it('accepts a token expired within the clock tolerance, and not beyond it', async () => {
     let now = new Date('2030-01-01T00:00:00Z')
-    factory = await createTestFactory({ CLOCK_TOLERANCE_SECONDS: '30', TOKEN_TTL_SECONDS: '60' }, () => now)
+    factory = await createTestFactory(
+      { CLOCK_TOLERANCE_SECONDS: '30', TOKEN_TTL_SECONDS: '60' },
+      () => now,
+    )
     await factory.app.request('/keys/servicea')
     const token = await issue(factory.app, 'servicea')
     now = new Date('2030-01-01T00:01:20Z') // 20 s past exp
@@ -134,13 +187,21 @@ describe('factory routes', () => {
   it('serves the utils, dump, discovery and health endpoints', async () => {
     factory = await createTestFactory()
     await factory.app.request('/keys/servicea')
-    const pub = (await (await factory.app.request('/utils/publicKey/servicea')).json()) as Record<string, string>
-    expect(pub.publicKey).toBe((await (await factory.app.request('/keys/servicea')).json() as Record<string, string>).publicKey)
+    const pub = (await (await factory.app.request('/utils/publicKey/servicea')).json()) as Record<
+      string,
+      string
+    >
+    expect(pub.publicKey).toBe(
+      ((await (await factory.app.request('/keys/servicea')).json()) as Record<string, string>)
+        .publicKey,
+    )
     for (const path of ['/utils/dump', '/dump']) {
       const res = await factory.app.request(path, { method: 'POST' })
       expect(await res.json()).toMatchObject({ dumped: ['servicea'] })
     }
-    const discovery = (await (await factory.app.request('/.well-known/openid-configuration')).json()) as Record<string, string>
+    const discovery = (await (
+      await factory.app.request('/.well-known/openid-configuration')
+    ).json()) as Record<string, string>
     expect(discovery.issuer).toBe('https://jwt-factory/')
     expect(discovery.jwks_uri).toBe('http://127.0.0.1:5555/.well-known/jwks.json')
     expect(await (await factory.app.request('/healthz')).json()).toEqual({ status: 'ok' })

@@ -22,10 +22,19 @@ export function createFactoryApp(config: FactoryConfig, deps: FactoryDeps) {
   const loginFlow = new LoginFlow({ config, userStore, userKeys, policy, now })
   const jwks = publishedJwks(keyStore, userKeys)
   const context: FactoryContext = { ...deps, config, now, loginFlow, jwks }
-  const admin = deps.adminCredential ?? (config.adminToken === undefined ? undefined : createAdminCredential(config.adminToken))
+  const admin =
+    deps.adminCredential ??
+    (config.adminToken === undefined ? undefined : createAdminCredential(config.adminToken))
   const app = createBaseApp({ logger: deps.logger })
     // Before every route: what may pass when the factory listens beyond loopback (exposure/).
-    .use(exposureGuard({ exposed: config.exposed, admin, issuer: config.issuer, httpsPort: config.httpsPort }))
+    .use(
+      exposureGuard({
+        exposed: config.exposed,
+        admin,
+        issuer: config.issuer,
+        httpsPort: config.httpsPort,
+      }),
+    )
     .get('/healthz', (c) => c.json({ status: 'ok' }))
     .route('/', keyRoutes(context))
     .route('/', tokenRoutes(context))

@@ -9,17 +9,32 @@ describe('loadConfig: users and login', () => {
     expect(config.policyFile).toBe('/srv/repo/apps/jwt-factory/policy.json')
     expect(config.userKeysDir).toBe('/srv/repo/keys/users')
     expect(config.userAudiences).toEqual(['jwt-factory', 'servicea', 'serviceb', 'servicec'])
-    expect(config).toMatchObject({ totpChallengeSeconds: 120, loginFailureWindowSeconds: 300, loginMaxFailuresPerUser: 5, loginMaxFailuresPerAddress: 20 })
+    expect(config).toMatchObject({
+      totpChallengeSeconds: 120,
+      loginFailureWindowSeconds: 300,
+      loginMaxFailuresPerUser: 5,
+      loginMaxFailuresPerAddress: 20,
+    })
   })
 
   it('reads USER_AUDIENCES as a comma-separated list, the first being the default', () => {
-    expect(loadConfig({ USER_AUDIENCES: ' app , other,app' }, '/x').userAudiences).toEqual(['app', 'other'])
+    expect(loadConfig({ USER_AUDIENCES: ' app , other,app' }, '/x').userAudiences).toEqual([
+      'app',
+      'other',
+    ])
   })
 
   it('names every bad variable at once', () => {
     const err = (() => {
       try {
-        loadConfig({ USER_AUDIENCES: 'a,,b', LOGIN_MAX_FAILURES_PER_USER: '0', TOTP_CHALLENGE_SECONDS: 'soon' }, '/x')
+        loadConfig(
+          {
+            USER_AUDIENCES: 'a,,b',
+            LOGIN_MAX_FAILURES_PER_USER: '0',
+            TOTP_CHALLENGE_SECONDS: 'soon',
+          },
+          '/x',
+        )
       } catch (e) {
         return e
       }
@@ -46,7 +61,11 @@ describe('loadConfig: exposure beyond loopback', () => {
 
   it('is not exposed on loopback (127.0.0.1, 127.x, ::1, localhost), with or without an admin token', () => {
     for (const HOST of ['127.0.0.1', '127.8.9.10', '::1', 'localhost']) {
-      expect(loadConfig({ HOST }, '/x')).toMatchObject({ exposed: false, adminToken: undefined, adminTokenFile: undefined })
+      expect(loadConfig({ HOST }, '/x')).toMatchObject({
+        exposed: false,
+        adminToken: undefined,
+        adminTokenFile: undefined,
+      })
     }
     expect(loadConfig({ ADMIN_TOKEN: TOKEN }, '/x').adminToken).toBe(TOKEN)
   })
@@ -60,8 +79,13 @@ describe('loadConfig: exposure beyond loopback', () => {
   })
 
   it('beyond loopback with ADMIN_TOKEN or ADMIN_TOKEN_FILE: exposed', () => {
-    expect(loadConfig({ HOST: '0.0.0.0', ADMIN_TOKEN: TOKEN }, '/x')).toMatchObject({ exposed: true, adminToken: TOKEN })
-    expect(loadConfig({ HOST: '0.0.0.0', ADMIN_TOKEN_FILE: 'secrets/admin' }, '/srv/app')).toMatchObject({
+    expect(loadConfig({ HOST: '0.0.0.0', ADMIN_TOKEN: TOKEN }, '/x')).toMatchObject({
+      exposed: true,
+      adminToken: TOKEN,
+    })
+    expect(
+      loadConfig({ HOST: '0.0.0.0', ADMIN_TOKEN_FILE: 'secrets/admin' }, '/srv/app'),
+    ).toMatchObject({
       exposed: true,
       adminTokenFile: '/srv/app/secrets/admin',
     })
@@ -74,6 +98,8 @@ describe('loadConfig: exposure beyond loopback', () => {
     expect(message).not.toContain(short)
     const spaced = `${TOKEN} ${TOKEN}`
     expect(problems({ ADMIN_TOKEN: spaced })).not.toContain(TOKEN)
-    expect(problems({ ADMIN_TOKEN: TOKEN, ADMIN_TOKEN_FILE: '/f' })).toContain('set ADMIN_TOKEN or ADMIN_TOKEN_FILE, not both')
+    expect(problems({ ADMIN_TOKEN: TOKEN, ADMIN_TOKEN_FILE: '/f' })).toContain(
+      'set ADMIN_TOKEN or ADMIN_TOKEN_FILE, not both',
+    )
   })
 })

@@ -32,7 +32,10 @@ const schema = z
     MAX_TOKEN_TTL_SECONDS: envInteger(86_400, 1, 31_536_000),
     CLOCK_TOLERANCE_SECONDS: envInteger(30, 0, 300),
     KEYS_DIR: envString('../../keys'),
-    PUBLIC_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url({ error: 'must be a URL' }).optional()),
+    PUBLIC_URL: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.url({ error: 'must be a URL' }).optional(),
+    ),
     LOG_LEVEL: envEnum(LOG_LEVELS, 'info'),
     LOG_FORMAT: envEnum(LOG_FORMATS, 'pretty'),
     USERS_FILE: envString('../../data/users.json'),
@@ -53,11 +56,23 @@ const schema = z
   })
   .superRefine((c, ctx) => {
     if (c.ADMIN_TOKEN !== undefined && c.ADMIN_TOKEN_FILE !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['ADMIN_TOKEN'], message: 'set ADMIN_TOKEN or ADMIN_TOKEN_FILE, not both' })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ADMIN_TOKEN'],
+        message: 'set ADMIN_TOKEN or ADMIN_TOKEN_FILE, not both',
+      })
     }
-    if (!isLoopbackHost(c.HOST) && c.ADMIN_TOKEN === undefined && c.ADMIN_TOKEN_FILE === undefined) {
+    if (
+      !isLoopbackHost(c.HOST) &&
+      c.ADMIN_TOKEN === undefined &&
+      c.ADMIN_TOKEN_FILE === undefined
+    ) {
       const why = `HOST ${c.HOST} is beyond loopback, so key management needs an admin credential`
-      ctx.addIssue({ code: 'custom', path: ['ADMIN_TOKEN'], message: `required: ${why}: set ADMIN_TOKEN (${ADMIN_TOKEN_RULE}) or ADMIN_TOKEN_FILE (a file holding it)` })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ADMIN_TOKEN'],
+        message: `required: ${why}: set ADMIN_TOKEN (${ADMIN_TOKEN_RULE}) or ADMIN_TOKEN_FILE (a file holding it)`,
+      })
     }
   })
 
@@ -118,7 +133,10 @@ export interface FactoryConfig {
  * Validates the factory's environment once, at start. Pure: reads only `env`; relative folders
  * are resolved against `baseDir` (the app folder, where `.env` lives), not the working directory.
  */
-export function loadConfig(env: Record<string, string | undefined>, baseDir: string): FactoryConfig {
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  baseDir: string,
+): FactoryConfig {
   const e = parseEnv(schema, env, 'apps/jwt-factory/.env')
   const host = e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST
   const path = (value: string) => (isAbsolute(value) ? value : resolve(baseDir, value))

@@ -1,6 +1,13 @@
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
-import { ConfigError, createLogger, listen, ListenError, readEnvFile, onShutdownSignal } from '@jwt-factory/server'
+import {
+  ConfigError,
+  createLogger,
+  listen,
+  ListenError,
+  readEnvFile,
+  onShutdownSignal,
+} from '@jwt-factory/server'
 import { loadTlsFiles } from '@jwt-factory/tls'
 import { createFactoryApp } from './app.ts'
 import { loadConfig } from './config.ts'
@@ -17,21 +24,35 @@ const appDir = fileURLToPath(new URL('..', import.meta.url))
 
 async function main(): Promise<void> {
   const config = loadConfig(readEnvFile(join(appDir, '.env')), appDir)
-  const logger = createLogger({ name: 'jwt-factory', level: config.logLevel, format: config.logFormat })
+  const logger = createLogger({
+    name: 'jwt-factory',
+    level: config.logLevel,
+    format: config.logFormat,
+  })
   const adminToken = await readAdminToken(config, logger)
   const adminCredential = adminToken === undefined ? undefined : createAdminCredential(adminToken)
   // Beyond loopback, issuing needs mutual TLS: without the certificates there is no safe way to
   // serve, so the start fails here instead of serving plain HTTP to the network.
   const tls = await loadTlsFiles(config.certsDir).catch((err: Error) => {
     if (config.exposed) {
-      throw new ConfigError('apps/jwt-factory/.env', [`CERTS_DIR: HOST ${config.host} is beyond loopback, so HTTPS with client certificates is required: ${err.message}`])
+      throw new ConfigError('apps/jwt-factory/.env', [
+        `CERTS_DIR: HOST ${config.host} is beyond loopback, so HTTPS with client certificates is required: ${err.message}`,
+      ])
     }
     logger.warn(`HTTPS is off: ${err.message}`)
     return undefined
   })
-  const keyStore = await FileKeyStore.open({ dir: config.keysDir, algorithm: config.algorithm, logger })
+  const keyStore = await FileKeyStore.open({
+    dir: config.keysDir,
+    algorithm: config.algorithm,
+    logger,
+  })
   const policy = await loadPolicyFile(config.policyFile)
-  const userKeys = await UserKeys.open({ dir: config.userKeysDir, algorithm: config.algorithm, logger })
+  const userKeys = await UserKeys.open({
+    dir: config.userKeysDir,
+    algorithm: config.algorithm,
+    logger,
+  })
   // The user key is made as soon as there are users (also ones added while running), not at the
   // first login: services that fetch the JWKS meanwhile already find it, and do not have to wait
   // out their refetch cooldown when the first user token names it.
@@ -48,16 +69,39 @@ async function main(): Promise<void> {
     onLoad: ensureUserKey,
   })
   if (userStore.size > 0) await userKeys.signingKey()
-  const app = createFactoryApp(config, { keyStore, userStore, userKeys, policy, logger, ...(adminCredential ? { adminCredential } : {}) })
-  const servers = [await listen({ name: 'jwt-factory http', fetch: app.fetch, hostname: config.host, port: config.port })]
+  const app = createFactoryApp(config, {
+    keyStore,
+    userStore,
+    userKeys,
+    policy,
+    logger,
+    ...(adminCredential ? { adminCredential } : {}),
+  })
+  const servers = [
+    await listen({
+      name: 'jwt-factory http',
+      fetch: app.fetch,
+      hostname: config.host,
+      port: config.port,
+    }),
+  ]
   if (tls) {
     // Exposed: every HTTPS connection presents a client certificate the project's CA signed, or
     // the handshake fails (node's default rejectUnauthorized stays on); the CN names the caller.
     const clientAuth = config.exposed ? { ca: tls.caPem, requestCert: true } : {}
     try {
-      const https = await listen({ name: 'jwt-factory https', fetch: app.fetch, hostname: config.host, port: config.httpsPort, tls: { key: tls.keyPem, cert: tls.certPem, ...clientAuth } })
+      const https = await listen({
+        name: 'jwt-factory https',
+        fetch: app.fetch,
+        hostname: config.host,
+        port: config.httpsPort,
+        tls: { key: tls.keyPem, cert: tls.certPem, ...clientAuth },
+      })
       https.server.on('tlsClientError', (err: Error, socket: { remoteAddress?: string }) => {
-        logger.info({ address: socket.remoteAddress, reason: err.message }, `TLS handshake refused: ${err.message}`)
+        logger.info(
+          { address: socket.remoteAddress, reason: err.message },
+          `TLS handshake refused: ${err.message}`,
+        )
       })
       servers.push(https)
     } catch (err) {

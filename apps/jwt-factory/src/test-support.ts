@@ -39,7 +39,11 @@ export async function createTestFactory(
   const keyStore = await FileKeyStore.open({ dir: keysDir, algorithm: config.algorithm, logger })
   const policy = options.policy ?? (await loadPolicyFile(config.policyFile))
   await options.prepareUsers?.(usersFile)
-  const userKeys = await UserKeys.open({ dir: config.userKeysDir, algorithm: config.algorithm, logger })
+  const userKeys = await UserKeys.open({
+    dir: config.userKeysDir,
+    algorithm: config.algorithm,
+    logger,
+  })
   const refuseDemoPasswords = !isLoopbackHost(config.host)
   const userStore = await UserStore.open({ file: config.usersFile, logger, refuseDemoPasswords })
   const deps = { keyStore, userStore, userKeys, policy, logger, ...(now ? { now } : {}) }

@@ -1,5 +1,12 @@
 import { generateSigningKey, type SigningKey } from '@jwt-factory/jwt'
-import { attackCatalogue, attackTestName, generateAttackerKeys, validToken, type Attack, type AttackContext } from '@jwt-factory/jwt/testing'
+import {
+  attackCatalogue,
+  attackTestName,
+  generateAttackerKeys,
+  validToken,
+  type Attack,
+  type AttackContext,
+} from '@jwt-factory/jwt/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestFactory, jsonPost } from '../src/test-support.ts'
 
@@ -22,12 +29,18 @@ const titles = attackCatalogue(await sampleContext())
 
 async function sampleContext(): Promise<AttackContext> {
   const [key, other] = await Promise.all([generateSigningKey('ES256'), generateSigningKey('ES256')])
-  return { key, otherServiceKey: other, claims: { iss: 'i', sub: CALLER, aud: AUDIENCE }, attacker: await generateAttackerKeys() }
+  return {
+    key,
+    otherServiceKey: other,
+    claims: { iss: 'i', sub: CALLER, aud: AUDIENCE },
+    attacker: await generateAttackerKeys(),
+  }
 }
 
 beforeAll(async () => {
   factory = await createTestFactory()
-  for (const keyId of [CALLER, 'serviceb', 'servicec']) expect((await factory.app.request(`/keys/${keyId}`)).status).toBe(201)
+  for (const keyId of [CALLER, 'serviceb', 'servicec'])
+    expect((await factory.app.request(`/keys/${keyId}`)).status).toBe(201)
   const key = factory.keyStore.get(CALLER)!.active as SigningKey
   context = {
     key,
@@ -42,8 +55,18 @@ beforeAll(async () => {
 afterAll(() => factory?.cleanup())
 
 async function verify(token: string, body: Record<string, unknown> = {}, keyId = CALLER) {
-  const res = await factory.app.request(`/verify/${keyId}`, jsonPost({ token, aud: AUDIENCE, sub: CALLER, ...body }))
-  return { status: res.status, body: (await res.json()) as { valid: boolean; error?: { name: string; message: string; code: string }; claims: unknown } }
+  const res = await factory.app.request(
+    `/verify/${keyId}`,
+    jsonPost({ token, aud: AUDIENCE, sub: CALLER, ...body }),
+  )
+  return {
+    status: res.status,
+    body: (await res.json()) as {
+      valid: boolean
+      error?: { name: string; message: string; code: string }
+      claims: unknown
+    },
+  }
 }
 
 /** A token from the factory's own POST /issueToken, as any caller can ask for one. */
@@ -55,7 +78,11 @@ async function issue(keyId: string, claims: Record<string, unknown>): Promise<st
 
 function expectRefused(result: Awaited<ReturnType<typeof verify>>, name: string, message?: string) {
   expect(result.status).toBe(403)
-  expect(result.body).toEqual({ valid: false, error: expect.objectContaining({ name, code: expect.stringMatching(/^ERR_/) }), claims: {} })
+  expect(result.body).toEqual({
+    valid: false,
+    error: expect.objectContaining({ name, code: expect.stringMatching(/^ERR_/) }),
+    claims: {},
+  })
   if (message) expect(result.body.error?.message).toBe(message)
 }
 
@@ -74,43 +101,78 @@ describe('POST /verify/:keyId under attack', () => {
   }
 
   it('attack: a 1 MB token → 413 PayloadTooLargeError', async () => {
-    const res = await factory.app.request(`/verify/${CALLER}`, jsonPost({ token: attacks.get('one-megabyte')!.token, aud: AUDIENCE, sub: CALLER }))
+    const res = await factory.app.request(
+      `/verify/${CALLER}`,
+      jsonPost({ token: attacks.get('one-megabyte')!.token, aud: AUDIENCE, sub: CALLER }),
+    )
     expect(res.status).toBe(413)
-    expect(await res.json()).toEqual({ error: { name: 'PayloadTooLargeError', code: 'ERR_PAYLOAD_TOO_LARGE', message: expect.any(String) } })
+    expect(await res.json()).toEqual({
+      error: {
+        name: 'PayloadTooLargeError',
+        code: 'ERR_PAYLOAD_TOO_LARGE',
+        message: expect.any(String),
+      },
+    })
   })
 
-  it("attack: asking /issueToken/serviceb for sub servicea → 400 BadRequestError", async () => {
-    const res = await factory.app.request('/issueToken/serviceb', jsonPost({ sub: CALLER, aud: AUDIENCE }))
+  it('attack: asking /issueToken/serviceb for sub servicea → 400 BadRequestError', async () => {
+    const res = await factory.app.request(
+      '/issueToken/serviceb',
+      jsonPost({ sub: CALLER, aud: AUDIENCE }),
+    )
     expect(res.status).toBe(400)
-    expect(await res.json()).toMatchObject({ error: { name: 'BadRequestError', code: 'ERR_INVALID_CLAIMS' } })
+    expect(await res.json()).toMatchObject({
+      error: { name: 'BadRequestError', code: 'ERR_INVALID_CLAIMS' },
+    })
   })
 
   it("attack: serviceb's factory token verified as servicea's → 403 JsonWebTokenError", async () => {
     // The key says whose token it is: serviceb's key is not among servicea's keys.
     const token = await issue('serviceb', { aud: AUDIENCE })
-    const res = await factory.app.request('/verify/servicea', jsonPost({ token, aud: AUDIENCE, sub: 'serviceb' }))
+    const res = await factory.app.request(
+      '/verify/servicea',
+      jsonPost({ token, aud: AUDIENCE, sub: 'serviceb' }),
+    )
     expect(res.status).toBe(403)
-    expect(await res.json()).toMatchObject({ valid: false, error: { name: 'JsonWebTokenError', message: 'no key matches the token' } })
+    expect(await res.json()).toMatchObject({
+      valid: false,
+      error: { name: 'JsonWebTokenError', message: 'no key matches the token' },
+    })
   })
 
   it('attack: a factory token for serviceb replayed to servicec → 403 JsonWebTokenError', async () => {
     const token = await issue(CALLER, { aud: 'serviceb' })
     expect((await verify(token)).status).toBe(200)
-    expectRefused(await verify(token, { aud: 'servicec' }), 'JsonWebTokenError', 'jwt audience invalid. expected: servicec')
+    expectRefused(
+      await verify(token, { aud: 'servicec' }),
+      'JsonWebTokenError',
+      'jwt audience invalid. expected: servicec',
+    )
   })
 
   it('attack: a factory-signed token with another issuer → 403 JsonWebTokenError', async () => {
     const token = await issue(CALLER, { aud: AUDIENCE, iss: 'https://evil.example/' })
-    expectRefused(await verify(token), 'JsonWebTokenError', `jwt issuer invalid. expected: ${factory.config.issuer}`)
+    expectRefused(
+      await verify(token),
+      'JsonWebTokenError',
+      `jwt issuer invalid. expected: ${factory.config.issuer}`,
+    )
   })
 
   it('attack: an expired factory token (?expired=1) → 403 TokenExpiredError', async () => {
-    const res = await factory.app.request(`/issueToken/${CALLER}?expired=1`, jsonPost({ aud: AUDIENCE }))
+    const res = await factory.app.request(
+      `/issueToken/${CALLER}?expired=1`,
+      jsonPost({ aud: AUDIENCE }),
+    )
     expectRefused(await verify(await res.text()), 'TokenExpiredError', 'jwt expired')
   })
 
   it('attack: a valid token verified under another keyId → 403 JsonWebTokenError', async () => {
     const token = await issue(CALLER, { aud: AUDIENCE })
-    expectRefused(await verify(token, {}, 'servicec'), 'JsonWebTokenError', 'no key matches the token')
+    expectRefused(
+      await verify(token, {}, 'servicec'),
+      'JsonWebTokenError',
+      'no key matches the token',
+    )
   })
 })

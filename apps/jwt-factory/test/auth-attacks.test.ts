@@ -1,5 +1,13 @@
 import { generateSigningKey, USER_TOKEN_TYPE, type SigningKey } from '@jwt-factory/jwt'
-import { attackCatalogue, attackTestName, generateAttackerKeys, validToken, type Attack, type AttackContext, type AttackerKeys } from '@jwt-factory/jwt/testing'
+import {
+  attackCatalogue,
+  attackTestName,
+  generateAttackerKeys,
+  validToken,
+  type Attack,
+  type AttackContext,
+  type AttackerKeys,
+} from '@jwt-factory/jwt/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLoginFactory, TEST_USERS } from '../src/users/login-test-support.ts'
 
@@ -11,7 +19,13 @@ let factory: Awaited<ReturnType<typeof createLoginFactory>>
 let context: AttackContext
 let attacks: Map<string, Attack>
 
-const contextFor = (key: SigningKey, otherServiceKey: SigningKey, attacker: AttackerKeys, now: Date, audience: string): AttackContext => ({
+const contextFor = (
+  key: SigningKey,
+  otherServiceKey: SigningKey,
+  attacker: AttackerKeys,
+  now: Date,
+  audience: string,
+): AttackContext => ({
   key,
   otherServiceKey,
   attacker,
@@ -26,19 +40,30 @@ const contextFor = (key: SigningKey, otherServiceKey: SigningKey, attacker: Atta
 
 /** Test names are needed before beforeAll runs: the same catalogue made with throwaway keys. */
 const sample = await (async () => {
-  const [k, o, a] = await Promise.all([generateSigningKey('ES256'), generateSigningKey('ES256'), generateAttackerKeys()])
+  const [k, o, a] = await Promise.all([
+    generateSigningKey('ES256'),
+    generateSigningKey('ES256'),
+    generateAttackerKeys(),
+  ])
   return attackCatalogue(contextFor(k, o, a, new Date(), 'jwt-factory'))
 })()
 
 beforeAll(async () => {
   factory = await createLoginFactory()
   await factory.app.request('/keys/servicea')
-  context = contextFor(await factory.userKeys.signingKey(), factory.keyStore.get('servicea')!.active, await generateAttackerKeys(), factory.now(), factory.config.userAudiences[0]!)
+  context = contextFor(
+    await factory.userKeys.signingKey(),
+    factory.keyStore.get('servicea')!.active,
+    await generateAttackerKeys(),
+    factory.now(),
+    factory.config.userAudiences[0]!,
+  )
   attacks = new Map(attackCatalogue(context).map((a) => [a.id, a]))
 })
 afterAll(() => factory?.cleanup())
 
-const auth = (headers: Record<string, string>) => factory.app.request('/auth', { method: 'POST', headers })
+const auth = (headers: Record<string, string>) =>
+  factory.app.request('/auth', { method: 'POST', headers })
 
 describe('POST /auth under attack', () => {
   it('control: the catalogue’s well-formed user token is admitted (200)', async () => {
@@ -60,7 +85,8 @@ describe('POST /auth under attack', () => {
       expect(res.status).toBe(401)
       const body = (await res.json()) as { error: { name: string; message: string } }
       expect(body.error.name).toBe(attack.expect.name)
-      if (attack.expect.message && id !== 'replayed-audience') expect(body.error.message).toBe(attack.expect.message)
+      if (attack.expect.message && id !== 'replayed-audience')
+        expect(body.error.message).toBe(attack.expect.message)
       expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"')
     })
   }

@@ -99,7 +99,11 @@ describe('bad requests to the running factory', () => {
   })
 
   it('refuses a body over 64 KiB by content-length: 413 (just under: read, and answered on its merits)', async () => {
-    const under = JSON.stringify({ token: 'x'.repeat(BODY_LIMIT - 100), aud: 'serviceb', sub: 'servicea' })
+    const under = JSON.stringify({
+      token: 'x'.repeat(BODY_LIMIT - 100),
+      aud: 'serviceb',
+      sub: 'servicea',
+    })
     expect((await post('/verify/servicea', under)).status).toBe(403)
     const over = JSON.stringify({ aud: 'x'.repeat(BODY_LIMIT) })
     expectError(await post('/issueToken/servicea', over), 413, 'ERR_PAYLOAD_TOO_LARGE')

@@ -40,7 +40,12 @@ const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * ite
  * WORKERS loops of GET /keys (create), POST /keys (rotate) and POST /issueToken until the kill.
  * Returns how many requests were answered and how many the kill cut off in flight.
  */
-async function burstUntilKilled(factory: FactoryProcess, ledger: Ledger, newKeyIds: string[], killAfterMs: number) {
+async function burstUntilKilled(
+  factory: FactoryProcess,
+  ledger: Ledger,
+  newKeyIds: string[],
+  killAfterMs: number,
+) {
   let killed = false
   let answered = 0
   let cut = 0
@@ -103,11 +108,17 @@ async function filesUnder(dir: string): Promise<string[]> {
 }
 
 /** Runs `task` over `items`, `limit` at a time. */
-async function eachLimited<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+async function eachLimited<T>(
+  items: T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) await task(items[next++]!)
-  }))
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await task(items[next++]!)
+    }),
+  )
 }
 
 describe('the factory killed with SIGKILL during a burst of key creations and rotations', () => {
@@ -123,7 +134,9 @@ describe('the factory killed with SIGKILL during a burst of key creations and ro
     [800, 1500],
   ] as const
 
-  it.each(rounds.map((window, i) => ({ round: i + 1, window, label: `${window[0]}-${window[1]} ms` })))(
+  it.each(
+    rounds.map((window, i) => ({ round: i + 1, window, label: `${window[0]}-${window[1]} ms` })),
+  )(
     'fault: factory SIGKILLed $label into a burst of key creations and rotations (round $round) → every answered key and token survives the restart, every file parses',
     { timeout: 60_000 },
     async ({ round, window: [from, to] }) => {
@@ -140,7 +153,10 @@ describe('the factory killed with SIGKILL during a burst of key creations and ro
 
       // Nothing half-written: no temporary file is left after the start, every PEM parses.
       const files = await filesUnder(keysDir)
-      expect(files.filter((f) => f.endsWith('.tmp')), context).toEqual([])
+      expect(
+        files.filter((f) => f.endsWith('.tmp')),
+        context,
+      ).toEqual([])
       const pems = files.filter((f) => f.endsWith('.pem'))
       for (const file of pems) {
         const pem = await readFile(file, 'utf8')
@@ -154,14 +170,21 @@ describe('the factory killed with SIGKILL during a burst of key creations and ro
       const jwks = await call(`${factory.url}/.well-known/jwks.json`)
       const published = new Set((jwks.json as { keys: { kid: string }[] }).keys.map((k) => k.kid))
       for (const [keyId, kids] of ledger.kids) {
-        expect((await call(`${factory.url}/keys/${keyId}`)).status, `${keyId} (${context})`).toBe(200)
-        for (const kid of kids) expect(published.has(kid), `${keyId} kid ${kid} (${context})`).toBe(true)
+        expect((await call(`${factory.url}/keys/${keyId}`)).status, `${keyId} (${context})`).toBe(
+          200,
+        )
+        for (const kid of kids)
+          expect(published.has(kid), `${keyId} kid ${kid} (${context})`).toBe(true)
       }
 
       // Every token answered before the kill still verifies.
       const refused: string[] = []
       await eachLimited(ledger.tokens, 16, async ({ keyId, token }) => {
-        const res = await postJson(`${factory.url}/verify/${keyId}`, { token, aud: 'serviceb', sub: keyId })
+        const res = await postJson(`${factory.url}/verify/${keyId}`, {
+          token,
+          aud: 'serviceb',
+          sub: keyId,
+        })
         if (res.status !== 200) refused.push(`${keyId}: ${res.status} ${res.text}`)
       })
       expect(refused, context).toEqual([])
@@ -179,13 +202,26 @@ describe('the factory killed with SIGKILL during a burst of key creations and ro
 })
 
 /** `npm run users -- add NAME --role viewer --file FILE` as a child process, password on stdin. */
-function spawnAdd(file: string, name: string): { child: ChildProcess; exited: Promise<number | null> } {
+function spawnAdd(
+  file: string,
+  name: string,
+): { child: ChildProcess; exited: Promise<number | null> } {
   const env = { ...process.env }
   delete env.USERS_FILE
   delete env.POLICY_FILE
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'apps/jwt-factory/src/users-cli.ts', 'add', name, '--role', 'viewer', '--file', file],
+    [
+      '--import',
+      'tsx',
+      'apps/jwt-factory/src/users-cli.ts',
+      'add',
+      name,
+      '--role',
+      'viewer',
+      '--file',
+      file,
+    ],
     { cwd: REPO_ROOT, env, stdio: ['pipe', 'ignore', 'pipe'] },
   )
   let stderr = ''
@@ -212,14 +248,21 @@ describe('npm run users -- add, many at once, killed with SIGKILL at random mome
     for (const name of added) expect(names.has(name), `${name} (${context})`).toBe(true)
   }
 
-  it('fault: 6 concurrent npm run users -- add → every one exits 0, every user is in the file (no lost update)', { timeout: 60_000 }, async () => {
-    file = join(await makeTempDir('jwt-factory-users-crash-'), 'data', 'users.json')
-    const runs = Array.from({ length: 6 }, (_, i) => ({ name: `calm${i}`, ...spawnAdd(file, `calm${i}`) }))
-    const codes = await Promise.all(runs.map((r) => r.exited))
-    expect(codes).toEqual(runs.map(() => 0))
-    runs.forEach((r) => added.add(r.name))
-    await expectValidAndComplete('no kill')
-  })
+  it(
+    'fault: 6 concurrent npm run users -- add → every one exits 0, every user is in the file (no lost update)',
+    { timeout: 60_000 },
+    async () => {
+      file = join(await makeTempDir('jwt-factory-users-crash-'), 'data', 'users.json')
+      const runs = Array.from({ length: 6 }, (_, i) => ({
+        name: `calm${i}`,
+        ...spawnAdd(file, `calm${i}`),
+      }))
+      const codes = await Promise.all(runs.map((r) => r.exited))
+      expect(codes).toEqual(runs.map(() => 0))
+      runs.forEach((r) => added.add(r.name))
+      await expectValidAndComplete('no kill')
+    },
+  )
 
   it.each([1, 2, 3])(
     'fault: 5 concurrent npm run users -- add SIGKILLed at random moments (round %i) → the file is valid and holds every add that exited 0',
@@ -241,73 +284,98 @@ describe('npm run users -- add, many at once, killed with SIGKILL at random mome
       const codes = await Promise.all(runs.map((r) => r.exited))
       runs.forEach((r, i) => codes[i] === 0 && added.add(r.name))
       const context = `killed ${killAfterMs} ms after the first exit; exit codes ${codes.join(',')}`
-      expect(codes.every((c) => c === 0 || c === null), context).toBe(true)
+      expect(
+        codes.every((c) => c === 0 || c === null),
+        context,
+      ).toBe(true)
       expect(codes.filter((c) => c === 0).length, context).toBeGreaterThan(0)
       expect(codes.filter((c) => c === null).length, context).toBeGreaterThan(0)
       await expectValidAndComplete(context)
     },
   )
 
-  it('fault: users CLI killed while holding the lock → the next adds are not blocked, leftovers cleaned', { timeout: 60_000 }, async () => {
-    const runs = Array.from({ length: 2 }, (_, i) => ({ name: `after${i}`, ...spawnAdd(file, `after${i}`) }))
-    expect(await Promise.all(runs.map((r) => r.exited))).toEqual([0, 0])
-    runs.forEach((r) => added.add(r.name))
-    await expectValidAndComplete('after the kills')
-    const dir = join(file, '..')
-    const left = (await readdir(dir)).filter((n) => n !== 'users.json')
-    expect(left).toEqual([])
-  })
+  it(
+    'fault: users CLI killed while holding the lock → the next adds are not blocked, leftovers cleaned',
+    { timeout: 60_000 },
+    async () => {
+      const runs = Array.from({ length: 2 }, (_, i) => ({
+        name: `after${i}`,
+        ...spawnAdd(file, `after${i}`),
+      }))
+      expect(await Promise.all(runs.map((r) => r.exited))).toEqual([0, 0])
+      runs.forEach((r) => added.add(r.name))
+      await expectValidAndComplete('after the kills')
+      const dir = join(file, '..')
+      const left = (await readdir(dir)).filter((n) => n !== 'users.json')
+      expect(left).toEqual([])
+    },
+  )
 })
 
 describe('SIGTERM to the factory with a request in flight', () => {
-  it('fault: SIGTERM to the factory with a request in flight → answered normally, new connections refused, exit 0', { timeout: 30_000 }, async () => {
-    const keysDir = await freshKeysDir()
-    const factory = await startFactory({ keysDir })
-    expect((await call(`${factory.url}/keys/servicea`)).status).toBe(201)
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-      factory.child.once('exit', (code, signal) => resolve({ code, signal })),
-    )
+  it(
+    'fault: SIGTERM to the factory with a request in flight → answered normally, new connections refused, exit 0',
+    { timeout: 30_000 },
+    async () => {
+      const keysDir = await freshKeysDir()
+      const factory = await startFactory({ keysDir })
+      expect((await call(`${factory.url}/keys/servicea`)).status).toBe(201)
+      const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+        factory.child.once('exit', (code, signal) => resolve({ code, signal })),
+      )
 
-    // A client that sends its body slowly: the request is in flight from its first byte on.
-    const body = JSON.stringify({ aud: 'serviceb', note: 'x'.repeat(2000) })
-    const half = Math.floor(body.length / 2)
-    const req = httpRequest({
-      host: '127.0.0.1',
-      port: factory.port,
-      method: 'POST',
-      path: '/issueToken/servicea',
-      headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
-    })
-    const answer = new Promise<{ status: number; connection: string | undefined; text: string }>((resolve, reject) => {
-      req.on('response', (res) => {
-        let text = ''
-        res.setEncoding('utf8').on('data', (c: string) => (text += c))
-        res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, text }))
+      // A client that sends its body slowly: the request is in flight from its first byte on.
+      const body = JSON.stringify({ aud: 'serviceb', note: 'x'.repeat(2000) })
+      const half = Math.floor(body.length / 2)
+      const req = httpRequest({
+        host: '127.0.0.1',
+        port: factory.port,
+        method: 'POST',
+        path: '/issueToken/servicea',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(body)),
+        },
       })
-      req.on('error', reject)
-    })
-    req.write(body.slice(0, half))
-    await new Promise((resolve) => setTimeout(resolve, 300))
+      const answer = new Promise<{ status: number; connection: string | undefined; text: string }>(
+        (resolve, reject) => {
+          req.on('response', (res) => {
+            let text = ''
+            res.setEncoding('utf8').on('data', (c: string) => (text += c))
+            res.on('end', () =>
+              resolve({ status: res.statusCode!, connection: res.headers.connection, text }),
+            )
+          })
+          req.on('error', reject)
+        },
+      )
+      req.write(body.slice(0, half))
+      await new Promise((resolve) => setTimeout(resolve, 300))
 
-    const signalledAt = Date.now()
-    factory.child.kill('SIGTERM')
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    expect(await connectOutcome(factory.port)).toBe('ECONNREFUSED')
-    expect(factory.child.exitCode, 'it waits for the request in flight').toBeNull()
+      const signalledAt = Date.now()
+      factory.child.kill('SIGTERM')
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(await connectOutcome(factory.port)).toBe('ECONNREFUSED')
+      expect(factory.child.exitCode, 'it waits for the request in flight').toBeNull()
 
-    req.end(body.slice(half))
-    const res = await answer
-    expect(res.status).toBe(200)
-    expect(res.text).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/)
-    expect(res.connection).toBe('close')
-    expect(await exited).toEqual({ code: 0, signal: null })
-    expect(Date.now() - signalledAt).toBeLessThan(3000)
-    await factory.stop()
+      req.end(body.slice(half))
+      const res = await answer
+      expect(res.status).toBe(200)
+      expect(res.text).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/)
+      expect(res.connection).toBe('close')
+      expect(await exited).toEqual({ code: 0, signal: null })
+      expect(Date.now() - signalledAt).toBeLessThan(3000)
+      await factory.stop()
 
-    // The answer was a real one: the token verifies on the next start.
-    const again = await startFactory({ keysDir })
-    const verified = await postJson(`${again.url}/verify/servicea`, { token: res.text, aud: 'serviceb', sub: 'servicea' })
-    expect(verified.status).toBe(200)
-    await again.stop()
-  })
+      // The answer was a real one: the token verifies on the next start.
+      const again = await startFactory({ keysDir })
+      const verified = await postJson(`${again.url}/verify/servicea`, {
+        token: res.text,
+        aud: 'serviceb',
+        sub: 'servicea',
+      })
+      expect(verified.status).toBe(200)
+      await again.stop()
+    },
+  )
 })

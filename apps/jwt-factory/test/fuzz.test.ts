@@ -4,7 +4,12 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestFactory } from '../src/test-support.ts'
 // By path until @jwt-factory/server exports ./testing (see that file).
-import { isErrorShape, isVerifyRefusal, sendFuzzRequest, type FuzzRequest } from '@jwt-factory/server/testing'
+import {
+  isErrorShape,
+  isVerifyRefusal,
+  sendFuzzRequest,
+  type FuzzRequest,
+} from '@jwt-factory/server/testing'
 
 /**
  * Property-based fuzzing of every factory endpoint through app.request(): random methods,
@@ -39,7 +44,10 @@ afterAll(() => factory?.cleanup())
 
 // --- what may come in -------------------------------------------------------------------------
 
-const latin1 = fc.integer({ min: 0x20, max: 0xff }).filter((c) => c !== 0x7f).map((c) => String.fromCharCode(c))
+const latin1 = fc
+  .integer({ min: 0x20, max: 0xff })
+  .filter((c) => c !== 0x7f)
+  .map((c) => String.fromCharCode(c))
 
 /** Path segments: known ids, traversal, NUL, lookalikes, encodings, very long, random unicode. */
 const segment = fc.oneof(
@@ -94,15 +102,37 @@ const ROUTES = [
 
 const query = fc.oneof(
   fc.constant(''),
-  fc.constantFrom('?expired=1', '?expired=true', '?ttl=60', '?ttl=-1', '?ttl=1e9', '?ttl=%00', '?ttl=99999999999', '?expired=1&ttl=0', '?a=%zz'),
+  fc.constantFrom(
+    '?expired=1',
+    '?expired=true',
+    '?ttl=60',
+    '?ttl=-1',
+    '?ttl=1e9',
+    '?ttl=%00',
+    '?ttl=99999999999',
+    '?expired=1&ttl=0',
+    '?a=%zz',
+  ),
   fc.string({ maxLength: 30 }).map((q) => `?${encodeURIComponent(q)}=${encodeURIComponent(q)}`),
 )
 
 const path = fc
   .tuple(fc.constantFrom(...ROUTES), fc.array(segment, { minLength: 3, maxLength: 3 }), query)
-  .map(([route, [a, b, c], q]) => `${route.replace('{}', a!).replace('{}', b!).replace('{}', c!)}${q}`)
+  .map(
+    ([route, [a, b, c], q]) => `${route.replace('{}', a!).replace('{}', b!).replace('{}', c!)}${q}`,
+  )
 
-const method = fc.constantFrom('GET', 'POST', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD')
+const method = fc.constantFrom(
+  'GET',
+  'POST',
+  'POST',
+  'POST',
+  'PUT',
+  'DELETE',
+  'PATCH',
+  'OPTIONS',
+  'HEAD',
+)
 
 const basic = (text: string) => `Basic ${Buffer.from(text).toString('base64')}`
 const token = fc.oneof(
@@ -114,10 +144,47 @@ const token = fc.oneof(
 
 /** Header values: numbers in every spelling, injection attempts, credentials of every shape. */
 const headerValue = fc.oneof(
-  fc.constantFrom('', '0', '-1', '1', '60', '600', '1e3', '0x10', '1.5', 'NaN', 'Infinity', '99999999999999999999', '86400 ', '60; DROP TABLE keys'),
-  fc.constantFrom('serviceb', 'servicec', 'jwt-factory', ' serviceb ', 'servicea,serviceb', '\u00e9vil', 'serviceb%0d%0aX-Injected: 1'),
-  fc.constantFrom('Basic', 'Basic ', 'Basic :', basic(':'), basic('alice'), basic('alice:'), basic(':secret'), 'Basic /w==', 'Basic YQ', 'Bearer', 'Bearer '),
-  fc.tuple(fc.string({ maxLength: 20 }), fc.string({ maxLength: 20 })).map(([n, p]) => basic(`${n}:${p}`)),
+  fc.constantFrom(
+    '',
+    '0',
+    '-1',
+    '1',
+    '60',
+    '600',
+    '1e3',
+    '0x10',
+    '1.5',
+    'NaN',
+    'Infinity',
+    '99999999999999999999',
+    '86400 ',
+    '60; DROP TABLE keys',
+  ),
+  fc.constantFrom(
+    'serviceb',
+    'servicec',
+    'jwt-factory',
+    ' serviceb ',
+    'servicea,serviceb',
+    '\u00e9vil',
+    'serviceb%0d%0aX-Injected: 1',
+  ),
+  fc.constantFrom(
+    'Basic',
+    'Basic ',
+    'Basic :',
+    basic(':'),
+    basic('alice'),
+    basic('alice:'),
+    basic(':secret'),
+    'Basic /w==',
+    'Basic YQ',
+    'Bearer',
+    'Bearer ',
+  ),
+  fc
+    .tuple(fc.string({ maxLength: 20 }), fc.string({ maxLength: 20 }))
+    .map(([n, p]) => basic(`${n}:${p}`)),
   token.map((t) => `Bearer ${t}`),
   fc.string({ maxLength: 60, unit: latin1 }),
 )
@@ -139,7 +206,13 @@ const contentType = fc.constantFrom(
 const headers = fc.record(
   {
     'content-type': contentType,
-    accept: fc.constantFrom('application/json', 'text/plain', '*/*', 'application/json;q=0', 'garbage'),
+    accept: fc.constantFrom(
+      'application/json',
+      'text/plain',
+      '*/*',
+      'application/json;q=0',
+      'garbage',
+    ),
     'x-expire-seconds': headerValue,
     'x-audience': headerValue,
     authorization: headerValue,
@@ -155,18 +228,60 @@ const headers = fc.record(
 const DEEP_OBJECT = `{"a":${'{"a":'.repeat(5_000)}1${'}'.repeat(5_001)}`
 const WIDE_OBJECT = JSON.stringify({ aud: 'serviceb', pad: 'x'.repeat(40_000) })
 
-const claimValue = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom('serviceb', 'servicea', '', 0, -1, 1e308, null, ['serviceb'], []))
+const claimValue = fc.oneof(
+  fc.jsonValue({ maxDepth: 2 }),
+  fc.constantFrom('serviceb', 'servicea', '', 0, -1, 1e308, null, ['serviceb'], []),
+)
 const body = fc.oneof(
   fc.constant(undefined),
   fc.constant(''),
   fc.json({ maxDepth: 3 }),
-  fc.record({ token, aud: claimValue, sub: claimValue }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
-  fc.record({ aud: claimValue, iss: claimValue, sub: claimValue, exp: claimValue, nbf: claimValue, scope: claimValue, level: claimValue }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
-  fc.record({ user_name: claimValue, totp_code: claimValue, totp_challenge: claimValue, expire_seconds: claimValue }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
-  fc.constantFrom('{"__proto__":{"aud":"x","admin":true}}', '{"constructor":{"prototype":{"admin":true}}}', '{"token":"a","token":"b"}', '[]', 'null', '"token"', '1e999', '{'),
+  fc
+    .record({ token, aud: claimValue, sub: claimValue }, { requiredKeys: [] })
+    .map((v) => JSON.stringify(v)),
+  fc
+    .record(
+      {
+        aud: claimValue,
+        iss: claimValue,
+        sub: claimValue,
+        exp: claimValue,
+        nbf: claimValue,
+        scope: claimValue,
+        level: claimValue,
+      },
+      { requiredKeys: [] },
+    )
+    .map((v) => JSON.stringify(v)),
+  fc
+    .record(
+      {
+        user_name: claimValue,
+        totp_code: claimValue,
+        totp_challenge: claimValue,
+        expire_seconds: claimValue,
+      },
+      { requiredKeys: [] },
+    )
+    .map((v) => JSON.stringify(v)),
+  fc.constantFrom(
+    '{"__proto__":{"aud":"x","admin":true}}',
+    '{"constructor":{"prototype":{"admin":true}}}',
+    '{"token":"a","token":"b"}',
+    '[]',
+    'null',
+    '"token"',
+    '1e999',
+    '{',
+  ),
   fc.string({ maxLength: 200 }),
   fc.uint8Array({ maxLength: 200 }),
-  fc.constantFrom('x'.repeat(70_000), `${'['.repeat(30_000)}${']'.repeat(30_000)}`, DEEP_OBJECT, WIDE_OBJECT),
+  fc.constantFrom(
+    'x'.repeat(70_000),
+    `${'['.repeat(30_000)}${']'.repeat(30_000)}`,
+    DEEP_OBJECT,
+    WIDE_OBJECT,
+  ),
 )
 
 const request = fc.record({ method, path, headers, body }) as fc.Arbitrary<FuzzRequest>
@@ -180,7 +295,9 @@ async function checkAnswer(r: FuzzRequest, res: Response): Promise<void> {
   expect(res.headers.get('content-type'), where).toMatch(/^application\/json/)
   const text = await res.text()
   const parsed = JSON.parse(text) as unknown
-  expect(isErrorShape(parsed) || isVerifyRefusal(parsed), `${where}: ${text.slice(0, 300)}`).toBe(true)
+  expect(isErrorShape(parsed) || isVerifyRefusal(parsed), `${where}: ${text.slice(0, 300)}`).toBe(
+    true,
+  )
   expect(text, where).not.toMatch(/\n\s+at |node_modules|\.ts:\d+/) // no stack traces
 }
 
@@ -195,13 +312,23 @@ describe('the factory app, fuzzed', () => {
   })
 
   it(`POST /issueToken/servicea with any claims, lifetime and accept: 200 with a token, or a 4xx (${NUM_RUNS} runs)`, async () => {
-    const issueRequest = fc.record({ method: fc.constant('POST'), path: fc.oneof(fc.constant('/issueToken/servicea'), query.map((q) => `/issueToken/servicea${q}`)), headers, body })
+    const issueRequest = fc.record({
+      method: fc.constant('POST'),
+      path: fc.oneof(
+        fc.constant('/issueToken/servicea'),
+        query.map((q) => `/issueToken/servicea${q}`),
+      ),
+      headers,
+      body,
+    })
     await fc.assert(
       fc.asyncProperty(issueRequest as fc.Arbitrary<FuzzRequest>, async (r) => {
         const res = await sendFuzzRequest(factory.app, r)
         if (res.status === 200) {
           const text = await res.text()
-          const accessToken = text.startsWith('{') ? (JSON.parse(text) as { access_token: string }).access_token : text
+          const accessToken = text.startsWith('{')
+            ? (JSON.parse(text) as { access_token: string }).access_token
+            : text
           expect(accessToken).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/)
           return
         }
@@ -212,10 +339,22 @@ describe('the factory app, fuzzed', () => {
   })
 
   it(`POST /verify/servicea with any token, aud and sub: 200 valid, 403 refused or 4xx, never claims on a refusal (${NUM_RUNS} runs)`, async () => {
-    const verifyBody = fc.record({ token, aud: fc.oneof(fc.constant('serviceb'), claimValue), sub: fc.oneof(fc.constant('servicea'), claimValue) }, { requiredKeys: [] })
+    const verifyBody = fc.record(
+      {
+        token,
+        aud: fc.oneof(fc.constant('serviceb'), claimValue),
+        sub: fc.oneof(fc.constant('servicea'), claimValue),
+      },
+      { requiredKeys: [] },
+    )
     await fc.assert(
       fc.asyncProperty(verifyBody, fc.option(contentType, { nil: undefined }), async (b, type) => {
-        const r: FuzzRequest = { method: 'POST', path: '/verify/servicea', headers: type ? { 'content-type': type } : {}, body: JSON.stringify(b) }
+        const r: FuzzRequest = {
+          method: 'POST',
+          path: '/verify/servicea',
+          headers: type ? { 'content-type': type } : {},
+          body: JSON.stringify(b),
+        }
         const res = await sendFuzzRequest(factory.app, r)
         if (res.status === 200) {
           expect(((await res.json()) as { valid: boolean }).valid).toBe(true)
@@ -239,13 +378,23 @@ describe('the factory app, fuzzed', () => {
 
 describe('claims a token cannot hold, found by the fuzzing', () => {
   it('attack: POST /issueToken/servicea with claims nested 5000 levels deep → 400 BadRequestError', async () => {
-    const res = await factory.app.request('/issueToken/servicea', { method: 'POST', headers: { 'content-type': 'application/json' }, body: DEEP_OBJECT })
+    const res = await factory.app.request('/issueToken/servicea', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: DEEP_OBJECT,
+    })
     expect(res.status).toBe(400)
-    expect(await res.json()).toMatchObject({ error: { name: 'BadRequestError', code: 'ERR_INVALID_CLAIMS' } })
+    expect(await res.json()).toMatchObject({
+      error: { name: 'BadRequestError', code: 'ERR_INVALID_CLAIMS' },
+    })
   })
 
   it('attack: POST /issueToken/servicea with a 40 KB claim → 400 BadRequestError (no verifier here would accept the token)', async () => {
-    const res = await factory.app.request('/issueToken/servicea', { method: 'POST', headers: { 'content-type': 'application/json' }, body: WIDE_OBJECT })
+    const res = await factory.app.request('/issueToken/servicea', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: WIDE_OBJECT,
+    })
     expect(res.status).toBe(400)
     const body = (await res.json()) as { error: { code: string; message: string } }
     expect(body.error.code).toBe('ERR_INVALID_CLAIMS')

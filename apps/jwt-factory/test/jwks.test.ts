@@ -81,8 +81,9 @@ describe.each(ALGORITHMS)('a %s factory', (alg) => {
     expect(verifyWithJwk(alg, jwk, signingInput, signature)).toBe(true)
     // The same check refuses a token whose payload was changed after signing.
     const [encodedHeader] = signingInput.toString().split('.')
-    const forgedPayload = Buffer.from(JSON.stringify({ ...payload, sub: 'admin' }))
-      .toString('base64url')
+    const forgedPayload = Buffer.from(JSON.stringify({ ...payload, sub: 'admin' })).toString(
+      'base64url',
+    )
     const forged = Buffer.from(`${encodedHeader}.${forgedPayload}`)
     expect(verifyWithJwk(alg, jwk, forged, signature)).toBe(false)
   })

@@ -1,7 +1,15 @@
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { totpCode } from '../src/users/totp.ts'
-import { call, cleanUp, eventually, freshKeysDir, postJson, startFactory, type FactoryProcess } from './factory-process.ts'
+import {
+  call,
+  cleanUp,
+  eventually,
+  freshKeysDir,
+  postJson,
+  startFactory,
+  type FactoryProcess,
+} from './factory-process.ts'
 import { runUsersCli } from './users-cli-process.ts'
 
 /**
@@ -14,10 +22,17 @@ let keysDir: string
 let usersFile: string
 const logs: string[] = []
 const PASSWORD = 'alice-process-password'
-const basic = (name: string, password: string) => `Basic ${Buffer.from(`${name}:${password}`).toString('base64')}`
+const basic = (name: string, password: string) =>
+  `Basic ${Buffer.from(`${name}:${password}`).toString('base64')}`
 const login = (name: string, password: string, headers: Record<string, string> = {}) =>
-  call(`${factory.url}/login`, { method: 'POST', headers: { authorization: basic(name, password), ...headers } })
-const jwksKids = async () => ((await call(`${factory.url}/.well-known/jwks.json`)).json as { keys: { kid: string }[] }).keys.map((k) => k.kid)
+  call(`${factory.url}/login`, {
+    method: 'POST',
+    headers: { authorization: basic(name, password), ...headers },
+  })
+const jwksKids = async () =>
+  (
+    (await call(`${factory.url}/.well-known/jwks.json`)).json as { keys: { kid: string }[] }
+  ).keys.map((k) => k.kid)
 const codes: string[] = []
 
 /** Polls an async check (the factory picks file changes up within moments, not at once). */
@@ -46,13 +61,18 @@ describe('users and the running factory', () => {
   })
 
   it('sees a user the CLI adds while it runs, makes the user key, and logs the user in', async () => {
-    expect((await runUsersCli(usersFile, ['add', 'alice', '--role', 'admin'], `${PASSWORD}\n`)).code).toBe(0)
+    expect(
+      (await runUsersCli(usersFile, ['add', 'alice', '--role', 'admin'], `${PASSWORD}\n`)).code,
+    ).toBe(0)
     // Polling the JWKS, not /login: failed logins would count towards the throttle.
     await until(async () => ((await jwksKids()).length === 1 ? true : undefined))
     const ok = await login('alice', PASSWORD)
     expect(ok.status).toBe(200)
     token = (ok.json as { access_token: string }).access_token
-    const auth = await call(`${factory.url}/auth`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'x-permission': 'token-issue' } })
+    const auth = await call(`${factory.url}/auth`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'x-permission': 'token-issue' },
+    })
     expect(auth.json).toEqual({ permission: 'token-issue', success: true, user: 'alice' })
   })
 
@@ -61,11 +81,17 @@ describe('users and the running factory', () => {
     const secret = new URL(/otpauth:\/\/\S+/.exec(enabled.stdout)![0]).searchParams.get('secret')!
     const challenge = await until(async () => {
       const res = await login('alice', PASSWORD)
-      return res.status === 428 ? (res.json as { totp_challenge: string }).totp_challenge : undefined
+      return res.status === 428
+        ? (res.json as { totp_challenge: string }).totp_challenge
+        : undefined
     })
     const code = totpCode(secret, Date.now())
     codes.push(code)
-    const done = await postJson(`${factory.url}/totp/validate`, { user_name: 'alice', totp_code: code, totp_challenge: challenge })
+    const done = await postJson(`${factory.url}/totp/validate`, {
+      user_name: 'alice',
+      totp_code: code,
+      totp_challenge: challenge,
+    })
     expect(done.status).toBe(200)
     const again = await login('alice', PASSWORD, { 'x-totp-code': code })
     expect(again.status).toBe(401)
@@ -77,12 +103,18 @@ describe('users and the running factory', () => {
     await factory.stop()
     factory = await startFactory({ keysDir, env: { LOGIN_MAX_FAILURES_PER_ADDRESS: '3' } })
     expect(await jwksKids()).toEqual(kids)
-    const auth = await call(`${factory.url}/auth`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+    const auth = await call(`${factory.url}/auth`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    })
     expect(auth.status).toBe(200)
   })
 
-  it('throttles failures by the socket\'s address, not X-Forwarded-For', async () => {
-    for (let i = 0; i < 3; i++) expect((await login(`guess${i}`, 'guess-password', { 'x-forwarded-for': `10.1.1.${i}` })).status).toBe(401)
+  it("throttles failures by the socket's address, not X-Forwarded-For", async () => {
+    for (let i = 0; i < 3; i++)
+      expect(
+        (await login(`guess${i}`, 'guess-password', { 'x-forwarded-for': `10.1.1.${i}` })).status,
+      ).toBe(401)
     const limited = await login('alice', PASSWORD, { 'x-forwarded-for': '10.9.9.9' })
     expect(limited.status).toBe(429)
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(290)
@@ -92,6 +124,7 @@ describe('users and the running factory', () => {
     await eventually(() => factory.stdout().includes('"path":"/login"'))
     const all = [...logs, factory.stdout(), factory.stderr()].join('\n')
     expect(all).toContain('"user":"alice"')
-    for (const secret of [PASSWORD, 'guess-password', token, ...codes]) expect(all).not.toContain(secret)
+    for (const secret of [PASSWORD, 'guess-password', token, ...codes])
+      expect(all).not.toContain(secret)
   })
 })

@@ -15,11 +15,15 @@ export function runUsersCli(file: string, args: string[], stdin = ''): Promise<C
   const env = { ...process.env }
   delete env.USERS_FILE
   delete env.POLICY_FILE
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/jwt-factory/src/users-cli.ts', ...args, '--file', file], {
-    cwd: REPO_ROOT,
-    env,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'apps/jwt-factory/src/users-cli.ts', ...args, '--file', file],
+    {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  )
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))

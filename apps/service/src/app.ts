@@ -16,7 +16,12 @@ export function createServiceApp(config: ServiceConfig, deps: ServiceDeps) {
   // A rotated key's first token names a kid the cache lacks: refetch then, at most once a second
   // (jose's default 30 s refused every new key's tokens for up to 30 s after a fetch).
   const factoryKeySet = (path: string) =>
-    remoteKeys(`${config.factoryUrl}${path}`, { algorithms: SIGNING_ALGORITHMS, fetch: deps.http.fetch, timeoutMs: config.hopTimeoutMs, cooldownMs: 1000 })
+    remoteKeys(`${config.factoryUrl}${path}`, {
+      algorithms: SIGNING_ALGORITHMS,
+      fetch: deps.http.fetch,
+      timeoutMs: config.hopTimeoutMs,
+      cooldownMs: 1000,
+    })
   const context = {
     ...deps,
     config,

@@ -67,7 +67,11 @@ const trimSlash = (url: string) => url.replace(/\/+$/, '')
  * Validates a service's environment once, at start. Pure: reads only `env`; relative folders are
  * resolved against `baseDir` (apps/service, where the .env files live).
  */
-export function loadConfig(env: Record<string, string | undefined>, baseDir: string, source = 'apps/service/.env'): ServiceConfig {
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  baseDir: string,
+  source = 'apps/service/.env',
+): ServiceConfig {
   const e = parseEnv(schema, env, source)
   const path = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p))
   return Object.freeze({
@@ -77,7 +81,10 @@ export function loadConfig(env: Record<string, string | undefined>, baseDir: str
     httpsPort: e.HTTPS_PORT,
     factoryUrl: trimSlash(e.FACTORY_URL),
     factoryIssuer: e.FACTORY_ISSUER,
-    peers: Object.freeze({ serviceb: trimSlash(e.SERVICEB_URL), servicec: trimSlash(e.SERVICEC_URL) }),
+    peers: Object.freeze({
+      serviceb: trimSlash(e.SERVICEB_URL),
+      servicec: trimSlash(e.SERVICEC_URL),
+    }),
     certsDir: path(e.CERTS_DIR),
     scenario3: Object.freeze({
       keysDir: path(e.SCENARIO3_KEYS_DIR),

@@ -1,6 +1,13 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ConfigError, createLogger, listen, ListenError, readEnvFile, onShutdownSignal } from '@jwt-factory/server'
+import {
+  ConfigError,
+  createLogger,
+  listen,
+  ListenError,
+  readEnvFile,
+  onShutdownSignal,
+} from '@jwt-factory/server'
 import { createHttpClient, loadClientCertificate, loadTlsFiles } from '@jwt-factory/tls'
 import { createServiceApp } from './app.ts'
 import { loadConfig, SERVICE_NAMES } from './config.ts'
@@ -15,30 +22,64 @@ const appDir = fileURLToPath(new URL('..', import.meta.url))
 async function main(): Promise<void> {
   const name = process.argv[2] ?? process.env.SERVICE_NAME
   if (!SERVICE_NAMES.includes(name as never)) {
-    throw new ConfigError('the command line', [`service name must be one of ${SERVICE_NAMES.join(', ')} (got ${JSON.stringify(name)})`])
+    throw new ConfigError('the command line', [
+      `service name must be one of ${SERVICE_NAMES.join(', ')} (got ${JSON.stringify(name)})`,
+    ])
   }
   const envFile = `.${name}.env`
   const config = loadConfig(readEnvFile(join(appDir, envFile)), appDir, `apps/service/${envFile}`)
-  const logger = createLogger({ name: config.name, level: config.logLevel, format: config.logFormat })
+  const logger = createLogger({
+    name: config.name,
+    level: config.logLevel,
+    format: config.logFormat,
+  })
   const tls = await loadTlsFiles(config.certsDir)
   // Its own client certificate (CN = its name): how it proves to a factory exposed beyond
   // loopback that it is this service. A loopback factory does not ask for it.
   const clientCert = await loadClientCertificate(config.certsDir, config.name)
-  if (!clientCert) logger.warn(`no client certificate ${config.name}.pem in ${config.certsDir} (run \`npm run certs\`): a factory beyond loopback will refuse to issue its tokens`)
-  const http = createHttpClient({ caPem: tls.caPem, timeoutMs: config.hopTimeoutMs, ...(clientCert ? { clientCert } : {}) })
-  const scenario3 = await Scenario3Keys.open({ ...config.scenario3, dir: config.scenario3.keysDir, logger, signer: config.name === 'servicea' })
+  if (!clientCert)
+    logger.warn(
+      `no client certificate ${config.name}.pem in ${config.certsDir} (run \`npm run certs\`): a factory beyond loopback will refuse to issue its tokens`,
+    )
+  const http = createHttpClient({
+    caPem: tls.caPem,
+    timeoutMs: config.hopTimeoutMs,
+    ...(clientCert ? { clientCert } : {}),
+  })
+  const scenario3 = await Scenario3Keys.open({
+    ...config.scenario3,
+    dir: config.scenario3.keysDir,
+    logger,
+    signer: config.name === 'servicea',
+  })
   const app = createServiceApp(config, { http, logger, scenario3 })
 
-  const servers = [await listen({ name: `${config.name} http`, fetch: app.fetch, hostname: config.host, port: config.httpPort })]
+  const servers = [
+    await listen({
+      name: `${config.name} http`,
+      fetch: app.fetch,
+      hostname: config.host,
+      port: config.httpPort,
+    }),
+  ]
   try {
     servers.push(
-      await listen({ name: `${config.name} https`, fetch: app.fetch, hostname: config.host, port: config.httpsPort, tls: { key: tls.keyPem, cert: tls.certPem } }),
+      await listen({
+        name: `${config.name} https`,
+        fetch: app.fetch,
+        hostname: config.host,
+        port: config.httpsPort,
+        tls: { key: tls.keyPem, cert: tls.certPem },
+      }),
     )
   } catch (err) {
     await servers[0]?.close(0)
     throw err
   }
-  logger.info({ urls: servers.map((s) => s.url).join(' ') }, `${config.name} listening on ${servers.map((s) => s.url).join(' and ')}`)
+  logger.info(
+    { urls: servers.map((s) => s.url).join(' ') },
+    `${config.name} listening on ${servers.map((s) => s.url).join(' and ')}`,
+  )
   onShutdownSignal(async () => {
     logger.info(`${config.name} stopping`)
     await Promise.all(servers.map((s) => s.close()))
@@ -49,7 +90,8 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   const name = process.argv[2] ?? 'service'
-  if (err instanceof ConfigError || err instanceof ListenError) console.error(`${name}: ${err.message}`)
+  if (err instanceof ConfigError || err instanceof ListenError)
+    console.error(`${name}: ${err.message}`)
   else console.error(`${name} failed to start:`, err instanceof Error ? err.message : err)
   process.exit(1)
 })

@@ -6,7 +6,14 @@ export interface TraceEntry {
   status: number
   ms: number
   /** Claims that matter for the lesson: who the token is from and for. */
-  token?: { sub?: unknown; aud?: unknown; iss?: unknown; expired?: boolean; kid?: string | undefined; source?: 'cached' | 'issued' }
+  token?: {
+    sub?: unknown
+    aud?: unknown
+    iss?: unknown
+    expired?: boolean
+    kid?: string | undefined
+    source?: 'cached' | 'issued'
+  }
   result?: string
 }
 

@@ -1,7 +1,15 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateSigningKey, signingKeyFromPem, type SigningKey } from '@jwt-factory/jwt'
-import { attackCatalogue, attackTestName, generateAttackerKeys, validToken, type Attack, type AttackContext, type AttackerKeys } from '@jwt-factory/jwt/testing'
+import {
+  attackCatalogue,
+  attackTestName,
+  generateAttackerKeys,
+  validToken,
+  type Attack,
+  type AttackContext,
+  type AttackerKeys,
+} from '@jwt-factory/jwt/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Cluster } from './cluster.ts'
 
@@ -26,11 +34,36 @@ interface Place {
 }
 
 const places: Place[] = [
-  { label: 'serviceb GET /scenario1-server (verified by the factory)', service: 'serviceb', path: '/scenario1-server', trust: 'factory' },
-  { label: 'servicec GET /scenario2-server (verified by the factory)', service: 'servicec', path: '/scenario2-server', trust: 'factory' },
-  { label: "serviceb GET /scenario1-server?verify=jwks (the factory's JWKS)", service: 'serviceb', path: '/scenario1-server?verify=jwks', trust: 'factory' },
-  { label: "serviceb GET /scenario3-server (servicea's own key)", service: 'serviceb', path: '/scenario3-server', trust: 'scenario3' },
-  { label: "servicec GET /scenario4-server (servicea's own key)", service: 'servicec', path: '/scenario4-server', trust: 'scenario3' },
+  {
+    label: 'serviceb GET /scenario1-server (verified by the factory)',
+    service: 'serviceb',
+    path: '/scenario1-server',
+    trust: 'factory',
+  },
+  {
+    label: 'servicec GET /scenario2-server (verified by the factory)',
+    service: 'servicec',
+    path: '/scenario2-server',
+    trust: 'factory',
+  },
+  {
+    label: "serviceb GET /scenario1-server?verify=jwks (the factory's JWKS)",
+    service: 'serviceb',
+    path: '/scenario1-server?verify=jwks',
+    trust: 'factory',
+  },
+  {
+    label: "serviceb GET /scenario3-server (servicea's own key)",
+    service: 'serviceb',
+    path: '/scenario3-server',
+    trust: 'scenario3',
+  },
+  {
+    label: "servicec GET /scenario4-server (servicea's own key)",
+    service: 'servicec',
+    path: '/scenario4-server',
+    trust: 'scenario3',
+  },
 ]
 
 let cluster: Cluster
@@ -62,39 +95,66 @@ function contextFor({ service, trust }: Place, k = keys, a = attacker): AttackCo
 
 /** Test names are needed before the cluster exists: the same catalogue with throwaway keys. */
 const sampleCatalogue = await (async () => {
-  const [a, b, s, at] = await Promise.all([generateSigningKey('ES256'), generateSigningKey('ES256'), generateSigningKey('ES256'), generateAttackerKeys()])
-  return (place: Place) => attackCatalogue(contextFor(place, { factoryA: a, factoryB: b, scenario3: s }, at))
+  const [a, b, s, at] = await Promise.all([
+    generateSigningKey('ES256'),
+    generateSigningKey('ES256'),
+    generateSigningKey('ES256'),
+    generateAttackerKeys(),
+  ])
+  return (place: Place) =>
+    attackCatalogue(contextFor(place, { factoryA: a, factoryB: b, scenario3: s }, at))
 })()
 
 interface Answer {
   status: number
-  body: { message?: string; valid?: boolean; error?: { name: string; message: string; code: string }; claims?: unknown }
+  body: {
+    message?: string
+    valid?: boolean
+    error?: { name: string; message: string; code: string }
+    claims?: unknown
+  }
   challenge: string | null
 }
 
 async function call({ service, path }: Place, token?: string): Promise<Answer> {
-  const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` }
+  const headers: Record<string, string> =
+    token === undefined ? {} : { authorization: `Bearer ${token}` }
   const res = await fetch(`${cluster.urls[service]}${path}`, { headers })
-  return { status: res.status, body: (await res.json()) as Answer['body'], challenge: res.headers.get('www-authenticate') }
+  return {
+    status: res.status,
+    body: (await res.json()) as Answer['body'],
+    challenge: res.headers.get('www-authenticate'),
+  }
 }
 
 /** A token from the factory over HTTPS, as servicea (or anyone) asks for one. */
 async function issue(keyId: string, claims: Record<string, unknown>): Promise<string> {
-  const res = await cluster.https.requestJson('jwt-factory', `${cluster.urls.factoryHttps}/issueToken/${keyId}`, {
-    body: claims,
-    headers: { accept: 'application/json' },
-  })
+  const res = await cluster.https.requestJson(
+    'jwt-factory',
+    `${cluster.urls.factoryHttps}/issueToken/${keyId}`,
+    {
+      body: claims,
+      headers: { accept: 'application/json' },
+    },
+  )
   expect(res.status).toBe(200)
   return (res.body as { access_token: string }).access_token
 }
 
 function expectRefused(answer: Answer, place: Place, name: string, message?: string) {
   expect(answer.status, JSON.stringify(answer.body)).toBe(403)
-  expect(answer.body).toEqual({ message: 'invalid token', valid: false, error: expect.objectContaining({ name, code: expect.stringMatching(/^ERR_/) }), claims: {} })
+  expect(answer.body).toEqual({
+    message: 'invalid token',
+    valid: false,
+    error: expect.objectContaining({ name, code: expect.stringMatching(/^ERR_/) }),
+    claims: {},
+  })
   if (message) expect(answer.body.error?.message).toBe(message)
   // Never the keys-unavailable path: the token itself was judged.
   expect(answer.body.error?.message).not.toMatch(/unavailable/)
-  expect(answer.challenge).toMatch(new RegExp(`^Bearer realm="${place.service}", error="invalid_token"`))
+  expect(answer.challenge).toMatch(
+    new RegExp(`^Bearer realm="${place.service}", error="invalid_token"`),
+  )
 }
 
 for (const place of places) {
@@ -113,7 +173,11 @@ for (const place of places) {
     it('attack: no token → 401 JsonWebTokenError', async () => {
       const answer = await call(place)
       expect(answer.status).toBe(401)
-      expect(answer.body).toMatchObject({ message: 'no token', valid: false, error: { name: 'JsonWebTokenError', message: 'jwt must be provided' } })
+      expect(answer.body).toMatchObject({
+        message: 'no token',
+        valid: false,
+        error: { name: 'JsonWebTokenError', message: 'jwt must be provided' },
+      })
       expect(answer.challenge).toBe(`Bearer realm="${place.service}"`)
     })
 
@@ -121,14 +185,21 @@ for (const place of places) {
       if (named.oversized) continue
       it(attackTestName(named, 403), async () => {
         const attack = attacks.get(id)!
-        expectRefused(await call(place, attack.token), place, attack.expect.name, attack.expect.message)
+        expectRefused(
+          await call(place, attack.token),
+          place,
+          attack.expect.name,
+          attack.expect.message,
+        )
       })
     }
 
     // Node's HTTP parser refuses headers over 16 KiB before the app sees the request.
     it('attack: a 1 MB token → 431 RequestHeaderFieldsTooLarge', async () => {
       const token = attacks.get('one-megabyte')!.token
-      const res = await fetch(`${cluster.urls[place.service]}${place.path}`, { headers: { authorization: `Bearer ${token}` } })
+      const res = await fetch(`${cluster.urls[place.service]}${place.path}`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
       expect(res.status).toBe(431)
       expect(res.statusText).toBe('Request Header Fields Too Large')
       expect((await call(place, validToken(contextFor(place)))).status).toBe(200)
@@ -142,16 +213,27 @@ describe('attacks with real tokens from the factory over HTTPS', () => {
   it('attack: a factory token for serviceb replayed to servicec → 403 JsonWebTokenError', async () => {
     const token = await issue(CALLER, { aud: 'serviceb' })
     expect((await call(scenario1, token)).status).toBe(200)
-    expectRefused(await call(scenario2, token), scenario2, 'JsonWebTokenError', 'jwt audience invalid. expected: servicec')
+    expectRefused(
+      await call(scenario2, token),
+      scenario2,
+      'JsonWebTokenError',
+      'jwt audience invalid. expected: servicec',
+    )
   })
 
   it("attack: asking the factory for a token of serviceb's that says sub servicea → 400 BadRequestError", async () => {
     // A token signed with serviceb's key speaks for serviceb only: the factory will not sign anything else.
-    const res = await cluster.https.requestJson('jwt-factory', `${cluster.urls.factoryHttps}/issueToken/serviceb`, {
-      body: { sub: CALLER, aud: 'serviceb' },
-    })
+    const res = await cluster.https.requestJson(
+      'jwt-factory',
+      `${cluster.urls.factoryHttps}/issueToken/serviceb`,
+      {
+        body: { sub: CALLER, aud: 'serviceb' },
+      },
+    )
     expect(res.status).toBe(400)
-    expect(res.body).toMatchObject({ error: { name: 'BadRequestError', code: 'ERR_INVALID_CLAIMS' } })
+    expect(res.body).toMatchObject({
+      error: { name: 'BadRequestError', code: 'ERR_INVALID_CLAIMS' },
+    })
   })
 
   it("attack: a real token of serviceb's presented as servicea's, at the factory and with the JWKS → 403 JsonWebTokenError", async () => {
@@ -166,12 +248,22 @@ describe('attacks with real tokens from the factory over HTTPS', () => {
   it('attack: a factory-signed token with another issuer → 403 JsonWebTokenError', async () => {
     const token = await issue(CALLER, { aud: 'serviceb', iss: 'https://evil.example/' })
     for (const place of [scenario1, jwks]) {
-      expectRefused(await call(place, token), place, 'JsonWebTokenError', `jwt issuer invalid. expected: ${FACTORY_ISSUER}`)
+      expectRefused(
+        await call(place, token),
+        place,
+        'JsonWebTokenError',
+        `jwt issuer invalid. expected: ${FACTORY_ISSUER}`,
+      )
     }
   })
 
   it("attack: a factory token where servicea's own key is expected (scenario 3) → 403 JsonWebTokenError", async () => {
     const token = await issue(CALLER, { aud: 'serviceb', iss: SCENARIO3_ISSUER })
-    expectRefused(await call(places[3]!, token), places[3]!, 'JsonWebTokenError', 'no key matches the token')
+    expectRefused(
+      await call(places[3]!, token),
+      places[3]!,
+      'JsonWebTokenError',
+      'no key matches the token',
+    )
   })
 })

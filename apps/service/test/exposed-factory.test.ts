@@ -20,20 +20,38 @@ const a = (path: string) => getJson(`${cluster.urls.servicea}${path}`)
 describe('scenarios 1-4 with the factory exposed beyond loopback', () => {
   it('the factory is exposed: key management wants the admin token', async () => {
     expect((await getJson(`${cluster.urls['jwt-factory']}/keys/servicea`)).status).toBe(401)
-    expect(cluster.logsOf('jwt-factory').some((l) => l.includes('listens beyond loopback (0.0.0.0)'))).toBe(true)
+    expect(
+      cluster.logsOf('jwt-factory').some((l) => l.includes('listens beyond loopback (0.0.0.0)')),
+    ).toBe(true)
   })
 
-  it.each(['/scenario1', '/scenario1?fresh=1', '/scenario2', '/scenario2?verify=jwks', '/scenario3', '/scenario4'])('%s → 200', async (path) => {
+  it.each([
+    '/scenario1',
+    '/scenario1?fresh=1',
+    '/scenario2',
+    '/scenario2?verify=jwks',
+    '/scenario3',
+    '/scenario4',
+  ])('%s → 200', async (path) => {
     const res = await a(path)
     expect(res.status, JSON.stringify(res.body)).toBe(200)
   })
 
-  it.each(['/scenario1?expired=1', '/scenario2?expired=1', '/scenario3?expired=1', '/scenario4?expired=1'])('%s → 403 (expired, as on loopback)', async (path) => {
+  it.each([
+    '/scenario1?expired=1',
+    '/scenario2?expired=1',
+    '/scenario3?expired=1',
+    '/scenario4?expired=1',
+  ])('%s → 403 (expired, as on loopback)', async (path) => {
     expect((await a(path)).status).toBe(403)
   })
 
   it('servicea got its tokens over mutual TLS, as servicea', () => {
-    const issued = cluster.logsOf('jwt-factory').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.path === '/issueToken/servicea')
+    const issued = cluster
+      .logsOf('jwt-factory')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((e) => e.path === '/issueToken/servicea')
     expect(issued.length).toBeGreaterThan(0)
     expect(issued.every((e) => e.status === 200 && e.client === 'servicea')).toBe(true)
   })

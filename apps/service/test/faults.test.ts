@@ -65,7 +65,11 @@ describe('a dependency down or frozen: servicea answers 502/504 naming it, stays
     await cluster.stopProcess('serviceb')
     const down = await a('/scenario1')
     expect(down.status).toBe(502)
-    expect(down.body.error).toMatchObject({ name: 'BadGatewayError', code: 'ERR_BAD_GATEWAY', hop: 'serviceb' })
+    expect(down.body.error).toMatchObject({
+      name: 'BadGatewayError',
+      code: 'ERR_BAD_GATEWAY',
+      hop: 'serviceb',
+    })
     expect(down.body.error.message).toMatch(/^serviceb is unreachable/)
     // Scenario 2 still gets servicec's answer; only serviceb's place names the hop.
     const partial = await a('/scenario2')
@@ -101,7 +105,11 @@ describe('a dependency down or frozen: servicea answers 502/504 naming it, stays
       const frozen = await a('/scenario1?fresh=1')
       const elapsed = Date.now() - started
       expect(frozen.status).toBe(504)
-      expect(frozen.body.error).toMatchObject({ name: 'GatewayTimeoutError', code: 'ERR_GATEWAY_TIMEOUT', hop: 'jwt-factory' })
+      expect(frozen.body.error).toMatchObject({
+        name: 'GatewayTimeoutError',
+        code: 'ERR_GATEWAY_TIMEOUT',
+        hop: 'jwt-factory',
+      })
       // Not a speed claim: the answer comes by the configured limit instead of hanging.
       expect(elapsed).toBeGreaterThanOrEqual(HOP_TIMEOUT_MS - 50)
       expect(elapsed).toBeLessThan(HOP_TIMEOUT_MS + 1500)
@@ -128,94 +136,128 @@ describe("servicea's factory key rotated under load", () => {
 
   beforeAll(async () => {
     // No clock tolerance, so "until it expires" is exact.
-    cluster = await Cluster.start({ logLevel: 'warn', env: { 'jwt-factory': { CLOCK_TOLERANCE_SECONDS: '0' } } })
+    cluster = await Cluster.start({
+      logLevel: 'warn',
+      env: { 'jwt-factory': { CLOCK_TOLERANCE_SECONDS: '0' } },
+    })
   })
   afterAll(() => cluster?.stop())
 
-  const factory = (path: string, init?: RequestInit) => getJson(`${cluster.urls['jwt-factory']}${path}`, init)
+  const factory = (path: string, init?: RequestInit) =>
+    getJson(`${cluster.urls['jwt-factory']}${path}`, init)
   const verify = (token: string) =>
-    factory('/verify/servicea', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, aud: 'serviceb', sub: 'servicea' }) })
-
-  it('fault: servicea\'s key rotated 6 times under 32 loops of /scenario1 → only 200s; a token from before verifies until it expires', { timeout: 60_000 }, async () => {
-    const TTL_SECONDS = 12
-    const before = await fetch(`${cluster.urls['jwt-factory']}/issueToken/servicea`, {
+    factory('/verify/servicea', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-expire-seconds': String(TTL_SECONDS) },
-      body: JSON.stringify({ aud: 'serviceb' }),
-    }).then((r) => r.json() as Promise<{ access_token: string; expire_time: number }>)
-    const firstKid = (await factory('/keys/servicea')).body.kid as string
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token, aud: 'serviceb', sub: 'servicea' }),
+    })
 
-    const statuses = new Map<string, number>()
-    const failures: string[] = []
-    const deadline = Date.now() + 5000
-    const loop = async (i: number) => {
-      const path = i % 2 === 0 ? '/scenario1?fresh=1' : '/scenario1'
-      while (Date.now() < deadline) {
-        try {
-          const res = await getJson(`${cluster.urls.servicea}${path}`, { signal: AbortSignal.timeout(10_000) })
-          statuses.set(String(res.status), (statuses.get(String(res.status)) ?? 0) + 1)
-          if (res.status !== 200 && failures.length < 5) failures.push(`${path} ${res.status} ${JSON.stringify(res.body)}`)
-        } catch (err) {
-          statuses.set('error', (statuses.get('error') ?? 0) + 1)
-          if (failures.length < 5) failures.push(`${path} ${(err as Error).message}`)
+  it(
+    "fault: servicea's key rotated 6 times under 32 loops of /scenario1 → only 200s; a token from before verifies until it expires",
+    { timeout: 60_000 },
+    async () => {
+      const TTL_SECONDS = 12
+      const before = await fetch(`${cluster.urls['jwt-factory']}/issueToken/servicea`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          'x-expire-seconds': String(TTL_SECONDS),
+        },
+        body: JSON.stringify({ aud: 'serviceb' }),
+      }).then((r) => r.json() as Promise<{ access_token: string; expire_time: number }>)
+      const firstKid = (await factory('/keys/servicea')).body.kid as string
+
+      const statuses = new Map<string, number>()
+      const failures: string[] = []
+      const deadline = Date.now() + 5000
+      const loop = async (i: number) => {
+        const path = i % 2 === 0 ? '/scenario1?fresh=1' : '/scenario1'
+        while (Date.now() < deadline) {
+          try {
+            const res = await getJson(`${cluster.urls.servicea}${path}`, {
+              signal: AbortSignal.timeout(10_000),
+            })
+            statuses.set(String(res.status), (statuses.get(String(res.status)) ?? 0) + 1)
+            if (res.status !== 200 && failures.length < 5)
+              failures.push(`${path} ${res.status} ${JSON.stringify(res.body)}`)
+          } catch (err) {
+            statuses.set('error', (statuses.get('error') ?? 0) + 1)
+            if (failures.length < 5) failures.push(`${path} ${(err as Error).message}`)
+          }
         }
       }
-    }
-    const kids: string[] = []
-    let afterRotations: { status: number; body: any; seconds: number } | undefined
-    const rotate = async () => {
-      for (let i = 0; i < 6; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 650))
-        const res = await factory('/keys/servicea', { method: 'POST' })
-        expect(res.status).toBe(201)
-        kids.push(res.body.kid)
+      const kids: string[] = []
+      let afterRotations: { status: number; body: any; seconds: number } | undefined
+      const rotate = async () => {
+        for (let i = 0; i < 6; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 650))
+          const res = await factory('/keys/servicea', { method: 'POST' })
+          expect(res.status).toBe(201)
+          kids.push(res.body.kid)
+        }
+        // Signed with the first key, six rotations ago, verified while the load still runs.
+        const seconds = Date.now() / 1000 - (before.expire_time - TTL_SECONDS)
+        afterRotations = { ...(await verify(before.access_token)), seconds }
       }
-      // Signed with the first key, six rotations ago, verified while the load still runs.
-      const seconds = Date.now() / 1000 - (before.expire_time - TTL_SECONDS)
-      afterRotations = { ...(await verify(before.access_token)), seconds }
-    }
-    await Promise.all([...Array.from({ length: 32 }, (_, i) => loop(i)), rotate()])
+      await Promise.all([...Array.from({ length: 32 }, (_, i) => loop(i)), rotate()])
 
-    expect(failures).toEqual([])
-    expect([...statuses.keys()]).toEqual(['200'])
-    expect(statuses.get('200')).toBeGreaterThan(100)
-    expect(new Set([firstKid, ...kids]).size).toBe(7)
-    const { seconds, ...still } = afterRotations!
-    expect(seconds, 'the rotations took longer than the token lives: nothing was shown').toBeLessThan(TTL_SECONDS)
-    expect(still.status, JSON.stringify(still.body)).toBe(200)
-    expect(still.body.valid).toBe(true)
+      expect(failures).toEqual([])
+      expect([...statuses.keys()]).toEqual(['200'])
+      expect(statuses.get('200')).toBeGreaterThan(100)
+      expect(new Set([firstKid, ...kids]).size).toBe(7)
+      const { seconds, ...still } = afterRotations!
+      expect(
+        seconds,
+        'the rotations took longer than the token lives: nothing was shown',
+      ).toBeLessThan(TTL_SECONDS)
+      expect(still.status, JSON.stringify(still.body)).toBe(200)
+      expect(still.body.valid).toBe(true)
 
-    // And it stops at its exp, not before (the factory allows no clock skew here).
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, before.expire_time * 1000 - Date.now() + 1100)))
-    const expired = await verify(before.access_token)
-    expect(expired.status).toBe(403)
-    expect(expired.body.error).toMatchObject({ name: 'TokenExpiredError' })
-  })
+      // And it stops at its exp, not before (the factory allows no clock skew here).
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.max(0, before.expire_time * 1000 - Date.now() + 1100)),
+      )
+      const expired = await verify(before.access_token)
+      expect(expired.status).toBe(403)
+      expect(expired.body.error).toMatchObject({ name: 'TokenExpiredError' })
+    },
+  )
 
   // Further apart than the verifiers' 1 s refetch cooldown, as real rotations are (jose's default
   // 30 s cooldown failed this: a new key's tokens were refused for up to 30 s after a fetch).
-  it('fault: servicea\'s key rotated 3 times under 16 loops of /scenario1?verify=jwks → only 200s', { timeout: 60_000 }, async () => {
-    const statuses = new Map<string, number>()
-    const failures: string[] = []
-    const deadline = Date.now() + 6000
-    const loop = async (i: number) => {
-      const path = i % 2 === 0 ? '/scenario1?fresh=1&verify=jwks' : '/scenario1?verify=jwks'
-      while (Date.now() < deadline) {
-        const res = await getJson(`${cluster.urls.servicea}${path}`, { signal: AbortSignal.timeout(10_000) })
-        statuses.set(String(res.status), (statuses.get(String(res.status)) ?? 0) + 1)
-        if (res.status !== 200 && failures.length < 5) failures.push(`${path} ${res.status} ${JSON.stringify(res.body)}`)
+  it(
+    "fault: servicea's key rotated 3 times under 16 loops of /scenario1?verify=jwks → only 200s",
+    { timeout: 60_000 },
+    async () => {
+      const statuses = new Map<string, number>()
+      const failures: string[] = []
+      const deadline = Date.now() + 6000
+      const loop = async (i: number) => {
+        const path = i % 2 === 0 ? '/scenario1?fresh=1&verify=jwks' : '/scenario1?verify=jwks'
+        while (Date.now() < deadline) {
+          const res = await getJson(`${cluster.urls.servicea}${path}`, {
+            signal: AbortSignal.timeout(10_000),
+          })
+          statuses.set(String(res.status), (statuses.get(String(res.status)) ?? 0) + 1)
+          if (res.status !== 200 && failures.length < 5)
+            failures.push(`${path} ${res.status} ${JSON.stringify(res.body)}`)
+        }
       }
-    }
-    const rotate = async () => {
-      for (let i = 0; i < 3; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 1800))
-        expect((await getJson(`${cluster.urls['jwt-factory']}/keys/servicea`, { method: 'POST' })).status).toBe(201)
+      const rotate = async () => {
+        for (let i = 0; i < 3; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 1800))
+          expect(
+            (await getJson(`${cluster.urls['jwt-factory']}/keys/servicea`, { method: 'POST' }))
+              .status,
+          ).toBe(201)
+        }
       }
-    }
-    await Promise.all([...Array.from({ length: 16 }, (_, i) => loop(i)), rotate()])
-    expect(failures).toEqual([])
-    expect([...statuses.keys()]).toEqual(['200'])
-  })
+      await Promise.all([...Array.from({ length: 16 }, (_, i) => loop(i)), rotate()])
+      expect(failures).toEqual([])
+      expect([...statuses.keys()]).toEqual(['200'])
+    },
+  )
 })
 
 describe('SIGTERM to servicea with requests in flight', () => {
@@ -227,13 +269,17 @@ describe('SIGTERM to servicea with requests in flight', () => {
   beforeAll(async () => {
     ;[slowPort] = (await freePorts(1)) as [number]
     // serviceb is replaced by a server that takes 1 s to accept every token.
-    cluster = await Cluster.start({ env: { servicea: { SERVICEB_URL: `https://127.0.0.1:${slowPort}` } } })
+    cluster = await Cluster.start({
+      env: { servicea: { SERVICEB_URL: `https://127.0.0.1:${slowPort}` } },
+    })
     const tls = await loadTlsFiles(join(cluster.dir, 'certs'))
     slow = createHttpsServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
       setTimeout(() => {
         answered.push(Date.now())
         res.writeHead(200, { 'content-type': 'application/json' })
-        res.end(JSON.stringify({ valid: true, claims: { sub: 'servicea', aud: 'serviceb', slow: true } }))
+        res.end(
+          JSON.stringify({ valid: true, claims: { sub: 'servicea', aud: 'serviceb', slow: true } }),
+        )
       }, 1000)
       req.resume()
     })
@@ -245,23 +291,32 @@ describe('SIGTERM to servicea with requests in flight', () => {
     await cluster?.stop()
   })
 
-  it('fault: SIGTERM to servicea with 4 requests in flight → all answered, new connections refused, exit 0', { timeout: 30_000 }, async () => {
-    const port = Number(new URL(cluster.urls.servicea).port)
-    const inFlight = Array.from({ length: 4 }, () => getJson(`${cluster.urls.servicea}/scenario3`))
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    const exit = cluster.firstExit()
-    const signalledAt = Date.now()
-    process.kill(cluster.pidOf('servicea')!, 'SIGTERM')
-    // Give the signal a moment to arrive, then a new connection must be refused.
-    await new Promise((resolve) => setTimeout(resolve, 200))
-    expect(await connectOutcome(port)).toBe('ECONNREFUSED')
-    for (const res of await Promise.all(inFlight)) {
-      expect(res.status).toBe(200)
-      expect(res.body).toEqual({ valid: true, claims: { sub: 'servicea', aud: 'serviceb', slow: true } })
-    }
-    expect(await exit).toEqual({ name: 'servicea', code: 0 })
-    // It did not wait out a keep-alive timeout once the answers were out.
-    expect(Date.now() - signalledAt).toBeLessThan(3000)
-    expect(answered).toHaveLength(4)
-  })
+  it(
+    'fault: SIGTERM to servicea with 4 requests in flight → all answered, new connections refused, exit 0',
+    { timeout: 30_000 },
+    async () => {
+      const port = Number(new URL(cluster.urls.servicea).port)
+      const inFlight = Array.from({ length: 4 }, () =>
+        getJson(`${cluster.urls.servicea}/scenario3`),
+      )
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      const exit = cluster.firstExit()
+      const signalledAt = Date.now()
+      process.kill(cluster.pidOf('servicea')!, 'SIGTERM')
+      // Give the signal a moment to arrive, then a new connection must be refused.
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      expect(await connectOutcome(port)).toBe('ECONNREFUSED')
+      for (const res of await Promise.all(inFlight)) {
+        expect(res.status).toBe(200)
+        expect(res.body).toEqual({
+          valid: true,
+          claims: { sub: 'servicea', aud: 'serviceb', slow: true },
+        })
+      }
+      expect(await exit).toEqual({ name: 'servicea', code: 0 })
+      // It did not wait out a keep-alive timeout once the answers were out.
+      expect(Date.now() - signalledAt).toBeLessThan(3000)
+      expect(answered).toHaveLength(4)
+    },
+  )
 })

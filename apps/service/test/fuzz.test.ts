@@ -4,7 +4,12 @@ import { join } from 'node:path'
 import { generateSigningKey } from '@jwt-factory/jwt'
 import { attackCatalogue, generateAttackerKeys, validToken } from '@jwt-factory/jwt/testing'
 import { silentLogger } from '@jwt-factory/server'
-import { createHttpClient, ensureCertificates, loadTlsFiles, type HttpClient } from '@jwt-factory/tls'
+import {
+  createHttpClient,
+  ensureCertificates,
+  loadTlsFiles,
+  type HttpClient,
+} from '@jwt-factory/tls'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServiceApp } from '../src/app.ts'
@@ -12,7 +17,12 @@ import { loadConfig, type ServiceName } from '../src/config.ts'
 import { ensureScenario3Keys, Scenario3Keys } from '../src/scenario3/scenario3-keys.ts'
 import { freePorts } from './cluster.ts'
 // By path until @jwt-factory/server exports ./testing (see that file).
-import { isErrorShape, isVerifyRefusal, sendFuzzRequest, type FuzzRequest } from '@jwt-factory/server/testing'
+import {
+  isErrorShape,
+  isVerifyRefusal,
+  sendFuzzRequest,
+  type FuzzRequest,
+} from '@jwt-factory/server/testing'
 
 /**
  * Property-based fuzzing of the service app through app.request(), as servicea (the calling
@@ -52,7 +62,12 @@ beforeAll(async () => {
       },
       dir,
     )
-    const scenario3 = await Scenario3Keys.open({ dir: keysDir, algorithm: 'ES256', logger, signer: name === 'servicea' })
+    const scenario3 = await Scenario3Keys.open({
+      dir: keysDir,
+      algorithm: 'ES256',
+      logger,
+      signer: name === 'servicea',
+    })
     apps[name] = createServiceApp(config, { http, logger, scenario3 })
   }
   const context = {
@@ -61,7 +76,12 @@ beforeAll(async () => {
     claims: { iss: 'https://service-issuer', sub: 'servicea', aud: 'serviceb' },
     attacker: await generateAttackerKeys(),
   }
-  tokens = [validToken(context), ...attackCatalogue(context).filter((a) => !a.oversized).map((a) => a.token)]
+  tokens = [
+    validToken(context),
+    ...attackCatalogue(context)
+      .filter((a) => !a.oversized)
+      .map((a) => a.token),
+  ]
 })
 
 afterAll(async () => {
@@ -71,7 +91,10 @@ afterAll(async () => {
 
 // --- what may come in -------------------------------------------------------------------------
 
-const latin1 = fc.integer({ min: 0x20, max: 0xff }).filter((c) => c !== 0x7f).map((c) => String.fromCharCode(c))
+const latin1 = fc
+  .integer({ min: 0x20, max: 0xff })
+  .filter((c) => c !== 0x7f)
+  .map((c) => String.fromCharCode(c))
 
 const ROUTES = [
   '/hello',
@@ -91,7 +114,18 @@ const ROUTES = [
 ] as const
 
 const segment = fc.oneof(
-  fc.constantFrom('', '..', '%2e%2e%2f', '%00', 'scenario1%00', '\u0455cenario1', 'a'.repeat(8000), '%zz', '%ff', '__proto__'),
+  fc.constantFrom(
+    '',
+    '..',
+    '%2e%2e%2f',
+    '%00',
+    'scenario1%00',
+    '\u0455cenario1',
+    'a'.repeat(8000),
+    '%zz',
+    '%ff',
+    '__proto__',
+  ),
   fc.string({ maxLength: 30 }).map(encodeURIComponent),
   fc.string({ maxLength: 12, unit: 'binary' }),
 )
@@ -99,12 +133,25 @@ const segment = fc.oneof(
 const query = fc.oneof(
   fc.constant(''),
   fc
-    .subarray(['expired=1', 'trace=1', 'fresh=1', 'verify=jwks', 'expired=true', 'trace=yes', 'verify=%00', 'expired=%zz', 'verify=JWKS', 'trace='])
+    .subarray([
+      'expired=1',
+      'trace=1',
+      'fresh=1',
+      'verify=jwks',
+      'expired=true',
+      'trace=yes',
+      'verify=%00',
+      'expired=%zz',
+      'verify=JWKS',
+      'trace=',
+    ])
     .map((params) => (params.length ? `?${params.join('&')}` : '')),
   fc.string({ maxLength: 20 }).map((q) => `?${encodeURIComponent(q)}=${encodeURIComponent(q)}`),
 )
 
-const path = fc.tuple(fc.constantFrom(...ROUTES), segment, query).map(([route, s, q]) => `${route.replace('{}', s)}${q}`)
+const path = fc
+  .tuple(fc.constantFrom(...ROUTES), segment, query)
+  .map(([route, s, q]) => `${route.replace('{}', s)}${q}`)
 
 const token = fc.oneof(
   fc.nat().map((i) => tokens[i % tokens.length]!),
@@ -116,7 +163,15 @@ const token = fc.oneof(
 const authorization = fc.oneof(
   token.map((t) => `Bearer ${t}`),
   token.map((t) => `bearer   ${t}  `),
-  fc.constantFrom('Bearer', 'Bearer ', 'Basic YWxpY2U6c2VjcmV0', 'Basic', 'Token abc', 'Bearer a b', 'Bearer a,b'),
+  fc.constantFrom(
+    'Bearer',
+    'Bearer ',
+    'Basic YWxpY2U6c2VjcmV0',
+    'Basic',
+    'Token abc',
+    'Bearer a b',
+    'Bearer a,b',
+  ),
   fc.string({ maxLength: 60, unit: latin1 }),
 )
 
@@ -126,7 +181,12 @@ const headers = fc.record(
     cookie: token.map((t) => `token=Bearer%20${t}`),
     'x-trace': fc.constantFrom('1', '0', 'yes', ''),
     'x-request-id': fc.oneof(fc.uuid(), fc.string({ maxLength: 80, unit: latin1 })),
-    'content-type': fc.constantFrom('application/json', 'text/plain', 'garbage', 'multipart/form-data; boundary=x'),
+    'content-type': fc.constantFrom(
+      'application/json',
+      'text/plain',
+      'garbage',
+      'multipart/form-data; boundary=x',
+    ),
     'x-expire-seconds': fc.constantFrom('1', '-1', '1e9', 'x'),
     'x-audience': fc.constantFrom('servicec', '', 'evil'),
   },
@@ -141,13 +201,24 @@ const body = fc.oneof(
   fc.constantFrom('x'.repeat(70_000), `{"a":${'{"a":'.repeat(5_000)}1${'}'.repeat(5_001)}`),
 )
 
-const method = fc.constantFrom('GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH')
+const method = fc.constantFrom(
+  'GET',
+  'GET',
+  'GET',
+  'POST',
+  'PUT',
+  'DELETE',
+  'OPTIONS',
+  'HEAD',
+  'PATCH',
+)
 
 const request = fc.record({ method, path, headers, body }) as fc.Arbitrary<FuzzRequest>
 
 // --- what must come out -------------------------------------------------------------------------
 
-const isVerifyResult = (body: unknown) => (body as { valid?: unknown } | null)?.valid === true || isVerifyRefusal(body)
+const isVerifyResult = (body: unknown) =>
+  (body as { valid?: unknown } | null)?.valid === true || isVerifyRefusal(body)
 
 /** Scenario 2 and 4: each hop's answer under its name. */
 function isPairShape(body: unknown): boolean {
@@ -166,9 +237,14 @@ async function checkAnswer(r: FuzzRequest, res: Response): Promise<void> {
   expect(res.headers.get('content-type'), where).toMatch(/^application\/json/)
   const text = await res.text()
   const parsed = JSON.parse(text) as unknown
-  expect(isErrorShape(parsed) || isVerifyRefusal(parsed) || isPairShape(parsed), `${where}: ${text.slice(0, 300)}`).toBe(true)
+  expect(
+    isErrorShape(parsed) || isVerifyRefusal(parsed) || isPairShape(parsed),
+    `${where}: ${text.slice(0, 300)}`,
+  ).toBe(true)
   if (HOP_STATUSES.includes(res.status) && isErrorShape(parsed)) {
-    expect((parsed as { error: { hop?: unknown } }).error.hop, where).toMatch(/^(jwt-factory|serviceb|servicec)$/)
+    expect((parsed as { error: { hop?: unknown } }).error.hop, where).toMatch(
+      /^(jwt-factory|serviceb|servicec)$/,
+    )
   }
   expect(text, where).not.toMatch(/\n\s+at |node_modules|\.ts:\d+/)
 }
@@ -188,8 +264,21 @@ describe('the service app, fuzzed, every hop unreachable', () => {
   it(`serviceb's scenario servers with any bearer token: 200 valid, 401, 403 refused, or 502 from the unreachable factory (${NUM_RUNS} runs)`, async () => {
     const serverRequest = fc.record({
       method: fc.constant('GET'),
-      path: fc.tuple(fc.constantFrom('/scenario1-server', '/scenario2-server', '/scenario3-server', '/scenario4-server'), query).map(([p, q]) => `${p}${q}`),
-      headers: fc.record({ authorization, 'x-trace': fc.constantFrom('1', '0') }, { requiredKeys: [] }),
+      path: fc
+        .tuple(
+          fc.constantFrom(
+            '/scenario1-server',
+            '/scenario2-server',
+            '/scenario3-server',
+            '/scenario4-server',
+          ),
+          query,
+        )
+        .map(([p, q]) => `${p}${q}`),
+      headers: fc.record(
+        { authorization, 'x-trace': fc.constantFrom('1', '0') },
+        { requiredKeys: [] },
+      ),
       body: fc.constant(undefined),
     }) as fc.Arbitrary<FuzzRequest>
     await fc.assert(

@@ -16,7 +16,11 @@ describe('a hop that is down or silent', () => {
     const down = await getJson(`${cluster.urls.servicea}/scenario2`)
     expect(down.status).toBe(502)
     expect(down.body.serviceb.valid).toBe(true)
-    expect(down.body.servicec.error).toMatchObject({ name: 'BadGatewayError', code: 'ERR_BAD_GATEWAY', hop: 'servicec' })
+    expect(down.body.servicec.error).toMatchObject({
+      name: 'BadGatewayError',
+      code: 'ERR_BAD_GATEWAY',
+      hop: 'servicec',
+    })
     expect(down.body.servicec.error.message).toMatch(/^servicec is unreachable/)
     expect((await getJson(`${cluster.urls.servicea}/scenario1`)).status).toBe(200)
     await cluster.startProcess('servicec')
@@ -32,7 +36,10 @@ describe('a hop that is down or silent', () => {
     expect(down.status).toBe(502)
     expect(down.body.error).toMatchObject({ name: 'BadGatewayError', hop: 'jwt-factory' })
     expect((await getJson(`${cluster.urls.servicea}/scenario3`)).status).toBe(200)
-    expect((await getJson(`${cluster.urls.servicea}/healthz`)).body).toEqual({ status: 'ok', service: 'servicea' })
+    expect((await getJson(`${cluster.urls.servicea}/healthz`)).body).toEqual({
+      status: 'ok',
+      service: 'servicea',
+    })
     await cluster.startProcess('jwt-factory')
     const back = await getJson(`${cluster.urls.servicea}/scenario1`)
     expect(back.status).toBe(200)
@@ -51,13 +58,20 @@ describe('a hop that is down or silent', () => {
       const [port] = (await freePorts(1)) as [number]
       silent = createServer((socket) => sockets.push(socket)).listen(port, '127.0.0.1')
       const hopTimeoutMs = 800
-      cluster = await Cluster.start({ hopTimeoutMs, env: { servicea: { SERVICEC_URL: `https://localhost:${port}` } } })
+      cluster = await Cluster.start({
+        hopTimeoutMs,
+        env: { servicea: { SERVICEC_URL: `https://localhost:${port}` } },
+      })
       const started = Date.now()
       const res = await getJson(`${cluster.urls.servicea}/scenario2`)
       const elapsed = Date.now() - started
       expect(res.status).toBe(504)
       expect(res.body.serviceb.valid).toBe(true)
-      expect(res.body.servicec.error).toMatchObject({ name: 'GatewayTimeoutError', code: 'ERR_GATEWAY_TIMEOUT', hop: 'servicec' })
+      expect(res.body.servicec.error).toMatchObject({
+        name: 'GatewayTimeoutError',
+        code: 'ERR_GATEWAY_TIMEOUT',
+        hop: 'servicec',
+      })
       // Not a speed claim: the request must end by the configured limit instead of hanging.
       expect(elapsed).toBeLessThan(hopTimeoutMs + 2000)
       expect(sockets.length).toBeGreaterThan(0)

@@ -1,7 +1,20 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { generateSigningKey, signingKeyFromPem, USER_TOKEN_TYPE, type SigningKey } from '@jwt-factory/jwt'
-import { attackCatalogue, attackTestName, generateAttackerKeys, validToken, type Attack, type AttackContext, type AttackerKeys } from '@jwt-factory/jwt/testing'
+import {
+  generateSigningKey,
+  signingKeyFromPem,
+  USER_TOKEN_TYPE,
+  type SigningKey,
+} from '@jwt-factory/jwt'
+import {
+  attackCatalogue,
+  attackTestName,
+  generateAttackerKeys,
+  validToken,
+  type Attack,
+  type AttackContext,
+  type AttackerKeys,
+} from '@jwt-factory/jwt/testing'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { hashPassword } from '../../jwt-factory/src/users/password-hash.ts'
 import { updateUsersFile } from '../../jwt-factory/src/users/users-file.ts'
@@ -29,11 +42,16 @@ beforeAll(async () => {
   // A user makes the factory create its user key (written while it runs, as `npm run users` does).
   const time = new Date().toISOString()
   const password = await hashPassword('vera-password-1')
-  await updateUsersFile(join(cluster.dir, 'users.json'), () => [{ name: USER, password, roles: ['viewer'], locked: false, created: time, updated: time }])
+  await updateUsersFile(join(cluster.dir, 'users.json'), () => [
+    { name: USER, password, roles: ['viewer'], locked: false, created: time, updated: time },
+  ])
   const userPem = join(cluster.dir, 'keys', 'users', 'users-private.pem')
   await vi.waitFor(() => readFile(userPem, 'utf8'), { timeout: 10_000, interval: 100 })
   keys.user = await signingKeyFromPem(await readFile(userPem, 'utf8'), 'ES256')
-  keys.servicea = await signingKeyFromPem(await readFile(join(cluster.dir, 'keys', 'servicea-private.pem'), 'utf8'), 'ES256')
+  keys.servicea = await signingKeyFromPem(
+    await readFile(join(cluster.dir, 'keys', 'servicea-private.pem'), 'utf8'),
+    'ES256',
+  )
   const issued = await getJson(`${cluster.urls['jwt-factory']}/issueToken/servicea`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json' },
@@ -62,14 +80,30 @@ function contextFor(k = keys, a = attacker): AttackContext {
 
 /** Test names are needed before the cluster exists: the same catalogue with throwaway keys. */
 const sampleCatalogue = await (async () => {
-  const [user, servicea, at] = await Promise.all([generateSigningKey('ES256'), generateSigningKey('ES256'), generateAttackerKeys()])
+  const [user, servicea, at] = await Promise.all([
+    generateSigningKey('ES256'),
+    generateSigningKey('ES256'),
+    generateAttackerKeys(),
+  ])
   return attackCatalogue(contextFor({ user, servicea }, at))
 })()
 
 async function call(userToken: string) {
-  const headers = { authorization: `Bearer ${serviceToken}`, 'x-user-authorization': `Bearer ${userToken}` }
+  const headers = {
+    authorization: `Bearer ${serviceToken}`,
+    'x-user-authorization': `Bearer ${userToken}`,
+  }
   const res = await fetch(`${cluster.urls[SERVICE]}/scenario5-server`, { headers })
-  const body = (await res.json()) as { message?: string; valid?: boolean; service?: { valid?: boolean }; user?: { valid?: boolean; error?: { name: string; message: string; code: string }; claims?: unknown } }
+  const body = (await res.json()) as {
+    message?: string
+    valid?: boolean
+    service?: { valid?: boolean }
+    user?: {
+      valid?: boolean
+      error?: { name: string; message: string; code: string }
+      claims?: unknown
+    }
+  }
   return { status: res.status, body, challenge: res.headers.get('www-authenticate') }
 }
 
@@ -82,7 +116,11 @@ describe(`${SERVICE} GET /scenario5-server X-User-Authorization under attack`, (
   it('control: the catalogue’s well-formed user token, beside a real service token, is admitted (200)', async () => {
     const answer = await call(validToken(contextFor()))
     expect(answer.status, JSON.stringify(answer.body)).toBe(200)
-    expect(answer.body).toMatchObject({ valid: true, service: { valid: true }, user: { valid: true } })
+    expect(answer.body).toMatchObject({
+      valid: true,
+      service: { valid: true },
+      user: { valid: true },
+    })
   })
 
   for (const { id, ...named } of sampleCatalogue) {
@@ -92,18 +130,35 @@ describe(`${SERVICE} GET /scenario5-server X-User-Authorization under attack`, (
       const answer = await call(attack.token)
       expect(answer.status, JSON.stringify(answer.body)).toBe(403)
       // The service token held; the user token was judged, and never by its own say-so.
-      expect(answer.body).toMatchObject({ message: 'invalid user token', valid: false, service: { valid: true } })
-      expect(answer.body.user).toEqual({ valid: false, error: expect.objectContaining({ name: attack.expect.name, code: expect.stringMatching(/^ERR_/) }), claims: {} })
-      if (attack.expect.message) expect(answer.body.user?.error?.message).toBe(attack.expect.message)
+      expect(answer.body).toMatchObject({
+        message: 'invalid user token',
+        valid: false,
+        service: { valid: true },
+      })
+      expect(answer.body.user).toEqual({
+        valid: false,
+        error: expect.objectContaining({
+          name: attack.expect.name,
+          code: expect.stringMatching(/^ERR_/),
+        }),
+        claims: {},
+      })
+      if (attack.expect.message)
+        expect(answer.body.user?.error?.message).toBe(attack.expect.message)
       expect(answer.body.user?.error?.message).not.toMatch(/unavailable/)
-      expect(answer.challenge).toMatch(new RegExp(`^Bearer realm="${SERVICE}", error="invalid_token"`))
+      expect(answer.challenge).toMatch(
+        new RegExp(`^Bearer realm="${SERVICE}", error="invalid_token"`),
+      )
     })
   }
 
   // Node's HTTP parser refuses headers over 16 KiB before the app sees the request.
   it('attack: a 1 MB token → 431 RequestHeaderFieldsTooLarge', async () => {
     const token = attacks.get('one-megabyte')!.token
-    const headers = { authorization: `Bearer ${serviceToken}`, 'x-user-authorization': `Bearer ${token}` }
+    const headers = {
+      authorization: `Bearer ${serviceToken}`,
+      'x-user-authorization': `Bearer ${token}`,
+    }
     const res = await fetch(`${cluster.urls[SERVICE]}/scenario5-server`, { headers })
     expect(res.status).toBe(431)
     expect(res.statusText).toBe('Request Header Fields Too Large')

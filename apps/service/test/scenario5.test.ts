@@ -25,14 +25,25 @@ beforeAll(async () => {
   const time = new Date().toISOString()
   const records: UserRecord[] = []
   for (const { totpSecret, ...u } of USERS) {
-    records.push({ ...u, password: await hashPassword(u.password), ...(totpSecret ? { totpSecret } : {}), locked: false, created: time, updated: time })
+    records.push({
+      ...u,
+      password: await hashPassword(u.password),
+      ...(totpSecret ? { totpSecret } : {}),
+      locked: false,
+      created: time,
+      updated: time,
+    })
   }
   await updateUsersFile(`${cluster.dir}/users.json`, () => records)
-  await vi.waitFor(async () => expect((await login('vera')).status).toBe(200), { timeout: 10_000, interval: 100 })
+  await vi.waitFor(async () => expect((await login('vera')).status).toBe(200), {
+    timeout: 10_000,
+    interval: 100,
+  })
 })
 afterAll(() => cluster?.stop())
 
-const basic = (name: string) => `Basic ${Buffer.from(`${name}:${USERS.find((u) => u.name === name)!.password}`).toString('base64')}`
+const basic = (name: string) =>
+  `Basic ${Buffer.from(`${name}:${USERS.find((u) => u.name === name)!.password}`).toString('base64')}`
 
 /** POST /login at the factory's HTTPS listener, verified against the cluster's CA. */
 function login(name: string, headers: Record<string, string> = {}) {
@@ -60,9 +71,12 @@ async function serviceToken(keyId: string, claims: Record<string, unknown>): Pro
 }
 
 const scenario5 = (token: string | undefined, query = '', headers: Record<string, string> = {}) =>
-  getJson(`${cluster.urls.servicea}/scenario5${query}`, { headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } })
+  getJson(`${cluster.urls.servicea}/scenario5${query}`, {
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+  })
 
-const scenario5Server = (headers: Record<string, string>, query = '') => getJson(`${cluster.urls.serviceb}/scenario5-server${query}`, { headers })
+const scenario5Server = (headers: Record<string, string>, query = '') =>
+  getJson(`${cluster.urls.serviceb}/scenario5-server${query}`, { headers })
 
 const nowSeconds = () => Math.floor(Date.now() / 1000)
 const ISSUER = 'https://jwt-factory/'
@@ -82,9 +96,18 @@ describe('scenario 5: a user through servicea to serviceb', () => {
     expect(body.valid).toBe(true)
     expectServiceClaims(body.service)
     expect(body.user.valid).toBe(true)
-    expect(body.user.claims).toMatchObject({ iss: ISSUER, sub: 'vera', aud: 'servicea', scope: 'app-view', amr: ['pwd'], level: 2 })
+    expect(body.user.claims).toMatchObject({
+      iss: ISSUER,
+      sub: 'vera',
+      aud: 'servicea',
+      scope: 'app-view',
+      amr: ['pwd'],
+      level: 2,
+    })
     expect(body.user.claims.exp).toBeGreaterThan(nowSeconds())
-    expect(cluster.logsOf('serviceb').some((l) => l.includes('servicea on behalf of vera admitted'))).toBe(true)
+    expect(
+      cluster.logsOf('serviceb').some((l) => l.includes('servicea on behalf of vera admitted')),
+    ).toBe(true)
   })
 
   it('takes the user token from the cookie `token` too', async () => {
@@ -115,9 +138,14 @@ describe('scenario 5: a user through servicea to serviceb', () => {
     expect(body.trace[0].token).toEqual({ sub: 'vera', aud: 'servicea' })
     // The service token is servicea's one cached token for serviceb, shared with scenario 1.
     const again = await scenario5(token, '?trace=1')
-    expect(again.body.trace[1]).toMatchObject({ call: 'reuse cached token', token: { source: 'cached', aud: 'serviceb' } })
+    expect(again.body.trace[1]).toMatchObject({
+      call: 'reuse cached token',
+      token: { source: 'cached', aud: 'serviceb' },
+    })
     expect(again.body.service.claims.jti).toBe(body.service.claims.jti)
-    expect((await getJson(`${cluster.urls.servicea}/scenario1`)).body.claims.jti).toBe(body.service.claims.jti)
+    expect((await getJson(`${cluster.urls.servicea}/scenario1`)).body.claims.jti).toBe(
+      body.service.claims.jti,
+    )
   })
 
   it('?verify=jwks: serviceb checks the service token with the JWKS too, with the same answer', async () => {
@@ -132,7 +160,11 @@ describe('scenario 5: a user through servicea to serviceb', () => {
   it('?expired=1: servicea sends an expired service token, serviceb refuses with 403', async () => {
     const { status, body } = await scenario5(await userToken('vera'), '?expired=1')
     expect(status).toBe(403)
-    expect(body).toMatchObject({ message: 'invalid service token', valid: false, service: { valid: false, claims: {} } })
+    expect(body).toMatchObject({
+      message: 'invalid service token',
+      valid: false,
+      service: { valid: false, claims: {} },
+    })
     expect(body.service.error).toMatchObject({ name: 'TokenExpiredError', message: 'jwt expired' })
     // serviceb stops at the service token: a caller that is not servicea learns nothing of the user.
     expect(body).not.toHaveProperty('user')
@@ -145,10 +177,17 @@ describe('scenario 5: a user through servicea to serviceb', () => {
     expectServiceClaims(body.service)
     expect(body.user).toMatchObject({
       valid: false,
-      error: { name: 'ForbiddenError', code: 'ERR_FORBIDDEN', message: 'user gus lacks permission app-view' },
+      error: {
+        name: 'ForbiddenError',
+        code: 'ERR_FORBIDDEN',
+        message: 'user gus lacks permission app-view',
+      },
       claims: { sub: 'gus', aud: 'servicea', scope: '' },
     })
-    const direct = await scenario5Server({ authorization: `Bearer ${await serviceToken('servicea', { aud: 'serviceb' })}`, 'x-user-authorization': `Bearer ${await userToken('gus')}` })
+    const direct = await scenario5Server({
+      authorization: `Bearer ${await serviceToken('servicea', { aud: 'serviceb' })}`,
+      'x-user-authorization': `Bearer ${await userToken('gus')}`,
+    })
     expect(direct.status).toBe(403)
     expect(direct.headers.get('www-authenticate')).toBe(
       'Bearer realm="serviceb", error="insufficient_scope", error_description="user gus lacks permission app-view", scope="app-view"',
@@ -160,13 +199,23 @@ describe('scenario 5: a user through servicea to serviceb', () => {
     const { status, body, headers } = await scenario5(undefined, '', { 'x-request-id': rid })
     expect(status).toBe(401)
     expect(headers.get('www-authenticate')).toBe('Bearer realm="servicea"')
-    expect(body).toEqual({ error: { name: 'UnauthorizedError', code: 'ERR_UNAUTHORIZED', message: 'a bearer token is required' } })
-    await vi.waitFor(() => expect(cluster.logsOf('servicea').some((l) => l.includes(rid))).toBe(true))
+    expect(body).toEqual({
+      error: {
+        name: 'UnauthorizedError',
+        code: 'ERR_UNAUTHORIZED',
+        message: 'a bearer token is required',
+      },
+    })
+    await vi.waitFor(() =>
+      expect(cluster.logsOf('servicea').some((l) => l.includes(rid))).toBe(true),
+    )
     expect(cluster.logsOf('serviceb').some((l) => l.includes(rid))).toBe(false)
   })
 
   it('a user token for another audience is refused at servicea (401 invalid_token)', async () => {
-    const { status, body, headers } = await scenario5(await userToken('vera', { 'x-audience': 'serviceb' }))
+    const { status, body, headers } = await scenario5(
+      await userToken('vera', { 'x-audience': 'serviceb' }),
+    )
     expect(status).toBe(401)
     expect(body.error.message).toBe('jwt audience invalid. expected: servicea')
     expect(headers.get('www-authenticate')).toContain('error="invalid_token"')
@@ -183,9 +232,17 @@ describe('scenario 5: a user through servicea to serviceb', () => {
 
     const ownToken = await serviceToken('servicea', { aud: 'serviceb' })
     for (const user of [lookalike, ownToken]) {
-      const atB = await scenario5Server({ authorization: `Bearer ${ownToken}`, 'x-user-authorization': `Bearer ${user}` })
+      const atB = await scenario5Server({
+        authorization: `Bearer ${ownToken}`,
+        'x-user-authorization': `Bearer ${user}`,
+      })
       expect(atB.status).toBe(403)
-      expect(atB.body).toMatchObject({ message: 'invalid user token', valid: false, service: { valid: true }, user: { valid: false, claims: {} } })
+      expect(atB.body).toMatchObject({
+        message: 'invalid user token',
+        valid: false,
+        service: { valid: true },
+        user: { valid: false, claims: {} },
+      })
       expect(atB.body.user.error.message).toBe('no key matches the token')
     }
   })
@@ -194,16 +251,29 @@ describe('scenario 5: a user through servicea to serviceb', () => {
     // The user named servicea, logged in for serviceb: sub servicea, aud serviceb, the factory's iss.
     const lookalike = await userToken('servicea', { 'x-audience': 'serviceb' })
     const user = `Bearer ${await userToken('vera')}`
-    const viaFactory = await scenario5Server({ authorization: `Bearer ${lookalike}`, 'x-user-authorization': user })
+    const viaFactory = await scenario5Server({
+      authorization: `Bearer ${lookalike}`,
+      'x-user-authorization': user,
+    })
     expect(viaFactory.status).toBe(403)
-    expect(viaFactory.body).toMatchObject({ message: 'invalid service token', valid: false, service: { valid: false, claims: {} } })
+    expect(viaFactory.body).toMatchObject({
+      message: 'invalid service token',
+      valid: false,
+      service: { valid: false, claims: {} },
+    })
     expect(viaFactory.body).not.toHaveProperty('user')
-    const viaJwks = await scenario5Server({ authorization: `Bearer ${lookalike}`, 'x-user-authorization': user }, '?verify=jwks')
+    const viaJwks = await scenario5Server(
+      { authorization: `Bearer ${lookalike}`, 'x-user-authorization': user },
+      '?verify=jwks',
+    )
     expect(viaJwks.status).toBe(403)
     // servicea's own key set does not hold the user key.
     expect(viaJwks.body.service.error.message).toBe('no key matches the token')
     // And both slots holding the same user token: refused as well.
-    const same = await scenario5Server({ authorization: user, 'x-user-authorization': user }, '?verify=jwks')
+    const same = await scenario5Server(
+      { authorization: user, 'x-user-authorization': user },
+      '?verify=jwks',
+    )
     expect(same.status).toBe(403)
     expect(same.body.message).toBe('invalid service token')
   })
@@ -213,15 +283,27 @@ describe('scenario 5: a user through servicea to serviceb', () => {
     const none = await scenario5Server({ 'x-user-authorization': user })
     expect(none.status).toBe(401)
     expect(none.headers.get('www-authenticate')).toBe('Bearer realm="serviceb"')
-    expect(none.body).toMatchObject({ message: 'no service token', valid: false, service: { valid: false, error: { message: 'jwt must be provided' } } })
+    expect(none.body).toMatchObject({
+      message: 'no service token',
+      valid: false,
+      service: { valid: false, error: { message: 'jwt must be provided' } },
+    })
     // A service token sent in a cookie is not one: services send Authorization.
-    const cookie = await scenario5Server({ cookie: `token=Bearer%20${await serviceToken('servicea', { aud: 'serviceb' })}`, 'x-user-authorization': user })
+    const cookie = await scenario5Server({
+      cookie: `token=Bearer%20${await serviceToken('servicea', { aud: 'serviceb' })}`,
+      'x-user-authorization': user,
+    })
     expect(cookie.status).toBe(401)
 
     const service = `Bearer ${await serviceToken('servicea', { aud: 'serviceb' })}`
     const noUser = await scenario5Server({ authorization: service })
     expect(noUser.status).toBe(401)
-    expect(noUser.body).toMatchObject({ message: 'no user token', valid: false, service: { valid: true }, user: { valid: false, error: { message: 'jwt must be provided' } } })
+    expect(noUser.body).toMatchObject({
+      message: 'no user token',
+      valid: false,
+      service: { valid: true },
+      user: { valid: false, error: { message: 'jwt must be provided' } },
+    })
     const ok = await scenario5Server({ authorization: service, 'x-user-authorization': user })
     expect(ok.status).toBe(200)
   })
@@ -237,7 +319,8 @@ describe('scenario 5: a user through servicea to serviceb', () => {
     const rotated = await getJson(`${cluster.urls['jwt-factory']}/keys/users`, { method: 'POST' })
     expect(rotated.status).toBe(201)
     const after = await userToken('vera')
-    const kidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid
+    const kidOf = (token: string) =>
+      JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid
     expect(kidOf(after)).toBe(rotated.body.kid)
     expect(kidOf(after)).not.toBe(kidOf(before))
     // servicea and serviceb fetch /jwks/users again when a token names a kid they have not seen,
@@ -257,7 +340,11 @@ describe('scenario 5: a user through servicea to serviceb', () => {
     await cluster.stopProcess('serviceb')
     const noB = await scenario5(token)
     expect(noB.status).toBe(502)
-    expect(noB.body.error).toMatchObject({ name: 'BadGatewayError', code: 'ERR_BAD_GATEWAY', hop: 'serviceb' })
+    expect(noB.body.error).toMatchObject({
+      name: 'BadGatewayError',
+      code: 'ERR_BAD_GATEWAY',
+      hop: 'serviceb',
+    })
     await cluster.startProcess('serviceb')
     expect((await scenario5(token)).status).toBe(200)
 

@@ -51,8 +51,16 @@ describe('scenarios 1-4 over HTTPS, end to end', () => {
   // only in who signs (the factory, or servicea with its own key), so one test body serves both.
   // A loop, not it.each, which would quote and shorten these titles in the report.
   for (const { title, path, iss } of [
-    { title: 'scenario 2: tokens for serviceb and servicec; with expired=1 only servicec refuses', path: '/scenario2', iss: 'https://jwt-factory/' },
-    { title: 'scenario 4: one local token for each; with expired=1 only servicec refuses', path: '/scenario4', iss: 'https://service-issuer' },
+    {
+      title: 'scenario 2: tokens for serviceb and servicec; with expired=1 only servicec refuses',
+      path: '/scenario2',
+      iss: 'https://jwt-factory/',
+    },
+    {
+      title: 'scenario 4: one local token for each; with expired=1 only servicec refuses',
+      path: '/scenario4',
+      iss: 'https://service-issuer',
+    },
   ]) {
     it(title, async () => {
       const ok = await a(path)
@@ -76,22 +84,35 @@ describe('scenarios 1-4 over HTTPS, end to end', () => {
       'serviceb->jwt-factory POST /verify/servicea 200',
       'servicea->serviceb GET /scenario1-server 200',
     ])
-    expect(body.trace[0].token).toMatchObject({ sub: 'servicea', aud: 'serviceb', expired: false, source: 'issued' })
+    expect(body.trace[0].token).toMatchObject({
+      sub: 'servicea',
+      aud: 'serviceb',
+      expired: false,
+      source: 'issued',
+    })
     for (const hop of body.trace) expect(typeof hop.ms).toBe('number')
   })
 
-  it('reuses servicea\'s token until close to expiry; expired=1 and fresh=1 always ask the factory', async () => {
+  it("reuses servicea's token until close to expiry; expired=1 and fresh=1 always ask the factory", async () => {
     const first = await a('/scenario1?trace=1&fresh=1')
     const again = await a('/scenario1?trace=1')
-    expect(again.body.trace[0]).toMatchObject({ from: 'servicea', to: 'servicea', call: 'reuse cached token', token: { source: 'cached' } })
+    expect(again.body.trace[0]).toMatchObject({
+      from: 'servicea',
+      to: 'servicea',
+      call: 'reuse cached token',
+      token: { source: 'cached' },
+    })
     expect(again.body.claims.jti).toBe(first.body.claims.jti)
     const expired = await a('/scenario1?trace=1&expired=1')
-    expect(expired.body.trace[0]).toMatchObject({ to: 'jwt-factory', token: { source: 'issued', expired: true } })
+    expect(expired.body.trace[0]).toMatchObject({
+      to: 'jwt-factory',
+      token: { source: 'issued', expired: true },
+    })
     const after = await a('/scenario1?trace=1')
     expect(after.body.claims.jti).toBe(first.body.claims.jti)
   })
 
-  it('?verify=jwks: serviceb verifies with the factory\'s JWKS instead of calling /verify', async () => {
+  it("?verify=jwks: serviceb verifies with the factory's JWKS instead of calling /verify", async () => {
     const { status, body } = await a('/scenario2?verify=jwks&trace=1')
     expect(status).toBe(200)
     expectValid(body.serviceb, 'serviceb', 'https://jwt-factory/')
@@ -106,20 +127,30 @@ describe('scenarios 1-4 over HTTPS, end to end', () => {
 
   it('the verifying side answers 401 with a WWW-Authenticate challenge when there is no token', async () => {
     for (const n of [1, 3]) {
-      const { status, body, headers } = await getJson(`${cluster.urls.serviceb}/scenario${n}-server`)
+      const { status, body, headers } = await getJson(
+        `${cluster.urls.serviceb}/scenario${n}-server`,
+      )
       expect(status).toBe(401)
       expect(body.error.message).toBe('jwt must be provided')
       expect(headers.get('www-authenticate')).toBe('Bearer realm="serviceb"')
     }
-    const res = await getJson(`${cluster.urls.serviceb}/scenario3-server`, { headers: { authorization: 'Bearer not.a.jwt' } })
+    const res = await getJson(`${cluster.urls.serviceb}/scenario3-server`, {
+      headers: { authorization: 'Bearer not.a.jwt' },
+    })
     expect(res.status).toBe(403)
     expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"')
   })
 
   it('a token for serviceb replayed to servicec is refused (audience)', async () => {
-    const issued = await cluster.https.requestJson('jwt-factory', `${cluster.urls.factoryHttps}/issueToken/servicea`, { body: { aud: 'serviceb' } })
+    const issued = await cluster.https.requestJson(
+      'jwt-factory',
+      `${cluster.urls.factoryHttps}/issueToken/servicea`,
+      { body: { aud: 'serviceb' } },
+    )
     const token = (issued.body as { access_token: string }).access_token
-    const res = await getJson(`${cluster.urls.servicec}/scenario1-server`, { headers: { authorization: `Bearer ${token}` } })
+    const res = await getJson(`${cluster.urls.servicec}/scenario1-server`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
     expect(res.status).toBe(403)
     expect(res.body.error.message).toBe('jwt audience invalid. expected: servicec')
   })
@@ -142,12 +173,20 @@ describe('scenarios 1-4 over HTTPS, end to end', () => {
   })
 
   it('logs tell the story with one request id across hops, and never a whole token', async () => {
-    const { headers } = await getJson(`${cluster.urls.servicea}/scenario1?fresh=1`, { headers: { 'x-request-id': 'story-1' } })
+    const { headers } = await getJson(`${cluster.urls.servicea}/scenario1?fresh=1`, {
+      headers: { 'x-request-id': 'story-1' },
+    })
     expect(headers.get('x-request-id')).toBe('story-1')
     await new Promise((r) => setTimeout(r, 300))
-    const story = cluster.logs.filter((l) => l.line.includes('"rid":"story-1"')).map((l) => `${l.name}: ${JSON.parse(l.line).msg}`)
+    const story = cluster.logs
+      .filter((l) => l.line.includes('"rid":"story-1"'))
+      .map((l) => `${l.name}: ${JSON.parse(l.line).msg}`)
     expect(story).toContain('servicea: servicea → jwt-factory: token for aud=serviceb')
-    expect(story.some((s) => /^serviceb: serviceb: token from servicea valid \(kid [\w-]{43}\)$/.test(s))).toBe(true)
+    expect(
+      story.some((s) =>
+        /^serviceb: serviceb: token from servicea valid \(kid [\w-]{43}\)$/.test(s),
+      ),
+    ).toBe(true)
     expect(story.filter((s) => s.startsWith('jwt-factory: POST /')).length).toBe(2)
     expect(cluster.logs.some((l) => /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/.test(l.line))).toBe(false)
   })

@@ -106,7 +106,10 @@ describe('forwardUserAuthorization', () => {
     app.get('/', requireAuth({ issuer: ISSUER, audience: 'servicea', keys }), (c) =>
       c.json({ authorization: 'Bearer service-token', ...forwardUserAuthorization(c) }),
     )
-    const expected = { authorization: 'Bearer service-token', 'x-user-authorization': `Bearer ${token}` }
+    const expected = {
+      authorization: 'Bearer service-token',
+      'x-user-authorization': `Bearer ${token}`,
+    }
     const byHeader = await app.request('/', { headers: { authorization: `Bearer ${token}` } })
     expect(await byHeader.json()).toEqual(expected)
     const byCookie = await app.request('/', { headers: { cookie: `token=Bearer%20${token}` } })
@@ -117,7 +120,16 @@ describe('forwardUserAuthorization', () => {
   it('the next hop reads it back with parseBearer; anything but one bearer credential is none', () => {
     expect(parseBearer('Bearer abc.def.ghi')).toBe('abc.def.ghi')
     expect(parseBearer('bearer   abc.def.ghi ')).toBe('abc.def.ghi')
-    for (const bad of [undefined, '', 'Bearer', 'Bearer ', 'Basic abc', 'abc.def.ghi', 'Bearer a b', 'Bearer a,b']) {
+    for (const bad of [
+      undefined,
+      '',
+      'Bearer',
+      'Bearer ',
+      'Basic abc',
+      'abc.def.ghi',
+      'Bearer a b',
+      'Bearer a,b',
+    ]) {
       expect(parseBearer(bad), String(bad)).toBeUndefined()
     }
   })

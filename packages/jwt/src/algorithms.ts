@@ -27,7 +27,9 @@ export function algorithmForKey(key: KeyObject, preferred: SigningAlgorithm): Si
     case 'rsa': {
       const bits = key.asymmetricKeyDetails?.modulusLength ?? 0
       if (bits < MIN_RSA_BITS) {
-        throw new KeyImportError(`RSA key of ${bits} bits refused: at least ${MIN_RSA_BITS} bits are required`)
+        throw new KeyImportError(
+          `RSA key of ${bits} bits refused: at least ${MIN_RSA_BITS} bits are required`,
+        )
       }
       return preferred === 'PS256' ? 'PS256' : 'RS256'
     }

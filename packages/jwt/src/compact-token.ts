@@ -31,7 +31,11 @@ export function readCompactToken(token: string): CompactTokenResult {
   if (segments.length !== 3) return refuse(`${segments.length} segments, a JWS has 3`)
   const [h, p, s] = segments as [string, string, string]
   const bytes: Buffer[] = []
-  for (const [name, segment] of [['header', h], ['payload', p], ['signature', s]] as const) {
+  for (const [name, segment] of [
+    ['header', h],
+    ['payload', p],
+    ['signature', s],
+  ] as const) {
     const decoded = decodeBase64url(segment)
     if (!decoded) return refuse(`${name} is not canonical base64url`)
     bytes.push(decoded)
@@ -64,7 +68,9 @@ function parseObject(bytes: Buffer): Record<string, unknown> | string {
   }
   const parsed = parseStrictJson(text)
   if (!parsed.ok) {
-    return parsed.reason === 'duplicate' ? `has a ${parsed.detail}` : `is not strict JSON (${parsed.detail})`
+    return parsed.reason === 'duplicate'
+      ? `has a ${parsed.detail}`
+      : `is not strict JSON (${parsed.detail})`
   }
   const { value } = parsed
   const isObject = value !== null && typeof value === 'object' && !Array.isArray(value)

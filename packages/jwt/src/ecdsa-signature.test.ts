@@ -26,7 +26,12 @@ const bytes = (r: bigint, s: bigint) =>
 function nodeVerifies(token: string, key: SigningKey): boolean {
   const { signingInput, signature } = splitToken(token)
   const publicKey = createPublicKey(key.publicPem)
-  return verify('sha256', Buffer.from(signingInput), { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature)
+  return verify(
+    'sha256',
+    Buffer.from(signingInput),
+    { key: publicKey, dsaEncoding: 'ieee-p1363' },
+    signature,
+  )
 }
 
 let key: SigningKey
@@ -36,7 +41,9 @@ beforeAll(async () => {
 
 describe('ES256 signature form', () => {
   it('n is the order of P-256', () => {
-    expect(P256_ORDER.toString(16)).toBe('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551')
+    expect(P256_ORDER.toString(16)).toBe(
+      'ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551',
+    )
     expect(ES256_SIGNATURE_BYTES).toBe(64)
   })
 
@@ -86,7 +93,11 @@ describe('signToken and verifyToken: one spelling per ES256 token', () => {
     expect(nodeVerifies(twin, key)).toBe(true)
     expect(await verifyToken(twin, keyList([key]), expected)).toEqual({
       valid: false,
-      error: { name: 'JsonWebTokenError', message: 'invalid signature', code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' },
+      error: {
+        name: 'JsonWebTokenError',
+        message: 'invalid signature',
+        code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+      },
       claims: {},
     })
   })
@@ -94,9 +105,19 @@ describe('signToken and verifyToken: one spelling per ES256 token', () => {
   it.each([63, 65])('a %i-byte signature is refused as an invalid signature', async (length) => {
     const { token } = await signToken(key, claims, { ttlSeconds: 60 })
     const { segments, signature } = splitToken(token)
-    const resized = length < 64 ? signature.subarray(0, length) : Buffer.concat([signature, Buffer.alloc(length - 64)])
-    const result = await verifyToken(`${segments[0]}.${segments[1]}.${resized.toString('base64url')}`, keyList([key]), expected)
-    expect(result).toMatchObject({ valid: false, error: { name: 'JsonWebTokenError', message: 'invalid signature' } })
+    const resized =
+      length < 64
+        ? signature.subarray(0, length)
+        : Buffer.concat([signature, Buffer.alloc(length - 64)])
+    const result = await verifyToken(
+      `${segments[0]}.${segments[1]}.${resized.toString('base64url')}`,
+      keyList([key]),
+      expected,
+    )
+    expect(result).toMatchObject({
+      valid: false,
+      error: { name: 'JsonWebTokenError', message: 'invalid signature' },
+    })
   })
 
   it('the check is for ES256 only: other algorithms are not touched', async () => {

@@ -30,7 +30,8 @@ export function isCanonicalEs256Signature(signature: Uint8Array): boolean {
 
 /** The signature with s replaced by n − s when s is above n/2; a low-S signature as is. */
 export function toLowS(signature: Uint8Array): Uint8Array {
-  if (signature.length !== ES256_SIGNATURE_BYTES) throw new TypeError('an ES256 signature is 64 bytes')
+  if (signature.length !== ES256_SIGNATURE_BYTES)
+    throw new TypeError('an ES256 signature is 64 bytes')
   const s = toBigInt(signature.subarray(HALF))
   if (s <= HALF_ORDER) return signature
   return Buffer.concat([signature.subarray(0, HALF), toBytes(P256_ORDER - s)])
@@ -38,7 +39,8 @@ export function toLowS(signature: Uint8Array): Uint8Array {
 
 /** The same signature with s replaced by n − s: still valid, and a different token string. */
 export function flipS(signature: Uint8Array): Uint8Array {
-  if (signature.length !== ES256_SIGNATURE_BYTES) throw new TypeError('an ES256 signature is 64 bytes')
+  if (signature.length !== ES256_SIGNATURE_BYTES)
+    throw new TypeError('an ES256 signature is 64 bytes')
   const s = toBigInt(signature.subarray(HALF))
   return Buffer.concat([signature.subarray(0, HALF), toBytes(P256_ORDER - s)])
 }

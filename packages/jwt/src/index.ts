@@ -15,8 +15,21 @@ export {
   type SigningKey,
   type VerificationKey,
 } from './signing-key.ts'
-export { localKeys, keyList, remoteKeys, type KeySource, type ResolvedKey, type RemoteKeysOptions } from './key-source.ts'
-export { signToken, InvalidClaimsError, EXPIRED_TOKEN_AGE_SECONDS, type SignTokenOptions, type SignedToken } from './sign.ts'
+export {
+  localKeys,
+  keyList,
+  remoteKeys,
+  type KeySource,
+  type ResolvedKey,
+  type RemoteKeysOptions,
+} from './key-source.ts'
+export {
+  signToken,
+  InvalidClaimsError,
+  EXPIRED_TOKEN_AGE_SECONDS,
+  type SignTokenOptions,
+  type SignedToken,
+} from './sign.ts'
 export {
   verifyToken,
   DEFAULT_CLOCK_TOLERANCE_SECONDS,

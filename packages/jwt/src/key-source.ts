@@ -1,4 +1,10 @@
-import { createRemoteJWKSet, customFetch, errors, type CryptoKey, type JWSHeaderParameters } from 'jose'
+import {
+  createRemoteJWKSet,
+  customFetch,
+  errors,
+  type CryptoKey,
+  type JWSHeaderParameters,
+} from 'jose'
 import type { SigningAlgorithm } from './algorithms.ts'
 import type { VerificationKey } from './signing-key.ts'
 
@@ -31,7 +37,9 @@ export function localKeys(
 /** A fixed list of keys, e.g. one service's public key read from a file. */
 export function keyList(keys: readonly VerificationKey[]): KeySource {
   const byKid = new Map(keys.map((k) => [k.kid, k]))
-  return localKeys((kid) => (kid === undefined ? keys.length === 1 ? keys[0] : undefined : byKid.get(kid)))
+  return localKeys((kid) =>
+    kid === undefined ? (keys.length === 1 ? keys[0] : undefined) : byKid.get(kid),
+  )
 }
 
 export interface RemoteKeysOptions {
@@ -50,7 +58,13 @@ export interface RemoteKeysOptions {
  * (at most once per cooldown), never per request.
  */
 export function remoteKeys(url: string | URL, options: RemoteKeysOptions): KeySource {
-  const { algorithms, fetch, timeoutMs = 5000, cooldownMs = 30_000, cacheMaxAgeMs = 600_000 } = options
+  const {
+    algorithms,
+    fetch,
+    timeoutMs = 5000,
+    cooldownMs = 30_000,
+    cacheMaxAgeMs = 600_000,
+  } = options
   if (algorithms.length === 0) throw new TypeError('remoteKeys: algorithms must not be empty')
   const jwks = createRemoteJWKSet(new URL(url), {
     timeoutDuration: timeoutMs,
@@ -74,7 +88,8 @@ export function remoteKeys(url: string | URL, options: RemoteKeysOptions): KeySo
  * and reports a non-200 or non-JSON answer as a bare JOSEError: none of them is the token's
  * fault. Its specific errors (no matching key, unsupported alg, timeout, invalid set) are kept.
  */
-const isFetchFailure = (err: unknown) => !(err instanceof errors.JOSEError) || err.code === 'ERR_JOSE_GENERIC'
+const isFetchFailure = (err: unknown) =>
+  !(err instanceof errors.JOSEError) || err.code === 'ERR_JOSE_GENERIC'
 
 /** The JWKS could not be had; verification reports it with a keys-unavailable code (a 503). */
 class JwksUnavailable extends errors.JOSEError {

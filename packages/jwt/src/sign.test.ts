@@ -18,7 +18,8 @@ function nested(levels: number): unknown {
   return value
 }
 
-const sign = (claims: Record<string, unknown>) => signToken(key, { iss: 'i', sub: 's', aud: 'a', ...claims }, { ttlSeconds: 60 })
+const sign = (claims: Record<string, unknown>) =>
+  signToken(key, { iss: 'i', sub: 's', aud: 'a', ...claims }, { ttlSeconds: 60 })
 
 describe('signToken refuses claims verifyToken could not read', () => {
   it(`claims nested ${MAX_JSON_DEPTH} levels (the claims set included) are signed and verify`, async () => {
@@ -26,13 +27,19 @@ describe('signToken refuses claims verifyToken could not read', () => {
     expect((await verifyToken(token, keyList([key]))).valid).toBe(true)
   })
 
-  it.each([MAX_JSON_DEPTH, 5_000, 100_000])('claims nested %i levels below the claims set: InvalidClaimsError, never a RangeError', async (levels) => {
-    const refused = sign({ deep: nested(levels) })
-    await expect(refused).rejects.toThrow(InvalidClaimsError)
-    await expect(refused).rejects.toMatchObject({ name: 'InvalidClaimsError', code: 'ERR_INVALID_CLAIMS' })
-  })
+  it.each([MAX_JSON_DEPTH, 5_000, 100_000])(
+    'claims nested %i levels below the claims set: InvalidClaimsError, never a RangeError',
+    async (levels) => {
+      const refused = sign({ deep: nested(levels) })
+      await expect(refused).rejects.toThrow(InvalidClaimsError)
+      await expect(refused).rejects.toMatchObject({
+        name: 'InvalidClaimsError',
+        code: 'ERR_INVALID_CLAIMS',
+      })
+    },
+  )
 
-  it('a token over MAX_TOKEN_LENGTH is signed: its length is the caller\'s to check', async () => {
+  it("a token over MAX_TOKEN_LENGTH is signed: its length is the caller's to check", async () => {
     const { token } = await sign({ pad: 'x'.repeat(MAX_TOKEN_LENGTH) })
     expect(token.length).toBeGreaterThan(MAX_TOKEN_LENGTH)
   })
@@ -48,15 +55,30 @@ describe('signToken refuses claims verifyToken could not read', () => {
 describe('signToken: the token every algorithm makes', () => {
   // jose's own jwtVerify is the independent check here: ES256 and EdDSA are signed with
   // node:crypto directly, RS256 and PS256 through jose, and all must read the same.
-  it.each(['ES256', 'EdDSA', 'RS256', 'PS256'] as const)('%s: header { alg, kid, typ }, the claims as returned, verified by jose', async (alg) => {
-    const signingKey = await generateSigningKey(alg)
-    const { token, claims } = await signToken(signingKey, { iss: 'jwt-factory', sub: 'servicea', aud: 'serviceb', scope: ['read'] }, { ttlSeconds: 60, typ: 'at+jwt' })
-    expect(decodeProtectedHeader(token)).toEqual({ alg, kid: signingKey.kid, typ: 'at+jwt' })
-    const { payload } = await jwtVerify(token, signingKey.publicKey, { algorithms: [alg], typ: 'at+jwt' })
-    expect(payload).toEqual(claims)
-    expect(claims).toMatchObject({ iss: 'jwt-factory', sub: 'servicea', aud: 'serviceb', scope: ['read'], exp: claims.iat + 60 })
-    const verified = await verifyToken(token, keyList([signingKey]), { typ: 'at+jwt' })
-    expect(verified.valid).toBe(true)
-  })
-
+  it.each(['ES256', 'EdDSA', 'RS256', 'PS256'] as const)(
+    '%s: header { alg, kid, typ }, the claims as returned, verified by jose',
+    async (alg) => {
+      const signingKey = await generateSigningKey(alg)
+      const { token, claims } = await signToken(
+        signingKey,
+        { iss: 'jwt-factory', sub: 'servicea', aud: 'serviceb', scope: ['read'] },
+        { ttlSeconds: 60, typ: 'at+jwt' },
+      )
+      expect(decodeProtectedHeader(token)).toEqual({ alg, kid: signingKey.kid, typ: 'at+jwt' })
+      const { payload } = await jwtVerify(token, signingKey.publicKey, {
+        algorithms: [alg],
+        typ: 'at+jwt',
+      })
+      expect(payload).toEqual(claims)
+      expect(claims).toMatchObject({
+        iss: 'jwt-factory',
+        sub: 'servicea',
+        aud: 'serviceb',
+        scope: ['read'],
+        exp: claims.iat + 60,
+      })
+      const verified = await verifyToken(token, keyList([signingKey]), { typ: 'at+jwt' })
+      expect(verified.valid).toBe(true)
+    },
+  )
 })

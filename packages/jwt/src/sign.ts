@@ -84,7 +84,9 @@ function checkClaims(claims: JWTPayload): string {
   try {
     json = JSON.stringify(claims)
   } catch (cause) {
-    throw new InvalidClaimsError('claims must be JSON: no cycles, no BigInt, no deep nesting', { cause })
+    throw new InvalidClaimsError('claims must be JSON: no cycles, no BigInt, no deep nesting', {
+      cause,
+    })
   }
   if (exceedsDepth(json, MAX_JSON_DEPTH)) {
     throw new InvalidClaimsError(`claims must not be nested deeper than ${MAX_JSON_DEPTH} levels`)
@@ -99,7 +101,8 @@ function exceedsDepth(json: string, max: number): boolean {
   for (let i = 0; i < json.length; i++) {
     const c = json.charCodeAt(i)
     if (inString) {
-      if (c === 0x5c) i++ // skip the escaped character
+      if (c === 0x5c)
+        i++ // skip the escaped character
       else if (c === 0x22) inString = false
     } else if (c === 0x22) inString = true
     else if (c === 0x7b || c === 0x5b) {

@@ -52,7 +52,10 @@ export async function generateSigningKey(alg: SigningAlgorithm): Promise<Signing
  * Loads a private key PEM: PKCS#8, PKCS#1 (what the original demo wrote) or SEC1. The key's type
  * decides its algorithm; `preferred` only picks PS256 over RS256 for RSA keys.
  */
-export async function signingKeyFromPem(pem: string, preferred: SigningAlgorithm): Promise<SigningKey> {
+export async function signingKeyFromPem(
+  pem: string,
+  preferred: SigningAlgorithm,
+): Promise<SigningKey> {
   let keyObject: KeyObject
   try {
     keyObject = createPrivateKey({ key: pem, format: 'pem' })
@@ -76,7 +79,10 @@ export async function verificationKeyFromPem(
   return verificationKeyFromKeyObject(keyObject, algorithmForKey(keyObject, preferred))
 }
 
-async function signingKeyFromKeyObject(keyObject: KeyObject, alg: SigningAlgorithm): Promise<SigningKey> {
+async function signingKeyFromKeyObject(
+  keyObject: KeyObject,
+  alg: SigningAlgorithm,
+): Promise<SigningKey> {
   algorithmForKey(keyObject, alg) // refuses small RSA keys and unsupported curves
   const privatePem = keyObject.export({ format: 'pem', type: 'pkcs8' }).toString()
   const [verification, privateKey] = await Promise.all([

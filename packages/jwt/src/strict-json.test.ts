@@ -34,7 +34,11 @@ describe('parseStrictJson: duplicate member names (RFC 7515 §5.2 step 4, RFC 87
     ['spelt with an escaped slash', '{"a/b":1,"a\\/b":2}', 'a/b'],
     ['empty names', '{"":1,"":2}', ''],
   ])('%s: refused', (_label, text, name) => {
-    expect(parseStrictJson(text)).toEqual({ ok: false, reason: 'duplicate', detail: `duplicate member ${JSON.stringify(name)}` })
+    expect(parseStrictJson(text)).toEqual({
+      ok: false,
+      reason: 'duplicate',
+      detail: `duplicate member ${JSON.stringify(name)}`,
+    })
   })
 
   it('names that differ only in case are different names', () => {
@@ -78,7 +82,10 @@ describe('parseStrictJson: anything but RFC 8259 JSON is refused', () => {
   it(`refuses nesting deeper than ${MAX_JSON_DEPTH}, without recursing further`, () => {
     const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`
     expect(parseStrictJson(deep(MAX_JSON_DEPTH))).toMatchObject({ ok: true })
-    expect(parseStrictJson(deep(MAX_JSON_DEPTH + 1))).toMatchObject({ ok: false, reason: 'too-deep' })
+    expect(parseStrictJson(deep(MAX_JSON_DEPTH + 1))).toMatchObject({
+      ok: false,
+      reason: 'too-deep',
+    })
     expect(parseStrictJson(deep(100_000))).toMatchObject({ ok: false, reason: 'too-deep' })
     const objects = `${'{"a":'.repeat(MAX_JSON_DEPTH + 1)}1${'}'.repeat(MAX_JSON_DEPTH + 1)}`
     expect(parseStrictJson(objects)).toMatchObject({ ok: false, reason: 'too-deep' })

@@ -122,7 +122,8 @@ class StrictReader {
     if (c === 0x66) return this.skipLiteral('false')
     if (c === 0x6e) return this.skipLiteral('null')
     NUMBER.lastIndex = this.i
-    if (!NUMBER.test(this.text) || NUMBER.lastIndex === this.i) throw this.invalid('unexpected character')
+    if (!NUMBER.test(this.text) || NUMBER.lastIndex === this.i)
+      throw this.invalid('unexpected character')
     this.i = NUMBER.lastIndex
   }
 

@@ -61,7 +61,12 @@ const isoTime = (seconds: unknown): string | undefined =>
 export function failureFromJoseError(err: unknown, expected: ExpectedClaims): VerifyFailure {
   if (err instanceof errors.JWTExpired) {
     const expiredAt = isoTime(err.payload.exp)
-    return verifyFailure('TokenExpiredError', 'jwt expired', err.code, expiredAt ? { expiredAt } : {})
+    return verifyFailure(
+      'TokenExpiredError',
+      'jwt expired',
+      err.code,
+      expiredAt ? { expiredAt } : {},
+    )
   }
   if (err instanceof errors.JWTClaimValidationFailed) {
     const { claim, reason, code } = err
@@ -69,11 +74,15 @@ export function failureFromJoseError(err: unknown, expected: ExpectedClaims): Ve
       const date = isoTime(err.payload.nbf)
       return verifyFailure('NotBeforeError', 'jwt not active', code, date ? { date } : {})
     }
-    if (reason === 'missing') return verifyFailure('JsonWebTokenError', `jwt ${claim} required`, code)
+    if (reason === 'missing')
+      return verifyFailure('JsonWebTokenError', `jwt ${claim} required`, code)
     const label = { aud: 'audience', iss: 'issuer', sub: 'subject', typ: 'type' }[claim]
-    const value = { aud: expected.audience, iss: expected.issuer, sub: expected.subject, typ: expected.typ }[
-      claim
-    ]
+    const value = {
+      aud: expected.audience,
+      iss: expected.issuer,
+      sub: expected.subject,
+      typ: expected.typ,
+    }[claim]
     if (label && reason === 'check_failed') {
       return verifyFailure('JsonWebTokenError', `jwt ${label} invalid. expected: ${value}`, code)
     }

@@ -57,7 +57,11 @@ const verifyAtT = (token: string, options: VerifyTokenOptions = {}, keys = esKey
  * Signs exactly the given payload and header by hand (node:crypto, low-S as signToken signs):
  * no claim filled in by the product.
  */
-async function rawToken(key: SigningKey, payload: JWTPayload, header: Record<string, unknown> = {}) {
+async function rawToken(
+  key: SigningKey,
+  payload: JWTPayload,
+  header: Record<string, unknown> = {},
+) {
   return signForged(key, { alg: key.alg, kid: key.kid, typ: 'JWT', ...header }, payload)
 }
 
@@ -463,7 +467,13 @@ describe('verifyToken: algorithm pinning', () => {
 describe('verifyToken: strict reading before any key lookup', () => {
   /** A key source that counts lookups: structural refusals must not reach it (nor a JWKS fetch). */
   function counting() {
-    const source = { lookups: 0, resolve: (header: Parameters<KeySource['resolve']>[0]) => (source.lookups++, esKeys.resolve(header)) }
+    const source = {
+      lookups: 0,
+      resolve: (header: Parameters<KeySource['resolve']>[0]) => (
+        source.lookups++,
+        esKeys.resolve(header)
+      ),
+    }
     return source
   }
   const header = () => JSON.stringify({ alg: 'ES256', kid: es.kid, typ: 'JWT' })
@@ -472,12 +482,18 @@ describe('verifyToken: strict reading before any key lookup', () => {
   it.each([
     ['a duplicate alg in the header', () => `{"alg":"none",${header().slice(1)}`, payloadJson],
     ['a duplicate sub in the payload', header, () => `{"sub":"admin",${payloadJson().slice(1)}`],
-    ['a duplicate spelt with an escape', header, () => `{"\\u0073ub":"admin",${payloadJson().slice(1)}`],
+    [
+      'a duplicate spelt with an escape',
+      header,
+      () => `{"\\u0073ub":"admin",${payloadJson().slice(1)}`,
+    ],
     ['a crit header', () => `{"crit":["x"],"x":1,${header().slice(1)}`, payloadJson],
   ])('%s, validly signed: jwt malformed, ERR_JWT_INVALID', async (_label, h, p) => {
     const token = signForged(es, h(), p(), { alg: 'ES256' })
     const source = counting()
-    expect(await verifyAtT(token, {}, source)).toEqual(tokenError('jwt malformed', 'ERR_JWT_INVALID'))
+    expect(await verifyAtT(token, {}, source)).toEqual(
+      tokenError('jwt malformed', 'ERR_JWT_INVALID'),
+    )
     expect(source.lookups).toBe(0)
   })
 
@@ -492,7 +508,9 @@ describe('verifyToken: strict reading before any key lookup', () => {
     // 64 bytes leave 4 unused low bits in the last character: flipping the lowest keeps the bytes.
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
     const last = alphabet[alphabet.indexOf(token.at(-1)!) ^ 1]
-    expect(Buffer.from(`${token.slice(0, -1)}${last}`.split('.')[2]!, 'base64url')).toEqual(Buffer.from(token.split('.')[2]!, 'base64url'))
+    expect(Buffer.from(`${token.slice(0, -1)}${last}`.split('.')[2]!, 'base64url')).toEqual(
+      Buffer.from(token.split('.')[2]!, 'base64url'),
+    )
     for (const twin of [`${token}==`, `${token.slice(0, -1)}${last}`]) {
       expect(await verifyAtT(twin, {}, source)).toMatchObject(failure({ message: 'jwt malformed' }))
     }

@@ -53,12 +53,21 @@ export async function verifyToken(
   const { header, signature } = read.token
   try {
     const resolved = await keys.resolve(header)
-    if (!resolved) return verifyFailure('JsonWebTokenError', 'no key matches the token', 'ERR_JWKS_NO_MATCHING_KEY')
+    if (!resolved)
+      return verifyFailure(
+        'JsonWebTokenError',
+        'no key matches the token',
+        'ERR_JWKS_NO_MATCHING_KEY',
+      )
     if (!(resolved.algorithms as readonly string[]).includes(String(header.alg))) {
       return verifyFailure('JsonWebTokenError', 'invalid algorithm', 'ERR_JOSE_ALG_NOT_ALLOWED')
     }
     if (header.alg === 'ES256' && !isCanonicalEs256Signature(signature)) {
-      return verifyFailure('JsonWebTokenError', 'invalid signature', 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED')
+      return verifyFailure(
+        'JsonWebTokenError',
+        'invalid signature',
+        'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+      )
     }
     const { payload } = await jwtVerify(token, resolved.key, {
       algorithms: resolved.algorithms as SigningAlgorithm[],
@@ -74,7 +83,11 @@ export async function verifyToken(
     // the future is refused regardless (RFC 7519 §4.1.6, OWASP JWT cheat sheet).
     const now = Math.floor((options.currentDate?.getTime() ?? Date.now()) / 1000)
     if (typeof payload.iat !== 'number' || payload.iat > now + clockTolerance) {
-      return verifyFailure('JsonWebTokenError', 'jwt issued in the future', 'ERR_JWT_CLAIM_VALIDATION_FAILED')
+      return verifyFailure(
+        'JsonWebTokenError',
+        'jwt issued in the future',
+        'ERR_JWT_CLAIM_VALIDATION_FAILED',
+      )
     }
     return { valid: true, claims: payload }
   } catch (err) {

@@ -12,7 +12,11 @@ export interface WriteFileAtomicOptions {
  * content or the new one, never a partial file: write a temporary file beside it, fsync it,
  * rename it over the target, fsync the folder so the rename itself is durable.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, options: WriteFileAtomicOptions): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: WriteFileAtomicOptions,
+): Promise<void> {
   const dir = dirname(path)
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
   const file = await open(tmp, 'wx', options.mode)
@@ -50,4 +54,5 @@ export async function syncDirectory(dir: string): Promise<void> {
 }
 
 /** Temporary files left by a write that was killed half-way; safe to remove at start. */
-export const isAtomicTempFile = (name: string): boolean => name.startsWith('.') && name.endsWith('.tmp')
+export const isAtomicTempFile = (name: string): boolean =>
+  name.startsWith('.') && name.endsWith('.tmp')

@@ -161,7 +161,11 @@ describe('envInteger reads plain decimal numbers only', () => {
 
   it('does not echo a value whose name says it is a key', () => {
     const schema = z.object({ SIGNING_KEY: z.string().min(100) })
-    expect(() => parseEnv(schema, { SIGNING_KEY: 'secret-pem-body' }, 'test')).toThrow(/SIGNING_KEY/)
-    expect(() => parseEnv(schema, { SIGNING_KEY: 'secret-pem-body' }, 'test')).not.toThrow(/secret-pem-body/)
+    expect(() => parseEnv(schema, { SIGNING_KEY: 'secret-pem-body' }, 'test')).toThrow(
+      /SIGNING_KEY/,
+    )
+    expect(() => parseEnv(schema, { SIGNING_KEY: 'secret-pem-body' }, 'test')).not.toThrow(
+      /secret-pem-body/,
+    )
   })
 })

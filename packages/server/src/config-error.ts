@@ -19,7 +19,11 @@ const SECRET_NAME = /SECRET|PASSWORD|CREDENTIAL|_TOKEN$|(^|_)(PRIVATE_)?KEY$/
  * Validates environment variables once, at start, into a frozen typed object. Pure: it reads only
  * the `env` it is given, so tests pass plain objects.
  */
-export function parseEnv<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>, source: string): Readonly<z.output<S>> {
+export function parseEnv<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+  source: string,
+): Readonly<z.output<S>> {
   const result = schema.safeParse(env)
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {

@@ -20,7 +20,8 @@ export interface BaseAppOptions {
  */
 export function createBaseApp(options: BaseAppOptions): Hono<ServerEnv> {
   const maxSize = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES
-  if (!Number.isInteger(maxSize) || maxSize <= 0) throw new TypeError('createBaseApp: bodyLimitBytes must be a positive integer')
+  if (!Number.isInteger(maxSize) || maxSize <= 0)
+    throw new TypeError('createBaseApp: bodyLimitBytes must be a positive integer')
   const app = new Hono<ServerEnv>()
   app.use(requestId({ limitLength: 64 }))
   app.use(logRequests(options.logger))

@@ -4,7 +4,8 @@ import { z } from 'zod'
  * An unset, empty or blank variable means "use the default": dotenv gives `KEY=` as an empty
  * string, and a blank one would otherwise coerce to the number 0 (for a port: any free port).
  */
-const unsetIfEmpty = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value)
+const unsetIfEmpty = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value
 
 /** Plain decimal digits only: Number() would also take "0x1F90", "1e3" and " 8080 ". */
 const decimalOrUnset = (value: unknown) => {
@@ -32,7 +33,10 @@ export function envString(defaultValue: string) {
   return z.preprocess(unsetIfEmpty, z.string().min(1).default(defaultValue))
 }
 
-export function envEnum<const T extends readonly [string, ...string[]]>(values: T, defaultValue: T[number]) {
+export function envEnum<const T extends readonly [string, ...string[]]>(
+  values: T,
+  defaultValue: T[number],
+) {
   return z.preprocess(
     unsetIfEmpty,
     z.enum(values, { error: `must be one of ${values.join(', ')}` }).default(defaultValue),

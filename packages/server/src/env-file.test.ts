@@ -13,9 +13,16 @@ afterEach(() => rm(dir, { recursive: true, force: true }))
 describe('readEnvFile', () => {
   it('reads the file under the given environment, which wins, without changing process.env', async () => {
     const path = join(dir, '.env')
-    await writeFile(path, 'ENV_FILE_TEST_A=from-file\nENV_FILE_TEST_B=from-file\nENV_FILE_TEST_EMPTY=\n')
+    await writeFile(
+      path,
+      'ENV_FILE_TEST_A=from-file\nENV_FILE_TEST_B=from-file\nENV_FILE_TEST_EMPTY=\n',
+    )
     const env = readEnvFile(path, { ENV_FILE_TEST_B: 'from-shell' })
-    expect(env).toEqual({ ENV_FILE_TEST_A: 'from-file', ENV_FILE_TEST_B: 'from-shell', ENV_FILE_TEST_EMPTY: '' })
+    expect(env).toEqual({
+      ENV_FILE_TEST_A: 'from-file',
+      ENV_FILE_TEST_B: 'from-shell',
+      ENV_FILE_TEST_EMPTY: '',
+    })
     expect(process.env.ENV_FILE_TEST_A).toBeUndefined()
   })
 

@@ -6,7 +6,10 @@ import { parse } from 'dotenv'
  * variables already set (by the shell, a test or `npm start`) win over the file, so one file
  * serves as the defaults everywhere. A missing file reads as empty.
  */
-export function readEnvFile(path: string, env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+export function readEnvFile(
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string | undefined> {
   let parsed: Record<string, string> = {}
   try {
     parsed = parse(readFileSync(path))

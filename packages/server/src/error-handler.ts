@@ -20,11 +20,19 @@ export const handleError: ErrorHandler<ServerEnv> = (err, c) => {
     err.res?.headers.forEach((value, name) => {
       if (name !== 'content-type' && name !== 'content-length') c.header(name, value)
     })
-    const body: HttpErrorBody = { error: { name: 'HttpError', code: HTTP_EXCEPTION_CODES[status] ?? (status >= 500 ? 'ERR_INTERNAL' : 'ERR_BAD_REQUEST'), message: err.message || 'request refused' } }
+    const body: HttpErrorBody = {
+      error: {
+        name: 'HttpError',
+        code: HTTP_EXCEPTION_CODES[status] ?? (status >= 500 ? 'ERR_INTERNAL' : 'ERR_BAD_REQUEST'),
+        message: err.message || 'request refused',
+      },
+    }
     return c.json(body, status)
   }
   logger(c)?.error({ err, rid: c.get('requestId') }, 'unhandled error')
-  const body: HttpErrorBody = { error: { name: 'InternalError', code: 'ERR_INTERNAL', message: 'internal error' } }
+  const body: HttpErrorBody = {
+    error: { name: 'InternalError', code: 'ERR_INTERNAL', message: 'internal error' },
+  }
   return c.json(body, 500)
 }
 
@@ -42,6 +50,8 @@ const HTTP_EXCEPTION_CODES: Partial<Record<number, HttpErrorBody['error']['code'
   429: 'ERR_TOO_MANY_REQUESTS',
 }
 
-const logger = (c: Context<ServerEnv>) => c.get('logger') as ServerEnv['Variables']['logger'] | undefined
+const logger = (c: Context<ServerEnv>) =>
+  c.get('logger') as ServerEnv['Variables']['logger'] | undefined
 
-export const truncate = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max)}…` : text)
+export const truncate = (text: string, max: number): string =>
+  text.length > max ? `${text.slice(0, max)}…` : text

@@ -16,15 +16,42 @@ export {
   type HttpErrorCode,
 } from './http-error.ts'
 export { ConfigError, parseEnv } from './config-error.ts'
-export { envInteger, envPort, envString, envEnum, envUrl, LOG_LEVELS, LOG_FORMATS, type LogLevel, type LogFormat } from './env-fields.ts'
-export { writeFileAtomic, ensureDirectory, syncDirectory, isAtomicTempFile, type WriteFileAtomicOptions } from './atomic-file.ts'
+export {
+  envInteger,
+  envPort,
+  envString,
+  envEnum,
+  envUrl,
+  LOG_LEVELS,
+  LOG_FORMATS,
+  type LogLevel,
+  type LogFormat,
+} from './env-fields.ts'
+export {
+  writeFileAtomic,
+  ensureDirectory,
+  syncDirectory,
+  isAtomicTempFile,
+  type WriteFileAtomicOptions,
+} from './atomic-file.ts'
 export { createLogger, silentLogger, type Logger, type LoggerOptions } from './logger.ts'
 export { formatLogLine } from './log-format.ts'
-export { createBaseApp, addLogFields, DEFAULT_BODY_LIMIT_BYTES, type BaseAppOptions } from './create-base-app.ts'
+export {
+  createBaseApp,
+  addLogFields,
+  DEFAULT_BODY_LIMIT_BYTES,
+  type BaseAppOptions,
+} from './create-base-app.ts'
 export { handleError, handleNotFound } from './error-handler.ts'
 export { readJsonObject, type ReadJsonObjectOptions } from './json-body.ts'
 export { readBodyText, limitBody } from './request-body.ts'
-export { listen, onShutdownSignal, ListenError, type ListenOptions, type RunningServer } from './listen.ts'
+export {
+  listen,
+  onShutdownSignal,
+  ListenError,
+  type ListenOptions,
+  type RunningServer,
+} from './listen.ts'
 export { readEnvFile } from './env-file.ts'
 export type { ServerEnv, LogFields } from './server-env.ts'
 export { isFlagSet } from './query-flag.ts'

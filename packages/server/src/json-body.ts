@@ -14,7 +14,10 @@ export interface ReadJsonObjectOptions {
  * Reads the request body as a JSON object, at most the app's body limit (413 beyond it);
  * a body that is not JSON, or JSON that is not an object, is a 400 that names the problem.
  */
-export async function readJsonObject(c: Context<ServerEnv>, options: ReadJsonObjectOptions = {}): Promise<Record<string, unknown>> {
+export async function readJsonObject(
+  c: Context<ServerEnv>,
+  options: ReadJsonObjectOptions = {},
+): Promise<Record<string, unknown>> {
   const text = await readBodyText(c)
   if (text.trim() === '') {
     if (options.allowEmpty) return {}
@@ -22,7 +25,9 @@ export async function readJsonObject(c: Context<ServerEnv>, options: ReadJsonObj
   }
   const type = c.req.header('content-type')
   if (type !== undefined && !JSON_TYPE.test(type)) {
-    throw new UnsupportedMediaTypeError('request body must be JSON (content-type: application/json)')
+    throw new UnsupportedMediaTypeError(
+      'request body must be JSON (content-type: application/json)',
+    )
   }
   let value: unknown
   try {

@@ -75,7 +75,11 @@ describe('listen', () => {
     })
     const server = await listen({ fetch: app.fetch, hostname: '127.0.0.1', port: 0, name: 'test' })
     running.push(server)
-    const answer = fetch(`${server.url}/slow`).then(async (res) => ({ status: res.status, connection: res.headers.get('connection'), body: await res.json() }))
+    const answer = fetch(`${server.url}/slow`).then(async (res) => ({
+      status: res.status,
+      connection: res.headers.get('connection'),
+      body: await res.json(),
+    }))
     await new Promise((resolve) => setTimeout(resolve, 100))
     const started = performance.now()
     const closed = server.close(10_000)

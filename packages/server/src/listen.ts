@@ -1,4 +1,7 @@
-import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https'
+import {
+  createServer as createHttpsServer,
+  type ServerOptions as HttpsServerOptions,
+} from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { serve } from '@hono/node-server'
@@ -43,7 +46,12 @@ export function listen(options: ListenOptions): Promise<RunningServer> {
       ...(options.tls ? { createServer: createHttpsServer, serverOptions: options.tls } : {}),
     }) as Server
     const onError = (err: NodeJS.ErrnoException) => {
-      const reason = err.code === 'EADDRINUSE' ? 'port already in use' : err.code === 'EACCES' ? 'permission denied' : err.message
+      const reason =
+        err.code === 'EADDRINUSE'
+          ? 'port already in use'
+          : err.code === 'EACCES'
+            ? 'permission denied'
+            : err.message
       reject(new ListenError(options.name, options.port, reason, { cause: err }))
     }
     server.once('error', onError)
@@ -53,7 +61,12 @@ export function listen(options: ListenOptions): Promise<RunningServer> {
       const { port } = server.address() as AddressInfo
       const scheme = options.tls ? 'https' : 'http'
       const host = options.hostname.includes(':') ? `[${options.hostname}]` : options.hostname
-      resolve({ server, port, url: `${scheme}://${host}:${port}`, close: (graceMs) => closeServer(server, drain, graceMs) })
+      resolve({
+        server,
+        port,
+        url: `${scheme}://${host}:${port}`,
+        close: (graceMs) => closeServer(server, drain, graceMs),
+      })
     })
   })
 }

@@ -26,7 +26,10 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level,
       base: { name: options.name },
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: ['token', 'password', 'privateKey', 'totp_code', 'secret', '*.token', '*.password'], censor: '[redacted]' },
+      redact: {
+        paths: ['token', 'password', 'privateKey', 'totp_code', 'secret', '*.token', '*.password'],
+        censor: '[redacted]',
+      },
     },
     stream,
   )

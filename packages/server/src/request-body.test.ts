@@ -15,10 +15,17 @@ const agent = new Agent({ keepAlive: true, maxSockets: 1 })
 beforeAll(async () => {
   const app = createBaseApp({ logger: silentLogger(), bodyLimitBytes: LIMIT })
   app.post('/echo', async (c) => c.text(await readBodyText(c)))
-  app.post('/twice', async (c) => c.json({ first: await readBodyText(c), second: await readBodyText(c) }))
+  app.post('/twice', async (c) =>
+    c.json({ first: await readBodyText(c), second: await readBodyText(c) }),
+  )
   app.post('/json', async (c) => c.json(await readJsonObject(c)))
   app.get('/ping', (c) => c.text('pong'))
-  server = await listen({ fetch: app.fetch, hostname: '127.0.0.1', port: 0, name: 'request-body test' })
+  server = await listen({
+    fetch: app.fetch,
+    hostname: '127.0.0.1',
+    port: 0,
+    name: 'request-body test',
+  })
 })
 
 afterAll(async () => {
@@ -34,15 +41,27 @@ interface Answer {
 }
 
 /** Sends `chunks` one write each: with no content-length, node sends them chunked. */
-function send(path: string, chunks: Array<string | Buffer>, headers: Record<string, string> = {}): Promise<Answer> {
+function send(
+  path: string,
+  chunks: Array<string | Buffer>,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request(`${server.url}${path}`, { method: chunks.length ? 'POST' : 'GET', agent, headers }, (res) => {
-      const parts: Buffer[] = []
-      res.on('data', (chunk: Buffer) => parts.push(chunk))
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8'), localPort: req.socket?.localPort }),
-      )
-    })
+    const req = request(
+      `${server.url}${path}`,
+      { method: chunks.length ? 'POST' : 'GET', agent, headers },
+      (res) => {
+        const parts: Buffer[] = []
+        res.on('data', (chunk: Buffer) => parts.push(chunk))
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(parts).toString('utf8'),
+            localPort: req.socket?.localPort,
+          }),
+        )
+      },
+    )
     req.on('error', reject)
     for (const chunk of chunks) req.write(chunk)
     req.end()
@@ -58,15 +77,27 @@ describe('readBodyText over a real socket', () => {
 
   it('accepts exactly the limit, by content-length and chunked', async () => {
     const body = 'x'.repeat(LIMIT)
-    expect(await send('/echo', [body], { 'content-length': String(LIMIT) })).toMatchObject({ status: 200, body })
-    expect(await send('/echo', [body.slice(0, 500), body.slice(500)])).toMatchObject({ status: 200, body })
+    expect(await send('/echo', [body], { 'content-length': String(LIMIT) })).toMatchObject({
+      status: 200,
+      body,
+    })
+    expect(await send('/echo', [body.slice(0, 500), body.slice(500)])).toMatchObject({
+      status: 200,
+      body,
+    })
   })
 
   it('refuses a declared length over the limit before reading: 413 JSON', async () => {
-    const answer = await send('/echo', ['x'.repeat(LIMIT + 1)], { 'content-length': String(LIMIT + 1) })
+    const answer = await send('/echo', ['x'.repeat(LIMIT + 1)], {
+      'content-length': String(LIMIT + 1),
+    })
     expect(answer.status).toBe(413)
     expect(JSON.parse(answer.body)).toEqual({
-      error: { name: 'PayloadTooLargeError', code: 'ERR_PAYLOAD_TOO_LARGE', message: `request body is larger than ${LIMIT} bytes` },
+      error: {
+        name: 'PayloadTooLargeError',
+        code: 'ERR_PAYLOAD_TOO_LARGE',
+        message: `request body is larger than ${LIMIT} bytes`,
+      },
     })
   })
 

@@ -16,7 +16,11 @@ export function limitBody(maxBytes: number): MiddlewareHandler<ServerEnv> {
   return async function bodyLimit(c, next) {
     c.set('bodyLimitBytes', maxBytes)
     const length = c.req.header('content-length')
-    if (length !== undefined && c.req.header('transfer-encoding') === undefined && Number(length) > maxBytes) {
+    if (
+      length !== undefined &&
+      c.req.header('transfer-encoding') === undefined &&
+      Number(length) > maxBytes
+    ) {
       throw new PayloadTooLargeError(maxBytes)
     }
     await next()
@@ -83,7 +87,9 @@ function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<stri
     }
     const onError = (cause?: unknown) => {
       done()
-      reject(new BadRequestError('request body was not received whole', 'ERR_BAD_REQUEST', { cause }))
+      reject(
+        new BadRequestError('request body was not received whole', 'ERR_BAD_REQUEST', { cause }),
+      )
     }
     incoming.on('data', onData)
     incoming.once('end', onEnd)

@@ -36,7 +36,9 @@ const RESERVED = new Set(['ca', 'server'])
 
 export function clientCertificatePaths(dir: string, name: string): ClientCertificatePaths {
   if (!CLIENT_NAME.test(name) || name.includes('..') || RESERVED.has(name)) {
-    throw new TypeError(`not a client certificate name: ${JSON.stringify(name)} (a service name; not "ca" or "server")`)
+    throw new TypeError(
+      `not a client certificate name: ${JSON.stringify(name)} (a service name; not "ca" or "server")`,
+    )
   }
   return { cert: join(dir, `${name}.pem`), key: join(dir, `${name}-key.pem`) }
 }

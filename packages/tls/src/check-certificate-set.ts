@@ -45,7 +45,10 @@ export function checkCertificateSet(
   const missing = options.hosts.find((host) => covers(host) === undefined)
   if (missing !== undefined) return `server.pem does not cover ${missing}`
   const deadline = now.getTime() + daysToMs(options.minRemainingDays)
-  for (const [name, cert] of [['ca.pem', ca], ['server.pem', server]] as const) {
+  for (const [name, cert] of [
+    ['ca.pem', ca],
+    ['server.pem', server],
+  ] as const) {
     if (new Date(cert.validFrom).getTime() > now.getTime()) return `${name} is not valid yet`
     if (new Date(cert.validTo).getTime() < deadline) {
       return `${name} expires within ${options.minRemainingDays} days (${cert.validTo})`
@@ -89,10 +92,12 @@ export function checkClientCertificate(
   } catch {
     return `${name}.pem cannot be parsed`
   }
-  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return `${name}.pem was not signed by ca.pem`
+  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey))
+    return `${name}.pem was not signed by ca.pem`
   if (!keyMatches(cert, client.keyPem)) return `${name}-key.pem does not belong to ${name}.pem`
   if (cert.subject !== `CN=${name}`) return `${name}.pem is not named ${name}`
-  if (!(cert.keyUsage ?? []).includes(CLIENT_AUTH)) return `${name}.pem does not allow client authentication`
+  if (!(cert.keyUsage ?? []).includes(CLIENT_AUTH))
+    return `${name}.pem does not allow client authentication`
   if (new Date(cert.validFrom).getTime() > now.getTime()) return `${name}.pem is not valid yet`
   if (new Date(cert.validTo).getTime() < now.getTime() + daysToMs(options.minRemainingDays)) {
     return `${name}.pem expires within ${options.minRemainingDays} days (${cert.validTo})`

@@ -48,7 +48,10 @@ const mode = async (path: string) => (await stat(path)).mode & 0o777
 async function setWithServerValidFor(validityDays: number) {
   const { paths } = await ensureCertificates(dir)
   const set = await readSet(paths)
-  const reissued = await issueServerCertificate({ certPem: set.ca, keyPem: set.caKey }, { validityDays })
+  const reissued = await issueServerCertificate(
+    { certPem: set.ca, keyPem: set.caKey },
+    { validityDays },
+  )
   await writeFile(paths.server, reissued.certPem)
   await writeFile(paths.serverKey, reissued.keyPem)
   return { paths, caPem: set.ca }
@@ -211,8 +214,14 @@ describe('ensureCertificates', () => {
     const foreign = await issueClientCertificate(foreignCa, { commonName: 'servicea' })
     await writeFile(first.clients.servicea!.cert, foreign.certPem)
     await writeFile(first.clients.servicea!.key, foreign.keyPem)
-    await writeFile(first.clients.serviceb!.cert, await readFile(first.clients.servicec!.cert, 'utf8'))
-    await writeFile(first.clients.serviceb!.key, await readFile(first.clients.servicec!.key, 'utf8'))
+    await writeFile(
+      first.clients.serviceb!.cert,
+      await readFile(first.clients.servicec!.cert, 'utf8'),
+    )
+    await writeFile(
+      first.clients.serviceb!.key,
+      await readFile(first.clients.servicec!.key, 'utf8'),
+    )
     expect((await ensureCertificates(dir)).clientsCreated).toEqual(['servicea', 'serviceb'])
     const forced = await ensureCertificates(dir, { force: true })
     expect(forced.clientsCreated).toEqual(['servicea', 'serviceb', 'servicec'])

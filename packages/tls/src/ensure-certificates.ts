@@ -9,7 +9,11 @@ import {
   type ClientCertificatePaths,
   clientCertificatePaths,
 } from './certificate-files.ts'
-import { type CertificateSet, checkCertificateSet, checkClientCertificate } from './check-certificate-set.ts'
+import {
+  type CertificateSet,
+  checkCertificateSet,
+  checkClientCertificate,
+} from './check-certificate-set.ts'
 import { issueClientCertificate } from './client-certificate.ts'
 import { DEFAULT_SERVER_HOSTS, issueServerCertificate } from './server-certificate.ts'
 import { serializeByKey } from './serialize-by-key.ts'
@@ -57,11 +61,19 @@ export function ensureCertificates(
   const folder = resolve(dir)
   const names = [...new Set(options.clients ?? DEFAULT_CLIENT_NAMES)]
   // Bad names are a programmer's mistake: refused before anything is written.
-  const clients = Object.fromEntries(names.map((name) => [name, clientCertificatePaths(folder, name)]))
+  const clients = Object.fromEntries(
+    names.map((name) => [name, clientCertificatePaths(folder, name)]),
+  )
   return serializeByKey(folder, async () => {
     const set = await ensureSet(folder, options.force ?? false)
     const clientsCreated = await ensureClients(set.ca, clients, set.created)
-    return { created: set.created, paths: set.paths, ...(set.reason ? { reason: set.reason } : {}), clients, clientsCreated }
+    return {
+      created: set.created,
+      paths: set.paths,
+      ...(set.reason ? { reason: set.reason } : {}),
+      clients,
+      clientsCreated,
+    }
   })
 }
 
@@ -69,7 +81,10 @@ async function ensureSet(dir: string, force: boolean) {
   const paths = certificatePaths(dir)
   const reason = force ? 'forced' : await unusableReason(paths)
   if (reason === undefined) {
-    const ca = { certPem: await readFile(paths.ca, 'utf8'), keyPem: await readFile(paths.caKey, 'utf8') }
+    const ca = {
+      certPem: await readFile(paths.ca, 'utf8'),
+      keyPem: await readFile(paths.caKey, 'utf8'),
+    }
     return { created: false, paths, ca }
   }
 
@@ -107,15 +122,25 @@ async function ensureClients(
   return created
 }
 
-async function clientUsable(caPem: string, paths: ClientCertificatePaths, name: string): Promise<boolean> {
+async function clientUsable(
+  caPem: string,
+  paths: ClientCertificatePaths,
+  name: string,
+): Promise<boolean> {
   let client: CertificateAndKey
   try {
-    client = { certPem: await readFile(paths.cert, 'utf8'), keyPem: await readFile(paths.key, 'utf8') }
+    client = {
+      certPem: await readFile(paths.cert, 'utf8'),
+      keyPem: await readFile(paths.key, 'utf8'),
+    }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false
     throw err
   }
-  return checkClientCertificate(caPem, client, name, { minRemainingDays: MIN_REMAINING_DAYS }) === undefined
+  return (
+    checkClientCertificate(caPem, client, name, { minRemainingDays: MIN_REMAINING_DAYS }) ===
+    undefined
+  )
 }
 
 async function unusableReason(paths: CertificatePaths): Promise<string | undefined> {

@@ -39,5 +39,7 @@ it("reads a service's client certificate; none is undefined, half of one names t
   expect(servicea?.keyPem).toMatch(/^-----BEGIN PRIVATE KEY-----/)
   expect(await loadClientCertificate(dir, 'nobody')).toBeUndefined()
   await rm(join(dir, 'serviceb-key.pem'))
-  await expect(loadClientCertificate(dir, 'serviceb')).rejects.toThrow(`TLS file ${join(dir, 'serviceb-key.pem')} is missing`)
+  await expect(loadClientCertificate(dir, 'serviceb')).rejects.toThrow(
+    `TLS file ${join(dir, 'serviceb-key.pem')} is missing`,
+  )
 })

@@ -26,11 +26,19 @@ export async function loadTlsFiles(dir: string): Promise<TlsFiles> {
  * when neither exists (a certificates folder made before client certificates were). One without
  * the other is an error naming the missing file.
  */
-export async function loadClientCertificate(dir: string, name: string): Promise<CertificateAndKey | undefined> {
+export async function loadClientCertificate(
+  dir: string,
+  name: string,
+): Promise<CertificateAndKey | undefined> {
   const paths = clientCertificatePaths(dir, name)
-  const [certPem, keyPem] = await Promise.all([paths.cert, paths.key].map((p) => readFile(p, 'utf8').catch(missingAsUndefined)))
+  const [certPem, keyPem] = await Promise.all(
+    [paths.cert, paths.key].map((p) => readFile(p, 'utf8').catch(missingAsUndefined)),
+  )
   if (certPem === undefined && keyPem === undefined) return undefined
-  return { certPem: certPem ?? (await readTlsFile(paths.cert)), keyPem: keyPem ?? (await readTlsFile(paths.key)) }
+  return {
+    certPem: certPem ?? (await readTlsFile(paths.cert)),
+    keyPem: keyPem ?? (await readTlsFile(paths.key)),
+  }
 }
 
 function missingAsUndefined(err: NodeJS.ErrnoException): undefined {

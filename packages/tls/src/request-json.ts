@@ -54,7 +54,10 @@ export async function requestJson(
   // and signal until it fires, even after the answer came, which under load kept thousands
   // alive and showed in RSS. The reason is a TimeoutError, as AbortSignal.timeout() gives.
   const deadline = new AbortController()
-  const timer = setTimeout(() => deadline.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs)
+  const timer = setTimeout(
+    () => deadline.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')),
+    timeoutMs,
+  )
   try {
     const response = await request(url, {
       dispatcher: context.agent,

@@ -36,7 +36,7 @@ export const USERS_COMMANDS: Record<string, UsersCommand> = {
     args: 1,
     async run(ctx, [name]) {
       checkName(name!)
-      if (ctx.role === undefined) throw usageError('add needs --role R (one of the policy\'s roles)')
+      if (ctx.role === undefined) throw usageError("add needs --role R (one of the policy's roles)")
       const roles = parseRoles(ctx.role, ctx.policy)
       const { users } = await readUsersFile(ctx.file)
       if (users.some((u) => u.name === name)) {
@@ -46,7 +46,10 @@ export const USERS_COMMANDS: Record<string, UsersCommand> = {
       const time = ctx.now().toISOString()
       await updateUsersFile(ctx.file, (users) => {
         if (users.some((u) => u.name === name)) throw new CliError(`${name} exists already`)
-        return [...users, { name: name!, password, roles, locked: false, created: time, updated: time }]
+        return [
+          ...users,
+          { name: name!, password, roles, locked: false, created: time, updated: time },
+        ]
       })
       ctx.out(`added ${name} (roles ${roles.join(', ')})`)
     },
@@ -78,7 +81,9 @@ export const USERS_COMMANDS: Record<string, UsersCommand> = {
     async run(ctx, [name]) {
       const user = await requireUser(ctx, name!)
       if (user.totpSecret !== undefined && !ctx.force) {
-        throw new CliError(`${name} has TOTP already; --force makes a new secret (the old one stops working)`)
+        throw new CliError(
+          `${name} has TOTP already; --force makes a new secret (the old one stops working)`,
+        )
       }
       const secret = newTotpSecret()
       await change(ctx, name!, (u) => ({ ...u, totpSecret: secret }))
@@ -143,11 +148,20 @@ function checkName(name: string): void {
 }
 
 function parseRoles(list: string, policy: Policy): string[] {
-  const roles = [...new Set(list.split(',').map((r) => r.trim()).filter((r) => r !== ''))]
+  const roles = [
+    ...new Set(
+      list
+        .split(',')
+        .map((r) => r.trim())
+        .filter((r) => r !== ''),
+    ),
+  ]
   const known = Object.keys(policy.roles)
   const unknown = roles.filter((r) => !known.includes(r))
   if (roles.length === 0 || unknown.length > 0) {
-    throw usageError(`unknown role ${unknown.join(', ') || '(none given)'}: the policy defines ${known.join(', ')}`)
+    throw usageError(
+      `unknown role ${unknown.join(', ') || '(none given)'}: the policy defines ${known.join(', ')}`,
+    )
   }
   return roles
 }
@@ -155,7 +169,9 @@ function parseRoles(list: string, policy: Policy): string[] {
 async function newPassword(ctx: UsersCliContext, name: string) {
   const password = await ctx.readPassword(name)
   if ([...password].length < MIN_PASSWORD || password.length > MAX_PASSWORD) {
-    throw new CliError(`a password has ${MIN_PASSWORD} to ${MAX_PASSWORD} characters; nothing changed`)
+    throw new CliError(
+      `a password has ${MIN_PASSWORD} to ${MAX_PASSWORD} characters; nothing changed`,
+    )
   }
   if (DEMO_PASSWORDS.includes(password)) {
     throw new CliError('that is a documented demo password; choose another (nothing changed)')

@@ -17,7 +17,8 @@ const digest = (value: string) => createHash('sha256').update(value, 'utf8').dig
  * the token's length as well as its content from a client timing the answers.
  */
 export function createAdminCredential(token: string): AdminCredential {
-  if (!adminTokenSchema.safeParse(token).success) throw new TypeError('createAdminCredential: not a valid admin token')
+  if (!adminTokenSchema.safeParse(token).success)
+    throw new TypeError('createAdminCredential: not a valid admin token')
   const expected = digest(token)
   return { matches: (presented) => timingSafeEqual(digest(presented), expected) }
 }
@@ -27,10 +28,14 @@ export function createAdminCredential(token: string): AdminCredential {
  * when neither is set. A file that cannot be read or holds no valid token is a ConfigError naming
  * ADMIN_TOKEN_FILE and the file, never its content.
  */
-export async function readAdminToken(config: FactoryConfig, logger?: Logger): Promise<string | undefined> {
+export async function readAdminToken(
+  config: FactoryConfig,
+  logger?: Logger,
+): Promise<string | undefined> {
   if (config.adminTokenFile === undefined) return config.adminToken
   const file = config.adminTokenFile
-  const fail = (problem: string) => new ConfigError('apps/jwt-factory/.env', [`ADMIN_TOKEN_FILE: ${file} ${problem}`])
+  const fail = (problem: string) =>
+    new ConfigError('apps/jwt-factory/.env', [`ADMIN_TOKEN_FILE: ${file} ${problem}`])
   let text: string
   try {
     text = await readFile(file, 'utf8')
@@ -39,9 +44,14 @@ export async function readAdminToken(config: FactoryConfig, logger?: Logger): Pr
   }
   const token = text.split(/\r?\n/, 1)[0]!.trim()
   const checked = adminTokenSchema.safeParse(token)
-  if (!checked.success) throw fail(`holds no valid admin token: it ${checked.error.issues[0]!.message}`)
+  if (!checked.success)
+    throw fail(`holds no valid admin token: it ${checked.error.issues[0]!.message}`)
   // Kubernetes mounts secrets 0644 by default, so a wide mode is worth a warning, not a refusal.
   const mode = (await stat(file)).mode & 0o777
-  if (mode & 0o077) logger?.warn({ file }, `ADMIN_TOKEN_FILE ${file} is readable by other users (mode ${mode.toString(8)}): chmod 600 it`)
+  if (mode & 0o077)
+    logger?.warn(
+      { file },
+      `ADMIN_TOKEN_FILE ${file} is readable by other users (mode ${mode.toString(8)}): chmod 600 it`,
+    )
   return token
 }

@@ -14,4 +14,7 @@ export const adminTokenSchema = z
   .string()
   .min(MIN_ADMIN_TOKEN_LENGTH, `must be ${ADMIN_TOKEN_RULE}`)
   .max(1024, 'must be at most 1024 characters')
-  .regex(/^[A-Za-z0-9\-._~+/]+=*$/, 'must be one word of letters, digits and -._~+/ (a bearer token, RFC 6750 §2.1)')
+  .regex(
+    /^[A-Za-z0-9\-._~+/]+=*$/,
+    'must be one word of letters, digits and -._~+/ (a bearer token, RFC 6750 §2.1)',
+  )

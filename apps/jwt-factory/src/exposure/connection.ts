@@ -37,6 +37,9 @@ export function connectionOf(c: Context): Connection {
   return {
     tls: true,
     loopback,
-    client: { commonName: typeof cn === 'string' ? cn : undefined, serverCertificate: usages.includes(SERVER_AUTH) },
+    client: {
+      commonName: typeof cn === 'string' ? cn : undefined,
+      serverCertificate: usages.includes(SERVER_AUTH),
+    },
   }
 }

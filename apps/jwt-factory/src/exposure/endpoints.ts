@@ -32,12 +32,16 @@ export const ENDPOINTS: Readonly<Record<string, EndpointClass>> = Object.freeze(
 })
 
 /** Throws a TypeError naming every route of the app that ENDPOINTS does not classify. */
-export function assertEndpointsClassified(routes: readonly { method: string; path: string }[]): void {
+export function assertEndpointsClassified(
+  routes: readonly { method: string; path: string }[],
+): void {
   const unclassified = routes
     .filter((r) => r.method !== 'ALL') // middleware
     .map((r) => `${r.method} ${r.path}`)
     .filter((endpoint) => !(endpoint in ENDPOINTS))
   if (unclassified.length > 0) {
-    throw new TypeError(`classify ${[...new Set(unclassified)].join(', ')} in exposure/endpoints.ts (public, secret, admin or issue)`)
+    throw new TypeError(
+      `classify ${[...new Set(unclassified)].join(', ')} in exposure/endpoints.ts (public, secret, admin or issue)`,
+    )
   }
 }

@@ -34,7 +34,8 @@ const ADMIN_BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i
  */
 export function exposureGuard(options: ExposureGuardOptions): MiddlewareHandler<ServerEnv> {
   const { exposed, admin } = options
-  if (exposed && !admin) throw new TypeError('exposureGuard: a factory beyond loopback needs an admin credential')
+  if (exposed && !admin)
+    throw new TypeError('exposureGuard: a factory beyond loopback needs an admin credential')
   return async function guardExposure(c, next) {
     const endpoint = matchedEndpoint(c)
     const kind = endpoint === undefined ? undefined : ENDPOINTS[endpoint.name]
@@ -93,13 +94,15 @@ function requireAdmin(c: Context<ServerEnv>, admin: AdminCredential): void {
     addLogFields(c, { admin: true })
     return
   }
-  const message = presented === undefined
-    ? 'key management needs the admin credential: Authorization: Bearer <ADMIN_TOKEN>'
-    : 'the admin credential is not valid'
+  const message =
+    presented === undefined
+      ? 'key management needs the admin credential: Authorization: Bearer <ADMIN_TOKEN>'
+      : 'the admin credential is not valid'
   const err = new UnauthorizedError(message)
-  err.headers['WWW-Authenticate'] = presented === undefined
-    ? bearerChallenge({ realm: ADMIN_REALM })
-    : bearerChallenge({ realm: ADMIN_REALM, error: 'invalid_token', description: message })
+  err.headers['WWW-Authenticate'] =
+    presented === undefined
+      ? bearerChallenge({ realm: ADMIN_REALM })
+      : bearerChallenge({ realm: ADMIN_REALM, error: 'invalid_token', description: message })
   throw err
 }
 
@@ -108,18 +111,28 @@ function requireAdmin(c: Context<ServerEnv>, admin: AdminCredential): void {
  * verified its client certificate against the project's CA during the handshake; its CN must be
  * the keyId. The token is then about that service: `sub` is the keyId and `iss` the factory's.
  */
-async function requireServiceCertificate(c: Context<ServerEnv>, rawKeyId: string | undefined, options: ExposureGuardOptions): Promise<void> {
+async function requireServiceCertificate(
+  c: Context<ServerEnv>,
+  rawKeyId: string | undefined,
+  options: ExposureGuardOptions,
+): Promise<void> {
   const keyId = parseKeyId(rawKeyId)
   const { tls, client } = connectionOf(c)
   const how = `call https://…:${options.httpsPort}/issueToken/${keyId} with ${keyId}'s client certificate (certs/${keyId}.pem)`
   if (!tls || !client) {
-    throw new ForbiddenError(`this factory listens beyond loopback: issuing ${keyId}'s tokens needs mutual TLS: ${how}; plain HTTP is refused`)
+    throw new ForbiddenError(
+      `this factory listens beyond loopback: issuing ${keyId}'s tokens needs mutual TLS: ${how}; plain HTTP is refused`,
+    )
   }
   if (client.serverCertificate) {
-    throw new ForbiddenError(`a server certificate (CN ${client.commonName ?? 'none'}) is not a service's identity: ${how}`)
+    throw new ForbiddenError(
+      `a server certificate (CN ${client.commonName ?? 'none'}) is not a service's identity: ${how}`,
+    )
   }
   if (client.commonName !== keyId) {
-    throw new ForbiddenError(`the client certificate names ${client.commonName ?? 'no single service'}, not ${keyId}: a service gets tokens for its own keyId only`)
+    throw new ForbiddenError(
+      `the client certificate names ${client.commonName ?? 'no single service'}, not ${keyId}: a service gets tokens for its own keyId only`,
+    )
   }
   addLogFields(c, { client: client.commonName })
   // The body is read once and cached by hono; the route reads the same text again.
@@ -127,7 +140,9 @@ async function requireServiceCertificate(c: Context<ServerEnv>, rawKeyId: string
   const pinned = { sub: keyId, iss: options.issuer }
   for (const [claim, value] of Object.entries(pinned)) {
     if (claim in body && body[claim] !== value) {
-      throw new ForbiddenError(`claim "${claim}" must be ${JSON.stringify(value)} or absent: this factory issues tokens about the certificate's service only`)
+      throw new ForbiddenError(
+        `claim "${claim}" must be ${JSON.stringify(value)} or absent: this factory issues tokens about the certificate's service only`,
+      )
     }
   }
 }

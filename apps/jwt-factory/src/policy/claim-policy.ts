@@ -15,14 +15,20 @@ const isClaimValue = (v: unknown): v is ClaimValue =>
  * §4.2), an array is its elements. Anything else (an object, null) fits no list of values.
  */
 function valuesOf(claim: string, value: unknown): ClaimValue[] | undefined {
-  if (claim === 'scope' && typeof value === 'string') return value.split(' ').filter((v) => v !== '')
+  if (claim === 'scope' && typeof value === 'string')
+    return value.split(' ').filter((v) => v !== '')
   if (Array.isArray(value)) return value.every(isClaimValue) ? value : undefined
   return isClaimValue(value) ? [value] : undefined
 }
 
 const invalidClaims = (message: string) => new BadRequestError(message, 'ERR_INVALID_CLAIMS')
 
-function checkValues(claim: string, value: unknown, allowed: readonly ClaimValue[], subject: string): void {
+function checkValues(
+  claim: string,
+  value: unknown,
+  allowed: readonly ClaimValue[],
+  subject: string,
+): void {
   const values = valuesOf(claim, value)
   if (values === undefined) {
     const kinds = 'a string, number, boolean or array of them'
@@ -31,7 +37,9 @@ function checkValues(claim: string, value: unknown, allowed: readonly ClaimValue
   const refused = values.find((v) => !allowed.includes(v))
   if (refused !== undefined) {
     const list = allowed.map((a) => JSON.stringify(a)).join(', ')
-    throw invalidClaims(`claim "${claim}" may not be ${JSON.stringify(refused)} for ${subject} (claim policy allows ${list})`)
+    throw invalidClaims(
+      `claim "${claim}" may not be ${JSON.stringify(refused)} for ${subject} (claim policy allows ${list})`,
+    )
   }
 }
 
@@ -49,7 +57,9 @@ export function checkServiceClaims(policy: Policy, keyId: string, claims: JWTPay
       checkValues(claim, value, allowed, `keyId ${keyId}`)
     } else if (!FREE_SERVICE_CLAIMS.has(claim)) {
       const listed = Object.keys(rules).join(', ') || 'no custom claim'
-      throw invalidClaims(`claim "${claim}" is not allowed for keyId ${keyId} (claim policy allows ${listed})`)
+      throw invalidClaims(
+        `claim "${claim}" is not allowed for keyId ${keyId} (claim policy allows ${listed})`,
+      )
     }
   }
 }
@@ -64,7 +74,11 @@ export function permissionsOf(policy: Policy, roles: readonly string[]): string[
  * only the listed values: `scope` is checked against the permissions that role contributes, any
  * other claim (`level`, `amr`…) against the token's value. Claims a role does not list are free.
  */
-export function checkRoleClaims(policy: Policy, roles: readonly string[], claims: JWTPayload): void {
+export function checkRoleClaims(
+  policy: Policy,
+  roles: readonly string[],
+  claims: JWTPayload,
+): void {
   for (const role of roles) {
     const { permissions = [], claims: rules = {} } = policy.roles[role] ?? {}
     for (const [claim, allowed] of Object.entries(rules)) {

@@ -18,7 +18,10 @@ async function policyFile(content: string): Promise<string> {
 
 async function problems(content: string): Promise<{ path: string; err: ConfigError }> {
   const path = await policyFile(content)
-  const err = await loadPolicyFile(path).then(() => undefined, (e: unknown) => e)
+  const err = await loadPolicyFile(path).then(
+    () => undefined,
+    (e: unknown) => e,
+  )
   if (!(err instanceof ConfigError)) throw new Error(`expected a ConfigError, got ${String(err)}`)
   return { path, err }
 }
@@ -50,7 +53,11 @@ describe('the policy file', () => {
           viewer: { permissions: ['app-view'], claims: { sub: ['x'] } },
           narrow: { permissions: ['app-view', 'app-manage'], claims: { scope: ['app-view'] } },
         },
-        services: { '../x': { claims: {} }, servicea: { claims: { level: [] } }, serviceb: { claims: { exp: [1] } } },
+        services: {
+          '../x': { claims: {} },
+          servicea: { claims: { level: [] } },
+          serviceb: { claims: { exp: [1] } },
+        },
         extra: true,
       }),
     )
@@ -58,7 +65,9 @@ describe('the policy file', () => {
     expect(text).toContain('roles.bad role!')
     expect(text).toMatch(/roles\.spaced\.permissions\.1: must be a permission id/)
     expect(text).toMatch(/roles\.viewer\.claims\.sub: is set by the factory/)
-    expect(text).toMatch(/roles\.narrow\.claims\.scope: does not allow the role's own permissions app-manage/)
+    expect(text).toMatch(
+      /roles\.narrow\.claims\.scope: does not allow the role's own permissions app-manage/,
+    )
     expect(text).toMatch(/services\.\.\.\/x/)
     expect(text).toMatch(/services\.servicea\.claims\.level/)
     expect(text).toMatch(/services\.serviceb\.claims\.exp: is set by the factory/)

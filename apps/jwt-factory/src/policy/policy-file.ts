@@ -22,7 +22,11 @@ const roleSchema = z
   .strict()
   .superRefine(({ permissions, claims }, ctx) => {
     for (const claim of Object.keys(claims).filter((c) => USER_TOKEN_CLAIMS.includes(c))) {
-      ctx.addIssue({ code: 'custom', path: ['claims', claim], message: 'is set by the factory in user tokens' })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['claims', claim],
+        message: 'is set by the factory in user tokens',
+      })
     }
     // A role whose own permissions its scope rule forbids could never log in: say so at start.
     const scope = claims.scope
@@ -46,7 +50,9 @@ const policySchema = z
   .object({
     $comment: z.union([z.string(), z.array(z.string())]).optional(),
     roles: z.record(roleNameSchema, roleSchema),
-    services: z.record(z.string().refine(isValidKeyId, 'must be a valid keyId'), serviceSchema).default({}),
+    services: z
+      .record(z.string().refine(isValidKeyId, 'must be a valid keyId'), serviceSchema)
+      .default({}),
   })
   .strict()
 
@@ -57,7 +63,9 @@ export type Policy = z.output<typeof policySchema>
 export function parsePolicy(value: unknown, source: string): Policy {
   const result = policySchema.safeParse(value)
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.map(String).join('.') || '(file)'}: ${i.message}`)
+    const problems = result.error.issues.map(
+      (i) => `${i.path.map(String).join('.') || '(file)'}: ${i.message}`,
+    )
     throw new ConfigError(source, problems)
   }
   return deepFreeze(result.data)

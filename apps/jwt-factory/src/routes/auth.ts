@@ -23,11 +23,16 @@ export function authRoutes({ config, userKeys, userStore, now }: FactoryContext)
   return new Hono<ServerEnv>().post('/auth', async (c) => {
     const permission = c.req.header('x-permission')?.trim() || undefined
     if (permission !== undefined && !PERMISSION_ID.test(permission)) {
-      throw new BadRequestError('X-Permission must be a permission id (letters, digits, ":", ".", "_", "-")')
+      throw new BadRequestError(
+        'X-Permission must be a permission id (letters, digits, ":", ".", "_", "-")',
+      )
     }
     const token = readBearerToken(c)
     if (token === undefined) {
-      throw unauthorized('UnauthorizedError', 'missing bearer token (Authorization: Bearer <token>)')
+      throw unauthorized(
+        'UnauthorizedError',
+        'missing bearer token (Authorization: Bearer <token>)',
+      )
     }
     const result = await verifyToken(token, keys, {
       typ: USER_TOKEN_TYPE,
@@ -41,7 +46,11 @@ export function authRoutes({ config, userKeys, userStore, now }: FactoryContext)
     const audiences = [claims.aud ?? []].flat()
     if (!audiences.some((a) => config.userAudiences.includes(a))) {
       const expected = `one of ${config.userAudiences.join(', ')}`
-      throw unauthorized('JsonWebTokenError', `jwt audience invalid. expected: ${expected}`, 'invalid_token')
+      throw unauthorized(
+        'JsonWebTokenError',
+        `jwt audience invalid. expected: ${expected}`,
+        'invalid_token',
+      )
     }
     const user = String(claims.sub)
     addLogFields(c, { user, permission })
@@ -49,7 +58,11 @@ export function authRoutes({ config, userKeys, userStore, now }: FactoryContext)
     // token was issued is refused here at once (elsewhere the token lives until it expires).
     const current = userStore.get(user)
     if (!current || current.locked) {
-      throw unauthorized('UnauthorizedError', `user ${user} is locked or no longer exists`, 'invalid_token')
+      throw unauthorized(
+        'UnauthorizedError',
+        `user ${user} is locked or no longer exists`,
+        'invalid_token',
+      )
     }
     const scope = typeof claims.scope === 'string' ? claims.scope.split(' ') : []
     if (permission !== undefined && !scope.includes(permission)) {

@@ -16,8 +16,12 @@ export function keyRoutes({ keyStore, userKeys }: FactoryContext) {
    * A service's keyId, or `users`: the user key lives in a store of its own, and is managed the
    * same way (a user key may need rotating as much as any other), except that it is never removed.
    */
-  const storeFor = async (param: string | undefined): Promise<{ keyId: string; store: FileKeyStore }> =>
-    param === USER_KEY_ID ? { keyId: USER_KEY_ID, store: await userKeys.store() } : { keyId: parseKeyId(param), store: keyStore }
+  const storeFor = async (
+    param: string | undefined,
+  ): Promise<{ keyId: string; store: FileKeyStore }> =>
+    param === USER_KEY_ID
+      ? { keyId: USER_KEY_ID, store: await userKeys.store() }
+      : { keyId: parseKeyId(param), store: keyStore }
 
   return new Hono<ServerEnv>()
     .get('/keys/:keyId', async (c) => {
@@ -46,7 +50,9 @@ export function keyRoutes({ keyStore, userKeys }: FactoryContext) {
       if (c.req.param('keyId') === USER_KEY_ID) {
         // Every live user token would stop verifying, and the next login would make a new key
         // unannounced: rotating, then retiring the old kid, does the same on purpose.
-        throw new ConflictError(`the user key is not removed: rotate it (POST /keys/${USER_KEY_ID}), then retire the old kid (DELETE /keys/${USER_KEY_ID}/<kid>)`)
+        throw new ConflictError(
+          `the user key is not removed: rotate it (POST /keys/${USER_KEY_ID}), then retire the old kid (DELETE /keys/${USER_KEY_ID}/<kid>)`,
+        )
       }
       const keyId = parseKeyId(c.req.param('keyId'))
       if (!(await keyStore.remove(keyId))) throw unknownKeyId(keyId)
@@ -56,5 +62,8 @@ export function keyRoutes({ keyStore, userKeys }: FactoryContext) {
 }
 
 export function unknownKeyId(keyId: string): NotFoundError {
-  return new NotFoundError(`unknown keyId ${keyId}: create its keys with GET /keys/${keyId}`, 'ERR_UNKNOWN_KEY_ID')
+  return new NotFoundError(
+    `unknown keyId ${keyId}: create its keys with GET /keys/${keyId}`,
+    'ERR_UNKNOWN_KEY_ID',
+  )
 }

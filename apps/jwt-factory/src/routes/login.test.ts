@@ -8,10 +8,11 @@ afterEach(() => f?.cleanup())
 
 const { alice, victor, lou } = TEST_USERS
 const json = async (res: Response) => (await res.json()) as Record<string, any>
-const post = (headers: Record<string, string>) => f.app.request('/login', { method: 'POST', headers })
+const post = (headers: Record<string, string>) =>
+  f.app.request('/login', { method: 'POST', headers })
 
 describe('POST /login', () => {
-  it('answers AppMesh\'s token response: an at+jwt user token with scope, amr, level and auth_time', async () => {
+  it("answers AppMesh's token response: an at+jwt user token with scope, amr, level and auth_time", async () => {
     f = await createLoginFactory()
     const res = await f.login(alice.name, alice.password)
     expect(res.status).toBe(200)
@@ -47,31 +48,51 @@ describe('POST /login', () => {
     expect((await f.login(alice.name, alice.password)).status).toBe(200)
     const userKid = (await f.userKeys.signingKey()).kid
     const jwks = await json(await f.app.request('/.well-known/jwks.json'))
-    expect(jwks.keys.map((k: { kid: string }) => k.kid).sort()).toEqual([userKid, f.keyStore.get('servicea')!.active.kid].sort())
+    expect(jwks.keys.map((k: { kid: string }) => k.kid).sort()).toEqual(
+      [userKid, f.keyStore.get('servicea')!.active.kid].sort(),
+    )
     expect(await json(await f.app.request('/utils/keys'))).toEqual(['servicea'])
     expect((await f.app.request('/utils/publicKey/users')).status).toBe(400) // reserved for the user key
   })
 
-  it('accepts the bare base64 value AppMesh\'s curl sends', async () => {
+  it("accepts the bare base64 value AppMesh's curl sends", async () => {
     f = await createLoginFactory()
-    const res = await post({ authorization: Buffer.from(`${victor.name}:${victor.password}`).toString('base64') })
+    const res = await post({
+      authorization: Buffer.from(`${victor.name}:${victor.password}`).toString('base64'),
+    })
     expect(res.status).toBe(200)
-    expect(claimsOf((await json(res)).access_token)).toMatchObject({ sub: 'victor', scope: 'app-view' })
+    expect(claimsOf((await json(res)).access_token)).toMatchObject({
+      sub: 'victor',
+      scope: 'app-view',
+    })
   })
 
   it('answers an unknown user, a wrong password and a locked user with the same 401', async () => {
     f = await createLoginFactory()
-    const answers = [await f.login('nobody', 'whatever-1'), await f.login(alice.name, 'wrong-password'), await f.login(lou.name, lou.password)]
+    const answers = [
+      await f.login('nobody', 'whatever-1'),
+      await f.login(alice.name, 'wrong-password'),
+      await f.login(lou.name, lou.password),
+    ]
     const bodies = await Promise.all(answers.map(json))
     for (const [i, res] of answers.entries()) {
       expect(res.status).toBe(401)
       expect(res.headers.get('www-authenticate')).toBe('Basic realm="jwt-factory", charset="UTF-8"')
-      expect(bodies[i]).toEqual({ error: { name: 'UnauthorizedError', code: 'ERR_UNAUTHORIZED', message: 'wrong user name or password' } })
+      expect(bodies[i]).toEqual({
+        error: {
+          name: 'UnauthorizedError',
+          code: 'ERR_UNAUTHORIZED',
+          message: 'wrong user name or password',
+        },
+      })
     }
   })
 
   it('takes about as long for an unknown user as for a wrong password (a dummy hash is checked)', async () => {
-    f = await createLoginFactory({ LOGIN_MAX_FAILURES_PER_USER: '100', LOGIN_MAX_FAILURES_PER_ADDRESS: '100' })
+    f = await createLoginFactory({
+      LOGIN_MAX_FAILURES_PER_USER: '100',
+      LOGIN_MAX_FAILURES_PER_ADDRESS: '100',
+    })
     await f.login('warm-up', 'x') // the dummy hash is made once, at the first use
     const time = async (name: string) => {
       const started = performance.now()
@@ -97,7 +118,13 @@ describe('POST /login', () => {
     expect(none.status).toBe(401)
     expect(none.headers.get('www-authenticate')).toMatch(/^Basic /)
     const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64')
-    for (const header of [`Basic ${b64('alice')}`, `Basic ${b64(':x')}`, `Basic ${b64('alice:')}`, `Basic ${b64(Buffer.from([0xc3, 0x28, 0x3a, 0x61]))}`, 'Bearer x.y.z']) {
+    for (const header of [
+      `Basic ${b64('alice')}`,
+      `Basic ${b64(':x')}`,
+      `Basic ${b64('alice:')}`,
+      `Basic ${b64(Buffer.from([0xc3, 0x28, 0x3a, 0x61]))}`,
+      'Bearer x.y.z',
+    ]) {
       const res = await post({ authorization: header })
       expect(res.status).toBe(400)
       expect((await json(res)).error.code).toBe('ERR_BAD_REQUEST')
@@ -110,26 +137,45 @@ describe('POST /login', () => {
     expect(claimsOf((await json(ok)).access_token).aud).toBe('serviceb')
     const bad = await f.login(alice.name, alice.password, { 'x-audience': 'evil' })
     expect(bad.status).toBe(400)
-    expect((await json(bad)).error.message).toBe('X-Audience must be one of jwt-factory, servicea, serviceb, servicec')
+    expect((await json(bad)).error.message).toBe(
+      'X-Audience must be one of jwt-factory, servicea, serviceb, servicec',
+    )
   })
 
   it('honours X-Expire-Seconds up to MAX_TOKEN_TTL_SECONDS', async () => {
     f = await createLoginFactory({ MAX_TOKEN_TTL_SECONDS: '7200' })
     const short = await json(await f.login(alice.name, alice.password, { 'x-expire-seconds': '2' }))
     expect(short.expire_seconds).toBe(2)
-    const capped = await json(await f.login(alice.name, alice.password, { 'x-expire-seconds': '999999' }))
+    const capped = await json(
+      await f.login(alice.name, alice.password, { 'x-expire-seconds': '999999' }),
+    )
     expect(capped.expire_seconds).toBe(7200)
     const claims = claimsOf(capped.access_token) as { exp: number; iat: number }
     expect(claims.exp - claims.iat).toBe(7200)
-    expect((await f.login(alice.name, alice.password, { 'x-expire-seconds': '-5' })).status).toBe(400)
+    expect((await f.login(alice.name, alice.password, { 'x-expire-seconds': '-5' })).status).toBe(
+      400,
+    )
   })
 
-  it('refuses, naming the claim, what the role\'s claim policy does not allow', async () => {
-    const policy = parsePolicy({ roles: { admin: { permissions: ['app-view'], claims: { level: [3] } }, viewer: { permissions: ['app-view'] } } }, 'test')
+  it("refuses, naming the claim, what the role's claim policy does not allow", async () => {
+    const policy = parsePolicy(
+      {
+        roles: {
+          admin: { permissions: ['app-view'], claims: { level: [3] } },
+          viewer: { permissions: ['app-view'] },
+        },
+      },
+      'test',
+    )
     f = await createLoginFactory({}, { policy })
     const res = await f.login(alice.name, alice.password)
     expect(res.status).toBe(400)
-    expect(await json(res)).toMatchObject({ error: { code: 'ERR_INVALID_CLAIMS', message: expect.stringMatching(/^claim "level" may not be 2 for role admin/) } })
+    expect(await json(res)).toMatchObject({
+      error: {
+        code: 'ERR_INVALID_CLAIMS',
+        message: expect.stringMatching(/^claim "level" may not be 2 for role admin/),
+      },
+    })
     expect((await f.login(victor.name, victor.password)).status).toBe(200)
   })
 })
@@ -148,11 +194,13 @@ describe('login throttling', () => {
     expect((await f.login(alice.name, alice.password)).status).toBe(200)
   })
 
-  it('forgets a user\'s failures when they log in', async () => {
+  it("forgets a user's failures when they log in", async () => {
     f = await createLoginFactory()
-    for (let i = 0; i < 4; i++) expect((await f.login(alice.name, 'wrong-password')).status).toBe(401)
+    for (let i = 0; i < 4; i++)
+      expect((await f.login(alice.name, 'wrong-password')).status).toBe(401)
     expect((await f.login(alice.name, alice.password)).status).toBe(200)
-    for (let i = 0; i < 4; i++) expect((await f.login(alice.name, 'wrong-password')).status).toBe(401)
+    for (let i = 0; i < 4; i++)
+      expect((await f.login(alice.name, 'wrong-password')).status).toBe(401)
     expect((await f.login(alice.name, alice.password)).status).toBe(200)
   })
 
@@ -169,7 +217,9 @@ describe('login throttling', () => {
 
   it('counts checks still running: a parallel burst of guesses gets no more than the limit through', async () => {
     f = await createLoginFactory()
-    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => f.login(alice.name, `parallel-guess-${i}`)))
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => f.login(alice.name, `parallel-guess-${i}`)),
+    )
     const statuses = answers.map((r) => r.status)
     expect(statuses.filter((s) => s === 401)).toHaveLength(5)
     expect(statuses.filter((s) => s === 429)).toHaveLength(7)
@@ -177,7 +227,10 @@ describe('login throttling', () => {
 
   it('does not count malformed credentials as attempts', async () => {
     f = await createLoginFactory()
-    for (let i = 0; i < 8; i++) expect((await post({ authorization: `Basic ${Buffer.from('alice').toString('base64')}` })).status).toBe(400)
+    for (let i = 0; i < 8; i++)
+      expect(
+        (await post({ authorization: `Basic ${Buffer.from('alice').toString('base64')}` })).status,
+      ).toBe(400)
     expect((await f.login(alice.name, alice.password)).status).toBe(200)
   })
 })

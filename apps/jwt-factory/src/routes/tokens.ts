@@ -1,6 +1,12 @@
 import { Hono, type Context } from 'hono'
 import { InvalidClaimsError, MAX_TOKEN_LENGTH, signToken, type JWTPayload } from '@jwt-factory/jwt'
-import { addLogFields, BadRequestError, isFlagSet, readJsonObject, type ServerEnv } from '@jwt-factory/server'
+import {
+  addLogFields,
+  BadRequestError,
+  isFlagSet,
+  readJsonObject,
+  type ServerEnv,
+} from '@jwt-factory/server'
 import type { FactoryContext } from '../deps.ts'
 import { parseKeyId } from '../keys/key-id.ts'
 import { checkServiceClaims } from '../policy/claim-policy.ts'
@@ -19,18 +25,36 @@ export function tokenRoutes({ keyStore, config, policy, now }: FactoryContext) {
     checkServiceClaims(policy, keyId, claims)
     const ttlSeconds = requestedTtl(c, config.tokenTtlSeconds, config.maxTokenTtlSeconds)
     const expired = isFlagSet(c.req.query('expired'))
-    const signed = await signToken(ring.active, claims, { ttlSeconds, expired, now: now() }).catch((err: unknown) => {
-      throw err instanceof InvalidClaimsError ? new BadRequestError(err.message, 'ERR_INVALID_CLAIMS', { cause: err }) : err
-    })
+    const signed = await signToken(ring.active, claims, { ttlSeconds, expired, now: now() }).catch(
+      (err: unknown) => {
+        throw err instanceof InvalidClaimsError
+          ? new BadRequestError(err.message, 'ERR_INVALID_CLAIMS', { cause: err })
+          : err
+      },
+    )
     // A token no verifier here would accept is not issued at all.
     if (signed.token.length > MAX_TOKEN_LENGTH) {
-      throw new BadRequestError(`the claims make a token longer than ${MAX_TOKEN_LENGTH} characters`, 'ERR_INVALID_CLAIMS')
+      throw new BadRequestError(
+        `the claims make a token longer than ${MAX_TOKEN_LENGTH} characters`,
+        'ERR_INVALID_CLAIMS',
+      )
     }
-    addLogFields(c, { keyId, kid: ring.active.kid, sub: claims.sub, aud: String(claims.aud), expired })
+    addLogFields(c, {
+      keyId,
+      kid: ring.active.kid,
+      sub: claims.sub,
+      aud: String(claims.aud),
+      expired,
+    })
 
     const expiresIn = Math.max(0, signed.claims.exp - Math.floor(now().getTime() / 1000))
     if (prefersJson(c)) {
-      return c.json({ access_token: signed.token, token_type: 'Bearer', expires_in: expiresIn, expire_time: signed.claims.exp })
+      return c.json({
+        access_token: signed.token,
+        token_type: 'Bearer',
+        expires_in: expiresIn,
+        expire_time: signed.claims.exp,
+      })
     }
     return c.text(signed.token)
   })
@@ -39,7 +63,10 @@ export function tokenRoutes({ keyStore, config, policy, now }: FactoryContext) {
 function checkClaims(body: Record<string, unknown>, keyId: string): JWTPayload {
   for (const claim of RESERVED_CLAIMS) {
     if (claim in body) {
-      throw new BadRequestError(`claim "${claim}" is set by the factory (ask a lifetime with X-Expire-Seconds)`, 'ERR_INVALID_CLAIMS')
+      throw new BadRequestError(
+        `claim "${claim}" is set by the factory (ask a lifetime with X-Expire-Seconds)`,
+        'ERR_INVALID_CLAIMS',
+      )
     }
   }
   for (const claim of ['iss', 'sub'] as const) {
@@ -50,11 +77,21 @@ function checkClaims(body: Record<string, unknown>, keyId: string): JWTPayload {
   // A token signed with keyId's key speaks for keyId: letting a caller name another subject would let
   // serviceb's key sign "I am servicea", which anyone trusting the JWKS would believe.
   if ('sub' in body && body.sub !== keyId) {
-    throw new BadRequestError(`claim "sub" must be the keyId (${keyId}): a token signed with ${keyId}'s key speaks for ${keyId}`, 'ERR_INVALID_CLAIMS')
+    throw new BadRequestError(
+      `claim "sub" must be the keyId (${keyId}): a token signed with ${keyId}'s key speaks for ${keyId}`,
+      'ERR_INVALID_CLAIMS',
+    )
   }
   const aud = body.aud
-  if (aud !== undefined && !(typeof aud === 'string' && aud !== '') && !(Array.isArray(aud) && aud.length > 0 && aud.every((a) => typeof a === 'string' && a !== ''))) {
-    throw new BadRequestError('claim "aud" must be a non-empty string or array of strings', 'ERR_INVALID_CLAIMS')
+  if (
+    aud !== undefined &&
+    !(typeof aud === 'string' && aud !== '') &&
+    !(Array.isArray(aud) && aud.length > 0 && aud.every((a) => typeof a === 'string' && a !== ''))
+  ) {
+    throw new BadRequestError(
+      'claim "aud" must be a non-empty string or array of strings',
+      'ERR_INVALID_CLAIMS',
+    )
   }
   return body as JWTPayload
 }
@@ -64,7 +101,9 @@ export function requestedTtl(c: Context, defaultTtl: number, maxTtl: number): nu
   const raw = c.req.header('x-expire-seconds') ?? c.req.query('ttl')
   if (raw === undefined || raw === '') return defaultTtl
   if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1) {
-    throw new BadRequestError('X-Expire-Seconds (or ttl) must be a whole number of seconds, at least 1')
+    throw new BadRequestError(
+      'X-Expire-Seconds (or ttl) must be a whole number of seconds, at least 1',
+    )
   }
   return Math.min(Number(raw), maxTtl)
 }

@@ -9,7 +9,10 @@ export function utilRoutes({ keyStore }: FactoryContext) {
   const dump = async (c: Context<ServerEnv>) => {
     const dumped = await keyStore.dump()
     addLogFields(c, { dumped: dumped.length })
-    return c.json({ dumped, message: `wrote the keys of ${dumped.length} keyId(s) to the keys folder` })
+    return c.json({
+      dumped,
+      message: `wrote the keys of ${dumped.length} keyId(s) to the keys folder`,
+    })
   }
   return new Hono<ServerEnv>()
     .get('/utils/publicKey/:keyId', (c) => {

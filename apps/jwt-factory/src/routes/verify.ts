@@ -13,14 +13,25 @@ export function verifyRoutes({ keyStore, config, now }: FactoryContext) {
     const token = requiredString(body, 'token')
     const aud = requiredString(body, 'aud')
     const sub = requiredString(body, 'sub')
-    const result = await verifyToken(token, localKeys((kid) => keyStore.lookup(keyId, kid)), {
-      issuer: config.issuer,
-      audience: aud,
-      subject: sub,
-      clockToleranceSeconds: config.clockToleranceSeconds,
-      currentDate: now(),
+    const result = await verifyToken(
+      token,
+      localKeys((kid) => keyStore.lookup(keyId, kid)),
+      {
+        issuer: config.issuer,
+        audience: aud,
+        subject: sub,
+        clockToleranceSeconds: config.clockToleranceSeconds,
+        currentDate: now(),
+      },
+    )
+    addLogFields(c, {
+      keyId,
+      kid: result.valid ? tokenKid(token) : undefined,
+      sub,
+      aud,
+      valid: result.valid,
+      error: result.valid ? undefined : result.error.message,
     })
-    addLogFields(c, { keyId, kid: result.valid ? tokenKid(token) : undefined, sub, aud, valid: result.valid, error: result.valid ? undefined : result.error.message })
     return c.json(result, result.valid ? 200 : 403)
   })
 }
@@ -28,8 +39,9 @@ export function verifyRoutes({ keyStore, config, now }: FactoryContext) {
 function requiredString(body: Record<string, unknown>, name: string): string {
   const value = body[name]
   if (typeof value !== 'string' || value === '') {
-    throw new BadRequestError(`body must have "${name}" (a non-empty string): { "token", "aud", "sub" }`)
+    throw new BadRequestError(
+      `body must have "${name}" (a non-empty string): { "token", "aud", "sub" }`,
+    )
   }
   return value
 }
-

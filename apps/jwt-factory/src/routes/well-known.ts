@@ -22,27 +22,29 @@ export function wellKnownRoutes({ jwks, keyStore, userKeys, config }: FactoryCon
     subject_types_supported: ['public'],
     response_types_supported: ['token'],
   }
-  return new Hono<ServerEnv>()
-    .get('/.well-known/jwks.json', (c) => {
-      c.header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
-      return c.json(jwks())
-    })
-    // One service's keys alone. A JWKS cannot say which key speaks for which service, so a
-    // verifier that trusts the whole set would take serviceb's key signing for anyone: pin to
-    // the caller's own set instead (what ?verify=jwks does).
-    .get('/jwks/users', (c) => {
-      c.header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
-      return c.json(userKeys.jwks())
-    })
-    .get('/jwks/:keyId', (c) => {
-      const keyId = parseKeyId(c.req.param('keyId'))
-      const ring = keyStore.get(keyId)
-      if (!ring) throw unknownKeyId(keyId)
-      c.header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
-      return c.json(toJwks(ring.keys.values()))
-    })
-    .get('/.well-known/openid-configuration', (c) => {
-      c.header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
-      return c.json(discovery)
-    })
+  return (
+    new Hono<ServerEnv>()
+      .get('/.well-known/jwks.json', (c) => {
+        c.header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
+        return c.json(jwks())
+      })
+      // One service's keys alone. A JWKS cannot say which key speaks for which service, so a
+      // verifier that trusts the whole set would take serviceb's key signing for anyone: pin to
+      // the caller's own set instead (what ?verify=jwks does).
+      .get('/jwks/users', (c) => {
+        c.header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
+        return c.json(userKeys.jwks())
+      })
+      .get('/jwks/:keyId', (c) => {
+        const keyId = parseKeyId(c.req.param('keyId'))
+        const ring = keyStore.get(keyId)
+        if (!ring) throw unknownKeyId(keyId)
+        c.header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
+        return c.json(toJwks(ring.keys.values()))
+      })
+      .get('/.well-known/openid-configuration', (c) => {
+        c.header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
+        return c.json(discovery)
+      })
+  )
 }

@@ -16,17 +16,29 @@ function refusal(header: string | undefined): HttpError {
 
 describe('Basic credentials (RFC 7617)', () => {
   it('reads Basic, any case, and the bare base64 value AppMesh sends', () => {
-    expect(parseBasicCredentials(`Basic ${b64('alice:pw')}`)).toEqual({ name: 'alice', password: 'pw' })
-    expect(parseBasicCredentials(`basic ${b64('alice:pw')}`)).toEqual({ name: 'alice', password: 'pw' })
+    expect(parseBasicCredentials(`Basic ${b64('alice:pw')}`)).toEqual({
+      name: 'alice',
+      password: 'pw',
+    })
+    expect(parseBasicCredentials(`basic ${b64('alice:pw')}`)).toEqual({
+      name: 'alice',
+      password: 'pw',
+    })
     expect(parseBasicCredentials(b64('alice:pw'))).toEqual({ name: 'alice', password: 'pw' })
   })
 
   it('splits at the first colon: the password may hold more', () => {
-    expect(parseBasicCredentials(`Basic ${b64('alice:p:w:')}`)).toEqual({ name: 'alice', password: 'p:w:' })
+    expect(parseBasicCredentials(`Basic ${b64('alice:p:w:')}`)).toEqual({
+      name: 'alice',
+      password: 'p:w:',
+    })
   })
 
   it('reads UTF-8', () => {
-    expect(parseBasicCredentials(`Basic ${b64('zoë:pässwörd')}`)).toEqual({ name: 'zoë', password: 'pässwörd' })
+    expect(parseBasicCredentials(`Basic ${b64('zoë:pässwörd')}`)).toEqual({
+      name: 'zoë',
+      password: 'pässwörd',
+    })
   })
 
   it('asks for credentials (401 + Basic challenge) when there is no header', () => {

@@ -53,13 +53,15 @@ describe('withFileLock', () => {
   it('waits for a live holder, then fails naming its pid; the live lock stays', async () => {
     const live = lockContent(process.pid)
     await writeFile(`${file}.lock`, live)
-    const err = await withFileLock(file, async () => 'ran', { timeoutMs: 200 }).catch((e: unknown) => e)
+    const err = await withFileLock(file, async () => 'ran', { timeoutMs: 200 }).catch(
+      (e: unknown) => e,
+    )
     expect(err).toBeInstanceOf(FileLockTimeoutError)
     expect((err as Error).message).toContain(`process ${process.pid}`)
     expect(await readFile(`${file}.lock`, 'utf8')).toBe(live)
   })
 
-  it('assertHeld fails once the lock is no longer this holder\'s', async () => {
+  it("assertHeld fails once the lock is no longer this holder's", async () => {
     const err = await withFileLock(file, async (lock) => {
       await lock.assertHeld()
       await writeFile(`${file}.lock`, lockContent(process.pid))

@@ -37,13 +37,18 @@ const RETRY_MS = 15
  * putting it back if it is not), so two waiters breaking the same stale lock cannot remove a
  * live one. Same-host only, as pids are: the users file is local to the factory.
  */
-export async function withFileLock<T>(file: string, task: (lock: HeldLock) => Promise<T>, options: FileLockOptions = {}): Promise<T> {
+export async function withFileLock<T>(
+  file: string,
+  task: (lock: HeldLock) => Promise<T>,
+  options: FileLockOptions = {},
+): Promise<T> {
   const lockFile = `${file}.lock`
   const content = `${process.pid} ${randomBytes(12).toString('hex')}\n`
   await acquire(lockFile, content, options.timeoutMs ?? 10_000)
   const held: HeldLock = {
     async assertHeld() {
-      if ((await readLock(lockFile)) !== content) throw new Error(`lost the lock ${lockFile} to another process`)
+      if ((await readLock(lockFile)) !== content)
+        throw new Error(`lost the lock ${lockFile} to another process`)
     },
   }
   try {
@@ -109,14 +114,18 @@ export async function removeStaleLockFiles(file: string): Promise<void> {
   for (const name of await readdir(dir)) {
     if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue
     const pid = Number(name.slice(prefix.length).split('.')[0])
-    if (Number.isInteger(pid) && pid > 0 && !isRunning(pid)) await rm(join(dir, name), { force: true })
+    if (Number.isInteger(pid) && pid > 0 && !isRunning(pid))
+      await rm(join(dir, name), { force: true })
   }
 }
 
 /** `.<file>.lock.<pid>.<kind>.<hex>.tmp`: a name the atomic-write clean-ups recognise as temporary. */
 function tempName(lockFile: string, kind: string): string {
   const file = lockFile.slice(0, -'.lock'.length)
-  return join(dirname(file), `.${basename(file)}.lock.${process.pid}.${kind}.${randomBytes(6).toString('hex')}.tmp`)
+  return join(
+    dirname(file),
+    `.${basename(file)}.lock.${process.pid}.${kind}.${randomBytes(6).toString('hex')}.tmp`,
+  )
 }
 
 async function readLock(path: string): Promise<string | undefined> {

@@ -116,11 +116,18 @@ export class LoginFlow {
     }
     this.checkTotp(user, code, address)
     const { audience } = pending
-    return this.issue(user, { audience, ttlSeconds: ttlSeconds ?? pending.ttlSeconds, amr: ['pwd', 'otp'] })
+    return this.issue(user, {
+      audience,
+      ttlSeconds: ttlSeconds ?? pending.ttlSeconds,
+      amr: ['pwd', 'otp'],
+    })
   }
 
   /** The token, once the claim policy allows what the user's roles put in it (400 if not). */
-  async issue(user: UserRecord, { audience, ttlSeconds, amr }: IssueOptions): Promise<TokenResponse> {
+  async issue(
+    user: UserRecord,
+    { audience, ttlSeconds, amr }: IssueOptions,
+  ): Promise<TokenResponse> {
     const { policy, userKeys, config } = this.#o
     const now = this.#o.now()
     const authTime = Math.floor(now.getTime() / 1000)
@@ -128,7 +135,15 @@ export class LoginFlow {
     checkRoleClaims(policy, user.roles, claims)
     const key = await userKeys.signingKey()
     const { issuer } = config
-    const response = await issueUserToken({ key, issuer, user: user.name, audience, claims, ttlSeconds, now })
+    const response = await issueUserToken({
+      key,
+      issuer,
+      user: user.name,
+      audience,
+      claims,
+      ttlSeconds,
+      now,
+    })
     this.#throttle.succeeded(user.name)
     return response
   }

@@ -35,7 +35,10 @@ export async function writeTestUsers(file: string, users: readonly TestUser[]): 
       updated: time,
     })
   }
-  await updateUsersFile(file, (existing) => [...existing.filter((e) => !users.some((u) => u.name === e.name)), ...records])
+  await updateUsersFile(file, (existing) => [
+    ...existing.filter((e) => !users.some((u) => u.name === e.name)),
+    ...records,
+  ])
 }
 
 export const TOTP_SECRET = newTotpSecret()
@@ -47,13 +50,17 @@ export const TEST_USERS = {
   lou: { name: 'lou', password: 'lou-password-1', roles: ['admin'], locked: true },
 } satisfies Record<string, TestUser>
 
-export const basic = (name: string, password: string) => `Basic ${Buffer.from(`${name}:${password}`).toString('base64')}`
+export const basic = (name: string, password: string) =>
+  `Basic ${Buffer.from(`${name}:${password}`).toString('base64')}`
 
 /**
  * A factory with the test users and a clock the test moves. Starts on a 30 s boundary plus 10 s,
  * so a code of "now" stays in its step until the test moves the clock.
  */
-export async function createLoginFactory(env: Record<string, string> = {}, options: TestFactoryOptions = {}) {
+export async function createLoginFactory(
+  env: Record<string, string> = {},
+  options: TestFactoryOptions = {},
+) {
   const clock = { time: new Date(Date.UTC(2030, 0, 1, 0, 0, 10)) }
   const now = () => clock.time
   const factory = await createTestFactory(env, now, {
@@ -63,11 +70,17 @@ export async function createLoginFactory(env: Record<string, string> = {}, optio
   const advance = (seconds: number) => {
     clock.time = new Date(clock.time.getTime() + seconds * 1000)
   }
-  const code = (offsetSeconds = 0, secret = TOTP_SECRET) => totpCode(secret, clock.time.getTime() + offsetSeconds * 1000)
+  const code = (offsetSeconds = 0, secret = TOTP_SECRET) =>
+    totpCode(secret, clock.time.getTime() + offsetSeconds * 1000)
   const login = (name: string, password: string, headers: Record<string, string> = {}) =>
-    factory.app.request('/login', { method: 'POST', headers: { authorization: basic(name, password), ...headers } })
+    factory.app.request('/login', {
+      method: 'POST',
+      headers: { authorization: basic(name, password), ...headers },
+    })
   return { ...factory, clock, now, advance, code, login }
 }
 
-export const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>
-export const headerOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as Record<string, unknown>
+export const claimsOf = (token: string) =>
+  JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>
+export const headerOf = (token: string) =>
+  JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as Record<string, unknown>

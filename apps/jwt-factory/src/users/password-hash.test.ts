@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_SCRYPT_PARAMS, hashPassword, passwordHashSchema, verifyPassword } from './password-hash.ts'
+import {
+  DEFAULT_SCRYPT_PARAMS,
+  hashPassword,
+  passwordHashSchema,
+  verifyPassword,
+} from './password-hash.ts'
 
 describe('password hashes (scrypt)', () => {
   it('stores the parameters and a random salt with each hash, and verifies only the right password', async () => {
@@ -31,7 +36,15 @@ describe('password hashes (scrypt)', () => {
   })
 
   it('refuses parameters scrypt cannot use', () => {
-    const good = { algorithm: 'scrypt', N: 16384, r: 8, p: 1, keyLength: 32, salt: 'AAAA', hash: 'AAAA' }
+    const good = {
+      algorithm: 'scrypt',
+      N: 16384,
+      r: 8,
+      p: 1,
+      keyLength: 32,
+      salt: 'AAAA',
+      hash: 'AAAA',
+    }
     expect(passwordHashSchema.safeParse(good).success).toBe(true)
     expect(passwordHashSchema.safeParse({ ...good, N: 10000 }).success).toBe(false)
     expect(passwordHashSchema.safeParse({ ...good, algorithm: 'md5' }).success).toBe(false)

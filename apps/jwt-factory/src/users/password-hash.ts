@@ -67,7 +67,12 @@ export async function hashPassword(
 ): Promise<PasswordHash> {
   const salt = randomBytes(SALT_BYTES)
   const hash = await derive(password, salt, params)
-  return { algorithm: 'scrypt', ...params, salt: salt.toString('base64'), hash: hash.toString('base64') }
+  return {
+    algorithm: 'scrypt',
+    ...params,
+    salt: salt.toString('base64'),
+    hash: hash.toString('base64'),
+  }
 }
 
 /** Constant-time comparison of the derived key with the stored one. */

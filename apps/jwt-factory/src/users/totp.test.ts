@@ -37,7 +37,15 @@ describe('TOTP (RFC 6238)', () => {
     const at = 1_900_000_005_000
     const good = totpCode(secret, at)
     expect(good).toMatch(/^\d{6}$/)
-    for (const bad of ['', good.slice(1), `${good}0`, ` ${good.slice(1)}`, '١٢٣٤٥٦', 'abcdef', `${good.slice(0, 5)}é`]) {
+    for (const bad of [
+      '',
+      good.slice(1),
+      `${good}0`,
+      ` ${good.slice(1)}`,
+      '١٢٣٤٥٦',
+      'abcdef',
+      `${good.slice(0, 5)}é`,
+    ]) {
       expect(matchTotpCode(secret, bad, at)).toBeUndefined()
     }
     expect(matchTotpCode(secret, good, at)).toBe(Math.floor(at / 30_000))

@@ -23,7 +23,11 @@ const SECRET_BYTES = 20
 export const newTotpSecret = (): string => new Secret({ size: SECRET_BYTES }).base32
 
 /** The code at `timestampMs` (ms since the epoch) of a base32 secret. */
-export function totpCode(secret: string, timestampMs: number, params: TotpParams = TOTP_PARAMS): string {
+export function totpCode(
+  secret: string,
+  timestampMs: number,
+  params: TotpParams = TOTP_PARAMS,
+): string {
   return TOTP.generate({ secret: Secret.fromBase32(secret), ...params, timestamp: timestampMs })
 }
 
@@ -52,6 +56,11 @@ export function matchTotpCode(
 
 /** The Key URI an authenticator app scans (Google's "Key Uri Format"). */
 export function totpUri(secret: string, account: string, issuer: string): string {
-  const totp = new TOTP({ issuer, label: account, secret: Secret.fromBase32(secret), ...TOTP_PARAMS })
+  const totp = new TOTP({
+    issuer,
+    label: account,
+    secret: Secret.fromBase32(secret),
+    ...TOTP_PARAMS,
+  })
   return totp.toString()
 }

@@ -23,7 +23,10 @@ export class UserKeys {
 
   static async open(options: FileKeyStoreOptions): Promise<UserKeys> {
     const keys = new UserKeys(options)
-    const exists = await access(options.dir).then(() => true, () => false)
+    const exists = await access(options.dir).then(
+      () => true,
+      () => false,
+    )
     if (exists) await keys.#open()
     return keys
   }

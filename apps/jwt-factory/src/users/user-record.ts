@@ -12,13 +12,21 @@ export const PERMISSION_ID = /^[A-Za-z0-9][A-Za-z0-9:._-]{0,63}$/
 
 export const userNameSchema = z
   .string()
-  .regex(USER_NAME, 'must be 1-64 letters, digits, ".", "_", "@" or "-", starting with a letter or digit')
+  .regex(
+    USER_NAME,
+    'must be 1-64 letters, digits, ".", "_", "@" or "-", starting with a letter or digit',
+  )
 export const roleNameSchema = z
   .string()
-  .regex(ROLE_NAME, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit')
+  .regex(
+    ROLE_NAME,
+    'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+  )
 
 /** RFC 4648 base32 without padding, as authenticator apps read it; 16+ characters is 80+ bits. */
-const base32Secret = z.string().regex(/^[A-Z2-7]{16,128}$/, 'must be base32 (A-Z, 2-7), 16-128 characters')
+const base32Secret = z
+  .string()
+  .regex(/^[A-Z2-7]{16,128}$/, 'must be base32 (A-Z, 2-7), 16-128 characters')
 
 export const userSchema = z
   .object({
@@ -46,7 +54,11 @@ export const usersFileSchema = z
     const seen = new Set<string>()
     for (const [i, { name }] of file.users.entries()) {
       if (seen.has(name)) {
-        ctx.addIssue({ code: 'custom', path: ['users', i, 'name'], message: `duplicate user ${name}` })
+        ctx.addIssue({
+          code: 'custom',
+          path: ['users', i, 'name'],
+          message: `duplicate user ${name}`,
+        })
       }
       seen.add(name)
     }

@@ -12,9 +12,20 @@ let dir: string
 let file: string
 let lines: string[]
 const stores: UserStore[] = []
-const logger = () => createLogger({ name: 'test', level: 'info', format: 'json', destination: { write: (line: string) => lines.push(line) } })
+const logger = () =>
+  createLogger({
+    name: 'test',
+    level: 'info',
+    format: 'json',
+    destination: { write: (line: string) => lines.push(line) },
+  })
 const open = async (options: { watch?: boolean; refuseDemoPasswords?: boolean } = {}) => {
-  const store = await UserStore.open({ file, logger: logger(), refuseDemoPasswords: options.refuseDemoPasswords ?? false, watch: options.watch ?? false })
+  const store = await UserStore.open({
+    file,
+    logger: logger(),
+    refuseDemoPasswords: options.refuseDemoPasswords ?? false,
+    watch: options.watch ?? false,
+  })
   stores.push(store)
   return store
 }
@@ -37,7 +48,10 @@ describe('the users file', () => {
     expect((await stat(join(dir, 'data'))).mode & 0o777).toBe(0o700)
     expect(await readdir(join(dir, 'data'))).toEqual(['users.json'])
     const text = await readFile(file, 'utf8')
-    expect(JSON.parse(text)).toMatchObject({ version: 1, users: [{ name: 'bob', roles: ['viewer'], locked: false }] })
+    expect(JSON.parse(text)).toMatchObject({
+      version: 1,
+      users: [{ name: 'bob', roles: ['viewer'], locked: false }],
+    })
     expect(text).not.toContain('bob-password-1')
   })
 
@@ -56,8 +70,14 @@ describe('UserStore', () => {
     await writeTestUsers(file, [{ name: 'bob', password: 'bob-password-1', roles: ['viewer'] }])
     const store = await open({ watch: true })
     expect(store.get('bob')?.roles).toEqual(['viewer'])
-    await writeTestUsers(file, [{ name: 'bob', password: 'bob-password-1', roles: ['admin'] }, { name: 'carol', password: 'carol-password-1', roles: ['viewer'] }])
-    await vi.waitFor(() => expect(store.get('carol')).toBeDefined(), { timeout: 5000, interval: 20 })
+    await writeTestUsers(file, [
+      { name: 'bob', password: 'bob-password-1', roles: ['admin'] },
+      { name: 'carol', password: 'carol-password-1', roles: ['viewer'] },
+    ])
+    await vi.waitFor(() => expect(store.get('carol')).toBeDefined(), {
+      timeout: 5000,
+      interval: 20,
+    })
     expect(store.get('bob')?.roles).toEqual(['admin'])
   })
 
@@ -74,10 +94,17 @@ describe('UserStore', () => {
   it('keeps the last good users when the file turns corrupt, warns, and recovers', async () => {
     await writeTestUsers(file, [{ name: 'bob', password: 'bob-password-1', roles: ['viewer'] }])
     const store = await open({ watch: true })
-    await writeFileAtomic(file, '{"version":1,"users":[{"name":"bob","roles":"oops"}', { mode: 0o600 })
-    await vi.waitFor(() => expect(lines.join('')).toContain('kept the last good users'), { timeout: 5000, interval: 20 })
+    await writeFileAtomic(file, '{"version":1,"users":[{"name":"bob","roles":"oops"}', {
+      mode: 0o600,
+    })
+    await vi.waitFor(() => expect(lines.join('')).toContain('kept the last good users'), {
+      timeout: 5000,
+      interval: 20,
+    })
     expect(store.get('bob')?.roles).toEqual(['viewer'])
-    const warning = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => String(l.msg).includes('kept the last good'))
+    const warning = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => String(l.msg).includes('kept the last good'))
     expect(warning).toMatchObject({ level: 40 })
     await rm(file) // writeTestUsers reads before it writes, and this file cannot be read
     await writeTestUsers(file, [{ name: 'erin', password: 'erin-password-1', roles: ['admin'] }])
@@ -95,7 +122,9 @@ describe('UserStore', () => {
     expect(refusing.get('viewer')?.locked).toBe(true)
     expect(refusing.get('guest')?.locked).toBe(true)
     expect(refusing.get('bob')?.locked).toBe(false)
-    const error = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.level === 50)
+    const error = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.level === 50)
     expect(String(error?.msg)).toMatch(/refused admin, guest, viewer: documented demo password/)
     // A demo user whose password was changed is no longer refused.
     await writeTestUsers(file, [{ name: 'admin', password: 'a-real-password', roles: ['admin'] }])

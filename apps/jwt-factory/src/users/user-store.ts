@@ -85,7 +85,10 @@ export class UserStore {
       await this.#load()
       return true
     } catch (err) {
-      this.#options.logger.warn({ file: this.file }, `kept the last good users: ${(err as Error).message}`)
+      this.#options.logger.warn(
+        { file: this.file },
+        `kept the last good users: ${(err as Error).message}`,
+      )
       return false
     }
   }
@@ -119,7 +122,10 @@ export class UserStore {
     for (const user of this.#users.values()) {
       const unknown = knownRoles ? user.roles.filter((r) => !knownRoles.has(r)) : []
       if (unknown.length === 0) continue
-      logger.warn({ user: user.name }, `user ${user.name} has roles the policy does not define: ${unknown.join(', ')}`)
+      logger.warn(
+        { user: user.name },
+        `user ${user.name} has roles the policy does not define: ${unknown.join(', ')}`,
+      )
     }
     logger.info({ file: this.file, users: this.#users.size }, `loaded ${this.#users.size} user(s)`)
   }

@@ -110,7 +110,8 @@ export async function updateUsersFile(
       return checked.data.users
     })
   } catch (err) {
-    if (err instanceof FileLockTimeoutError) throw new UsersFileError(file, [err.message], { cause: err })
+    if (err instanceof FileLockTimeoutError)
+      throw new UsersFileError(file, [err.message], { cause: err })
     throw err
   }
 }

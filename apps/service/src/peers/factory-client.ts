@@ -11,8 +11,16 @@ export interface IssuedToken {
 }
 
 export interface FactoryClient {
-  issueToken(keyId: string, claims: Record<string, unknown>, options: { expired: boolean; requestId: string }): Promise<IssuedToken>
-  verify(keyId: string, input: { token: string; aud: string; sub: string }, requestId: string): Promise<VerifyResult>
+  issueToken(
+    keyId: string,
+    claims: Record<string, unknown>,
+    options: { expired: boolean; requestId: string },
+  ): Promise<IssuedToken>
+  verify(
+    keyId: string,
+    input: { token: string; aud: string; sub: string },
+    requestId: string,
+  ): Promise<VerifyResult>
 }
 
 /** The factory as a hop: over HTTPS with the process's one client, failures named jwt-factory. */
@@ -20,20 +28,37 @@ export function createFactoryClient(http: HttpClient, baseUrl: string): FactoryC
   return {
     async issueToken(keyId, claims, { expired, requestId }) {
       const url = `${baseUrl}/issueToken/${encodeURIComponent(keyId)}${expired ? '?expired=1' : ''}`
-      const res = await http.requestJson(FACTORY_HOP, url, { body: claims, headers: { 'x-request-id': requestId } })
+      const res = await http.requestJson(FACTORY_HOP, url, {
+        body: claims,
+        headers: { 'x-request-id': requestId },
+      })
       const body = res.body as { access_token?: unknown; expire_time?: unknown } | null
-      if (res.status !== 200 || typeof body?.access_token !== 'string' || typeof body.expire_time !== 'number') {
-        throw new BadGatewayError(FACTORY_HOP, `${FACTORY_HOP} did not issue a token for ${keyId} (${res.status}): ${errorMessage(res.body)}`)
+      if (
+        res.status !== 200 ||
+        typeof body?.access_token !== 'string' ||
+        typeof body.expire_time !== 'number'
+      ) {
+        throw new BadGatewayError(
+          FACTORY_HOP,
+          `${FACTORY_HOP} did not issue a token for ${keyId} (${res.status}): ${errorMessage(res.body)}`,
+        )
       }
       return { token: body.access_token, exp: body.expire_time }
     },
 
     async verify(keyId, input, requestId) {
       const url = `${baseUrl}/verify/${encodeURIComponent(keyId)}`
-      const res = await http.requestJson(FACTORY_HOP, url, { body: input, headers: { 'x-request-id': requestId } })
+      const res = await http.requestJson(FACTORY_HOP, url, {
+        body: input,
+        headers: { 'x-request-id': requestId },
+      })
       const body = res.body as { valid?: unknown } | null
-      if ((res.status === 200 || res.status === 403) && typeof body?.valid === 'boolean') return res.body as VerifyResult
-      throw new BadGatewayError(FACTORY_HOP, `${FACTORY_HOP} could not verify for ${keyId} (${res.status}): ${errorMessage(res.body)}`)
+      if ((res.status === 200 || res.status === 403) && typeof body?.valid === 'boolean')
+        return res.body as VerifyResult
+      throw new BadGatewayError(
+        FACTORY_HOP,
+        `${FACTORY_HOP} could not verify for ${keyId} (${res.status}): ${errorMessage(res.body)}`,
+      )
     },
   }
 }

@@ -16,13 +16,25 @@ describe('TokenCache', () => {
     let now = 1000
     const issuer = countingIssuer(3600, () => now)
     const cache = new TokenCache(() => now)
-    expect(await cache.get('serviceb', issuer.issue('serviceb'))).toEqual({ token: 'serviceb-1', source: 'issued' })
-    expect(await cache.get('serviceb', issuer.issue('serviceb'))).toEqual({ token: 'serviceb-1', source: 'cached' })
-    expect(await cache.get('servicec', issuer.issue('servicec'))).toEqual({ token: 'servicec-2', source: 'issued' })
+    expect(await cache.get('serviceb', issuer.issue('serviceb'))).toEqual({
+      token: 'serviceb-1',
+      source: 'issued',
+    })
+    expect(await cache.get('serviceb', issuer.issue('serviceb'))).toEqual({
+      token: 'serviceb-1',
+      source: 'cached',
+    })
+    expect(await cache.get('servicec', issuer.issue('servicec'))).toEqual({
+      token: 'servicec-2',
+      source: 'issued',
+    })
     now += 3600 - REFRESH_BEFORE_SECONDS - 1
     expect((await cache.get('serviceb', issuer.issue('serviceb'))).source).toBe('cached')
     now += 1
-    expect(await cache.get('serviceb', issuer.issue('serviceb'))).toEqual({ token: 'serviceb-3', source: 'issued' })
+    expect(await cache.get('serviceb', issuer.issue('serviceb'))).toEqual({
+      token: 'serviceb-3',
+      source: 'issued',
+    })
   })
 
   it('never hands out a token that has expired', async () => {
@@ -38,11 +50,19 @@ describe('TokenCache', () => {
   it('shares one factory request between concurrent misses, and fresh forces a new token', async () => {
     const issuer = countingIssuer(3600, () => 1000)
     const cache = new TokenCache(() => 1000)
-    const answers = await Promise.all(Array.from({ length: 20 }, () => cache.get('serviceb', issuer.issue('serviceb'))))
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => cache.get('serviceb', issuer.issue('serviceb'))),
+    )
     expect(issuer.count()).toBe(1)
     expect(new Set(answers.map((a) => a.token))).toEqual(new Set(['serviceb-1']))
-    expect(await cache.get('serviceb', issuer.issue('serviceb'), { fresh: true })).toEqual({ token: 'serviceb-2', source: 'issued' })
-    expect(await cache.get('serviceb', issuer.issue('serviceb'))).toEqual({ token: 'serviceb-2', source: 'cached' })
+    expect(await cache.get('serviceb', issuer.issue('serviceb'), { fresh: true })).toEqual({
+      token: 'serviceb-2',
+      source: 'issued',
+    })
+    expect(await cache.get('serviceb', issuer.issue('serviceb'))).toEqual({
+      token: 'serviceb-2',
+      source: 'cached',
+    })
   })
 
   it('a failed issue is not cached and does not block the next try', async () => {

@@ -17,7 +17,11 @@ export class TokenCache {
   constructor(private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000)) {}
 
   /** A valid token for `aud`: the cached one, or one from `issue` (shared by concurrent misses). */
-  async get(aud: string, issue: () => Promise<IssuedToken>, { fresh = false } = {}): Promise<{ token: string; source: TokenSource }> {
+  async get(
+    aud: string,
+    issue: () => Promise<IssuedToken>,
+    { fresh = false } = {},
+  ): Promise<{ token: string; source: TokenSource }> {
     const cached = this.#tokens.get(aud)
     if (!fresh && cached && cached.exp - this.nowSeconds() > REFRESH_BEFORE_SECONDS) {
       return { token: cached.token, source: 'cached' }

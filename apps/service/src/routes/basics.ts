@@ -11,7 +11,18 @@ export function basicRoutes({ config, scenario3, logger }: ServiceContext) {
     .post('/gen-keys', async (c) => {
       const key = await scenario3.regenerate()
       addLogFields(c, { kid: key.kid, alg: key.alg })
-      logger.info({ rid: c.get('requestId'), kid: key.kid }, `${me}: wrote new scenario-3 keys to ${config.scenario3.keysDir}`)
-      return c.json({ message: 'scenario-3 keys generated', kid: key.kid, alg: key.alg, files: ['jwt-private.pem', 'jwt-public.pem'] }, 201)
+      logger.info(
+        { rid: c.get('requestId'), kid: key.kid },
+        `${me}: wrote new scenario-3 keys to ${config.scenario3.keysDir}`,
+      )
+      return c.json(
+        {
+          message: 'scenario-3 keys generated',
+          kid: key.kid,
+          alg: key.alg,
+          files: ['jwt-private.pem', 'jwt-public.pem'],
+        },
+        201,
+      )
     })
 }

@@ -30,12 +30,20 @@ export function scenarioHops(ctx: ServiceContext) {
   const me = config.name
 
   const issue = (requestId: string, aud: string, expired: boolean) => {
-    logger.info({ rid: requestId }, `${me} → ${FACTORY_HOP}: token for aud=${aud}${expired ? ' (expired)' : ''}`)
+    logger.info(
+      { rid: requestId },
+      `${me} → ${FACTORY_HOP}: token for aud=${aud}${expired ? ' (expired)' : ''}`,
+    )
     return factory.issueToken(me, { aud }, { expired, requestId })
   }
 
   /** A factory token for `aud`: the cached one unless `fresh=1`; an expired one always afresh. */
-  async function factoryToken<E extends ServerEnv>(c: Context<E>, trace: Trace, aud: PeerName, expired: boolean) {
+  async function factoryToken<E extends ServerEnv>(
+    c: Context<E>,
+    trace: Trace,
+    aud: PeerName,
+    expired: boolean,
+  ) {
     const started = performance.now()
     const requestId = c.get('requestId')
     const fresh = isFlagSet(c.req.query('fresh'))
@@ -43,23 +51,54 @@ export function scenarioHops(ctx: ServiceContext) {
       ? { token: (await issue(requestId, aud, true)).token, source: 'issued' as const }
       : await serviceTokens.get(aud, () => issue(requestId, aud, false), { fresh })
     const call = source === 'issued' ? `POST /issueToken/${me}` : 'reuse cached token'
-    trace.add({ from: me, to: source === 'issued' ? FACTORY_HOP : me, call, status: 200, ms: elapsedSince(started), token: { sub: me, aud, expired, source } })
+    trace.add({
+      from: me,
+      to: source === 'issued' ? FACTORY_HOP : me,
+      call,
+      status: 200,
+      ms: elapsedSince(started),
+      token: { sub: me, aud, expired, source },
+    })
     return token
   }
 
-  async function call<E extends ServerEnv>(c: Context<E>, trace: Trace, { peer, path, token, headers }: HopCall): Promise<HopAnswer> {
+  async function call<E extends ServerEnv>(
+    c: Context<E>,
+    trace: Trace,
+    { peer, path, token, headers }: HopCall,
+  ): Promise<HopAnswer> {
     const started = performance.now()
     const requestId = c.get('requestId')
     try {
-      const answer = await peers.call(peer, path, token, { requestId, trace: trace.enabled, ...(headers ? { headers } : {}) })
+      const answer = await peers.call(peer, path, token, {
+        requestId,
+        trace: trace.enabled,
+        ...(headers ? { headers } : {}),
+      })
       // The peer's own hops finished before its answer did: they come first.
       const body = trace.adopt(answer.body)
-      trace.add({ from: me, to: peer, call: `GET ${path}`, status: answer.status, ms: elapsedSince(started) })
-      logger.info({ rid: requestId, status: answer.status }, `${me} → ${peer}: ${path} answered ${answer.status}`)
+      trace.add({
+        from: me,
+        to: peer,
+        call: `GET ${path}`,
+        status: answer.status,
+        ms: elapsedSince(started),
+      })
+      logger.info(
+        { rid: requestId, status: answer.status },
+        `${me} → ${peer}: ${path} answered ${answer.status}`,
+      )
       return { status: answer.status, body }
     } catch (err) {
       if (!(err instanceof HttpError)) throw err
-      trace.add({ from: me, to: peer, call: `GET ${path}`, status: err.status, ms: elapsedSince(started), result: err.message })
+      trace.add({
+        from: me,
+        to: peer,
+        call: `GET ${path}`,
+        status: err.status,
+        ms: elapsedSince(started),
+        result: err.message,
+      })
       logger.warn({ rid: requestId, status: err.status }, `${me} → ${peer}: ${err.message}`)
       return { status: err.status, body: err.toJSON() }
     }
@@ -70,11 +109,15 @@ export function scenarioHops(ctx: ServiceContext) {
 
 /** `?trace=1` and `?expired=1`, as every scenario reads them. */
 export function scenarioOptions<E extends ServerEnv>(c: Context<E>) {
-  return { trace: new Trace(isFlagSet(c.req.query('trace'))), expired: isFlagSet(c.req.query('expired')) }
+  return {
+    trace: new Trace(isFlagSet(c.req.query('trace'))),
+    expired: isFlagSet(c.req.query('expired')),
+  }
 }
 
 /** `?verify=jwks` asks the verifying side to check locally with the factory's JWKS. */
-export const verifyQuery = <E extends ServerEnv>(c: Context<E>) => (c.req.query('verify') === 'jwks' ? '?verify=jwks' : '')
+export const verifyQuery = <E extends ServerEnv>(c: Context<E>) =>
+  c.req.query('verify') === 'jwks' ? '?verify=jwks' : ''
 
 /** One hop: its status and body, as the original answered. */
 export const answerOf = <E extends ServerEnv>(c: Context<E>, trace: Trace, answer: HopAnswer) =>

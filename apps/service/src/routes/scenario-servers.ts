@@ -17,7 +17,11 @@ export const SCENARIO_CALLER = 'servicea'
  */
 export function serviceTokenVerifier({ config, factory, callerKeys }: ServiceContext) {
   const me = config.name
-  return async function verifyServiceToken(c: Context<ServerEnv>, token: string, trace: Trace): Promise<VerifyResult> {
+  return async function verifyServiceToken(
+    c: Context<ServerEnv>,
+    token: string,
+    trace: Trace,
+  ): Promise<VerifyResult> {
     const started = performance.now()
     if (c.req.query('verify') === 'jwks') {
       const result = await verifyToken(token, callerKeys, {
@@ -27,13 +31,34 @@ export function serviceTokenVerifier({ config, factory, callerKeys }: ServiceCon
         clockToleranceSeconds: config.clockToleranceSeconds,
       })
       if (!result.valid && KEYS_UNAVAILABLE_CODES.has(result.error.code)) {
-        throw new BadGatewayError(FACTORY_HOP, `${FACTORY_HOP} keys are unavailable: ${result.error.message}`)
+        throw new BadGatewayError(
+          FACTORY_HOP,
+          `${FACTORY_HOP} keys are unavailable: ${result.error.message}`,
+        )
       }
-      trace.add({ from: me, to: me, call: 'verify with the JWKS of jwt-factory', status: result.valid ? 200 : 403, ms: elapsedSince(started), result: outcome(result) })
+      trace.add({
+        from: me,
+        to: me,
+        call: 'verify with the JWKS of jwt-factory',
+        status: result.valid ? 200 : 403,
+        ms: elapsedSince(started),
+        result: outcome(result),
+      })
       return result
     }
-    const result = await factory.verify(SCENARIO_CALLER, { token, aud: me, sub: SCENARIO_CALLER }, c.get('requestId'))
-    trace.add({ from: me, to: FACTORY_HOP, call: `POST /verify/${SCENARIO_CALLER}`, status: result.valid ? 200 : 403, ms: elapsedSince(started), result: outcome(result) })
+    const result = await factory.verify(
+      SCENARIO_CALLER,
+      { token, aud: me, sub: SCENARIO_CALLER },
+      c.get('requestId'),
+    )
+    trace.add({
+      from: me,
+      to: FACTORY_HOP,
+      call: `POST /verify/${SCENARIO_CALLER}`,
+      status: result.valid ? 200 : 403,
+      ms: elapsedSince(started),
+      result: outcome(result),
+    })
     return result
   }
 }
@@ -77,20 +102,33 @@ export function scenarioServerRoutes(ctx: ServiceContext) {
 }
 
 /** A verification as the trace shows it. */
-export const outcome = (result: VerifyResult) => (result.valid ? 'valid' : `${result.error.name}: ${result.error.message}`)
+export const outcome = (result: VerifyResult) =>
+  result.valid ? 'valid' : `${result.error.name}: ${result.error.message}`
 
-function answer(c: Context<ServerEnv>, { config, logger }: ServiceContext, token: string, result: VerifyResult, trace: Trace) {
+function answer(
+  c: Context<ServerEnv>,
+  { config, logger }: ServiceContext,
+  token: string,
+  result: VerifyResult,
+  trace: Trace,
+) {
   const me = config.name
   const rid = c.get('requestId')
   if (result.valid) {
     const kid = tokenKid(token)
-    logger.info({ rid, kid }, `${me}: token from ${String(result.claims.sub)} valid (kid ${kid ?? 'none'})`)
+    logger.info(
+      { rid, kid },
+      `${me}: token from ${String(result.claims.sub)} valid (kid ${kid ?? 'none'})`,
+    )
     addLogFields(c, { sub: String(result.claims.sub), valid: true })
     return c.json(trace.enabled ? { ...result, trace: trace.entries } : result, 200)
   }
   logger.info({ rid, code: result.error.code }, `${me}: rejected: ${result.error.message}`)
   addLogFields(c, { valid: false, error: result.error.message })
-  c.header('WWW-Authenticate', bearerChallenge({ realm: me, error: 'invalid_token', description: result.error.message }))
+  c.header(
+    'WWW-Authenticate',
+    bearerChallenge({ realm: me, error: 'invalid_token', description: result.error.message }),
+  )
   const body = { message: 'invalid token', ...result }
   return c.json(trace.enabled ? { ...body, trace: trace.entries } : body, 403)
 }
@@ -99,7 +137,16 @@ function missingToken(c: Context<ServerEnv>, me: string) {
   c.header('WWW-Authenticate', bearerChallenge({ realm: me }))
   c.get('logger').info({ rid: c.get('requestId') }, `${me}: rejected: no token`)
   return c.json(
-    { message: 'no token', valid: false, error: { name: 'JsonWebTokenError', message: 'jwt must be provided', code: 'ERR_JWS_INVALID' }, claims: {} },
+    {
+      message: 'no token',
+      valid: false,
+      error: {
+        name: 'JsonWebTokenError',
+        message: 'jwt must be provided',
+        code: 'ERR_JWS_INVALID',
+      },
+      claims: {},
+    },
     401,
   )
 }

@@ -1,6 +1,15 @@
 import { Hono, type Context } from 'hono'
 import { bearerChallenge, parseBearer, USER_AUTHORIZATION_HEADER } from '@jwt-factory/hono-auth'
-import { KEYS_UNAVAILABLE_CODES, tokenKid, USER_TOKEN_TYPE, verifyToken, type JWTPayload, type VerifyFailure, type VerifyResult, type VerifySuccess } from '@jwt-factory/jwt'
+import {
+  KEYS_UNAVAILABLE_CODES,
+  tokenKid,
+  USER_TOKEN_TYPE,
+  verifyToken,
+  type JWTPayload,
+  type VerifyFailure,
+  type VerifyResult,
+  type VerifySuccess,
+} from '@jwt-factory/jwt'
 import { addLogFields, BadGatewayError, type ServerEnv } from '@jwt-factory/server'
 import type { ServiceContext } from '../deps.ts'
 import { FACTORY_HOP } from '../peers/factory-client.ts'
@@ -53,15 +62,32 @@ export function scenario5ServerRoutes(ctx: ServiceContext) {
       clockToleranceSeconds: config.clockToleranceSeconds,
     })
     if (!result.valid && KEYS_UNAVAILABLE_CODES.has(result.error.code)) {
-      throw new BadGatewayError(FACTORY_HOP, `${FACTORY_HOP} keys are unavailable: ${result.error.message}`)
+      throw new BadGatewayError(
+        FACTORY_HOP,
+        `${FACTORY_HOP} keys are unavailable: ${result.error.message}`,
+      )
     }
     const check = result.valid ? permissionCheck(result) : result
     const traced = check.valid ? 'valid' : `${check.error.name}: ${check.error.message}`
-    trace.add({ from: me, to: me, call: 'verify user token with the JWKS of jwt-factory', status: check.valid ? 200 : 403, ms: elapsedSince(started), result: traced })
+    trace.add({
+      from: me,
+      to: me,
+      call: 'verify user token with the JWKS of jwt-factory',
+      status: check.valid ? 200 : 403,
+      ms: elapsedSince(started),
+      result: traced,
+    })
     return check
   }
 
-  function refuse(c: Context<ServerEnv>, trace: Trace, status: 401 | 403, message: string, body: { service: UserCheck; user?: UserCheck }, challenge: string) {
+  function refuse(
+    c: Context<ServerEnv>,
+    trace: Trace,
+    status: 401 | 403,
+    message: string,
+    body: { service: UserCheck; user?: UserCheck },
+    challenge: string,
+  ) {
     const failed = body.user ?? body.service
     const reason = failed.valid ? message : `${message}: ${failed.error.message}`
     logger.info({ rid: c.get('requestId') }, `${me}: rejected: ${reason}`)
@@ -75,29 +101,57 @@ export function scenario5ServerRoutes(ctx: ServiceContext) {
     // Only the Authorization header: a service never sends its token in a cookie.
     const serviceToken = parseBearer(c.req.header('authorization'))
     if (serviceToken === undefined) {
-      return refuse(c, trace, 401, 'no service token', { service: NO_TOKEN }, bearerChallenge({ realm: me }))
+      return refuse(
+        c,
+        trace,
+        401,
+        'no service token',
+        { service: NO_TOKEN },
+        bearerChallenge({ realm: me }),
+      )
     }
     const service = await verifyServiceToken(c, serviceToken, trace)
     if (!service.valid) {
-      const challenge = bearerChallenge({ realm: me, error: 'invalid_token', description: service.error.message })
+      const challenge = bearerChallenge({
+        realm: me,
+        error: 'invalid_token',
+        description: service.error.message,
+      })
       return refuse(c, trace, 403, 'invalid service token', { service }, challenge)
     }
     const userToken = parseBearer(c.req.header(USER_AUTHORIZATION_HEADER))
     if (userToken === undefined) {
-      return refuse(c, trace, 401, 'no user token', { service, user: NO_TOKEN }, bearerChallenge({ realm: me }))
+      return refuse(
+        c,
+        trace,
+        401,
+        'no user token',
+        { service, user: NO_TOKEN },
+        bearerChallenge({ realm: me }),
+      )
     }
     const user = await verifyUserToken(userToken, trace)
     if (!user.valid) {
       const forbidden = user.error.name === 'ForbiddenError'
       const challenge = forbidden
-        ? bearerChallenge({ realm: me, error: 'insufficient_scope', description: user.error.message, scope: SCENARIO5_PERMISSION })
+        ? bearerChallenge({
+            realm: me,
+            error: 'insufficient_scope',
+            description: user.error.message,
+            scope: SCENARIO5_PERMISSION,
+          })
         : bearerChallenge({ realm: me, error: 'invalid_token', description: user.error.message })
-      const message = forbidden ? `permission ${SCENARIO5_PERMISSION} required` : 'invalid user token'
+      const message = forbidden
+        ? `permission ${SCENARIO5_PERMISSION} required`
+        : 'invalid user token'
       return refuse(c, trace, 403, message, { service, user }, challenge)
     }
     const sub = String(user.claims.sub)
     const kids = `service kid ${tokenKid(serviceToken) ?? 'none'}, user kid ${tokenKid(userToken) ?? 'none'}`
-    logger.info({ rid: c.get('requestId') }, `${me}: ${SCENARIO_CALLER} on behalf of ${sub} admitted (${kids})`)
+    logger.info(
+      { rid: c.get('requestId') },
+      `${me}: ${SCENARIO_CALLER} on behalf of ${sub} admitted (${kids})`,
+    )
     addLogFields(c, { sub: SCENARIO_CALLER, user: sub, valid: true })
     return c.json(withTrace({ valid: true, service, user }, trace), 200)
   })
@@ -109,5 +163,9 @@ function permissionCheck(result: VerifySuccess): VerifySuccess | UserForbidden {
   const scopes = typeof scope === 'string' ? scope.split(' ') : []
   if (scopes.includes(SCENARIO5_PERMISSION)) return result
   const message = `user ${String(sub)} lacks permission ${SCENARIO5_PERMISSION}`
-  return { valid: false, error: { name: 'ForbiddenError', code: 'ERR_FORBIDDEN', message }, claims: result.claims }
+  return {
+    valid: false,
+    error: { name: 'ForbiddenError', code: 'ERR_FORBIDDEN', message },
+    claims: result.claims,
+  }
 }

@@ -1,5 +1,10 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
-import { forwardUserAuthorization, getAuth, requireAuth, type AuthEnv } from '@jwt-factory/hono-auth'
+import {
+  forwardUserAuthorization,
+  getAuth,
+  requireAuth,
+  type AuthEnv,
+} from '@jwt-factory/hono-auth'
 import { USER_TOKEN_TYPE } from '@jwt-factory/jwt'
 import { BadGatewayError, NotFoundError, type ServerEnv } from '@jwt-factory/server'
 import type { ServiceContext } from '../deps.ts'
@@ -25,17 +30,31 @@ export function scenario5Routes(ctx: ServiceContext) {
   const app = new Hono<Scenario5Env>()
   if (me !== 'servicea') {
     return app.get('/scenario5', () => {
-      throw new NotFoundError(`scenarios run on servicea (curl localhost:3000/scenario5); ${me} answers /scenario5-server`)
+      throw new NotFoundError(
+        `scenarios run on servicea (curl localhost:3000/scenario5); ${me} answers /scenario5-server`,
+      )
     })
   }
   const { factoryToken, call } = scenarioHops(ctx)
   return app.get('/scenario5', userTokenGuard(ctx), async (c) => {
     const { trace, expired } = scenarioOptions(c)
     const { claims } = getAuth(c)
-    trace.add({ from: me, to: me, call: 'verify user token with the JWKS of jwt-factory', status: 200, ms: c.get('userCheckMs'), token: { sub: claims.sub, aud: claims.aud } })
+    trace.add({
+      from: me,
+      to: me,
+      call: 'verify user token with the JWKS of jwt-factory',
+      status: 200,
+      ms: c.get('userCheckMs'),
+      token: { sub: claims.sub, aud: claims.aud },
+    })
     const token = await factoryToken(c, trace, 'serviceb', expired)
     const headers = forwardUserAuthorization(c)
-    const answer = await call(c, trace, { peer: 'serviceb', path: `/scenario5-server${verifyQuery(c)}`, token, headers })
+    const answer = await call(c, trace, {
+      peer: 'serviceb',
+      path: `/scenario5-server${verifyQuery(c)}`,
+      token,
+      headers,
+    })
     return answerOf(c, trace, answer)
   })
 }
@@ -62,7 +81,10 @@ function userTokenGuard({ config, userKeys }: ServiceContext): MiddlewareHandler
       await next()
     })
     if (refused?.status === 503) {
-      throw new BadGatewayError(FACTORY_HOP, `${FACTORY_HOP} keys are unavailable: ${config.name} cannot check the user token`)
+      throw new BadGatewayError(
+        FACTORY_HOP,
+        `${FACTORY_HOP} keys are unavailable: ${config.name} cannot check the user token`,
+      )
     }
     return refused
   }

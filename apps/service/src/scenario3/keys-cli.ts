@@ -9,10 +9,16 @@ import { ensureScenario3Keys, writeScenario3Keys } from './scenario3-keys.ts'
  * jwt-public.pem) unless it exists; --force replaces it.
  */
 const appDir = fileURLToPath(new URL('../..', import.meta.url))
-const config = loadConfig(readEnvFile(join(appDir, '.servicea.env')), appDir, 'apps/service/.servicea.env')
+const config = loadConfig(
+  readEnvFile(join(appDir, '.servicea.env')),
+  appDir,
+  'apps/service/.servicea.env',
+)
 const { keysDir, algorithm } = config.scenario3
 const force = process.argv.includes('--force')
 const { created, key } = force
   ? { created: true, key: await writeScenario3Keys(keysDir, algorithm) }
   : await ensureScenario3Keys(keysDir, algorithm)
-console.log(`${created ? 'wrote' : 'kept'} scenario-3 keys in ${keysDir} (${key.alg}, kid ${key.kid})`)
+console.log(
+  `${created ? 'wrote' : 'kept'} scenario-3 keys in ${keysDir} (${key.alg}, kid ${key.kid})`,
+)

@@ -17,7 +17,10 @@ export const SCENARIO3_PRIVATE_FILE = 'jwt-private.pem'
 export const SCENARIO3_PUBLIC_FILE = 'jwt-public.pem'
 
 /** Makes a new scenario-3 key pair and writes it atomically (private 0600). */
-export async function writeScenario3Keys(dir: string, algorithm: SigningAlgorithm): Promise<SigningKey> {
+export async function writeScenario3Keys(
+  dir: string,
+  algorithm: SigningAlgorithm,
+): Promise<SigningKey> {
   const key = await generateSigningKey(algorithm)
   await ensureDirectory(dir, 0o700)
   await writeFileAtomic(join(dir, SCENARIO3_PRIVATE_FILE), key.privatePem, { mode: 0o600 })
@@ -26,7 +29,10 @@ export async function writeScenario3Keys(dir: string, algorithm: SigningAlgorith
 }
 
 /** Writes the pair only if the private key file is missing or unreadable. */
-export async function ensureScenario3Keys(dir: string, algorithm: SigningAlgorithm): Promise<{ created: boolean; key: SigningKey }> {
+export async function ensureScenario3Keys(
+  dir: string,
+  algorithm: SigningAlgorithm,
+): Promise<{ created: boolean; key: SigningKey }> {
   const existing = await readFile(join(dir, SCENARIO3_PRIVATE_FILE), 'utf8').then(
     (pem) => signingKeyFromPem(pem, algorithm),
     () => undefined,
@@ -98,14 +104,23 @@ export class Scenario3Keys {
     this.#lastLoad = Date.now()
     const { dir, algorithm, logger, signer } = this.#options
     const read = (file: string) => readFile(join(dir, file), 'utf8').catch(() => undefined)
-    const [privatePem, publicPem] = await Promise.all([signer ? read(SCENARIO3_PRIVATE_FILE) : undefined, read(SCENARIO3_PUBLIC_FILE)])
+    const [privatePem, publicPem] = await Promise.all([
+      signer ? read(SCENARIO3_PRIVATE_FILE) : undefined,
+      read(SCENARIO3_PUBLIC_FILE),
+    ])
     try {
-      const signing = privatePem === undefined ? undefined : await signingKeyFromPem(privatePem, algorithm)
-      const verification = signing ?? (publicPem === undefined ? undefined : await verificationKeyFromPem(publicPem, algorithm))
+      const signing =
+        privatePem === undefined ? undefined : await signingKeyFromPem(privatePem, algorithm)
+      const verification =
+        signing ??
+        (publicPem === undefined ? undefined : await verificationKeyFromPem(publicPem, algorithm))
       this.#use(signing, verification)
-      if (!verification) logger.warn(`no scenario-3 keys in ${dir}: run npm run keys, or POST /gen-keys`)
+      if (!verification)
+        logger.warn(`no scenario-3 keys in ${dir}: run npm run keys, or POST /gen-keys`)
     } catch (err) {
-      logger.warn(`scenario-3 keys in ${dir} are unusable: ${err instanceof Error ? err.message : String(err)}`)
+      logger.warn(
+        `scenario-3 keys in ${dir} are unusable: ${err instanceof Error ? err.message : String(err)}`,
+      )
     }
   }
 

@@ -195,7 +195,10 @@ describe('requireAuth with a JWKS over HTTPS', () => {
     const foreignCa = await createCertificateAuthority({ commonName: 'other CA', validityDays: 1 })
     const foreign = await issueServerCertificate(foreignCa, { validityDays: 1 })
     const cert = { ...tls, certPem: foreign.certPem, keyPem: foreign.keyPem }
-    const jwks = await serve(jwksHandler(() => [first]), cert)
+    const jwks = await serve(
+      jwksHandler(() => [first]),
+      cert,
+    )
     const guarded = protectedApp({ keys: jwksKeys(jwks.url) })
     expect((await guarded.bearer(await userToken(first))).status).toBe(503)
     expect(jwks.requests).toBe(0)

@@ -5,7 +5,13 @@ import { keyList, remoteKeys, type KeySource } from '../key-source.ts'
 import { generateSigningKey, type SigningKey } from '../signing-key.ts'
 import { USER_TOKEN_TYPE } from '../token-type.ts'
 import { verifyToken, type VerifyTokenOptions } from '../verify.ts'
-import { attackCatalogue, generateAttackerKeys, validToken, type AttackContext, type AttackerKeys } from './attack-catalogue.ts'
+import {
+  attackCatalogue,
+  generateAttackerKeys,
+  validToken,
+  type AttackContext,
+  type AttackerKeys,
+} from './attack-catalogue.ts'
 
 /**
  * The catalogue against verifyToken itself, for every algorithm the product offers and for a
@@ -13,7 +19,11 @@ import { attackCatalogue, generateAttackerKeys, validToken, type AttackContext, 
  * token accepted, so each refusal is the attack's doing.
  */
 const claims = { iss: 'https://jwt-factory/', sub: 'servicea', aud: 'serviceb' }
-const expected: VerifyTokenOptions = { issuer: claims.iss, audience: claims.aud, subject: claims.sub }
+const expected: VerifyTokenOptions = {
+  issuer: claims.iss,
+  audience: claims.aud,
+  subject: claims.sub,
+}
 /** RFC 6750 §2.1 b64token: what a bearer header can carry, so HTTP places see the same tokens. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
 
@@ -35,13 +45,24 @@ const context = (alg: SigningAlgorithm, extra: Partial<AttackContext> = {}): Att
   ...extra,
 })
 
-async function expectRefused(keySource: KeySource, ctx: AttackContext, options: VerifyTokenOptions = expected) {
+async function expectRefused(
+  keySource: KeySource,
+  ctx: AttackContext,
+  options: VerifyTokenOptions = expected,
+) {
   expect((await verifyToken(validToken(ctx), keySource, options)).valid).toBe(true)
   for (const attack of attackCatalogue(ctx)) {
     const result = await verifyToken(attack.token, keySource, options)
     expect({ id: attack.id, result }, attack.title).toMatchObject({
       id: attack.id,
-      result: { valid: false, claims: {}, error: { name: attack.expect.name, ...(attack.expect.message ? { message: attack.expect.message } : {}) } },
+      result: {
+        valid: false,
+        claims: {},
+        error: {
+          name: attack.expect.name,
+          ...(attack.expect.message ? { message: attack.expect.message } : {}),
+        },
+      },
     })
   }
 }
@@ -59,36 +80,79 @@ describe('the attack catalogue', () => {
   it('covers what issue 6 lists', () => {
     const ids = attackCatalogue(context('ES256')).map((a) => a.id)
     for (const id of [
-      'alg-none-unsigned', 'alg-none-signed', 'hs256-public-pem', 'hs256-public-jwk', 'alg-not-configured',
-      'other-service-key', 'replayed-audience', 'wrong-issuer', 'missing-exp', 'missing-aud', 'missing-sub',
-      'missing-iat', 'nbf-future', 'iat-future', 'expired', 'typ-other', 'kid-traversal', 'kid-sql', 'kid-10kb',
-      'jku-elsewhere', 'x5u-elsewhere', 'x5c-attacker', 'jwk-embedded', 'crit-unknown', 'duplicate-header-alg',
-      'duplicate-payload-sub', 'segments-two', 'base64-standard', 'header-not-json', 'one-megabyte',
-      'signature-short', 'signature-long', 'signature-high-s', 'jwk-invalid-curve',
+      'alg-none-unsigned',
+      'alg-none-signed',
+      'hs256-public-pem',
+      'hs256-public-jwk',
+      'alg-not-configured',
+      'other-service-key',
+      'replayed-audience',
+      'wrong-issuer',
+      'missing-exp',
+      'missing-aud',
+      'missing-sub',
+      'missing-iat',
+      'nbf-future',
+      'iat-future',
+      'expired',
+      'typ-other',
+      'kid-traversal',
+      'kid-sql',
+      'kid-10kb',
+      'jku-elsewhere',
+      'x5u-elsewhere',
+      'x5c-attacker',
+      'jwk-embedded',
+      'crit-unknown',
+      'duplicate-header-alg',
+      'duplicate-payload-sub',
+      'segments-two',
+      'base64-standard',
+      'header-not-json',
+      'one-megabyte',
+      'signature-short',
+      'signature-long',
+      'signature-high-s',
+      'jwk-invalid-curve',
     ]) {
       expect(ids).toContain(id)
     }
   })
 
-  it.each(SIGNING_ALGORITHMS)('every attack is refused by verifyToken with local %s keys', async (alg) => {
-    await expectRefused(keyList([keys[alg]]), context(alg))
-  })
+  it.each(SIGNING_ALGORITHMS)(
+    'every attack is refused by verifyToken with local %s keys',
+    async (alg) => {
+      await expectRefused(keyList([keys[alg]]), context(alg))
+    },
+  )
 
   it('every attack is refused by verifyToken with a remote key set holding the other service key too', async () => {
-    const fetch = async () => new Response(JSON.stringify(toJwks([keys.ES256, keys.RS256])), { status: 200 })
-    const jwks = remoteKeys('https://jwt-factory.test/.well-known/jwks.json', { algorithms: SIGNING_ALGORITHMS, fetch })
+    const fetch = async () =>
+      new Response(JSON.stringify(toJwks([keys.ES256, keys.RS256])), { status: 200 })
+    const jwks = remoteKeys('https://jwt-factory.test/.well-known/jwks.json', {
+      algorithms: SIGNING_ALGORITHMS,
+      fetch,
+    })
     // Without other-service-key: a JWKS does not say whose key is whose (see the service's attacks).
     await expectRefused(jwks, context('ES256', { otherServiceKey: undefined }))
   })
 
   it('user tokens: every attack refused where at+jwt is expected', async () => {
     const ctx = context('ES256', { typ: USER_TOKEN_TYPE, checksSubject: false })
-    await expectRefused(keyList([keys.ES256]), ctx, { issuer: claims.iss, audience: claims.aud, typ: USER_TOKEN_TYPE })
+    await expectRefused(keyList([keys.ES256]), ctx, {
+      issuer: claims.iss,
+      audience: claims.aud,
+      typ: USER_TOKEN_TYPE,
+    })
   })
 
   it('honours the verifier clock and tolerance given in the context', async () => {
     const now = new Date('2030-01-01T00:00:00Z')
     const ctx = context('ES256', { now, clockToleranceSeconds: 0 })
-    await expectRefused(keyList([keys.ES256]), ctx, { ...expected, currentDate: now, clockToleranceSeconds: 0 })
+    await expectRefused(keyList([keys.ES256]), ctx, {
+      ...expected,
+      currentDate: now,
+      clockToleranceSeconds: 0,
+    })
   })
 })

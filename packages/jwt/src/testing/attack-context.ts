@@ -93,7 +93,8 @@ export function headerFor(ctx: AttackContext, extra: Record<string, unknown> = {
   return { alg: ctx.key.alg, kid: ctx.key.kid, typ: ctx.typ ?? SERVICE_TOKEN_TYPE, ...extra }
 }
 
-export const nowSeconds = (ctx: AttackContext) => Math.floor((ctx.now?.getTime() ?? Date.now()) / 1000)
+export const nowSeconds = (ctx: AttackContext) =>
+  Math.floor((ctx.now?.getTime() ?? Date.now()) / 1000)
 
 /** The claims of a valid token, five minutes long, at the verifier's clock. */
 export function claimsFor(ctx: AttackContext, extra: Record<string, unknown> = {}) {

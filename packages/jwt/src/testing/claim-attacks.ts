@@ -1,5 +1,12 @@
 import { SERVICE_TOKEN_TYPE, USER_TOKEN_TYPE } from '../token-type.ts'
-import { claimsFor, headerFor, nowSeconds, refused, type Attack, type AttackContext } from './attack-context.ts'
+import {
+  claimsFor,
+  headerFor,
+  nowSeconds,
+  refused,
+  type Attack,
+  type AttackContext,
+} from './attack-context.ts'
 import { signForged } from './forge.ts'
 
 /**

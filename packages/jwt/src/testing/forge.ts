@@ -14,7 +14,8 @@ import type { SigningKey } from '../signing-key.ts'
  */
 export type Segment = object | string | Uint8Array
 
-export const b64url = (bytes: Uint8Array | string): string => Buffer.from(bytes).toString('base64url')
+export const b64url = (bytes: Uint8Array | string): string =>
+  Buffer.from(bytes).toString('base64url')
 
 /** The base64url of a segment as described by `Segment`. */
 export function encodeSegment(segment: Segment): string {
@@ -26,7 +27,11 @@ export function encodeSegment(segment: Segment): string {
  * `header.payload.signature` from exactly these parts; nothing is checked or signed. The
  * signature is bytes, or a string used as is (already encoded, or deliberately not base64url).
  */
-export function forgeToken(header: Segment, payload: Segment, signature: Uint8Array | string = ''): string {
+export function forgeToken(
+  header: Segment,
+  payload: Segment,
+  signature: Uint8Array | string = '',
+): string {
   const sig = typeof signature === 'string' ? signature : b64url(signature)
   return `${encodeSegment(header)}.${encodeSegment(payload)}.${sig}`
 }
@@ -97,7 +102,11 @@ export function signInput(
     case 'RS256':
       return sign('sha256', data, keyObject)
     case 'PS256':
-      return sign('sha256', data, { key: keyObject, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 })
+      return sign('sha256', data, {
+        key: keyObject,
+        padding: constants.RSA_PKCS1_PSS_PADDING,
+        saltLength: 32,
+      })
     case 'EdDSA':
       return sign(null, data, keyObject)
     default:

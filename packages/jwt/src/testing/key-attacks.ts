@@ -25,7 +25,8 @@ export function algorithmAttacks(ctx: AttackContext): Attack[] {
   const claims = claimsFor(ctx)
   const { publicJwk, publicPem } = ctx.key
   const spkiDer = createPublicKey(publicPem).export({ format: 'der', type: 'spki' })
-  const none = (alg: string, sig: Uint8Array | string = '') => forgeToken(headerFor(ctx, { alg }), claims, sig)
+  const none = (alg: string, sig: Uint8Array | string = '') =>
+    forgeToken(headerFor(ctx, { alg }), claims, sig)
   const hs = (secret: string | Uint8Array, kid: string | undefined = ctx.key.kid) =>
     hs256Token(headerFor(ctx, { alg: 'HS256', kid }), claims, secret)
   const other = ctx.key.alg === 'ES256' ? ctx.attacker.rsa : ctx.attacker.ec
@@ -34,21 +35,43 @@ export function algorithmAttacks(ctx: AttackContext): Attack[] {
     refused('alg-none-unsigned', 'alg none without signature', none('none'), BAD_ALGORITHM),
     refused('alg-none-signed', 'alg none with a signature', none('none', signature), BAD_ALGORITHM),
     refused('alg-none-case', 'alg "nOnE"', none('nOnE'), BAD_ALGORITHM),
-    refused('hs256-public-pem', "HS256 signed with the public key's PEM as the secret", hs(publicPem)),
-    refused('hs256-public-pem-no-kid', "HS256 signed with the public key's PEM, no kid", hs(publicPem, undefined)),
+    refused(
+      'hs256-public-pem',
+      "HS256 signed with the public key's PEM as the secret",
+      hs(publicPem),
+    ),
+    refused(
+      'hs256-public-pem-no-kid',
+      "HS256 signed with the public key's PEM, no kid",
+      hs(publicPem, undefined),
+    ),
     refused(
       'hs256-public-jwk',
       "HS256 signed with the public key's JWK JSON as the secret",
       hs(JSON.stringify(publicJwk)),
     ),
-    refused('hs256-public-der', "HS256 signed with the public key's DER as the secret", hs(spkiDer)),
-    refused('alg-not-configured', `${other.alg} (not configured) where ${ctx.key.alg} is pinned`, otherToken),
+    refused(
+      'hs256-public-der',
+      "HS256 signed with the public key's DER as the secret",
+      hs(spkiDer),
+    ),
+    refused(
+      'alg-not-configured',
+      `${other.alg} (not configured) where ${ctx.key.alg} is pinned`,
+      otherToken,
+    ),
     refused('alg-unknown', 'alg ES512 (not offered at all)', none('ES512', Buffer.alloc(132, 1))),
   ]
   if (ctx.key.alg === 'RS256' || ctx.key.alg === 'PS256') {
     const twin = ctx.key.alg === 'RS256' ? 'PS256' : 'RS256'
     const token = signForged(ctx.key, headerFor(ctx, { alg: twin }), claims)
-    attacks.push(refused('alg-rsa-twin', `${twin} with the trusted RSA key where ${ctx.key.alg} is pinned`, token))
+    attacks.push(
+      refused(
+        'alg-rsa-twin',
+        `${twin} with the trusted RSA key where ${ctx.key.alg} is pinned`,
+        token,
+      ),
+    )
   }
   return attacks
 }
@@ -70,15 +93,32 @@ export function headerAttacks(ctx: AttackContext): Attack[] {
     signForged(evil, { alg: trusted.alg, kid: evil.kid, typ, ...extra }, claims)
   const byTrusted = (header: object | string, payload: object | string = claims) =>
     signForged(trusted, header, payload, { alg: trusted.alg })
-  const evilSpki = createPublicKey(evil.publicPem).export({ format: 'der', type: 'spki' }).toString('base64')
+  const evilSpki = createPublicKey(evil.publicPem)
+    .export({ format: 'der', type: 'spki' })
+    .toString('base64')
   const json = JSON.stringify
   const claimsJson = json(claims).slice(1, -1)
   const h = headerFor(ctx)
   return [
-    refused('jku-elsewhere', "jku pointing at the attacker's key set", byEvil({ jku: EVIL_JWKS }), NO_KEY),
-    refused('x5u-elsewhere', "x5u pointing at the attacker's certificate", byEvil({ x5u: EVIL_CERT }), NO_KEY),
+    refused(
+      'jku-elsewhere',
+      "jku pointing at the attacker's key set",
+      byEvil({ jku: EVIL_JWKS }),
+      NO_KEY,
+    ),
+    refused(
+      'x5u-elsewhere',
+      "x5u pointing at the attacker's certificate",
+      byEvil({ x5u: EVIL_CERT }),
+      NO_KEY,
+    ),
     refused('x5c-attacker', "x5c carrying the attacker's key", byEvil({ x5c: [evilSpki] }), NO_KEY),
-    refused('jwk-embedded', "an embedded jwk of the attacker's key", byEvil({ jwk: evil.publicJwk }), NO_KEY),
+    refused(
+      'jwk-embedded',
+      "an embedded jwk of the attacker's key",
+      byEvil({ jwk: evil.publicJwk }),
+      NO_KEY,
+    ),
     refused(
       'jwk-embedded-trusted-kid',
       "an embedded attacker jwk with the trusted key's kid",
@@ -98,22 +138,46 @@ export function headerAttacks(ctx: AttackContext): Attack[] {
       NO_KEY,
     ),
     refused('kid-sql', "an SQL-ish kid (x' OR '1'='1)", byEvil({ kid: "x' OR '1'='1" }), NO_KEY),
-    refused('kid-control', 'a kid with NUL and newline', byEvil({ kid: `${trusted.kid}\u0000\n` }), NO_KEY),
+    refused(
+      'kid-control',
+      'a kid with NUL and newline',
+      byEvil({ kid: `${trusted.kid}\u0000\n` }),
+      NO_KEY,
+    ),
     refused('kid-4kb', 'a 4 KB kid', byEvil({ kid: 'k'.repeat(4096) }), NO_KEY),
     refused('kid-10kb', 'a 10 KB kid', byEvil({ kid: 'k'.repeat(10_240) }), MALFORMED),
-    refused('kid-object', 'a kid that is an object ({"$ne": null})', byEvil({ kid: { $ne: null } }), MALFORMED),
-    refused('crit-unknown', 'an unknown crit extension', byTrusted({ ...h, crit: ['urn:x'], 'urn:x': 1 }), MALFORMED),
-    refused('crit-b64', 'crit b64 false (unencoded payload)', byTrusted({ ...h, crit: ['b64'], b64: false }), MALFORMED),
+    refused(
+      'kid-object',
+      'a kid that is an object ({"$ne": null})',
+      byEvil({ kid: { $ne: null } }),
+      MALFORMED,
+    ),
+    refused(
+      'crit-unknown',
+      'an unknown crit extension',
+      byTrusted({ ...h, crit: ['urn:x'], 'urn:x': 1 }),
+      MALFORMED,
+    ),
+    refused(
+      'crit-b64',
+      'crit b64 false (unencoded payload)',
+      byTrusted({ ...h, crit: ['b64'], b64: false }),
+      MALFORMED,
+    ),
     refused(
       'duplicate-header-alg',
       'duplicate alg in the header (none, then the real one)',
-      byTrusted(`{"alg":"none","kid":${json(trusted.kid)},"typ":${json(typ)},"alg":${json(trusted.alg)}}`),
+      byTrusted(
+        `{"alg":"none","kid":${json(trusted.kid)},"typ":${json(typ)},"alg":${json(trusted.alg)}}`,
+      ),
       MALFORMED,
     ),
     refused(
       'duplicate-header-escaped',
       'duplicate kid in the header, one spelt with \\u escapes',
-      byTrusted(`{"alg":${json(trusted.alg)},"kid":"evil","typ":${json(typ)},"\\u006bid":${json(trusted.kid)}}`),
+      byTrusted(
+        `{"alg":${json(trusted.alg)},"kid":"evil","typ":${json(typ)},"\\u006bid":${json(trusted.kid)}}`,
+      ),
       MALFORMED,
     ),
     refused(

@@ -10,7 +10,15 @@ import {
   type Attack,
   type AttackContext,
 } from './attack-context.ts'
-import { b64url, flipS, signForged, signInput, splitToken, withPayload, withSignature } from './forge.ts'
+import {
+  b64url,
+  flipS,
+  signForged,
+  signInput,
+  splitToken,
+  withPayload,
+  withSignature,
+} from './forge.ts'
 
 const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 
@@ -18,11 +26,16 @@ const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 export function malformedAttacks(ctx: AttackContext): Attack[] {
   const valid = validToken(ctx)
   const [h, p, s] = splitToken(valid).segments
-  const malformed = (id: string, title: string, token: string) => refused(id, title, token, MALFORMED)
+  const malformed = (id: string, title: string, token: string) =>
+    refused(id, title, token, MALFORMED)
   // 64 or 256 signature bytes leave unused low bits in the last character: flip the lowest.
   const twin = BASE64URL_ALPHABET[BASE64URL_ALPHABET.indexOf(s.at(-1)!) ^ 1]!
   const padding = '='.repeat((4 - (s.length % 4)) % 4 || 4)
-  const long = signForged(ctx.key, headerFor(ctx), claimsFor(ctx, { pad: 'x'.repeat(MAX_TOKEN_LENGTH) }))
+  const long = signForged(
+    ctx.key,
+    headerFor(ctx),
+    claimsFor(ctx, { pad: 'x'.repeat(MAX_TOKEN_LENGTH) }),
+  )
   const huge = signForged(ctx.key, headerFor(ctx), claimsFor(ctx, { pad: 'x'.repeat(786_432) }))
   return [
     malformed('segments-two', 'two segments (no signature part)', `${h}.${p}`),
@@ -31,7 +44,11 @@ export function malformedAttacks(ctx: AttackContext): Attack[] {
     malformed('header-not-json', 'a header that is not JSON', `${b64url('not json')}.${p}.${s}`),
     malformed('payload-not-json', 'a payload that is not JSON', `${h}.${b64url('{"sub":')}.${s}`),
     malformed('header-array', 'a header that is a JSON array', `${b64url('["ES256"]')}.${p}.${s}`),
-    malformed('payload-string', 'a payload that is a JSON string', `${h}.${b64url('"servicea"')}.${s}`),
+    malformed(
+      'payload-string',
+      'a payload that is a JSON string',
+      `${h}.${b64url('"servicea"')}.${s}`,
+    ),
     malformed(
       'header-not-utf8',
       'a header that is not UTF-8',
@@ -49,7 +66,11 @@ export function malformedAttacks(ctx: AttackContext): Attack[] {
       'a signature spelt another way (unused bits set)',
       withSignature(valid, `${s.slice(0, -1)}${twin}`),
     ),
-    malformed('over-max-length', `a validly signed token over ${MAX_TOKEN_LENGTH} characters`, long),
+    malformed(
+      'over-max-length',
+      `a validly signed token over ${MAX_TOKEN_LENGTH} characters`,
+      long,
+    ),
     { ...malformed('one-megabyte', 'a 1 MB token', huge), oversized: true },
   ]
 }
@@ -84,7 +105,11 @@ export function signatureAttacks(ctx: AttackContext): Attack[] {
       `a signature one byte long (${signature.length + 1} bytes)`,
       withSignature(valid, Buffer.concat([signature, Buffer.of(0)])),
     ),
-    bad('signature-zero', 'a signature of zero bytes only', withSignature(valid, Buffer.alloc(signature.length))),
+    bad(
+      'signature-zero',
+      'a signature of zero bytes only',
+      withSignature(valid, Buffer.alloc(signature.length)),
+    ),
     bad(
       'payload-tampered',
       'a payload changed after signing (sub admin)',

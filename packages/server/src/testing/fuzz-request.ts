@@ -15,6 +15,10 @@ interface InProcessApp {
 export async function sendFuzzRequest(app: InProcessApp, r: FuzzRequest): Promise<Response> {
   const hasBody = r.body !== undefined && r.method !== 'GET' && r.method !== 'HEAD'
   // Concatenated, not resolved: a path starting "//" must stay a path, not become a host.
-  const req = new Request(`http://localhost${r.path}`, { method: r.method, headers: r.headers, ...(hasBody ? { body: r.body } : {}) })
+  const req = new Request(`http://localhost${r.path}`, {
+    method: r.method,
+    headers: r.headers,
+    ...(hasBody ? { body: r.body } : {}),
+  })
   return app.request(req)
 }

@@ -7,7 +7,13 @@ const isText = (v: unknown) => typeof v === 'string'
 /** `{ error: { name, code, message } }`, as every HttpError answers (502/504 add `hop`). */
 export function isErrorShape(body: unknown): boolean {
   const error = (body as { error?: Record<string, unknown> } | null)?.error
-  return !!error && isText(error.name) && isText(error.code) && /^ERR_/.test(String(error.code)) && isText(error.message)
+  return (
+    !!error &&
+    isText(error.name) &&
+    isText(error.code) &&
+    /^ERR_/.test(String(error.code)) &&
+    isText(error.message)
+  )
 }
 
 /**
