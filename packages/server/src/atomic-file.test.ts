@@ -1,4 +1,14 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises'
+import {
+  chmod,
+  chown,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -103,14 +113,61 @@ describe('ensureDirectory', () => {
     expect(await modeOf(join(dir, 'a'))).toBe(0o700)
   })
 
-  it('is idempotent and keeps the mode of an existing folder', async () => {
+  it('narrows an existing 0755 folder (as git makes keys/) to 0700, keeping its files', async () => {
     const path = join(dir, 'existing')
     await mkdir(path)
     await chmod(path, 0o755)
-    await writeFile(join(path, 'kept'), 'x')
+    await writeFile(join(path, '.gitkeep'), '')
     await ensureDirectory(path, 0o700)
+    expect(await modeOf(path)).toBe(0o700)
+    expect(await readdir(path)).toEqual(['.gitkeep'])
+    await ensureDirectory(path, 0o700)
+    expect(await modeOf(path)).toBe(0o700)
+  })
+
+  it('narrows only the folder itself, not its parents', async () => {
+    const parent = join(dir, 'repo')
+    await mkdir(join(parent, 'keys'), { recursive: true })
+    await chmod(parent, 0o755)
+    await chmod(join(parent, 'keys'), 0o755)
+    await ensureDirectory(join(parent, 'keys'), 0o700)
+    expect(await modeOf(join(parent, 'keys'))).toBe(0o700)
+    expect(await modeOf(parent)).toBe(0o755)
+  })
+
+  it('only removes permission bits, never adds them', async () => {
+    const path = join(dir, 'odd')
+    await mkdir(path)
+    await chmod(path, 0o711)
+    await ensureDirectory(path, 0o750)
+    expect(await modeOf(path)).toBe(0o710) // others lose x; the group keeps x and gains no r
+    await chmod(path, 0o500)
+    await ensureDirectory(path, 0o700)
+    expect(await modeOf(path)).toBe(0o500)
+  })
+
+  // Only root can give a folder to another user.
+  const root = process.getuid?.() === 0
+  const NOBODY = 65534
+
+  it.runIf(root)('refuses, naming the owner, an open folder owned by another user', async () => {
+    const path = join(dir, 'theirs')
+    await mkdir(path)
+    await chmod(path, 0o755)
+    await chown(path, NOBODY, NOBODY)
+    await expect(ensureDirectory(path, 0o700)).rejects.toThrow(
+      `${path} is mode 0755 and owned by uid ${NOBODY}, not by this process (uid 0)`,
+    )
     expect(await modeOf(path)).toBe(0o755)
-    expect(await readdir(path)).toEqual(['kept'])
+  })
+
+  it.runIf(root)('accepts a folder owned by another user that is already private', async () => {
+    const path = join(dir, 'theirs-private')
+    await mkdir(path)
+    await chmod(path, 0o700)
+    await chown(path, NOBODY, NOBODY)
+    await ensureDirectory(path, 0o700)
+    expect(await modeOf(path)).toBe(0o700)
   })
 
   it('fails when a file is in the way', async () => {

@@ -1,5 +1,5 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto'
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -87,6 +87,23 @@ describe('ensureCertificates', () => {
     expect(second.created).toBe(false)
     expect(second.reason).toBeUndefined()
     expect(await readSet(second.paths)).toEqual(before)
+  })
+
+  it('narrows a 0755 folder (git makes certs/ through .gitkeep) to 0700 when it writes into it', async () => {
+    await mkdir(dir)
+    await chmod(dir, 0o755)
+    await writeFile(join(dir, '.gitkeep'), '')
+    await ensureCertificates(dir)
+    expect(await mode(dir)).toBe(0o700)
+  })
+
+  it('narrows the folder when only a client certificate is added to a kept set', async () => {
+    const first = await ensureCertificates(dir)
+    await chmod(dir, 0o755)
+    await rm(first.clients.servicec!.key)
+    const again = await ensureCertificates(dir)
+    expect(again).toMatchObject({ created: false, clientsCreated: ['servicec'] })
+    expect(await mode(dir)).toBe(0o700)
   })
 
   it('replaces everything when forced', async () => {

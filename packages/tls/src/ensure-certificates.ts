@@ -65,6 +65,8 @@ export function ensureCertificates(
     names.map((name) => [name, clientCertificatePaths(folder, name)]),
   )
   return serializeByKey(folder, async () => {
+    // Before any write, the kept-set path included: a client certificate may still be written.
+    await ensureDirectory(folder, DIRECTORY_MODE)
     const set = await ensureSet(folder, options.force ?? false)
     const clientsCreated = await ensureClients(set.ca, clients, set.created)
     return {
@@ -88,7 +90,6 @@ async function ensureSet(dir: string, force: boolean) {
     return { created: false, paths, ca }
   }
 
-  await ensureDirectory(dir, DIRECTORY_MODE)
   const ca = await createCertificateAuthority()
   const server = await issueServerCertificate(ca, { hosts: DEFAULT_SERVER_HOSTS })
   // The CA first: if the process dies half-way, the old server certificate no longer matches the
