@@ -4,6 +4,8 @@ import type { FactoryContext, FactoryDeps } from './deps.ts'
 import { createAdminCredential } from './exposure/admin-credential.ts'
 import { assertEndpointsClassified } from './exposure/endpoints.ts'
 import { exposureGuard } from './exposure/exposure-guard.ts'
+import { publishedJwks } from './keys/published-jwks.ts'
+import { LoginFlow } from './login/login-flow.ts'
 import { authRoutes } from './routes/auth.ts'
 import { keyRoutes } from './routes/keys.ts'
 import { loginRoutes } from './routes/login.ts'
@@ -12,8 +14,6 @@ import { totpRoutes } from './routes/totp.ts'
 import { utilRoutes } from './routes/utils.ts'
 import { verifyRoutes } from './routes/verify.ts'
 import { wellKnownRoutes } from './routes/well-known.ts'
-import { LoginFlow } from './users/login-flow.ts'
-import { publishedJwks } from './users/published-jwks.ts'
 
 /** Builds the factory's hono app; it never listens, so tests call `app.request()` directly. */
 export function createFactoryApp(config: FactoryConfig, deps: FactoryDeps) {

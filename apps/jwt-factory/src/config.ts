@@ -11,7 +11,7 @@ import {
 } from '@jwt-factory/server'
 import { z } from 'zod'
 import { ADMIN_TOKEN_RULE, adminTokenSchema } from './exposure/admin-token.ts'
-import { isLoopbackHost } from './users/loopback-host.ts'
+import { isLoopbackHost } from './exposure/loopback-host.ts'
 
 /** Comma-separated audiences; each is an `aud` value, so no spaces, commas or control characters. */
 const AUDIENCES_MESSAGE = 'must be a comma-separated list of audiences'

@@ -3,9 +3,9 @@ import type { Logger } from '@jwt-factory/server'
 import type { FactoryConfig } from './config.ts'
 import type { AdminCredential } from './exposure/admin-credential.ts'
 import type { FileKeyStore } from './keys/file-key-store.ts'
+import type { UserKeys } from './keys/user-keys.ts'
+import type { LoginFlow } from './login/login-flow.ts'
 import type { Policy } from './policy/policy-file.ts'
-import type { LoginFlow } from './users/login-flow.ts'
-import type { UserKeys } from './users/user-keys.ts'
 import type { UserStore } from './users/user-store.ts'
 
 /** What the factory's routes are built from; tests pass their own. */

@@ -5,10 +5,10 @@ import { fileURLToPath } from 'node:url'
 import { silentLogger } from '@jwt-factory/server'
 import { createFactoryApp } from './app.ts'
 import { loadConfig } from './config.ts'
+import { isLoopbackHost } from './exposure/loopback-host.ts'
 import { FileKeyStore } from './keys/file-key-store.ts'
+import { UserKeys } from './keys/user-keys.ts'
 import { loadPolicyFile, type Policy } from './policy/policy-file.ts'
-import { isLoopbackHost } from './users/loopback-host.ts'
-import { UserKeys } from './users/user-keys.ts'
 import { UserStore } from './users/user-store.ts'
 
 /** The committed policy file, the one the factory reads by default. */

@@ -9,7 +9,7 @@ import {
   type AttackerKeys,
 } from '@jwt-factory/jwt/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createLoginFactory, TEST_USERS } from '../src/users/login-test-support.ts'
+import { createLoginFactory, TEST_USERS } from '../src/login/login-test-support.ts'
 
 /**
  * The attack catalogue at POST /auth: every forged user token is a 401 with the verify error's

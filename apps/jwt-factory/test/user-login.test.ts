@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { totpCode } from '../src/users/totp.ts'
+import { totpCode } from '../src/login/totp.ts'
 import {
   call,
   cleanUp,

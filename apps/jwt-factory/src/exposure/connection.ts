@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { TLSSocket } from 'node:tls'
 import type { Context } from 'hono'
-import { isLoopbackHost } from '../users/loopback-host.ts'
+import { isLoopbackHost } from './loopback-host.ts'
 
 /** RFC 5280 §4.2.1.12 extended key usage of a TLS server certificate. */
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1'

@@ -107,10 +107,16 @@ export class FileKeyStore {
       const ring = this.#rings.get(keyId)
       if (!ring || !ring.keys.has(kid)) return false
       if (ring.active.kid === kid) {
-        throw new ConflictError(`kid ${kid} is the active key of ${keyId}: rotate first (POST /keys/${keyId})`)
+        throw new ConflictError(
+          `kid ${kid} is the active key of ${keyId}: rotate first (POST /keys/${keyId})`,
+        )
       }
       await this.#files.removePrevious(keyId, kid)
-      this.#set(keyId, ring.active, [...ring.keys.values()].filter((k) => k.kid !== kid))
+      this.#set(
+        keyId,
+        ring.active,
+        [...ring.keys.values()].filter((k) => k.kid !== kid),
+      )
       return true
     })
   }
@@ -167,11 +173,15 @@ export class FileKeyStore {
     const { logger, algorithm } = this.#options
     await this.#files.prepare()
     const { keyIds, orphans } = await this.#files.listActive()
-    for (const orphan of orphans) logger.warn({ file: orphan }, `skipped ${orphan}: no private key beside it`)
+    for (const orphan of orphans)
+      logger.warn({ file: orphan }, `skipped ${orphan}: no private key beside it`)
     for (const keyId of keyIds) {
       const file = this.#files.activePrivate(keyId)
       if (!isValidKeyId(keyId)) {
-        logger.warn({ file: this.#name(file) }, `skipped ${this.#name(file)}: "${keyId}" is not a valid keyId`)
+        logger.warn(
+          { file: this.#name(file) },
+          `skipped ${this.#name(file)}: "${keyId}" is not a valid keyId`,
+        )
         continue
       }
       const active = await this.#readKey(file, algorithm)
@@ -184,7 +194,10 @@ export class FileKeyStore {
       }
       this.#set(keyId, active, previous)
     }
-    logger.info({ keyIds: this.keyIds().length, dir: this.dir }, `loaded keys for ${this.keyIds().join(', ') || 'no keyId'}`)
+    logger.info(
+      { keyIds: this.keyIds().length, dir: this.dir },
+      `loaded keys for ${this.keyIds().join(', ') || 'no keyId'}`,
+    )
   }
 
   async #readKey(path: string, algorithm: SigningAlgorithm): Promise<SigningKey | undefined> {
@@ -192,7 +205,10 @@ export class FileKeyStore {
       return await signingKeyFromPem(await this.#files.read(path), algorithm)
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err)
-      this.#options.logger.warn({ file: this.#name(path) }, `skipped ${this.#name(path)}: ${reason}`)
+      this.#options.logger.warn(
+        { file: this.#name(path) },
+        `skipped ${this.#name(path)}: ${reason}`,
+      )
       return undefined
     }
   }
@@ -201,9 +217,17 @@ export class FileKeyStore {
   async #repairPublicFile(keyId: string, key: SigningKey): Promise<void> {
     const path = this.#files.activePublic(keyId)
     const current = await this.#files.read(path).catch(() => undefined)
-    const matches = current !== undefined && (await verificationKeyFromPem(current, key.alg).then((k) => k.kid === key.kid, () => false))
+    const matches =
+      current !== undefined &&
+      (await verificationKeyFromPem(current, key.alg).then(
+        (k) => k.kid === key.kid,
+        () => false,
+      ))
     if (!matches) {
-      this.#options.logger.warn({ file: this.#name(path) }, `rewrote ${this.#name(path)} from ${basename(this.#files.activePrivate(keyId))}`)
+      this.#options.logger.warn(
+        { file: this.#name(path) },
+        `rewrote ${this.#name(path)} from ${basename(this.#files.activePrivate(keyId))}`,
+      )
       await this.#files.writePublic(keyId, key)
     }
   }

@@ -19,8 +19,10 @@ export class KeyFiles {
   activePrivate = (keyId: string) => join(this.dir, `${keyId}${PRIVATE_SUFFIX}`)
   activePublic = (keyId: string) => join(this.dir, `${keyId}${PUBLIC_SUFFIX}`)
   previousDir = (keyId: string) => join(this.dir, PREVIOUS_DIR, keyId)
-  previousPrivate = (keyId: string, kid: string) => join(this.previousDir(keyId), `${kid}${PRIVATE_SUFFIX}`)
-  previousPublic = (keyId: string, kid: string) => join(this.previousDir(keyId), `${kid}${PUBLIC_SUFFIX}`)
+  previousPrivate = (keyId: string, kid: string) =>
+    join(this.previousDir(keyId), `${kid}${PRIVATE_SUFFIX}`)
+  previousPublic = (keyId: string, kid: string) =>
+    join(this.previousDir(keyId), `${kid}${PUBLIC_SUFFIX}`)
 
   async prepare(): Promise<void> {
     await ensureDirectory(this.dir, 0o700)
@@ -30,7 +32,9 @@ export class KeyFiles {
   /** keyIds that have an active private key file, and files that are not ours to load. */
   async listActive(): Promise<{ keyIds: string[]; orphans: string[] }> {
     const names = await readdir(this.dir)
-    const keyIds = names.filter((n) => n.endsWith(PRIVATE_SUFFIX)).map((n) => n.slice(0, -PRIVATE_SUFFIX.length))
+    const keyIds = names
+      .filter((n) => n.endsWith(PRIVATE_SUFFIX))
+      .map((n) => n.slice(0, -PRIVATE_SUFFIX.length))
     const orphans = names
       .filter((n) => n.endsWith(PUBLIC_SUFFIX))
       .map((n) => n.slice(0, -PUBLIC_SUFFIX.length))

@@ -21,7 +21,10 @@ export function parseKeyId(value: string | undefined): string {
     )
   }
   if (RESERVED_KEY_IDS.has(value)) {
-    throw new BadRequestError(`keyId ${value} is reserved for the factory's own user key`, 'ERR_INVALID_KEY_ID')
+    throw new BadRequestError(
+      `keyId ${value} is reserved for the factory's own user key`,
+      'ERR_INVALID_KEY_ID',
+    )
   }
   return value
 }

@@ -1,7 +1,7 @@
 import { signToken, USER_TOKEN_TYPE } from '@jwt-factory/jwt'
 import { afterEach, describe, expect, it } from 'vitest'
 import { jsonPost } from '../test-support.ts'
-import { createLoginFactory, TEST_USERS, writeTestUsers } from '../users/login-test-support.ts'
+import { createLoginFactory, TEST_USERS, writeTestUsers } from '../login/login-test-support.ts'
 
 type LoginFactory = Awaited<ReturnType<typeof createLoginFactory>>
 let f: LoginFactory

@@ -3,7 +3,7 @@ import { addLogFields, ConflictError, NotFoundError, type ServerEnv } from '@jwt
 import type { FactoryContext } from '../deps.ts'
 import { parseKeyId } from '../keys/key-id.ts'
 import type { FileKeyStore, KeyRing } from '../keys/file-key-store.ts'
-import { USER_KEY_ID } from '../users/user-keys.ts'
+import { USER_KEY_ID } from '../keys/user-keys.ts'
 
 /** The original demo's answer: `publicKey` is the base64 of the PEM. */
 export function describeKey(ring: KeyRing) {

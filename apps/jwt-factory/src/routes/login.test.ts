@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { parsePolicy } from '../policy/policy-file.ts'
-import { claimsOf, createLoginFactory, headerOf, TEST_USERS } from '../users/login-test-support.ts'
+import { claimsOf, createLoginFactory, headerOf, TEST_USERS } from '../login/login-test-support.ts'
 
 type LoginFactory = Awaited<ReturnType<typeof createLoginFactory>>
 let f: LoginFactory

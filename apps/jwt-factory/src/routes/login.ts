@@ -1,9 +1,9 @@
 import { Hono } from 'hono'
 import { addLogFields, BadRequestError, type ServerEnv } from '@jwt-factory/server'
 import type { FactoryContext } from '../deps.ts'
-import { parseBasicCredentials } from '../users/basic-credentials.ts'
-import { clientAddress } from '../users/client-address.ts'
-import type { AuthMethod } from '../users/user-token.ts'
+import { parseBasicCredentials } from '../login/basic-credentials.ts'
+import { clientAddress } from '../login/client-address.ts'
+import type { AuthMethod } from '../login/user-token.ts'
 import { requestedTtl } from './tokens.ts'
 
 /**

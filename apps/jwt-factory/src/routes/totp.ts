@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { addLogFields, BadRequestError, readJsonObject, type ServerEnv } from '@jwt-factory/server'
 import type { FactoryConfig } from '../config.ts'
 import type { FactoryContext } from '../deps.ts'
-import { clientAddress } from '../users/client-address.ts'
+import { clientAddress } from '../login/client-address.ts'
 
 const BODY = '{ "user_name", "totp_code", "totp_challenge", "expire_seconds"? }'
 

@@ -1,8 +1,8 @@
 import { readdir } from 'node:fs/promises'
 import { afterEach, describe, expect, it } from 'vitest'
 import { silentLogger } from '@jwt-factory/server'
-import { UserKeys } from '../users/user-keys.ts'
-import { createLoginFactory, headerOf, TEST_USERS } from '../users/login-test-support.ts'
+import { UserKeys } from '../keys/user-keys.ts'
+import { createLoginFactory, headerOf, TEST_USERS } from '../login/login-test-support.ts'
 
 type LoginFactory = Awaited<ReturnType<typeof createLoginFactory>>
 let f: LoginFactory

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises'
 import type { Jwks, SigningKey, VerificationKey } from '@jwt-factory/jwt'
-import { FileKeyStore, type FileKeyStoreOptions } from '../keys/file-key-store.ts'
+import { FileKeyStore, type FileKeyStoreOptions } from './file-key-store.ts'
 
 /** The one keyId in the user key folder. */
 export const USER_KEY_ID = 'users'

@@ -1,8 +1,8 @@
 import { createTestFactory, type TestFactoryOptions } from '../test-support.ts'
-import { hashPassword, type PasswordHash } from './password-hash.ts'
+import { hashPassword, type PasswordHash } from '../users/password-hash.ts'
+import type { UserRecord } from '../users/user-record.ts'
+import { updateUsersFile } from '../users/users-file.ts'
 import { newTotpSecret, totpCode } from './totp.ts'
-import type { UserRecord } from './user-record.ts'
-import { updateUsersFile } from './users-file.ts'
 
 export interface TestUser {
   name: string
