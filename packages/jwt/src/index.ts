@@ -37,8 +37,9 @@ export {
   type VerifyTokenOptions,
 } from './verify.ts'
 export {
-  KEYS_UNAVAILABLE_CODES,
+  isKeysUnavailable,
   type VerifyError,
+  type VerifyErrorCode,
   type VerifyErrorName,
   type VerifyFailure,
   type VerifyResult,

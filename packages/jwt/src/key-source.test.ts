@@ -1,10 +1,12 @@
 import { SignJWT } from 'jose'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toJwks } from './jwks.ts'
 import { remoteKeys } from './key-source.ts'
 import { signToken } from './sign.ts'
 import { generateSigningKey, type SigningKey } from './signing-key.ts'
-import { KEYS_UNAVAILABLE_CODES, type VerifyError } from './verify-result.ts'
+import { isKeysUnavailable, type VerifyError } from './verify-result.ts'
 import { verifyToken } from './verify.ts'
 
 const URL_ = 'https://jwt-factory.test/.well-known/jwks.json'
@@ -74,23 +76,29 @@ describe('remoteKeys', () => {
         failure({
           name: 'JsonWebTokenError',
           message: 'invalid algorithm',
-          code: 'ERR_JOSE_NOT_SUPPORTED',
+          code: 'ERR_JOSE_ALG_NOT_ALLOWED',
+          kid: rs.kid,
+          typ: 'JWT',
+          keys: `the JWKS at ${URL_}`,
         }),
       )
     }
   })
 
-  it('an unknown kid: no key matches the token', async () => {
+  it('an unknown kid: no key matches, naming the kid, the typ and the key set', async () => {
     const served = servingJwks(() => toJwks([es]))
     const options = { algorithms: ['ES256'] as const, fetch: served.fetch, cooldownMs: 60_000 }
-    const keys = remoteKeys(URL_, options)
+    const keys = remoteKeys(URL_, { ...options, name: "servicea's keys at jwt-factory" })
     const stranger = await generateSigningKey('ES256')
-    const { token } = await signToken(stranger, claims, { ttlSeconds: 60 })
+    const { token } = await signToken(stranger, claims, { ttlSeconds: 60, typ: 'at+jwt' })
     expect(await verifyToken(token, keys)).toEqual(
       failure({
         name: 'JsonWebTokenError',
         message: 'no key matches the token',
         code: 'ERR_JWKS_NO_MATCHING_KEY',
+        kid: stranger.kid,
+        typ: 'at+jwt',
+        keys: "servicea's keys at jwt-factory",
       }),
     )
   })
@@ -101,9 +109,13 @@ describe('remoteKeys', () => {
     const { token } = await signToken(es, claims, { ttlSeconds: 60 })
     const result = await verifyToken(token, keys)
     expect(result).toMatchObject(
-      failure({ message: 'signing keys unavailable', code: 'ERR_JWKS_INVALID' }),
+      failure({
+        message: `signing keys unavailable: the JWKS at ${URL_}`,
+        code: 'ERR_JWKS_UNAVAILABLE',
+        hop: 'jwt-factory.test',
+      }),
     )
-    expect(result.valid === false && KEYS_UNAVAILABLE_CODES.has(result.error.code)).toBe(true)
+    expect(result.valid === false && isKeysUnavailable(result.error.code)).toBe(true)
   })
 
   it.each([
@@ -117,11 +129,13 @@ describe('remoteKeys', () => {
     expect(result).toEqual(
       failure({
         name: 'JsonWebTokenError',
-        message: 'signing keys unavailable',
+        message: `signing keys unavailable: the JWKS at ${URL_}`,
         code: 'ERR_JWKS_UNAVAILABLE',
+        keys: `the JWKS at ${URL_}`,
+        hop: 'jwt-factory.test',
       }),
     )
-    expect(result.valid === false && KEYS_UNAVAILABLE_CODES.has(result.error.code)).toBe(true)
+    expect(result.valid === false && isKeysUnavailable(result.error.code)).toBe(true)
   })
 
   it('a JWKS endpoint that does not answer in time: signing keys unavailable', async () => {
@@ -133,8 +147,75 @@ describe('remoteKeys', () => {
     const { token } = await signToken(es, claims, { ttlSeconds: 60 })
     const result = await verifyToken(token, keys)
     expect(result).toMatchObject(
-      failure({ message: 'signing keys unavailable', code: 'ERR_JWKS_TIMEOUT' }),
+      failure({
+        message: `signing keys unavailable: the JWKS at ${URL_}`,
+        code: 'ERR_JWKS_TIMEOUT',
+      }),
     )
-    expect(result.valid === false && KEYS_UNAVAILABLE_CODES.has(result.error.code)).toBe(true)
+    expect(result.valid === false && isKeysUnavailable(result.error.code)).toBe(true)
+  })
+})
+
+describe("remoteKeys follows the server's Cache-Control max-age (a real server on loopback)", () => {
+  let server: Server
+  let url: string
+  let served: { keys: SigningKey[]; cacheControl: string | undefined; fetches: number }
+  beforeAll(async () => {
+    served = { keys: [], cacheControl: undefined, fetches: 0 }
+    server = createServer((_req, res) => {
+      served.fetches++
+      const headers: Record<string, string> = { 'content-type': 'application/json' }
+      if (served.cacheControl !== undefined) headers['cache-control'] = served.cacheControl
+      res.writeHead(200, headers).end(JSON.stringify(toJwks(served.keys)))
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`
+  })
+  afterAll(() => new Promise((resolve) => server.close(resolve)))
+
+  /** A retired key: published, its token verifies, then the set is served without it. */
+  async function retirement(cacheControl: string | undefined, options = {}) {
+    const retired = await generateSigningKey('ES256')
+    served.keys = [retired]
+    served.cacheControl = cacheControl
+    served.fetches = 0
+    let now = 1_000_000
+    const keys = remoteKeys(url, { algorithms: ['ES256'], now: () => now, ...options })
+    const { token } = await signToken(retired, claims, { ttlSeconds: 3600 })
+    const verifiesAfter = async (seconds: number) => {
+      now = 1_000_000 + seconds * 1000
+      return (await verifyToken(token, keys)).valid
+    }
+    expect(await verifiesAfter(0)).toBe(true)
+    served.keys = [await generateSigningKey('ES256')]
+    return { verifiesAfter, fetches: () => served.fetches }
+  }
+
+  it('max-age=300: the retired key verifies until 300 s have passed, then it is refused', async () => {
+    const { verifiesAfter, fetches } = await retirement('public, max-age=300')
+    expect(await verifiesAfter(299)).toBe(true)
+    expect(fetches()).toBe(1)
+    expect(await verifiesAfter(300)).toBe(false)
+    expect(fetches()).toBe(2)
+  })
+
+  it('no Cache-Control: the cacheMaxAgeMs option decides', async () => {
+    const { verifiesAfter } = await retirement(undefined, { cacheMaxAgeMs: 60_000 })
+    expect(await verifiesAfter(59)).toBe(true)
+    expect(await verifiesAfter(60)).toBe(false)
+  })
+
+  it('a max-age above cacheMaxAgeMs is capped by it', async () => {
+    const { verifiesAfter } = await retirement('max-age=86400', { cacheMaxAgeMs: 120_000 })
+    expect(await verifiesAfter(119)).toBe(true)
+    expect(await verifiesAfter(120)).toBe(false)
+  })
+
+  it('max-age=0 is held to the cooldown: never a fetch per request', async () => {
+    const { verifiesAfter, fetches } = await retirement('no-cache, max-age=0', { cooldownMs: 5000 })
+    for (let i = 0; i < 10; i++) expect(await verifiesAfter(4)).toBe(true)
+    expect(fetches()).toBe(1)
+    expect(await verifiesAfter(5)).toBe(false)
+    expect(fetches()).toBe(2)
   })
 })

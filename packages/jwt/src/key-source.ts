@@ -6,10 +6,15 @@ import {
   type JWSHeaderParameters,
 } from 'jose'
 import type { SigningAlgorithm } from './algorithms.ts'
+import { KeysUnavailableError } from './jose-errors.ts'
 import type { VerificationKey } from './signing-key.ts'
 
 /** Finds the key for a token header, and says which algorithms that key may verify. */
 export interface KeySource {
+  /** Which key set this is, for refusals: "servicea's keys at jwt-factory", a file, a URL. */
+  readonly name: string
+  /** The process that serves these keys, when they come over the network. */
+  readonly hop?: string
   resolve(header: JWSHeaderParameters): Promise<ResolvedKey | undefined> | ResolvedKey | undefined
 }
 
@@ -25,62 +30,87 @@ export interface ResolvedKey {
  */
 export function localKeys(
   lookup: (kid: string | undefined) => VerificationKey | undefined,
+  name = 'the local key set',
 ): KeySource {
   return {
+    name,
     resolve(header) {
-      const found = lookup(typeof header.kid === 'string' ? header.kid : undefined)
+      const found = lookup(header.kid)
       return found && { key: found.publicKey, algorithms: [found.alg] }
     },
   }
 }
 
 /** A fixed list of keys, e.g. one service's public key read from a file. */
-export function keyList(keys: readonly VerificationKey[]): KeySource {
+export function keyList(keys: readonly VerificationKey[], name = 'the key list'): KeySource {
   const byKid = new Map(keys.map((k) => [k.kid, k]))
-  return localKeys((kid) =>
-    kid === undefined ? (keys.length === 1 ? keys[0] : undefined) : byKid.get(kid),
-  )
+  const lookup = (kid: string | undefined) =>
+    kid === undefined ? (keys.length === 1 ? keys[0] : undefined) : byKid.get(kid)
+  return localKeys(lookup, name)
 }
 
 export interface RemoteKeysOptions {
   /** Algorithms accepted from this issuer: pinned by configuration, never by the token. */
   algorithms: readonly SigningAlgorithm[]
+  /** For refusals; default "the JWKS at <url>". */
+  name?: string
+  /** The process serving the set, named when it cannot be reached; default the URL's host. */
+  hop?: string
   /** A fetch that trusts the right CA (undici's, with the process's Agent). */
   fetch?: (url: string, init: RequestInit) => Promise<Response>
   timeoutMs?: number
-  /** Minimum time between refetches when a token names an unknown kid. */
+  /** Least time between two fetches: on an unknown `kid`, and the floor of the server's max-age. */
   cooldownMs?: number
+  /** How long a set is used when the server's answer has no Cache-Control max-age; the cap too. */
   cacheMaxAgeMs?: number
+  /** The clock (milliseconds), for tests. */
+  now?: () => number
 }
 
 /**
- * A JWKS fetched from a URL and cached by jose: fetched once, refetched on an unknown `kid`
- * (at most once per cooldown), never per request.
+ * A JWKS fetched from a URL and cached by jose: fetched once, refetched on an unknown `kid` (at
+ * most once per cooldown), and refetched once the server's `Cache-Control: max-age` has passed
+ * (RFC 9111 §5.2.2.1), so a retired key stops verifying when its publisher said it would. Never
+ * fetched per request: max-age is held to at least the cooldown.
  */
 export function remoteKeys(url: string | URL, options: RemoteKeysOptions): KeySource {
-  const {
-    algorithms,
-    fetch,
-    timeoutMs = 5000,
-    cooldownMs = 30_000,
-    cacheMaxAgeMs = 600_000,
-  } = options
+  const { algorithms, timeoutMs = 5000, cooldownMs = 30_000, cacheMaxAgeMs = 600_000 } = options
   if (algorithms.length === 0) throw new TypeError('remoteKeys: algorithms must not be empty')
+  const now = options.now ?? Date.now
+  const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init))
+  let staleAt = -Infinity
   const jwks = createRemoteJWKSet(new URL(url), {
     timeoutDuration: timeoutMs,
     cooldownDuration: cooldownMs,
-    cacheMaxAge: cacheMaxAgeMs,
-    ...(fetch ? { [customFetch]: fetch } : {}),
+    // Freshness is this function's to judge, from the answer's max-age.
+    cacheMaxAge: Number.POSITIVE_INFINITY,
+    [customFetch]: async (input: string, init: RequestInit) => {
+      const response = await fetchImpl(input, init)
+      if (response.status === 200) {
+        const maxAge = maxAgeMs(response.headers.get('cache-control')) ?? cacheMaxAgeMs
+        staleAt = now() + Math.min(Math.max(maxAge, cooldownMs), cacheMaxAgeMs)
+      }
+      return response
+    },
   })
   return {
+    name: options.name ?? `the JWKS at ${String(url)}`,
+    hop: options.hop ?? new URL(url).host,
     async resolve(header) {
       try {
+        if (now() >= staleAt && jwks.fresh) await jwks.reload()
         return { key: await jwks(header), algorithms }
       } catch (err) {
-        throw isFetchFailure(err) ? new JwksUnavailable(url, err) : err
+        throw isFetchFailure(err) ? new KeysUnavailableError(`${String(url)}`, { cause: err }) : err
       }
     },
   }
+}
+
+/** `max-age` of a Cache-Control value, in milliseconds; undefined when absent or unreadable. */
+function maxAgeMs(cacheControl: string | null): number | undefined {
+  const match = /(?:^|,)\s*max-age\s*=\s*"?(\d{1,9})"?\s*(?:,|$)/i.exec(cacheControl ?? '')
+  return match ? Number(match[1]) * 1000 : undefined
 }
 
 /**
@@ -89,13 +119,6 @@ export function remoteKeys(url: string | URL, options: RemoteKeysOptions): KeySo
  * fault. Its specific errors (no matching key, unsupported alg, timeout, invalid set) are kept.
  */
 const isFetchFailure = (err: unknown) =>
-  !(err instanceof errors.JOSEError) || err.code === 'ERR_JOSE_GENERIC'
-
-/** The JWKS could not be had; verification reports it with a keys-unavailable code (a 503). */
-class JwksUnavailable extends errors.JOSEError {
-  static override code = 'ERR_JWKS_UNAVAILABLE'
-  override code = 'ERR_JWKS_UNAVAILABLE'
-  constructor(url: string | URL, cause: unknown) {
-    super(`JSON Web Key Set ${String(url)} could not be fetched`, { cause })
-  }
-}
+  !(err instanceof errors.JOSEError) ||
+  err.code === 'ERR_JOSE_GENERIC' ||
+  err.code === 'ERR_JWKS_INVALID'

@@ -1,9 +1,9 @@
-import { decodeProtectedHeader, jwtVerify } from 'jose'
+import { compactVerify, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { keyList } from './key-source.ts'
 import { InvalidClaimsError, signToken } from './sign.ts'
 import { generateSigningKey, type SigningKey } from './signing-key.ts'
-import { MAX_JSON_DEPTH } from './strict-json.ts'
+import { MAX_JSON_DEPTH } from './sign.ts'
 import { MAX_TOKEN_LENGTH, verifyToken } from './verify.ts'
 
 let key: SigningKey
@@ -81,4 +81,32 @@ describe('signToken: the token every algorithm makes', () => {
       expect(verified.valid).toBe(true)
     },
   )
+})
+
+describe('the synchronous signer (ES256, EdDSA through node:crypto) writes a standard JWS', () => {
+  const claims = { iss: 'jwt-factory', sub: 'servicea', aud: 'serviceb', n: 'é' }
+
+  it('EdDSA: byte for byte the token jose signs from the same header and claims', async () => {
+    const ed = await generateSigningKey('EdDSA')
+    const { token, claims: signed } = await signToken(ed, claims, { ttlSeconds: 60 })
+    const header = decodeProtectedHeader(token)
+    // Ed25519 is deterministic (RFC 8032): the same input gives the same signature.
+    const byJose = await new SignJWT(signed)
+      .setProtectedHeader(header as { alg: string })
+      .sign(ed.privateKey)
+    expect(token).toBe(byJose)
+  })
+
+  it('ES256: the same signing input as jose, a 64-byte R‖S signature jose verifies', async () => {
+    const { token, claims: signed } = await signToken(key, claims, { ttlSeconds: 60 })
+    const header = decodeProtectedHeader(token)
+    const byJose = await new SignJWT(signed)
+      .setProtectedHeader(header as { alg: string })
+      .sign(key.privateKey)
+    const input = (t: string) => t.split('.').slice(0, 2).join('.')
+    expect(input(token)).toBe(input(byJose))
+    expect(Buffer.from(token.split('.')[2]!, 'base64url')).toHaveLength(64)
+    const { payload } = await compactVerify(token, key.publicKey, { algorithms: ['ES256'] })
+    expect(JSON.parse(new TextDecoder().decode(payload))).toEqual(signed)
+  })
 })

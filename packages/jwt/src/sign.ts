@@ -2,8 +2,10 @@ import { randomUUID, sign as nodeSign } from 'node:crypto'
 import { SignJWT, type JWTPayload } from 'jose'
 import { toLowS } from './ecdsa-signature.ts'
 import type { SigningKey } from './signing-key.ts'
-import { MAX_JSON_DEPTH } from './strict-json.ts'
 import { SERVICE_TOKEN_TYPE } from './token-type.ts'
+
+/** Far deeper than any claims set; jose's structuredClone overflows the stack on deep nesting. */
+export const MAX_JSON_DEPTH = 32
 
 /** How long before now an `expired` token expired: the original demo's "expired an hour ago". */
 export const EXPIRED_TOKEN_AGE_SECONDS = 3600
@@ -36,7 +38,7 @@ export class InvalidClaimsError extends Error {
 /**
  * Signs claims with the product's defaults: header `{ alg, kid, typ }`, `iat`, `exp` and a
  * random `jti`. Times given in `claims` are overwritten; callers decide lifetimes through options.
- * ES256 signatures are always low-S, the one form verifyToken accepts (ecdsa-signature.ts).
+ * ES256 signatures are written low-S (ecdsa-signature.ts).
  * Claims verifyToken could not read are refused with InvalidClaimsError, before anything is signed.
  */
 export async function signToken(

@@ -1,19 +1,49 @@
-import { errors, type JWTPayload } from 'jose'
+import type { JWTPayload } from 'jose'
 
 /**
  * Error names and messages follow jsonwebtoken, which the original demo used, so its documented
- * outputs still read the same. `code` carries jose's stable error code.
+ * outputs still read the same. `code` is one of jose's stable codes, narrowed to the cases a
+ * verifier can tell apart.
  */
 export type VerifyErrorName = 'TokenExpiredError' | 'NotBeforeError' | 'JsonWebTokenError'
 
+/** Why a token was refused; callers switch on it (see hono-auth's refusal for the statuses). */
+export type VerifyErrorCode =
+  /** No token, or one far longer than any token this product issues. */
+  | 'ERR_JWS_INVALID'
+  /** Not a readable compact JWS with JSON objects for header and payload. */
+  | 'ERR_JWT_INVALID'
+  | 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED'
+  /** The token's `alg` is not the one the key is pinned to. */
+  | 'ERR_JOSE_ALG_NOT_ALLOWED'
+  /** The key set consulted holds no key for the token's `kid`. */
+  | 'ERR_JWKS_NO_MATCHING_KEY'
+  | 'ERR_JWT_EXPIRED'
+  /** iss, aud, sub, typ, nbf or iat failed, or a required claim is missing. */
+  | 'ERR_JWT_CLAIM_VALIDATION_FAILED'
+  /** The keys could not be had (unreachable, not a key set): the token was never judged. */
+  | 'ERR_JWKS_UNAVAILABLE'
+  /** The keys did not arrive in time: the token was never judged. */
+  | 'ERR_JWKS_TIMEOUT'
+
 export interface VerifyError {
   name: VerifyErrorName
+  code: VerifyErrorCode
   message: string
-  code: string
+  /** The header's `kid` and `typ` (public values), when the refusal concerns the key. */
+  kid?: string
+  typ?: string
+  /** The key set that was consulted, by name. */
+  keys?: string
+  /** Keys unavailable: the process that should have served them. */
+  hop?: string
   /** TokenExpiredError: when the token expired (ISO 8601). */
   expiredAt?: string
   /** NotBeforeError: when the token becomes valid (ISO 8601). */
   date?: string
+  /** Time failures: the verifier's clock and the leeway it allowed. */
+  now?: string
+  clockToleranceSeconds?: number
 }
 
 export interface VerifySuccess {
@@ -30,87 +60,22 @@ export interface VerifyFailure {
 /** The one result shape of verification, used by every verifier and every endpoint. */
 export type VerifyResult = VerifySuccess | VerifyFailure
 
-export interface ExpectedClaims {
-  issuer?: string | undefined
-  audience?: string | undefined
-  subject?: string | undefined
-  typ?: string | undefined
-}
+/** The codes that mean "the keys could not be had", not "the token is bad". */
+export const isKeysUnavailable = (code: VerifyErrorCode): boolean =>
+  code === 'ERR_JWKS_UNAVAILABLE' || code === 'ERR_JWKS_TIMEOUT'
 
 export function verifyFailure(
   name: VerifyErrorName,
+  code: VerifyErrorCode,
   message: string,
-  code: string,
-  extra: Pick<VerifyError, 'expiredAt' | 'date'> = {},
+  details: Omit<VerifyError, 'name' | 'code' | 'message'> = {},
 ): VerifyFailure {
-  return { valid: false, error: { name, message, code, ...extra }, claims: {} }
+  return { valid: false, error: { name, code, message, ...details }, claims: {} }
 }
 
 /** Date covers ±8.64e15 ms; a signed claim beyond that has no ISO form and must not throw. */
 const MAX_DATE_SECONDS = 8.64e12
-const isoTime = (seconds: unknown): string | undefined =>
+export const isoTime = (seconds: unknown): string | undefined =>
   typeof seconds === 'number' && Math.abs(seconds) <= MAX_DATE_SECONDS
     ? new Date(seconds * 1000).toISOString()
     : undefined
-
-/**
- * Translates whatever jose threw into the product's result: the one place that knows jose's
- * error classes. Anything unexpected is reported as a malformed token, never rethrown, so no
- * token can crash a caller.
- */
-export function failureFromJoseError(err: unknown, expected: ExpectedClaims): VerifyFailure {
-  if (err instanceof errors.JWTExpired) {
-    const expiredAt = isoTime(err.payload.exp)
-    return verifyFailure(
-      'TokenExpiredError',
-      'jwt expired',
-      err.code,
-      expiredAt ? { expiredAt } : {},
-    )
-  }
-  if (err instanceof errors.JWTClaimValidationFailed) {
-    const { claim, reason, code } = err
-    if (claim === 'nbf' && reason === 'check_failed') {
-      const date = isoTime(err.payload.nbf)
-      return verifyFailure('NotBeforeError', 'jwt not active', code, date ? { date } : {})
-    }
-    if (reason === 'missing')
-      return verifyFailure('JsonWebTokenError', `jwt ${claim} required`, code)
-    const label = { aud: 'audience', iss: 'issuer', sub: 'subject', typ: 'type' }[claim]
-    const value = {
-      aud: expected.audience,
-      iss: expected.issuer,
-      sub: expected.subject,
-      typ: expected.typ,
-    }[claim]
-    if (label && reason === 'check_failed') {
-      return verifyFailure('JsonWebTokenError', `jwt ${label} invalid. expected: ${value}`, code)
-    }
-    return verifyFailure('JsonWebTokenError', `jwt ${claim} invalid`, code)
-  }
-  if (err instanceof errors.JWSSignatureVerificationFailed) {
-    return verifyFailure('JsonWebTokenError', 'invalid signature', err.code)
-  }
-  if (err instanceof errors.JOSEAlgNotAllowed || err instanceof errors.JOSENotSupported) {
-    return verifyFailure('JsonWebTokenError', 'invalid algorithm', err.code)
-  }
-  if (err instanceof errors.JWKSNoMatchingKey) {
-    return verifyFailure('JsonWebTokenError', 'no key matches the token', err.code)
-  }
-  if (err instanceof errors.JOSEError && KEYS_UNAVAILABLE_CODES.has(err.code)) {
-    // Not the token's fault: the caller turns this into a 503, not a 401 or 403.
-    return verifyFailure('JsonWebTokenError', 'signing keys unavailable', err.code)
-  }
-  if (err instanceof errors.JOSEError) {
-    return verifyFailure('JsonWebTokenError', 'jwt malformed', err.code)
-  }
-  return verifyFailure('JsonWebTokenError', 'jwt malformed', 'ERR_JWT_INVALID')
-}
-
-/** Codes that mean "the keys could not be had", not "the token is bad". */
-export const KEYS_UNAVAILABLE_CODES: ReadonlySet<string> = new Set([
-  'ERR_JWKS_TIMEOUT',
-  'ERR_JWKS_INVALID',
-  // remoteKeys: unreachable, TLS refused, a non-200 or non-JSON answer.
-  'ERR_JWKS_UNAVAILABLE',
-])

@@ -1,15 +1,10 @@
-import { jwtVerify } from 'jose'
+import { decodeProtectedHeader, errors, jwtVerify, type JWSHeaderParameters } from 'jose'
 import type { SigningAlgorithm } from './algorithms.ts'
-import { readCompactToken } from './compact-token.ts'
-import { isCanonicalEs256Signature } from './ecdsa-signature.ts'
-import { SERVICE_TOKEN_TYPE } from './token-type.ts'
+import { findDuplicateMember } from './duplicate-members.ts'
+import { failureFromJoseError, noMatchingKey, type RefusalContext } from './jose-errors.ts'
 import type { KeySource } from './key-source.ts'
-import {
-  failureFromJoseError,
-  verifyFailure,
-  type ExpectedClaims,
-  type VerifyResult,
-} from './verify-result.ts'
+import { SERVICE_TOKEN_TYPE } from './token-type.ts'
+import { verifyFailure, type VerifyResult } from './verify-result.ts'
 
 export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30
 
@@ -17,80 +12,103 @@ export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30
 export const MAX_TOKEN_LENGTH = 8192
 const REQUIRED_CLAIMS = ['exp', 'iat', 'iss', 'sub', 'aud']
 
-export interface VerifyTokenOptions extends ExpectedClaims {
+export interface VerifyTokenOptions {
+  issuer?: string | undefined
+  audience?: string | undefined
+  subject?: string | undefined
+  /** Required `typ` header (default "JWT"; user tokens use "at+jwt", RFC 9068). */
+  typ?: string | undefined
   /** Leeway for exp, nbf and iat, in seconds (default 30). */
   clockToleranceSeconds?: number
-  /** Required `typ` header (default "JWT"; user tokens use "at+jwt", RFC 9068). */
-  typ?: string
-  /** For tests and for issuing expired examples: the time to verify at. */
+  /** The verifier's clock; tests pass a time instead of waiting for one. */
   currentDate?: Date
 }
 
 /**
- * Verifies a compact JWT. Never throws: every failure comes back as `{ valid: false, error }`.
- * The algorithm is pinned by the key (or, for a remote key set, by configuration), never taken
- * from the token; `jku`, `x5u`, `x5c` and an embedded `jwk` are never dereferenced (RFC 8725 §3.1).
- * Before any key is looked up the token is read strictly (readCompactToken: three canonical
- * base64url segments, strict JSON objects without duplicate names, no `crit`); an ES256
- * signature must be 64 bytes and low-S (ecdsa-signature.ts), so no token has a second spelling.
+ * Verifies a compact JWT. Never throws: every failure comes back as `{ valid: false, error }`
+ * with a `code` to switch on. jose checks the structure, `crit`, the signature, the algorithm
+ * against the key's own (never the token's `alg`), `typ` and the registered claims. This adds
+ * only what jose lets through: a length cap, duplicate member names (duplicate-members.ts), a
+ * `kid` that must name a key of the set consulted, and an `iat` in the future. `jku`, `x5u`,
+ * `x5c` and an embedded `jwk` are never dereferenced (RFC 8725 §3.1). Both forms of an ECDSA
+ * signature verify (RFC 7518 §3.4 asks for neither): a token is told apart by its `jti`.
  */
 export async function verifyToken(
   token: string,
   keys: KeySource,
   options: VerifyTokenOptions = {},
 ): Promise<VerifyResult> {
-  const typ = options.typ ?? SERVICE_TOKEN_TYPE
-  const expected = { ...options, typ }
   if (typeof token !== 'string' || token.length === 0) {
-    return verifyFailure('JsonWebTokenError', 'jwt must be provided', 'ERR_JWS_INVALID')
+    return verifyFailure('JsonWebTokenError', 'ERR_JWS_INVALID', 'jwt must be provided')
   }
   if (token.length > MAX_TOKEN_LENGTH) {
-    return verifyFailure('JsonWebTokenError', 'jwt malformed', 'ERR_JWS_INVALID')
+    return verifyFailure('JsonWebTokenError', 'ERR_JWS_INVALID', 'jwt malformed')
   }
+  const header = readHeader(token)
+  if (!header) return malformed()
+  const now = options.currentDate ?? new Date()
   const clockTolerance = options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS
-  const read = readCompactToken(token)
-  if (!read.ok) return verifyFailure('JsonWebTokenError', 'jwt malformed', 'ERR_JWT_INVALID')
-  const { header, signature } = read.token
+  const context: RefusalContext = {
+    expected: { ...options, typ: options.typ ?? SERVICE_TOKEN_TYPE },
+    seen: {
+      ...(header.kid !== undefined ? { kid: header.kid } : {}),
+      ...(typeof header.typ === 'string' ? { typ: header.typ } : {}),
+    },
+    keys,
+    now,
+    clockToleranceSeconds: clockTolerance,
+  }
+  let resolved
   try {
-    const resolved = await keys.resolve(header)
-    if (!resolved)
-      return verifyFailure(
-        'JsonWebTokenError',
-        'no key matches the token',
-        'ERR_JWKS_NO_MATCHING_KEY',
-      )
-    if (!(resolved.algorithms as readonly string[]).includes(String(header.alg))) {
-      return verifyFailure('JsonWebTokenError', 'invalid algorithm', 'ERR_JOSE_ALG_NOT_ALLOWED')
-    }
-    if (header.alg === 'ES256' && !isCanonicalEs256Signature(signature)) {
-      return verifyFailure(
-        'JsonWebTokenError',
-        'invalid signature',
-        'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
-      )
-    }
+    resolved = await keys.resolve(header)
+  } catch (err) {
+    return failureFromJoseError(err, context)
+  }
+  if (!resolved) return noMatchingKey(context)
+  try {
     const { payload } = await jwtVerify(token, resolved.key, {
       algorithms: resolved.algorithms as SigningAlgorithm[],
       issuer: options.issuer,
       audience: options.audience,
       subject: options.subject,
-      typ,
+      typ: context.expected.typ,
       clockTolerance,
       requiredClaims: REQUIRED_CLAIMS,
-      ...(options.currentDate ? { currentDate: options.currentDate } : {}),
+      currentDate: now,
     })
     // jose checks that iat is in the past only together with maxTokenAge; a token "issued" in
-    // the future is refused regardless (RFC 7519 §4.1.6, OWASP JWT cheat sheet).
-    const now = Math.floor((options.currentDate?.getTime() ?? Date.now()) / 1000)
-    if (typeof payload.iat !== 'number' || payload.iat > now + clockTolerance) {
+    // the future (minted ahead for later use) is refused regardless (RFC 7519 §4.1.6).
+    if ((payload.iat as number) > Math.floor(now.getTime() / 1000) + clockTolerance) {
       return verifyFailure(
         'JsonWebTokenError',
-        'jwt issued in the future',
         'ERR_JWT_CLAIM_VALIDATION_FAILED',
+        'jwt issued in the future',
+        { now: now.toISOString(), clockToleranceSeconds: clockTolerance },
       )
     }
     return { valid: true, claims: payload }
   } catch (err) {
-    return failureFromJoseError(err, expected)
+    // With the key in hand, "not supported" is an unknown `crit` extension (RFC 7515 §4.1.11).
+    const unsupported = err instanceof errors.JOSENotSupported
+    return unsupported ? malformed() : failureFromJoseError(err, context)
+  }
+}
+
+const malformed = () => verifyFailure('JsonWebTokenError', 'ERR_JWT_INVALID', 'jwt malformed')
+
+/**
+ * The protected header, or undefined when the token is unreadable, has duplicate members, or a
+ * `kid` that is not a string (RFC 7515 §4.1.4): an object such as `{"$ne": null}` must never
+ * reach a key lookup, where a store's query language might read it.
+ */
+function readHeader(token: string): JWSHeaderParameters | undefined {
+  try {
+    const [header = '', payload = ''] = token.split('.', 2)
+    const json = [header, payload].map((s) => Buffer.from(s, 'base64url').toString('utf8'))
+    if (json.some((text) => findDuplicateMember(text) !== undefined)) return undefined
+    const decoded = decodeProtectedHeader(token)
+    return 'kid' in decoded && typeof decoded.kid !== 'string' ? undefined : decoded
+  } catch {
+    return undefined
   }
 }

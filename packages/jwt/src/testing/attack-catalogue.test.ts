@@ -6,6 +6,7 @@ import { generateSigningKey, type SigningKey } from '../signing-key.ts'
 import { USER_TOKEN_TYPE } from '../token-type.ts'
 import { verifyToken, type VerifyTokenOptions } from '../verify.ts'
 import {
+  acceptedTwins,
   attackCatalogue,
   generateAttackerKeys,
   validToken,
@@ -50,7 +51,12 @@ async function expectRefused(
   ctx: AttackContext,
   options: VerifyTokenOptions = expected,
 ) {
-  expect((await verifyToken(validToken(ctx), keySource, options)).valid).toBe(true)
+  const control = await verifyToken(validToken(ctx), keySource, options)
+  expect(control.valid).toBe(true)
+  for (const twin of acceptedTwins(ctx)) {
+    const result = await verifyToken(twin.token, keySource, options)
+    expect({ id: twin.id, result }, twin.title).toEqual({ id: twin.id, result: control })
+  }
   for (const attack of attackCatalogue(ctx)) {
     const result = await verifyToken(attack.token, keySource, options)
     expect({ id: attack.id, result }, attack.title).toMatchObject({
@@ -112,10 +118,19 @@ describe('the attack catalogue', () => {
       'one-megabyte',
       'signature-short',
       'signature-long',
-      'signature-high-s',
       'jwk-invalid-curve',
     ]) {
       expect(ids).toContain(id)
+    }
+  })
+
+  it('names the twins every place must accept: high-S, padded, other unused bits', () => {
+    const ids = (alg: SigningAlgorithm) => acceptedTwins(context(alg)).map((t) => t.id)
+    expect(ids('ES256')).toEqual(['signature-high-s', 'signature-padded', 'signature-unused-bits'])
+    expect(ids('RS256')).toEqual(['signature-padded', 'signature-unused-bits'])
+    for (const twin of acceptedTwins(context('ES256'))) {
+      expect(twin.token).toMatch(B64TOKEN)
+      expect(twin.token).not.toBe(validToken(context('ES256')))
     }
   })
 

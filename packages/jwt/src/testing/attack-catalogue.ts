@@ -3,6 +3,8 @@ import { claimAttacks } from './claim-attacks.ts'
 import { algorithmAttacks, headerAttacks } from './key-attacks.ts'
 import { malformedAttacks, signatureAttacks } from './structure-attacks.ts'
 
+export { acceptedTwins, type AcceptedTwin } from './structure-attacks.ts'
+
 export {
   attackTestName,
   generateAttackerKeys,

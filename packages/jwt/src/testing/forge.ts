@@ -1,5 +1,5 @@
 import { constants, createHmac, createPrivateKey, sign, type KeyObject } from 'node:crypto'
-import { flipS as flipSignatureS, isLowS, toLowS } from '../ecdsa-signature.ts'
+import { P256_ORDER, toBigInt, toBytes, toLowS } from '../ecdsa-signature.ts'
 import type { SigningKey } from '../signing-key.ts'
 
 /**
@@ -156,10 +156,12 @@ export function withPayload(token: string, payload: Segment): string {
 
 /** The ES256 token re-signed as (r, n − s): a valid signature, and another token string. */
 export function flipS(token: string): string {
-  return withSignature(token, flipSignatureS(splitToken(token).signature))
+  const { signature } = splitToken(token)
+  const s = toBigInt(signature.subarray(32))
+  return withSignature(token, Buffer.concat([signature.subarray(0, 32), toBytes(P256_ORDER - s)]))
 }
 
 /** True when an ES256 token's signature has s ≤ n/2. */
 export function hasLowS(token: string): boolean {
-  return isLowS(splitToken(token).signature)
+  return toBigInt(splitToken(token).signature.subarray(32)) <= P256_ORDER >> 1n
 }

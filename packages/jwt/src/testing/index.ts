@@ -21,11 +21,14 @@ export {
   type TokenParts,
 } from './forge.ts'
 export {
+  acceptedTwins,
   attackCatalogue,
   attackTestName,
   generateAttackerKeys,
   validToken,
+  type AcceptedTwin,
   type Attack,
   type AttackContext,
   type AttackerKeys,
 } from './attack-catalogue.ts'
+export { opensslEs256Tokens } from './openssl-signer.ts'

@@ -28,9 +28,6 @@ export function malformedAttacks(ctx: AttackContext): Attack[] {
   const [h, p, s] = splitToken(valid).segments
   const malformed = (id: string, title: string, token: string) =>
     refused(id, title, token, MALFORMED)
-  // 64 or 256 signature bytes leave unused low bits in the last character: flip the lowest.
-  const twin = BASE64URL_ALPHABET[BASE64URL_ALPHABET.indexOf(s.at(-1)!) ^ 1]!
-  const padding = '='.repeat((4 - (s.length % 4)) % 4 || 4)
   const long = signForged(
     ctx.key,
     headerFor(ctx),
@@ -42,12 +39,16 @@ export function malformedAttacks(ctx: AttackContext): Attack[] {
     malformed('segments-four', 'four segments', `${valid}.${s}`),
     malformed('segments-five', 'five segments (a JWE)', `${h}.${p}.${s}.${s}.${s}`),
     malformed('header-not-json', 'a header that is not JSON', `${b64url('not json')}.${p}.${s}`),
-    malformed('payload-not-json', 'a payload that is not JSON', `${h}.${b64url('{"sub":')}.${s}`),
+    malformed(
+      'payload-not-json',
+      'a payload that is not JSON, validly signed',
+      signForged(ctx.key, headerFor(ctx), '{"sub":'),
+    ),
     malformed('header-array', 'a header that is a JSON array', `${b64url('["ES256"]')}.${p}.${s}`),
     malformed(
       'payload-string',
-      'a payload that is a JSON string',
-      `${h}.${b64url('"servicea"')}.${s}`,
+      'a payload that is a JSON string, validly signed',
+      signForged(ctx.key, headerFor(ctx), '"servicea"'),
     ),
     malformed(
       'header-not-utf8',
@@ -59,12 +60,6 @@ export function malformedAttacks(ctx: AttackContext): Attack[] {
       'base64-standard',
       'standard base64 (+ and /) instead of base64url, validly signed',
       standardBase64Token(ctx),
-    ),
-    malformed('base64-padding', "a signature with '=' padding", `${valid}${padding}`),
-    malformed(
-      'base64-unused-bits',
-      'a signature spelt another way (unused bits set)',
-      withSignature(valid, `${s.slice(0, -1)}${twin}`),
     ),
     malformed(
       'over-max-length',
@@ -121,8 +116,51 @@ export function signatureAttacks(ctx: AttackContext): Attack[] {
       signForged(attackerKeyFor(ctx), headerFor(ctx), claimsFor(ctx)),
     ),
   ]
-  if (ctx.key.alg === 'ES256') {
-    attacks.push(bad('signature-high-s', 'a high-S ECDSA signature (r, n − s)', flipS(valid)))
-  }
   return attacks
+}
+
+/** A valid token spelt another way: what every place must accept, with the same claims. */
+export interface AcceptedTwin {
+  id: string
+  title: string
+  token: string
+}
+
+/**
+ * Anyone holding a token can write it another way that verifies just as well: the other form of
+ * an ECDSA signature (r, n − s), which outside signers write about half the time and RFC 7518
+ * §3.4 allows, and other base64url spellings of the same signature bytes. Refusing them would
+ * refuse valid tokens from other signers and protect nothing: a token is told apart by its
+ * `jti`, never by its text. Every place runs these as it runs its control token.
+ */
+export function acceptedTwins(ctx: AttackContext): AcceptedTwin[] {
+  const valid = validToken(ctx)
+  const s = splitToken(valid).segments[2]
+  // 64 or 256 signature bytes leave unused low bits in the last character: flip the lowest.
+  const respelt = BASE64URL_ALPHABET[BASE64URL_ALPHABET.indexOf(s.at(-1)!) ^ 1]!
+  const padding = '='.repeat((4 - (s.length % 4)) % 4)
+  const twins = [
+    ...(padding
+      ? [
+          {
+            id: 'signature-padded',
+            title: "the signature with '=' padding",
+            token: valid + padding,
+          },
+        ]
+      : []),
+    {
+      id: 'signature-unused-bits',
+      title: 'the signature spelt another way (unused low bits set)',
+      token: withSignature(valid, `${s.slice(0, -1)}${respelt}`),
+    },
+  ]
+  if (ctx.key.alg === 'ES256') {
+    twins.unshift({
+      id: 'signature-high-s',
+      title: 'the high-S twin of a valid ECDSA signature (r, n − s)',
+      token: flipS(valid),
+    })
+  }
+  return twins
 }
