@@ -1,10 +1,7 @@
 import { join } from 'node:path'
+import { loadConfig as loadFactoryConfig, type FactoryConfig } from '@jwt-factory/factory'
 import { readEnvFile } from '@jwt-factory/server'
 import { APP_BUNDLES, APP_NODE_FLAGS } from '../build/bundle-apps.ts'
-import {
-  loadConfig as loadFactoryConfig,
-  type FactoryConfig,
-} from '../../apps/jwt-factory/src/config.ts'
 import {
   loadConfig as loadServiceConfig,
   SERVICE_NAMES,

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { hashPassword, updateUsersFile } from '@jwt-factory/factory'
 import {
   generateSigningKey,
   signingKeyFromPem,
@@ -16,8 +17,6 @@ import {
   type AttackerKeys,
 } from '@jwt-factory/jwt/testing'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { hashPassword } from '../../jwt-factory/src/users/password-hash.ts'
-import { updateUsersFile } from '../../jwt-factory/src/users/users-file.ts'
 import { Cluster, getJson } from './cluster.ts'
 
 /**

@@ -1,8 +1,11 @@
+import {
+  hashPassword,
+  newTotpSecret,
+  totpCode,
+  updateUsersFile,
+  type UserRecord,
+} from '@jwt-factory/factory'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { hashPassword } from '../../jwt-factory/src/users/password-hash.ts'
-import { newTotpSecret, totpCode } from '../../jwt-factory/src/login/totp.ts'
-import type { UserRecord } from '../../jwt-factory/src/users/user-record.ts'
-import { updateUsersFile } from '../../jwt-factory/src/users/users-file.ts'
 import { Cluster, getJson } from './cluster.ts'
 
 /**

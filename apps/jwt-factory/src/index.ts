@@ -1,0 +1,15 @@
+/**
+ * What other workspaces use of the factory (`@jwt-factory/factory`): the scripts that configure,
+ * seed and start it, and the service app's tests that write users for it. Everything else in
+ * src/ is the factory's own; main.ts, the process, is not exported.
+ */
+export { createFactoryApp, type FactoryApp } from './app.ts'
+export { loadConfig, type FactoryConfig } from './config.ts'
+export type { FactoryDeps } from './deps.ts'
+export { readAdminToken } from './exposure/admin-credential.ts'
+export { isLoopbackHost } from './exposure/loopback-host.ts'
+export { newTotpSecret, totpCode } from './login/totp.ts'
+export { ensureDemoUsers } from './users/demo-users.ts'
+export { hashPassword } from './users/password-hash.ts'
+export type { UserRecord } from './users/user-record.ts'
+export { updateUsersFile, UsersFileError } from './users/users-file.ts'
