@@ -11,7 +11,7 @@ import {
   loadTlsFiles,
   type HttpClient,
 } from '@jwt-factory/tls'
-import { ensureScenario3Keys } from '../../apps/service/src/scenario3/scenario3-keys.ts'
+import { ensureScenario3Keys } from '@jwt-factory/service'
 import { bundleApps } from '../build/bundle-apps.ts'
 import { planDemo, type DemoProcess } from './demo-processes.ts'
 import { Supervisor, type Supervised } from './supervisor.ts'

@@ -6,7 +6,7 @@ import {
   loadConfig as loadServiceConfig,
   SERVICE_NAMES,
   type ServiceConfig,
-} from '../../apps/service/src/config.ts'
+} from '@jwt-factory/service'
 
 export interface DemoProcess {
   name: string

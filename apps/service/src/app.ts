@@ -1,44 +1,70 @@
+import type { Hono, NotFoundHandler } from 'hono'
 import { remoteKeys, SIGNING_ALGORITHMS } from '@jwt-factory/jwt'
-import { createBaseApp } from '@jwt-factory/server'
-import type { ServiceConfig } from './config.ts'
-import type { ServiceDeps } from './deps.ts'
-import { createFactoryClient } from './peers/factory-client.ts'
-import { createPeerClient } from './peers/peer-client.ts'
-import { TokenCache } from './peers/token-cache.ts'
-import { basicRoutes } from './routes/basics.ts'
-import { scenario5Routes } from './routes/scenario5.ts'
-import { scenario5ServerRoutes } from './routes/scenario5-server.ts'
-import { SCENARIO_CALLER, scenarioServerRoutes } from './routes/scenario-servers.ts'
-import { scenarioRoutes } from './routes/scenarios.ts'
+import { createBaseApp, handleNotFound, NotFoundError, type ServerEnv } from '@jwt-factory/server'
+import { basicRoutes } from './basic-routes.ts'
+import { SCENARIO_CALLER, type ServiceConfig } from './config.ts'
+import type { ServiceContext, ServiceDeps } from './deps.ts'
+import { createHopClient, FACTORY_HOP } from './peers/hop-client.ts'
+import { scenario1 } from './scenarios/scenario1.ts'
+import { scenario2 } from './scenarios/scenario2.ts'
+import { scenario3 } from './scenarios/scenario3.ts'
+import { scenario4 } from './scenarios/scenario4.ts'
+import { scenario5 } from './scenarios/scenario5.ts'
 
-/** Builds a service's hono app (servicea, serviceb or servicec); it never listens. */
+/**
+ * Builds a service's hono app (servicea, serviceb or servicec); it never listens. Every service
+ * answers the verifying side of each scenario (/scenarioN-server); only servicea has the calling
+ * side (/scenarioN).
+ */
 export function createServiceApp(config: ServiceConfig, deps: ServiceDeps) {
   // A rotated key's first token names a kid the cache lacks: refetch then, at most once a second
   // (jose's default 30 s refused every new key's tokens for up to 30 s after a fetch).
-  const factoryKeySet = (path: string) =>
+  const factoryKeySet = (path: string, name: string) =>
     remoteKeys(`${config.factoryUrl}${path}`, {
+      name: `${name} at ${FACTORY_HOP}`,
+      hop: FACTORY_HOP,
       algorithms: SIGNING_ALGORITHMS,
       fetch: deps.http.fetch,
       timeoutMs: config.hopTimeoutMs,
       cooldownMs: 1000,
     })
-  const context = {
+  const context: ServiceContext = {
     ...deps,
     config,
-    factory: createFactoryClient(deps.http, config.factoryUrl),
+    hops: createHopClient({ http: deps.http, config, logger: deps.logger }),
     // Pinned key sets, not the whole JWKS: servicea's keys for its service tokens, the factory's
     // user key for user tokens. A set of every service's keys would let serviceb's key speak for
     // servicea. Each JWK's own `alg` pins its key; the list bounds it to the asymmetric algorithms.
-    callerKeys: factoryKeySet(`/jwks/${SCENARIO_CALLER}`),
-    userKeys: factoryKeySet('/jwks/users'),
-    peers: createPeerClient(deps.http, config.peers),
-    // Valid tokens are reused until close to expiry; an expired one is always asked for afresh.
-    serviceTokens: new TokenCache(),
+    callerKeys: factoryKeySet(`/jwks/${SCENARIO_CALLER}`, `${SCENARIO_CALLER}'s keys`),
+    userKeys: factoryKeySet('/jwks/users', 'the user keys'),
   }
-  return createBaseApp({ logger: deps.logger })
-    .route('/', basicRoutes(context))
-    .route('/', scenarioRoutes(context))
-    .route('/', scenarioServerRoutes(context))
-    .route('/', scenario5Routes(context))
-    .route('/', scenario5ServerRoutes(context))
+  const isCaller = config.name === SCENARIO_CALLER
+  const app = createBaseApp({ logger: deps.logger }).route('/', basicRoutes(context))
+  const callingPaths = new Set<string>()
+  const scenarios: { caller: Hono<ServerEnv>; server: Hono<ServerEnv> }[] = [
+    scenario1(context),
+    scenario2(context),
+    scenario3(context),
+    scenario4(context),
+    scenario5(context),
+  ]
+  for (const { caller, server } of scenarios) {
+    app.route('/', server)
+    if (isCaller) app.route('/', caller)
+    else for (const route of caller.routes) callingPaths.add(route.path)
+  }
+  if (!isCaller) app.notFound(scenariosRunOnCaller(config.name, callingPaths))
+  return app
+}
+
+/** Sends whoever asks serviceb or servicec for a scenario to servicea, in a JSON 404. */
+function scenariosRunOnCaller(me: string, callingPaths: Set<string>): NotFoundHandler<ServerEnv> {
+  return function scenarioElsewhere(c) {
+    const path = c.req.path
+    if (!callingPaths.has(path)) return handleNotFound(c)
+    const err = new NotFoundError(
+      `scenarios run on ${SCENARIO_CALLER} (curl localhost:3000${path}); ${me} answers ${path}-server`,
+    )
+    return c.json(err.toJSON(), 404)
+  }
 }

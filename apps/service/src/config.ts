@@ -15,86 +15,72 @@ import { z } from 'zod'
 export const SERVICE_NAMES = ['servicea', 'serviceb', 'servicec'] as const
 export type ServiceName = (typeof SERVICE_NAMES)[number]
 
-const schema = z.object({
-  SERVICE_NAME: envEnum(SERVICE_NAMES, 'servicea'),
-  HOST: envString('127.0.0.1'),
-  HTTP_PORT: envPort(3000),
-  HTTPS_PORT: envPort(3443),
-  FACTORY_URL: envUrl('https://localhost:5443'),
-  /** The factory's `iss`, checked when verifying its tokens locally (?verify=jwks). */
-  FACTORY_ISSUER: envString('https://jwt-factory/'),
-  SERVICEB_URL: envUrl('https://localhost:8443'),
-  SERVICEC_URL: envUrl('https://localhost:9443'),
-  CERTS_DIR: envString('../../certs'),
-  SCENARIO3_KEYS_DIR: envString('../../scenario-3-keys'),
-  SCENARIO3_ISSUER: envString('https://service-issuer'),
-  SCENARIO3_TTL_SECONDS: envInteger(60, 1, 86_400),
-  /** Algorithm of scenario-3 keys made by `npm run keys` or POST /gen-keys. */
-  SCENARIO3_ALGORITHM: envEnum(SIGNING_ALGORITHMS, 'ES256'),
-  HOP_TIMEOUT_MS: envInteger(5000, 50, 120_000),
-  CLOCK_TOLERANCE_SECONDS: envInteger(30, 0, 300),
-  LOG_LEVEL: envEnum(LOG_LEVELS, 'info'),
-  LOG_FORMAT: envEnum(LOG_FORMATS, 'pretty'),
-})
-
-type ServiceEnv = z.output<typeof schema>
-
-export interface ServiceConfig {
-  readonly name: ServiceName
-  readonly host: string
-  readonly httpPort: number
-  readonly httpsPort: number
-  readonly factoryUrl: string
-  readonly factoryIssuer: string
-  /** Where each peer's HTTPS listener is. */
-  readonly peers: Readonly<Record<'serviceb' | 'servicec', string>>
-  readonly certsDir: string
-  readonly scenario3: {
-    readonly keysDir: string
-    readonly issuer: string
-    readonly ttlSeconds: number
-    readonly algorithm: ServiceEnv['SCENARIO3_ALGORITHM']
-  }
-  readonly hopTimeoutMs: number
-  readonly clockToleranceSeconds: number
-  readonly logLevel: ServiceEnv['LOG_LEVEL']
-  readonly logFormat: ServiceEnv['LOG_FORMAT']
-}
+/** The service that plays the calling side of every scenario; the others only verify. */
+export const SCENARIO_CALLER = 'servicea' satisfies ServiceName
 
 const trimSlash = (url: string) => url.replace(/\/+$/, '')
 
 /**
- * Validates a service's environment once, at start. Pure: reads only `env`; relative folders are
+ * Each variable once: its rule and default, then its place in the config. Relative folders are
  * resolved against `baseDir` (apps/service, where the .env files live).
  */
+function configSchema(baseDir: string) {
+  const path = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p))
+  return z
+    .object({
+      SERVICE_NAME: envEnum(SERVICE_NAMES, 'servicea'),
+      HOST: envString('127.0.0.1'),
+      HTTP_PORT: envPort(3000),
+      HTTPS_PORT: envPort(3443),
+      FACTORY_URL: envUrl('https://localhost:5443'),
+      FACTORY_ISSUER: envString('https://jwt-factory/'),
+      SERVICEB_URL: envUrl('https://localhost:8443'),
+      SERVICEC_URL: envUrl('https://localhost:9443'),
+      CERTS_DIR: envString('../../certs'),
+      SCENARIO3_KEYS_DIR: envString('../../scenario-3-keys'),
+      SCENARIO3_ISSUER: envString('https://service-issuer'),
+      SCENARIO3_TTL_SECONDS: envInteger(60, 1, 86_400),
+      SCENARIO3_ALGORITHM: envEnum(SIGNING_ALGORITHMS, 'ES256'),
+      HOP_TIMEOUT_MS: envInteger(5000, 50, 120_000),
+      CLOCK_TOLERANCE_SECONDS: envInteger(30, 0, 300),
+      LOG_LEVEL: envEnum(LOG_LEVELS, 'info'),
+      LOG_FORMAT: envEnum(LOG_FORMATS, 'pretty'),
+    })
+    .transform((e) => ({
+      name: e.SERVICE_NAME,
+      host: e.HOST,
+      httpPort: e.HTTP_PORT,
+      httpsPort: e.HTTPS_PORT,
+      factoryUrl: trimSlash(e.FACTORY_URL),
+      /** The factory's `iss`, checked when verifying its tokens locally (?verify=jwks). */
+      factoryIssuer: e.FACTORY_ISSUER,
+      /** Where each peer's HTTPS listener is. */
+      peers: Object.freeze({
+        serviceb: trimSlash(e.SERVICEB_URL),
+        servicec: trimSlash(e.SERVICEC_URL),
+      }),
+      certsDir: path(e.CERTS_DIR),
+      scenario3: Object.freeze({
+        keysDir: path(e.SCENARIO3_KEYS_DIR),
+        issuer: e.SCENARIO3_ISSUER,
+        ttlSeconds: e.SCENARIO3_TTL_SECONDS,
+        /** Algorithm of scenario-3 keys made by `npm run keys` or POST /gen-keys. */
+        algorithm: e.SCENARIO3_ALGORITHM,
+      }),
+      hopTimeoutMs: e.HOP_TIMEOUT_MS,
+      clockToleranceSeconds: e.CLOCK_TOLERANCE_SECONDS,
+      logLevel: e.LOG_LEVEL,
+      logFormat: e.LOG_FORMAT,
+    }))
+}
+
+export type ServiceConfig = Readonly<z.output<ReturnType<typeof configSchema>>>
+
+/** Validates a service's environment once, at start. Pure: reads only `env`. */
 export function loadConfig(
   env: Record<string, string | undefined>,
   baseDir: string,
   source = 'apps/service/.env',
 ): ServiceConfig {
-  const e = parseEnv(schema, env, source)
-  const path = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p))
-  return Object.freeze({
-    name: e.SERVICE_NAME,
-    host: e.HOST,
-    httpPort: e.HTTP_PORT,
-    httpsPort: e.HTTPS_PORT,
-    factoryUrl: trimSlash(e.FACTORY_URL),
-    factoryIssuer: e.FACTORY_ISSUER,
-    peers: Object.freeze({
-      serviceb: trimSlash(e.SERVICEB_URL),
-      servicec: trimSlash(e.SERVICEC_URL),
-    }),
-    certsDir: path(e.CERTS_DIR),
-    scenario3: Object.freeze({
-      keysDir: path(e.SCENARIO3_KEYS_DIR),
-      issuer: e.SCENARIO3_ISSUER,
-      ttlSeconds: e.SCENARIO3_TTL_SECONDS,
-      algorithm: e.SCENARIO3_ALGORITHM,
-    }),
-    hopTimeoutMs: e.HOP_TIMEOUT_MS,
-    clockToleranceSeconds: e.CLOCK_TOLERANCE_SECONDS,
-    logLevel: e.LOG_LEVEL,
-    logFormat: e.LOG_FORMAT,
-  })
+  return parseEnv(configSchema(baseDir), env, source)
 }

@@ -2,10 +2,8 @@ import type { KeySource } from '@jwt-factory/jwt'
 import type { Logger } from '@jwt-factory/server'
 import type { HttpClient } from '@jwt-factory/tls'
 import type { ServiceConfig } from './config.ts'
-import type { FactoryClient } from './peers/factory-client.ts'
-import type { PeerClient } from './peers/peer-client.ts'
-import type { TokenCache } from './peers/token-cache.ts'
-import type { Scenario3Keys } from './scenario3/scenario3-keys.ts'
+import type { HopClient } from './peers/hop-client.ts'
+import type { Scenario3Keys } from './scenarios/scenario3-keys.ts'
 
 /** What a service app is built from; tests pass their own. */
 export interface ServiceDeps {
@@ -17,12 +15,10 @@ export interface ServiceDeps {
 
 export interface ServiceContext extends ServiceDeps {
   config: ServiceConfig
-  factory: FactoryClient
+  /** The factory, serviceb and servicec as hops, with servicea's cached service tokens. */
+  hops: HopClient
   /** servicea's keys as the factory publishes them (/jwks/servicea): its service tokens, no one else's. */
   callerKeys: KeySource
   /** The factory's user key (/jwks/users): user tokens. Both fetched once and cached by jose. */
   userKeys: KeySource
-  peers: PeerClient
-  /** servicea's tokens from the factory, one per audience, shared by every scenario. */
-  serviceTokens: TokenCache
 }

@@ -11,7 +11,7 @@ import {
 import { createHttpClient, loadClientCertificate, loadTlsFiles } from '@jwt-factory/tls'
 import { createServiceApp } from './app.ts'
 import { loadConfig, SERVICE_NAMES } from './config.ts'
-import { Scenario3Keys } from './scenario3/scenario3-keys.ts'
+import { Scenario3Keys } from './scenarios/scenario3-keys.ts'
 
 /**
  * The only file with side effects. `tsx src/main.ts servicea` reads apps/service/.servicea.env,

@@ -1,3 +1,5 @@
+import type { Context } from 'hono'
+
 /** One hop of a scenario, as `?trace=1` shows it. */
 export interface TraceEntry {
   from: string
@@ -35,6 +37,21 @@ export class Trace {
   }
 }
 
+/** How a caller asks a verifying side for its hops: servicea sends it when it was asked `?trace=1`. */
 export const TRACE_HEADER = 'x-trace'
+
+/** The trace a verifying side keeps: on when its caller sent TRACE_HEADER. */
+export const incomingTrace = (c: Context) => new Trace(c.req.header(TRACE_HEADER) === '1')
+
+/** The answer's body with the hops added, when tracing and the body is an object. */
+export function withTrace(body: unknown, trace: Trace): unknown {
+  if (!trace.enabled || body === null || typeof body !== 'object') return body
+  return { ...body, trace: trace.entries }
+}
+
+/** A verification as the trace shows it. */
+export const outcome = (
+  result: { valid: true } | { valid: false; error: { name: string; message: string } },
+) => (result.valid ? 'valid' : `${result.error.name}: ${result.error.message}`)
 
 export const elapsedSince = (started: number) => Math.round((performance.now() - started) * 10) / 10

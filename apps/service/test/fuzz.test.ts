@@ -12,9 +12,13 @@ import {
 } from '@jwt-factory/tls'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createServiceApp } from '../src/app.ts'
-import { loadConfig, type ServiceName } from '../src/config.ts'
-import { ensureScenario3Keys, Scenario3Keys } from '../src/scenario3/scenario3-keys.ts'
+import {
+  createServiceApp,
+  ensureScenario3Keys,
+  loadConfig,
+  Scenario3Keys,
+  type ServiceName,
+} from '../src/index.ts'
 import { freePorts } from './cluster.ts'
 // By path until @jwt-factory/server exports ./testing (see that file).
 import {

@@ -1,4 +1,9 @@
-import type { IssuedToken } from './factory-client.ts'
+/** A token from the factory, as POST /issueToken answers it. */
+export interface IssuedToken {
+  token: string
+  /** Expiry, in seconds since the epoch. */
+  exp: number
+}
 
 /** A token is replaced this long before it expires, so a caller never sends one about to lapse. */
 export const REFRESH_BEFORE_SECONDS = 60

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { addLogFields, type ServerEnv } from '@jwt-factory/server'
-import type { ServiceContext } from '../deps.ts'
+import type { ServiceContext } from './deps.ts'
 
 /** /hello, /healthz and the original's POST /gen-keys (writes and reloads the scenario-3 keys). */
 export function basicRoutes({ config, scenario3, logger }: ServiceContext) {

@@ -1,14 +1,14 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { readEnvFile } from '@jwt-factory/server'
-import { loadConfig } from '../config.ts'
-import { ensureScenario3Keys, writeScenario3Keys } from './scenario3-keys.ts'
+import { loadConfig } from './config.ts'
+import { ensureScenario3Keys, writeScenario3Keys } from './scenarios/scenario3-keys.ts'
 
 /**
  * `npm run keys [-- --force]`: writes servicea's scenario-3 key pair (jwt-private.pem 0600,
  * jwt-public.pem) unless it exists; --force replaces it.
  */
-const appDir = fileURLToPath(new URL('../..', import.meta.url))
+const appDir = fileURLToPath(new URL('..', import.meta.url))
 const config = loadConfig(
   readEnvFile(join(appDir, '.servicea.env')),
   appDir,

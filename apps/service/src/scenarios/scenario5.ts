@@ -1,24 +1,37 @@
-import { Hono, type Context } from 'hono'
-import { bearerChallenge, parseBearer, USER_AUTHORIZATION_HEADER } from '@jwt-factory/hono-auth'
+import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import {
-  KEYS_UNAVAILABLE_CODES,
+  bearerChallenge,
+  forwardUserAuthorization,
+  getAuth,
+  parseBearer,
+  requireAuth,
+  USER_AUTHORIZATION_HEADER,
+  type AuthEnv,
+} from '@jwt-factory/hono-auth'
+import {
   tokenKid,
   USER_TOKEN_TYPE,
   verifyToken,
   type JWTPayload,
-  type VerifyFailure,
   type VerifyResult,
   type VerifySuccess,
 } from '@jwt-factory/jwt'
 import { addLogFields, BadGatewayError, type ServerEnv } from '@jwt-factory/server'
+import { SCENARIO_CALLER } from '../config.ts'
 import type { ServiceContext } from '../deps.ts'
-import { FACTORY_HOP } from '../peers/factory-client.ts'
-import { elapsedSince, Trace, TRACE_HEADER } from '../trace.ts'
-import { withTrace } from './scenario-hops.ts'
-import { SCENARIO_CALLER, serviceTokenVerifier } from './scenario-servers.ts'
+import { FACTORY_HOP } from '../peers/hop-client.ts'
+import { elapsedSince, incomingTrace, outcome, withTrace, type Trace } from '../trace.ts'
+import { answerOf, scenarioOptions, verifyQuery } from './caller-answers.ts'
+import { serviceTokenVerifier, throwIfKeysUnavailable } from './service-token-verifier.ts'
+import { NO_TOKEN } from './verdict.ts'
 
 /** What a user must be allowed to do (policy.json) to get through to serviceb in scenario 5. */
 export const SCENARIO5_PERMISSION = 'app-view'
+
+/** servicea's route behind requireAuth: the verified user, and how long verifying took. */
+interface Scenario5Env {
+  Variables: ServerEnv['Variables'] & AuthEnv['Variables'] & { userCheckMs: number }
+}
 
 /** A user token that verified but lacks the permission: its claims, and why it is refused. */
 interface UserForbidden {
@@ -29,17 +42,19 @@ interface UserForbidden {
 
 type UserCheck = VerifyResult | UserForbidden
 
-const NO_TOKEN: VerifyFailure = {
-  valid: false,
-  error: { name: 'JsonWebTokenError', message: 'jwt must be provided', code: 'ERR_JWS_INVALID' },
-  claims: {},
-}
-
 /**
- * The verifying side of scenario 5 (serviceb). It admits a call only when BOTH hold:
+ * Scenario 5: a user, only through servicea; the mesh policy "only logged-in users, and only
+ * through servicea" without a mesh.
+ *
+ * The calling side (servicea): a user token (from the factory's POST /login with
+ * `X-Audience: servicea`) in `Authorization: Bearer` or the `token` cookie is checked with
+ * requireAuth (401 when absent or invalid); then servicea calls serviceb with its OWN service
+ * token (`?expired=1`: the expired one) and the user's token in X-User-Authorization, and answers
+ * what serviceb answered. `?trace=1` and `?verify=jwks` as in the other scenarios.
+ *
+ * The verifying side (serviceb) admits a call only when BOTH hold:
  * - `Authorization: Bearer <service token>`: servicea's own factory token for this service,
- *   checked as in scenario 1 (the factory's POST /verify/servicea; `?verify=jwks` locally), so
- *   `typ: JWT`, subject servicea, audience this service;
+ *   checked as in scenario 1, so `typ: JWT`, subject servicea, audience this service;
  * - `X-User-Authorization: Bearer <user token>`: a user token for servicea (the only way in is
  *   through servicea), `typ: at+jwt`, verified with the factory's JWKS, whose `scope` holds
  *   `app-view`.
@@ -48,7 +63,69 @@ const NO_TOKEN: VerifyFailure = {
  * The service token is checked first: a caller that is not servicea learns nothing about a user
  * token.
  */
-export function scenario5ServerRoutes(ctx: ServiceContext) {
+export function scenario5(ctx: ServiceContext) {
+  // The caller's own variables (the verified user) stay inside its sub-app.
+  const caller = new Hono<ServerEnv>().route('/', scenario5Caller(ctx))
+  return { caller, server: scenario5Server(ctx) }
+}
+
+function scenario5Caller(ctx: ServiceContext) {
+  const { config, hops } = ctx
+  const me = config.name
+  return new Hono<Scenario5Env>().get('/scenario5', userTokenGuard(ctx), async (c) => {
+    const { trace, expired } = scenarioOptions(c)
+    const { claims } = getAuth(c)
+    trace.add({
+      from: me,
+      to: me,
+      call: 'verify user token with the JWKS of jwt-factory',
+      status: 200,
+      ms: c.get('userCheckMs'),
+      token: { sub: claims.sub, aud: claims.aud },
+    })
+    const token = await hops.serviceToken(c, trace, 'serviceb', expired)
+    const answer = await hops.callPeer(c, trace, {
+      peer: 'serviceb',
+      path: `/scenario5-server${verifyQuery(c)}`,
+      token,
+      headers: forwardUserAuthorization(c),
+    })
+    return answerOf(c, trace, answer)
+  })
+}
+
+/**
+ * requireAuth for user tokens: the factory's issuer, this service's audience, `typ: at+jwt` (a
+ * service token is refused, RFC 8725 §3.12), keys from the factory's JWKS (cached, never fetched
+ * per request). No permission here: serviceb decides that. The JWKS is a hop like any other:
+ * when it cannot be had, a 502 naming the factory rather than requireAuth's anonymous 503.
+ */
+function userTokenGuard({ config, userKeys }: ServiceContext): MiddlewareHandler<Scenario5Env> {
+  const guard = requireAuth({
+    issuer: config.factoryIssuer,
+    audience: config.name,
+    keys: userKeys,
+    tokenType: USER_TOKEN_TYPE,
+    clockToleranceSeconds: config.clockToleranceSeconds,
+  })
+  return async function verifyUserToken(c, next) {
+    const started = performance.now()
+    // requireAuth is typed for its own variable alone; this route's context holds it and more.
+    const refused = await guard(c as unknown as Context<AuthEnv>, async () => {
+      c.set('userCheckMs', elapsedSince(started))
+      await next()
+    })
+    if (refused?.status === 503) {
+      throw new BadGatewayError(
+        FACTORY_HOP,
+        `${FACTORY_HOP} keys are unavailable: ${config.name} cannot check the user token`,
+      )
+    }
+    return refused
+  }
+}
+
+function scenario5Server(ctx: ServiceContext) {
   const { config, userKeys, logger } = ctx
   const me = config.name
   const verifyServiceToken = serviceTokenVerifier(ctx)
@@ -61,21 +138,15 @@ export function scenario5ServerRoutes(ctx: ServiceContext) {
       typ: USER_TOKEN_TYPE,
       clockToleranceSeconds: config.clockToleranceSeconds,
     })
-    if (!result.valid && KEYS_UNAVAILABLE_CODES.has(result.error.code)) {
-      throw new BadGatewayError(
-        FACTORY_HOP,
-        `${FACTORY_HOP} keys are unavailable: ${result.error.message}`,
-      )
-    }
+    throwIfKeysUnavailable(result)
     const check = result.valid ? permissionCheck(result) : result
-    const traced = check.valid ? 'valid' : `${check.error.name}: ${check.error.message}`
     trace.add({
       from: me,
       to: me,
       call: 'verify user token with the JWKS of jwt-factory',
       status: check.valid ? 200 : 403,
       ms: elapsedSince(started),
-      result: traced,
+      result: outcome(check),
     })
     return check
   }
@@ -97,18 +168,12 @@ export function scenario5ServerRoutes(ctx: ServiceContext) {
   }
 
   return new Hono<ServerEnv>().get('/scenario5-server', async (c) => {
-    const trace = new Trace(c.req.header(TRACE_HEADER) === '1')
+    const trace = incomingTrace(c)
     // Only the Authorization header: a service never sends its token in a cookie.
     const serviceToken = parseBearer(c.req.header('authorization'))
     if (serviceToken === undefined) {
-      return refuse(
-        c,
-        trace,
-        401,
-        'no service token',
-        { service: NO_TOKEN },
-        bearerChallenge({ realm: me }),
-      )
+      const challenge = bearerChallenge({ realm: me })
+      return refuse(c, trace, 401, 'no service token', { service: NO_TOKEN }, challenge)
     }
     const service = await verifyServiceToken(c, serviceToken, trace)
     if (!service.valid) {
@@ -121,14 +186,8 @@ export function scenario5ServerRoutes(ctx: ServiceContext) {
     }
     const userToken = parseBearer(c.req.header(USER_AUTHORIZATION_HEADER))
     if (userToken === undefined) {
-      return refuse(
-        c,
-        trace,
-        401,
-        'no user token',
-        { service, user: NO_TOKEN },
-        bearerChallenge({ realm: me }),
-      )
+      const challenge = bearerChallenge({ realm: me })
+      return refuse(c, trace, 401, 'no user token', { service, user: NO_TOKEN }, challenge)
     }
     const user = await verifyUserToken(userToken, trace)
     if (!user.valid) {

@@ -84,6 +84,7 @@ export class Scenario3Keys {
 
   /** Keys for verifyToken: the public key, re-read once when a token names an unknown kid. */
   readonly keySource: KeySource = {
+    name: "servicea's scenario-3 public key",
     resolve: async (header) => {
       const known = await this.#source.resolve(header)
       if (known) return known

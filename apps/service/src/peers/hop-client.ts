@@ -1,0 +1,191 @@
+import type { Context } from 'hono'
+import type { VerifyResult } from '@jwt-factory/jwt'
+import {
+  BadGatewayError,
+  HttpError,
+  isFlagSet,
+  type Logger,
+  type ServerEnv,
+} from '@jwt-factory/server'
+import type { HttpClient } from '@jwt-factory/tls'
+import { SCENARIO_CALLER, type ServiceConfig } from '../config.ts'
+import { elapsedSince, outcome, TRACE_HEADER, type Trace } from '../trace.ts'
+import { TokenCache, type IssuedToken, type TokenSource } from './token-cache.ts'
+
+export const FACTORY_HOP = 'jwt-factory'
+
+export type PeerName = 'serviceb' | 'servicec'
+
+/** servicea's token from the factory for one peer, and whether the cache gave it. */
+export interface ServiceToken {
+  value: string
+  aud: PeerName
+  source: TokenSource
+}
+
+export interface PeerCall {
+  peer: PeerName
+  path: string
+  /** servicea's own token, sent as `Authorization: Bearer`: the factory's, or one it signed. */
+  token: ServiceToken | string
+  /** More headers for the peer, e.g. the user's token in scenario 5. */
+  headers?: Record<string, string>
+}
+
+export interface HopAnswer {
+  status: number
+  body: unknown
+}
+
+export interface HopClientOptions {
+  http: HttpClient
+  config: ServiceConfig
+  logger: Logger
+}
+
+export type HopClient = ReturnType<typeof createHopClient>
+
+/**
+ * The one hop client of a service: servicea's tokens from the factory (one cache for every
+ * scenario, reused as a real client does), the factory's POST /verify for the verifying side,
+ * and the calls to serviceb and servicec. Every hop goes over the process's one HTTPS client, is
+ * recorded in the trace and the log, and one that cannot answer is a 502 or 504 naming it.
+ */
+export function createHopClient({ http, config, logger }: HopClientOptions) {
+  const me = config.name
+  const tokens = new TokenCache()
+
+  async function issue(requestId: string, aud: PeerName, expired: boolean): Promise<IssuedToken> {
+    logger.info(
+      { rid: requestId },
+      `${me} → ${FACTORY_HOP}: token for aud=${aud}${expired ? ' (expired)' : ''}`,
+    )
+    const url = `${config.factoryUrl}/issueToken/${encodeURIComponent(me)}${expired ? '?expired=1' : ''}`
+    const res = await http.requestJson(FACTORY_HOP, url, {
+      body: { aud },
+      headers: { 'x-request-id': requestId },
+    })
+    const body = res.body as { access_token?: unknown; expire_time?: unknown } | null
+    if (
+      res.status !== 200 ||
+      typeof body?.access_token !== 'string' ||
+      typeof body.expire_time !== 'number'
+    ) {
+      throw new BadGatewayError(
+        FACTORY_HOP,
+        `${FACTORY_HOP} did not issue a token for ${me} (${res.status}): ${errorMessage(res.body)}`,
+      )
+    }
+    return { token: body.access_token, exp: body.expire_time }
+  }
+
+  /** A factory token for `aud`: the cached one unless `fresh=1`; an expired one always afresh. */
+  async function serviceToken<E extends ServerEnv>(
+    c: Context<E>,
+    trace: Trace,
+    aud: PeerName,
+    expired: boolean,
+  ): Promise<ServiceToken> {
+    const started = performance.now()
+    const requestId = c.get('requestId')
+    const fresh = isFlagSet(c.req.query('fresh'))
+    const { token, source } = expired
+      ? { token: (await issue(requestId, aud, true)).token, source: 'issued' as const }
+      : await tokens.get(aud, () => issue(requestId, aud, false), { fresh })
+    trace.add({
+      from: me,
+      to: source === 'issued' ? FACTORY_HOP : me,
+      call: source === 'issued' ? `POST /issueToken/${me}` : 'reuse cached token',
+      status: 200,
+      ms: elapsedSince(started),
+      token: { sub: me, aud, expired, source },
+    })
+    return { value: token, aud, source }
+  }
+
+  /** The factory's verdict on servicea's token for this service (the keys never leave it). */
+  async function verifyAtFactory<E extends ServerEnv>(
+    c: Context<E>,
+    trace: Trace,
+    token: string,
+  ): Promise<VerifyResult> {
+    const started = performance.now()
+    const url = `${config.factoryUrl}/verify/${SCENARIO_CALLER}`
+    const res = await http.requestJson(FACTORY_HOP, url, {
+      body: { token, aud: me, sub: SCENARIO_CALLER },
+      headers: { 'x-request-id': c.get('requestId') },
+    })
+    const body = res.body as { valid?: unknown } | null
+    if ((res.status !== 200 && res.status !== 403) || typeof body?.valid !== 'boolean') {
+      throw new BadGatewayError(
+        FACTORY_HOP,
+        `${FACTORY_HOP} could not verify for ${SCENARIO_CALLER} (${res.status}): ${errorMessage(res.body)}`,
+      )
+    }
+    const result = res.body as VerifyResult
+    trace.add({
+      from: me,
+      to: FACTORY_HOP,
+      call: `POST /verify/${SCENARIO_CALLER}`,
+      status: result.valid ? 200 : 403,
+      ms: elapsedSince(started),
+      result: outcome(result),
+    })
+    return result
+  }
+
+  /** Calls a peer's scenario endpoint; its answer comes back as it is, or as the hop's 502/504. */
+  async function callPeer<E extends ServerEnv>(
+    c: Context<E>,
+    trace: Trace,
+    { peer, path, token, headers }: PeerCall,
+  ): Promise<HopAnswer> {
+    const started = performance.now()
+    const requestId = c.get('requestId')
+    const sent: Record<string, string> = {
+      ...headers,
+      authorization: `Bearer ${typeof token === 'string' ? token : token.value}`,
+      'x-request-id': requestId,
+    }
+    if (trace.enabled) sent[TRACE_HEADER] = '1'
+    try {
+      const answer = await http.requestJson(peer, `${config.peers[peer]}${path}`, {
+        headers: sent,
+      })
+      // The peer's own hops finished before its answer did: they come first.
+      const body = trace.adopt(answer.body)
+      trace.add({
+        from: me,
+        to: peer,
+        call: `GET ${path}`,
+        status: answer.status,
+        ms: elapsedSince(started),
+      })
+      logger.info(
+        { rid: requestId, status: answer.status },
+        `${me} → ${peer}: ${path} answered ${answer.status}`,
+      )
+      return { status: answer.status, body }
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err
+      trace.add({
+        from: me,
+        to: peer,
+        call: `GET ${path}`,
+        status: err.status,
+        ms: elapsedSince(started),
+        result: err.message,
+      })
+      logger.warn({ rid: requestId, status: err.status }, `${me} → ${peer}: ${err.message}`)
+      return { status: err.status, body: err.toJSON() }
+    }
+  }
+
+  return { serviceToken, verifyAtFactory, callPeer }
+}
+
+/** The message of a `{ error: { message } }` body, for error texts that say what the hop said. */
+function errorMessage(body: unknown): string {
+  const message = (body as { error?: { message?: unknown } } | null)?.error?.message
+  return typeof message === 'string' ? message : 'unexpected answer'
+}

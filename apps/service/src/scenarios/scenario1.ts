@@ -1,0 +1,24 @@
+import { Hono } from 'hono'
+import type { ServerEnv } from '@jwt-factory/server'
+import type { ServiceContext } from '../deps.ts'
+import { answerOf, scenarioOptions, verifyQuery } from './caller-answers.ts'
+import { serviceTokenEndpoint } from './service-token-verifier.ts'
+
+/**
+ * Scenario 1: the factory signs and verifies. servicea asks the factory for a token for serviceb
+ * (reused from its cache while valid) and calls serviceb with it; serviceb asks the factory to
+ * verify it (`?verify=jwks`: checks it locally with the factory's published keys). servicea has
+ * no key of its own here. `?expired=1` makes the token an expired one; `?trace=1` adds the hops.
+ */
+export function scenario1(ctx: ServiceContext) {
+  const { hops } = ctx
+  return {
+    caller: new Hono<ServerEnv>().get('/scenario1', async (c) => {
+      const { trace, expired } = scenarioOptions(c)
+      const token = await hops.serviceToken(c, trace, 'serviceb', expired)
+      const path = `/scenario1-server${verifyQuery(c)}`
+      return answerOf(c, trace, await hops.callPeer(c, trace, { peer: 'serviceb', path, token }))
+    }),
+    server: new Hono<ServerEnv>().get('/scenario1-server', serviceTokenEndpoint(ctx)),
+  }
+}
