@@ -1,7 +1,9 @@
 import type { Context } from 'hono'
 import { getCookie } from 'hono/cookie'
 
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i
+/** RFC 6750 §2.1 b64token: what a bearer credential may be made of. */
+export const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
+const BEARER = new RegExp(`^Bearer +(${B64TOKEN.source.slice(1, -1)}) *$`, 'i')
 
 /**
  * The bearer token of a request (RFC 6750 §2.1): from `Authorization: Bearer <token>`, or else

@@ -4,7 +4,16 @@
  * `forwardAuthorization(c)` passes the verified caller's token on to the next hop, and
  * `forwardUserAuthorization(c)` passes it beside the caller's own service token.
  */
-export { parseBearer, readBearerToken } from './bearer-token.ts'
+export { B64TOKEN, parseBearer, readBearerToken } from './bearer-token.ts'
+export {
+  answerRefusal,
+  refuse,
+  type Refusal,
+  type RefusalAnswer,
+  type RefusalOptions,
+  type TokenError,
+} from './refusal/index.ts'
+export { scopesOf } from './scope.ts'
 export { bearerChallenge, type BearerChallenge, type BearerErrorCode } from './www-authenticate.ts'
 export {
   requireAuth,

@@ -1,18 +1,17 @@
-import type { Context, MiddlewareHandler } from 'hono'
-import { KEYS_UNAVAILABLE_CODES, verifyToken, type JWTPayload } from '@jwt-factory/jwt'
-import type { LogFields } from '@jwt-factory/server'
+import type { MiddlewareHandler } from 'hono'
+import { verifyToken, type JWTPayload } from '@jwt-factory/jwt'
 import { readBearerToken } from '../bearer-token.ts'
+import { addLogFields } from '../log-fields.ts'
+import { refuse, type RefusalOptions } from '../refusal/index.ts'
+import { scopesOf } from '../scope.ts'
 import { checkOptions, type RequireAuthOptions } from './options.ts'
-import {
-  insufficientScope,
-  invalidToken,
-  keysUnavailable,
-  missingToken,
-  type Refusal,
-} from './refusal.ts'
 
 export type { RequireAuthOptions } from './options.ts'
-export type { AuthErrorBody } from './refusal.ts'
+
+/** The body of every refusal requireAuth answers: the project's JSON error shape. */
+export interface AuthErrorBody {
+  error: { name: string; code: string; message: string }
+}
 
 /** Claims of a token requireAuth accepted: these are present and of these types. */
 export interface VerifiedClaims extends JWTPayload {
@@ -45,8 +44,9 @@ export interface AuthEnv {
  * - invalid, expired, not yet valid, wrong issuer, audience or `typ`: 401, `error="invalid_token"`;
  * - valid but without `permission`, every one of `scopes` (both against the `scope` claim), or
  *   a `level` of at least `minLevel`: 403, `error="insufficient_scope"`;
- * - keys unavailable (JWKS timeout, unreachable, garbage): 503, since the token was never judged.
- * Bodies are `{ error: { name, code, message } }`.
+ * - keys unavailable (JWKS unreachable or garbage): 502 naming the hop that serves them, 504 on
+ *   a timeout, since the token was never judged.
+ * Bodies are `{ error: { name, code, message, … } }`; hono-auth's answerRefusal writes them all.
  *
  * Keys: create the KeySource once, next to the middleware, never per request.
  * - From the factory's JWKS (cached by jose, refetched when a token names an unknown `kid`, at
@@ -69,55 +69,40 @@ export function requireAuth(options: RequireAuthOptions): MiddlewareHandler<Auth
     clockToleranceSeconds: checked.clockToleranceSeconds,
   }
 
+  const answer: RefusalOptions = { realm, style: 'bearer' }
+
   return async function requireAuthMiddleware(c, next) {
     const token = readBearerToken(c)
-    if (token === undefined) return refuse(c, missingToken(realm))
+    if (token === undefined) return refuse(c, { kind: 'no-token' }, answer)
 
     const result = await verifyToken(token, keys, verifyOptions)
-    if (!result.valid) {
-      const { code } = result.error
-      const unavailable = KEYS_UNAVAILABLE_CODES.has(code)
-      return refuse(c, unavailable ? keysUnavailable(code) : invalidToken(realm, result.error))
-    }
+    if (!result.valid) return refuse(c, { kind: 'invalid-token', error: result.error }, answer)
     const { claims } = result
     // jose checks iss, aud, exp and iat; `sub` only for presence. Handlers rely on a string.
     if (typeof claims.sub !== 'string' || claims.sub === '') {
-      const error = { code: 'ERR_JWT_CLAIM_VALIDATION_FAILED', message: 'jwt subject invalid' }
-      return refuse(c, invalidToken(realm, { name: 'JsonWebTokenError', ...error }))
+      const error = {
+        name: 'JsonWebTokenError',
+        code: 'ERR_JWT_CLAIM_VALIDATION_FAILED' as const,
+        message: 'jwt subject invalid',
+      }
+      return refuse(c, { kind: 'invalid-token', error }, answer)
     }
 
-    const scopes = parseScope(claims.scope)
+    const scopes = scopesOf(claims)
     const missing = requiredScopes.filter((scope) => !scopes.has(scope))
     if (missing.length > 0) {
       const noun = missing.length === 1 ? 'permission' : 'permissions'
       const message = `${noun} ${missing.join(', ')} required`
-      return refuse(c, insufficientScope(realm, message, requiredScopes))
+      return refuse(c, { kind: 'insufficient-scope', message, scopes: requiredScopes }, answer)
     }
     const level = typeof claims.level === 'number' ? claims.level : undefined
     if (minLevel !== undefined && !(level !== undefined && level >= minLevel)) {
       const message = `assurance level ${minLevel} required, token has ${level ?? 'none'}`
-      return refuse(c, insufficientScope(realm, message, requiredScopes))
+      return refuse(c, { kind: 'insufficient-scope', message, scopes: requiredScopes }, answer)
     }
 
     c.set('auth', { token, claims: claims as VerifiedClaims, scopes })
     addLogFields(c, { sub: claims.sub })
     await next()
   }
-}
-
-/** RFC 6749 §3.3: scope tokens separated by spaces. Anything but a string grants nothing. */
-function parseScope(scope: unknown): ReadonlySet<string> {
-  return new Set(typeof scope === 'string' ? scope.split(' ').filter((s) => s !== '') : [])
-}
-
-function refuse(c: Context, refusal: Refusal): Response {
-  addLogFields(c, { auth: refusal.reason })
-  if (refusal.challenge !== undefined) c.header('WWW-Authenticate', refusal.challenge)
-  return c.json(refusal.body, refusal.status)
-}
-
-/** Adds to the request's log line when the app has one (createBaseApp); a no-op otherwise. */
-function addLogFields(c: Context, fields: LogFields): void {
-  const logFields = (c.var as { logFields?: LogFields }).logFields
-  if (logFields !== undefined) Object.assign(logFields, fields)
 }

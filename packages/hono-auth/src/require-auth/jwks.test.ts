@@ -101,13 +101,15 @@ function jwksKeys(url: string, options: Partial<RemoteKeysOptions> = {}) {
   return remoteKeys(url, { algorithms: ['ES256'], fetch: client.fetch, ...options })
 }
 
-const unavailable = {
+/** The token was never judged: the hop that serves the keys is named, as for any hop. */
+const unavailable = (url: string, timedOut = false) => ({
   error: {
-    name: 'ServiceUnavailableError',
-    code: 'ERR_UNAVAILABLE',
-    message: 'signing keys unavailable: try again later',
+    name: timedOut ? 'GatewayTimeoutError' : 'BadGatewayError',
+    code: timedOut ? 'ERR_GATEWAY_TIMEOUT' : 'ERR_BAD_GATEWAY',
+    message: `signing keys unavailable: the JWKS at ${url}: the token could not be checked`,
+    hop: new URL(url).host,
   },
-}
+})
 
 describe('requireAuth with a JWKS over HTTPS', () => {
   it('fetches the JWKS once for many requests, concurrent ones included', async () => {
@@ -155,43 +157,41 @@ describe('requireAuth with a JWKS over HTTPS', () => {
     expect(guarded.calls).toBe(6)
   })
 
-  it('a JWKS server that accepts but never answers: 503 after the timeout, not 401', async () => {
+  it('a JWKS server that accepts but never answers: 504 naming it after the timeout, not 401', async () => {
     const jwks = await serve(() => {}) // reads the request, never writes a response
     const guarded = protectedApp({ keys: jwksKeys(jwks.url, { timeoutMs: 200 }) })
-    const started = performance.now()
     const res = await guarded.bearer(await userToken(first))
-    expect(performance.now() - started).toBeLessThan(3000)
-    expect(res.status).toBe(503)
+    expect(res.status).toBe(504)
     expect(res.headers.get('www-authenticate')).toBeNull()
-    expect(await res.json()).toEqual(unavailable)
+    expect(await res.json()).toEqual(unavailable(jwks.url, true))
     expect(jwks.requests).toBe(1)
     expect(guarded.calls).toBe(0)
   })
 
-  it('a JWKS server answering 500: 503', async () => {
+  it('a JWKS server answering 500: 502 naming it', async () => {
     const jwks = await serve((_req, res) => res.writeHead(500).end('boom'))
     const guarded = protectedApp({ keys: jwksKeys(jwks.url) })
     const res = await guarded.bearer(await userToken(first))
-    expect(res.status).toBe(503)
-    expect(await res.json()).toEqual(unavailable)
+    expect(res.status).toBe(502)
+    expect(await res.json()).toEqual(unavailable(jwks.url))
     expect(guarded.calls).toBe(0)
   })
 
-  it('a JWKS server answering something that is not JSON: 503', async () => {
+  it('a JWKS server answering something that is not JSON: 502', async () => {
     const jwks = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' }).end('<html>')
     })
     const guarded = protectedApp({ keys: jwksKeys(jwks.url) })
-    expect((await guarded.bearer(await userToken(first))).status).toBe(503)
+    expect((await guarded.bearer(await userToken(first))).status).toBe(502)
   })
 
-  it('a JWKS server that is down (connection refused): 503', async () => {
+  it('a JWKS server that is down (connection refused): 502', async () => {
     const guarded = protectedApp({ keys: jwksKeys(await refusingUrl()) })
-    expect((await guarded.bearer(await userToken(first))).status).toBe(503)
+    expect((await guarded.bearer(await userToken(first))).status).toBe(502)
     expect(guarded.calls).toBe(0)
   })
 
-  it('a JWKS server with a certificate from another CA: 503, its keys never trusted', async () => {
+  it('a JWKS server with a certificate from another CA: 502, its keys never trusted', async () => {
     const foreignCa = await createCertificateAuthority({ commonName: 'other CA', validityDays: 1 })
     const foreign = await issueServerCertificate(foreignCa, { validityDays: 1 })
     const cert = { ...tls, certPem: foreign.certPem, keyPem: foreign.keyPem }
@@ -200,7 +200,7 @@ describe('requireAuth with a JWKS over HTTPS', () => {
       cert,
     )
     const guarded = protectedApp({ keys: jwksKeys(jwks.url) })
-    expect((await guarded.bearer(await userToken(first))).status).toBe(503)
+    expect((await guarded.bearer(await userToken(first))).status).toBe(502)
     expect(jwks.requests).toBe(0)
     expect(guarded.calls).toBe(0)
   })
