@@ -6,6 +6,7 @@
 export { createFactoryApp, type FactoryApp } from './app.ts'
 export { loadConfig, type FactoryConfig } from './config.ts'
 export type { FactoryDeps } from './deps.ts'
+export type { FactoryErrorCode } from './factory-error-code.ts'
 export { readAdminToken } from './exposure/admin-credential.ts'
 export { isLoopbackHost } from './exposure/loopback-host.ts'
 export { newTotpSecret, totpCode } from './login/totp.ts'

@@ -25,7 +25,10 @@ function testApp(format: LogFormat = 'json') {
   let reached = 0
   app.get('/ok', (c) => c.json({ ok: true, rid: c.get('requestId') }))
   app.get('/bad', () => {
-    throw new BadRequestError('kid must be a key id', 'ERR_INVALID_KEY_ID')
+    throw new BadRequestError<'ERR_INVALID_WIDGET'>(
+      'widget must be a widget id',
+      'ERR_INVALID_WIDGET',
+    )
   })
   app.get('/unauthorized', () => {
     throw new UnauthorizedError('token expired')
@@ -92,8 +95,8 @@ describe('createBaseApp: errors', () => {
     expect(await res.json()).toEqual({
       error: {
         name: 'BadRequestError',
-        code: 'ERR_INVALID_KEY_ID',
-        message: 'kid must be a key id',
+        code: 'ERR_INVALID_WIDGET',
+        message: 'widget must be a widget id',
       },
     })
   })

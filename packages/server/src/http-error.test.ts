@@ -11,14 +11,17 @@ import {
 } from './http-error.ts'
 import { silentLogger } from './logger.ts'
 
+/** An app's own codes, as an app declares them beside the shared HttpErrorCode. */
+type AppCode = 'ERR_UNKNOWN_WIDGET'
+
 describe('HttpError classes through the app', () => {
   const cases: [string, () => HttpError, number, Record<string, unknown>][] = [
     ['forbidden', () => new ForbiddenError('not yours'), 403, { code: 'ERR_FORBIDDEN' }],
     [
-      'unknown key',
-      () => new NotFoundError('no key x', 'ERR_UNKNOWN_KEY_ID'),
+      "an app's own code",
+      () => new NotFoundError<AppCode>('no widget x', 'ERR_UNKNOWN_WIDGET'),
       404,
-      { name: 'NotFoundError', code: 'ERR_UNKNOWN_KEY_ID' },
+      { name: 'NotFoundError', code: 'ERR_UNKNOWN_WIDGET' },
     ],
     ['conflict', () => new ConflictError('exists'), 409, { code: 'ERR_CONFLICT' }],
     [
@@ -52,6 +55,17 @@ describe('HttpError classes through the app', () => {
     const body = (await res.json()) as { error: Record<string, unknown> }
     expect(body.error).toMatchObject({ ...shape, name: err.name, message: err.message })
     expect(err.status).toBe(status)
+  })
+
+  it('takes only the codes an app declared (tsc checks the @ts-expect-error lines)', () => {
+    // @ts-expect-error no union declares this code, so it is not inferred from the argument
+    const undeclared = new NotFoundError('no widget x', 'ERR_UNKNOWN_WIDGET')
+    // @ts-expect-error an app's union does not take codes it does not list
+    const misspelled = new NotFoundError<AppCode>('no widget x', 'ERR_UNKNOWN_WIDGETS')
+    expect([undeclared.code, misspelled.code]).toEqual([
+      'ERR_UNKNOWN_WIDGET',
+      'ERR_UNKNOWN_WIDGETS',
+    ])
   })
 
   it('keeps the cause for logs without sending it', async () => {

@@ -1,15 +1,17 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
-/** Stable codes for expected request failures; clients may switch on them. */
+/**
+ * Stable codes for expected request failures that every app shares; clients may switch on them.
+ * An app with finer codes names them in a union of its own and passes it where it throws one:
+ * `new BadRequestError<FactoryErrorCode>(message, 'ERR_INVALID_KEY_ID')`. So this package names
+ * no app's concepts, and a code that neither union declares does not compile.
+ */
 export type HttpErrorCode =
   | 'ERR_BAD_REQUEST'
   | 'ERR_INVALID_JSON'
-  | 'ERR_INVALID_KEY_ID'
-  | 'ERR_INVALID_CLAIMS'
   | 'ERR_UNAUTHORIZED'
   | 'ERR_FORBIDDEN'
   | 'ERR_NOT_FOUND'
-  | 'ERR_UNKNOWN_KEY_ID'
   | 'ERR_CONFLICT'
   | 'ERR_PAYLOAD_TOO_LARGE'
   | 'ERR_UNSUPPORTED_MEDIA_TYPE'
@@ -19,25 +21,33 @@ export type HttpErrorCode =
   | 'ERR_UNAVAILABLE'
   | 'ERR_GATEWAY_TIMEOUT'
 
+/** The form of an app's own codes, as of jose's: `ERR_…`. */
+export type AppErrorCode = `ERR_${string}`
+
 export interface HttpErrorBody {
   /** `hop` names the process that could not be reached, on 502 and 504. */
-  error: { name: string; code: HttpErrorCode; message: string; hop?: string }
+  error: { name: string; code: HttpErrorCode | AppErrorCode; message: string; hop?: string }
 }
 
 /**
  * An expected request failure. One `onError` turns it into `{ error: { name, code, message } }`
  * with its status; anything that is not an HttpError is answered as a generic 500.
+ *
+ * `AppCode` checks the code where the error is made and nowhere else (NoInfer: it is the union
+ * the app names, never whatever string was passed), so any HttpError is still an `HttpError`.
  */
-export class HttpError extends Error {
+export class HttpError<AppCode extends AppErrorCode = never> extends Error {
   override name = 'HttpError'
   readonly headers: Record<string, string> = {}
+  readonly code: HttpErrorCode | AppErrorCode
   constructor(
     readonly status: ContentfulStatusCode,
-    readonly code: HttpErrorCode,
+    code: HttpErrorCode | NoInfer<AppCode>,
     message: string,
     options?: ErrorOptions,
   ) {
     super(message, options)
+    this.code = code
   }
 
   toJSON(): HttpErrorBody {
@@ -45,9 +55,13 @@ export class HttpError extends Error {
   }
 }
 
-export class BadRequestError extends HttpError {
+export class BadRequestError<AppCode extends AppErrorCode = never> extends HttpError<AppCode> {
   override name = 'BadRequestError'
-  constructor(message: string, code: HttpErrorCode = 'ERR_BAD_REQUEST', options?: ErrorOptions) {
+  constructor(
+    message: string,
+    code: HttpErrorCode | NoInfer<AppCode> = 'ERR_BAD_REQUEST',
+    options?: ErrorOptions,
+  ) {
     super(400, code, message, options)
   }
 }
@@ -66,9 +80,9 @@ export class ForbiddenError extends HttpError {
   }
 }
 
-export class NotFoundError extends HttpError {
+export class NotFoundError<AppCode extends AppErrorCode = never> extends HttpError<AppCode> {
   override name = 'NotFoundError'
-  constructor(message: string, code: HttpErrorCode = 'ERR_NOT_FOUND') {
+  constructor(message: string, code: HttpErrorCode | NoInfer<AppCode> = 'ERR_NOT_FOUND') {
     super(404, code, message)
   }
 }

@@ -12,6 +12,7 @@ export {
   BadGatewayError,
   GatewayTimeoutError,
   ServiceUnavailableError,
+  type AppErrorCode,
   type HttpErrorBody,
   type HttpErrorCode,
 } from './http-error.ts'

@@ -1,4 +1,5 @@
 import { BadRequestError } from '@jwt-factory/server'
+import type { FactoryErrorCode } from '../factory-error-code.ts'
 
 /**
  * A keyId becomes part of a file name, so this is a path-traversal guard as much as a format:
@@ -15,13 +16,13 @@ export const RESERVED_KEY_IDS: ReadonlySet<string> = new Set(['users'])
 
 export function parseKeyId(value: string | undefined): string {
   if (value === undefined || !isValidKeyId(value)) {
-    throw new BadRequestError(
+    throw new BadRequestError<FactoryErrorCode>(
       'keyId must be 1-64 letters, digits, ".", "_" or "-", start with a letter or digit, and not contain ".."',
       'ERR_INVALID_KEY_ID',
     )
   }
   if (RESERVED_KEY_IDS.has(value)) {
-    throw new BadRequestError(
+    throw new BadRequestError<FactoryErrorCode>(
       `keyId ${value} is reserved for the factory's own user key`,
       'ERR_INVALID_KEY_ID',
     )

@@ -1,5 +1,6 @@
 import type { JWTPayload } from '@jwt-factory/jwt'
 import { BadRequestError } from '@jwt-factory/server'
+import type { FactoryErrorCode } from '../factory-error-code.ts'
 import type { Policy } from './policy-file.ts'
 
 type ClaimValue = string | number | boolean
@@ -21,7 +22,8 @@ function valuesOf(claim: string, value: unknown): ClaimValue[] | undefined {
   return isClaimValue(value) ? [value] : undefined
 }
 
-const invalidClaims = (message: string) => new BadRequestError(message, 'ERR_INVALID_CLAIMS')
+const invalidClaims = (message: string) =>
+  new BadRequestError<FactoryErrorCode>(message, 'ERR_INVALID_CLAIMS')
 
 function checkValues(
   claim: string,

@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { addLogFields, ConflictError, NotFoundError, type ServerEnv } from '@jwt-factory/server'
 import type { FactoryContext } from '../deps.ts'
+import type { FactoryErrorCode } from '../factory-error-code.ts'
 import { parseKeyId } from '../keys/key-id.ts'
 import type { FileKeyStore, KeyRing } from '../keys/file-key-store.ts'
 import { USER_KEY_ID } from '../keys/user-keys.ts'
@@ -62,7 +63,7 @@ export function keyRoutes({ keyStore, userKeys }: FactoryContext) {
 }
 
 export function unknownKeyId(keyId: string): NotFoundError {
-  return new NotFoundError(
+  return new NotFoundError<FactoryErrorCode>(
     `unknown keyId ${keyId}: create its keys with GET /keys/${keyId}`,
     'ERR_UNKNOWN_KEY_ID',
   )

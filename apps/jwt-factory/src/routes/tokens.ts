@@ -8,6 +8,7 @@ import {
   type ServerEnv,
 } from '@jwt-factory/server'
 import type { FactoryContext } from '../deps.ts'
+import type { FactoryErrorCode } from '../factory-error-code.ts'
 import { parseKeyId } from '../keys/key-id.ts'
 import { checkServiceClaims } from '../policy/claim-policy.ts'
 import { unknownKeyId } from './keys.ts'
@@ -28,13 +29,13 @@ export function tokenRoutes({ keyStore, config, policy, now }: FactoryContext) {
     const signed = await signToken(ring.active, claims, { ttlSeconds, expired, now: now() }).catch(
       (err: unknown) => {
         throw err instanceof InvalidClaimsError
-          ? new BadRequestError(err.message, 'ERR_INVALID_CLAIMS', { cause: err })
+          ? new BadRequestError<FactoryErrorCode>(err.message, 'ERR_INVALID_CLAIMS', { cause: err })
           : err
       },
     )
     // A token no verifier here would accept is not issued at all.
     if (signed.token.length > MAX_TOKEN_LENGTH) {
-      throw new BadRequestError(
+      throw new BadRequestError<FactoryErrorCode>(
         `the claims make a token longer than ${MAX_TOKEN_LENGTH} characters`,
         'ERR_INVALID_CLAIMS',
       )
@@ -63,7 +64,7 @@ export function tokenRoutes({ keyStore, config, policy, now }: FactoryContext) {
 function checkClaims(body: Record<string, unknown>, keyId: string): JWTPayload {
   for (const claim of RESERVED_CLAIMS) {
     if (claim in body) {
-      throw new BadRequestError(
+      throw new BadRequestError<FactoryErrorCode>(
         `claim "${claim}" is set by the factory (ask a lifetime with X-Expire-Seconds)`,
         'ERR_INVALID_CLAIMS',
       )
@@ -71,13 +72,16 @@ function checkClaims(body: Record<string, unknown>, keyId: string): JWTPayload {
   }
   for (const claim of ['iss', 'sub'] as const) {
     if (claim in body && (typeof body[claim] !== 'string' || body[claim] === '')) {
-      throw new BadRequestError(`claim "${claim}" must be a non-empty string`, 'ERR_INVALID_CLAIMS')
+      throw new BadRequestError<FactoryErrorCode>(
+        `claim "${claim}" must be a non-empty string`,
+        'ERR_INVALID_CLAIMS',
+      )
     }
   }
   // A token signed with keyId's key speaks for keyId: letting a caller name another subject would let
   // serviceb's key sign "I am servicea", which anyone trusting the JWKS would believe.
   if ('sub' in body && body.sub !== keyId) {
-    throw new BadRequestError(
+    throw new BadRequestError<FactoryErrorCode>(
       `claim "sub" must be the keyId (${keyId}): a token signed with ${keyId}'s key speaks for ${keyId}`,
       'ERR_INVALID_CLAIMS',
     )
@@ -88,7 +92,7 @@ function checkClaims(body: Record<string, unknown>, keyId: string): JWTPayload {
     !(typeof aud === 'string' && aud !== '') &&
     !(Array.isArray(aud) && aud.length > 0 && aud.every((a) => typeof a === 'string' && a !== ''))
   ) {
-    throw new BadRequestError(
+    throw new BadRequestError<FactoryErrorCode>(
       'claim "aud" must be a non-empty string or array of strings',
       'ERR_INVALID_CLAIMS',
     )
