@@ -1,8 +1,10 @@
 import { generateSigningKey, type SigningKey } from '@jwt-factory/jwt'
 import {
+  acceptedTwins,
   attackCatalogue,
   attackTestName,
   generateAttackerKeys,
+  opensslEs256Tokens,
   validToken,
   type Attack,
   type AttackContext,
@@ -91,6 +93,30 @@ describe('POST /verify/:keyId under attack', () => {
     const { status, body } = await verify(validToken(context))
     expect(status).toBe(200)
     expect(body.valid).toBe(true)
+  })
+
+  it('the valid token spelt another way (high-S, padded, other unused bits) is valid too (200)', async () => {
+    for (const twin of acceptedTwins(context)) {
+      const { status, body } = await verify(twin.token)
+      expect({ status, valid: body.valid }, twin.title).toEqual({ status: 200, valid: true })
+    }
+  })
+
+  // Defect 1 of issue 10: about half of these have a high S and were refused as invalid signatures.
+  it("40 tokens signed by the openssl command with servicea's own key are all valid (200)", async () => {
+    const key = context.key
+    const now = Math.floor(Date.now() / 1000)
+    const payloads = Array.from({ length: 40 }, (_, i) => ({
+      ...context.claims,
+      iat: now,
+      exp: now + 300,
+      jti: `openssl-${i}`,
+    }))
+    const header = { alg: 'ES256', kid: key.kid, typ: 'JWT' }
+    for (const token of opensslEs256Tokens(key.privatePem, header, payloads)) {
+      const { status, body } = await verify(token)
+      expect({ status, valid: body.valid }).toEqual({ status: 200, valid: true })
+    }
   })
 
   for (const { id, ...named } of titles.filter((a) => !a.oversized)) {

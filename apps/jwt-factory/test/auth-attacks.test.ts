@@ -1,5 +1,6 @@
 import { generateSigningKey, USER_TOKEN_TYPE, type SigningKey } from '@jwt-factory/jwt'
 import {
+  acceptedTwins,
   attackCatalogue,
   attackTestName,
   generateAttackerKeys,
@@ -70,6 +71,13 @@ describe('POST /auth under attack', () => {
     const res = await auth({ authorization: `Bearer ${validToken(context)}` })
     expect(res.status).toBe(200)
     expect(await res.json()).toMatchObject({ success: true, user: TEST_USERS.alice.name })
+  })
+
+  it('the same user token spelt another way (high-S, padded, other unused bits) is admitted', async () => {
+    for (const twin of acceptedTwins(context)) {
+      const res = await auth({ authorization: `Bearer ${twin.token}` })
+      expect(res.status, twin.title).toBe(200)
+    }
   })
 
   it('attack: no token → 401 UnauthorizedError', async () => {

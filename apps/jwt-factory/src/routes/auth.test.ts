@@ -56,7 +56,7 @@ describe('POST /auth', () => {
       message: 'user victor lacks permission app-manage',
     })
     expect(res.headers.get('www-authenticate')).toBe(
-      'Bearer realm="jwt-factory", error="insufficient_scope", error_description="needs app-manage", scope="app-manage"',
+      'Bearer realm="jwt-factory", error="insufficient_scope", error_description="user victor lacks permission app-manage", scope="app-manage"',
     )
   })
 
@@ -74,10 +74,15 @@ describe('POST /auth', () => {
     f.advance(60 + 31) // past exp and the 30 s clock tolerance
     const res = await auth({ authorization: `Bearer ${token}` })
     expect(res.status).toBe(401)
+    // Defect 4: an expired token says when it expired, the verifier's clock and its leeway.
+    const { exp } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())
     expect((await json(res)).error).toEqual({
       name: 'TokenExpiredError',
-      code: 'ERR_UNAUTHORIZED',
+      code: 'ERR_JWT_EXPIRED',
       message: 'jwt expired',
+      expiredAt: new Date(exp * 1000).toISOString(),
+      now: new Date((exp + 31) * 1000).toISOString(),
+      clockToleranceSeconds: 30,
     })
     expect(res.headers.get('www-authenticate')).toBe(
       'Bearer realm="jwt-factory", error="invalid_token", error_description="jwt expired"',

@@ -1,17 +1,21 @@
 import { Hono } from 'hono'
 import { localKeys, USER_TOKEN_TYPE, verifyToken } from '@jwt-factory/jwt'
-import { bearerChallenge, readBearerToken, type BearerErrorCode } from '@jwt-factory/hono-auth'
-import {
-  addLogFields,
-  BadRequestError,
-  ForbiddenError,
-  UnauthorizedError,
-  type ServerEnv,
-} from '@jwt-factory/server'
+import { readBearerToken, refuse, scopesOf, type Refusal } from '@jwt-factory/hono-auth'
+import { addLogFields, BadRequestError, type ServerEnv } from '@jwt-factory/server'
 import type { FactoryContext } from '../deps.ts'
 import { PERMISSION_ID } from '../users/user-record.ts'
 
-const REALM = 'jwt-factory'
+const ANSWER = { realm: 'jwt-factory', style: 'bearer' } as const
+
+/** A check beyond verification failed: refused as an invalid token (RFC 6750 invalid_token). */
+const invalid = (name: string, message: string): Refusal => ({
+  kind: 'invalid-token',
+  error: {
+    name,
+    code: name === 'UnauthorizedError' ? 'ERR_UNAUTHORIZED' : 'ERR_JWT_CLAIM_VALIDATION_FAILED',
+    message,
+  },
+})
 
 /**
  * AppMesh's POST /auth: is this user token good, and (X-Permission) may its user do this? Only
@@ -19,7 +23,7 @@ const REALM = 'jwt-factory'
  * here, as a user token is at /verify (RFC 8725 §3.12).
  */
 export function authRoutes({ config, userKeys, userStore, now }: FactoryContext) {
-  const keys = localKeys((kid) => userKeys.lookup(kid))
+  const keys = localKeys((kid) => userKeys.lookup(kid), 'the user key')
   return new Hono<ServerEnv>().post('/auth', async (c) => {
     const permission = c.req.header('x-permission')?.trim() || undefined
     if (permission !== undefined && !PERMISSION_ID.test(permission)) {
@@ -29,10 +33,8 @@ export function authRoutes({ config, userKeys, userStore, now }: FactoryContext)
     }
     const token = readBearerToken(c)
     if (token === undefined) {
-      throw unauthorized(
-        'UnauthorizedError',
-        'missing bearer token (Authorization: Bearer <token>)',
-      )
+      const message = 'missing bearer token (Authorization: Bearer <token>)'
+      return refuse(c, { kind: 'no-token', message }, ANSWER)
     }
     const result = await verifyToken(token, keys, {
       typ: USER_TOKEN_TYPE,
@@ -40,16 +42,16 @@ export function authRoutes({ config, userKeys, userStore, now }: FactoryContext)
       clockToleranceSeconds: config.clockToleranceSeconds,
       currentDate: now(),
     })
-    if (!result.valid) throw unauthorized(result.error.name, result.error.message, 'invalid_token')
+    if (!result.valid) return refuse(c, { kind: 'invalid-token', error: result.error }, ANSWER)
     const { claims } = result
     // verifyToken takes one audience; a user token may be for any configured one.
     const audiences = [claims.aud ?? []].flat()
     if (!audiences.some((a) => config.userAudiences.includes(a))) {
       const expected = `one of ${config.userAudiences.join(', ')}`
-      throw unauthorized(
-        'JsonWebTokenError',
-        `jwt audience invalid. expected: ${expected}`,
-        'invalid_token',
+      return refuse(
+        c,
+        invalid('JsonWebTokenError', `jwt audience invalid. expected: ${expected}`),
+        ANSWER,
       )
     }
     const user = String(claims.sub)
@@ -58,32 +60,16 @@ export function authRoutes({ config, userKeys, userStore, now }: FactoryContext)
     // token was issued is refused here at once (elsewhere the token lives until it expires).
     const current = userStore.get(user)
     if (!current || current.locked) {
-      throw unauthorized(
-        'UnauthorizedError',
-        `user ${user} is locked or no longer exists`,
-        'invalid_token',
+      return refuse(
+        c,
+        invalid('UnauthorizedError', `user ${user} is locked or no longer exists`),
+        ANSWER,
       )
     }
-    const scope = typeof claims.scope === 'string' ? claims.scope.split(' ') : []
-    if (permission !== undefined && !scope.includes(permission)) {
-      const err = new ForbiddenError(`user ${user} lacks permission ${permission}`)
-      err.headers['WWW-Authenticate'] = bearerChallenge({
-        realm: REALM,
-        error: 'insufficient_scope',
-        description: `needs ${permission}`,
-        scope: permission,
-      })
-      throw err
+    if (permission !== undefined && !scopesOf(claims).has(permission)) {
+      const message = `user ${user} lacks permission ${permission}`
+      return refuse(c, { kind: 'insufficient-scope', message, scopes: [permission] }, ANSWER)
     }
     return c.json({ permission: permission ?? null, success: true as const, user })
   })
-}
-
-/** A 401 named as the verifier names the failure (TokenExpiredError…), with its RFC 6750 challenge. */
-function unauthorized(name: string, message: string, error?: BearerErrorCode): UnauthorizedError {
-  const err = new UnauthorizedError(message)
-  err.name = name
-  const challenge = error ? { realm: REALM, error, description: message } : { realm: REALM }
-  err.headers['WWW-Authenticate'] = bearerChallenge(challenge)
-  return err
 }

@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { refuse } from '@jwt-factory/hono-auth'
 import { localKeys, tokenKid, verifyToken } from '@jwt-factory/jwt'
 import { addLogFields, BadRequestError, readJsonObject, type ServerEnv } from '@jwt-factory/server'
 import type { FactoryContext } from '../deps.ts'
@@ -13,17 +14,14 @@ export function verifyRoutes({ keyStore, config, now }: FactoryContext) {
     const token = requiredString(body, 'token')
     const aud = requiredString(body, 'aud')
     const sub = requiredString(body, 'sub')
-    const result = await verifyToken(
-      token,
-      localKeys((kid) => keyStore.lookup(keyId, kid)),
-      {
-        issuer: config.issuer,
-        audience: aud,
-        subject: sub,
-        clockToleranceSeconds: config.clockToleranceSeconds,
-        currentDate: now(),
-      },
-    )
+    const keys = localKeys((kid) => keyStore.lookup(keyId, kid), `the keys of ${keyId}`)
+    const result = await verifyToken(token, keys, {
+      issuer: config.issuer,
+      audience: aud,
+      subject: sub,
+      clockToleranceSeconds: config.clockToleranceSeconds,
+      currentDate: now(),
+    })
     addLogFields(c, {
       keyId,
       kid: result.valid ? tokenKid(token) : undefined,
@@ -32,9 +30,18 @@ export function verifyRoutes({ keyStore, config, now }: FactoryContext) {
       valid: result.valid,
       error: result.valid ? undefined : result.error.message,
     })
-    return c.json(result, result.valid ? 200 : 403)
+    if (result.valid) return c.json(result, 200)
+    // The token came in the body: the original demo's answer, the result alone, no challenge.
+    return refuse(c, { kind: 'invalid-token', error: result.error }, BODY_TOKEN_REFUSAL)
   })
 }
+
+const BODY_TOKEN_REFUSAL = {
+  realm: 'jwt-factory',
+  style: 'verify-result',
+  labelled: false,
+  challenge: false,
+} as const
 
 function requiredString(body: Record<string, unknown>, name: string): string {
   const value = body[name]
