@@ -25,6 +25,7 @@ const OMITTED = new Set([
  * Turns one JSON log line into one readable line:
  * `15:04:05.123 INFO  servicea → jwt-factory: token for aud=serviceb  rid=… ms=3`.
  * Used by the pretty log format and by `npm start`, which prefixes each line with the process name.
+ * Not pino-pretty: it forces a ':' after the level and has no key=value fields (the README's form).
  */
 export function formatLogLine(line: string): string {
   let entry: Record<string, unknown>

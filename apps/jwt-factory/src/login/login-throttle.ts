@@ -12,6 +12,7 @@ export interface LoginThrottleOptions {
  * Failed logins per user name (guessing one account's password) and per client address (trying
  * many accounts). Names are counted whether or not the user exists, so a 429 tells nothing about
  * which accounts exist. A successful login clears its user's failures, not its address's.
+ * Not rate-limiter-flexible: a fixed window from a key's first hit, on Date.now(), keys unbounded.
  */
 export class LoginThrottle {
   readonly #byUser: SlidingWindow

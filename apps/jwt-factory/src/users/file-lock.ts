@@ -36,6 +36,7 @@ const RETRY_MS = 15
  * broken by renaming it away, checking that what was renamed is still that stale lock (and
  * putting it back if it is not), so two waiters breaking the same stale lock cannot remove a
  * live one. Same-host only, as pids are: the users file is local to the factory.
+ * Not proper-lockfile: it judges a lock stale by its mtime (2 s old at least), not by its pid.
  */
 export async function withFileLock<T>(
   file: string,
