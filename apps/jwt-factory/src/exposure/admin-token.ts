@@ -1,3 +1,4 @@
+import { B64TOKEN } from '@jwt-factory/hono-auth'
 import { z } from 'zod'
 
 /** 32 characters of base64 or hex is 192+ bits: no point guessing it, even without throttling. */
@@ -15,6 +16,6 @@ export const adminTokenSchema = z
   .min(MIN_ADMIN_TOKEN_LENGTH, `must be ${ADMIN_TOKEN_RULE}`)
   .max(1024, 'must be at most 1024 characters')
   .regex(
-    /^[A-Za-z0-9\-._~+/]+=*$/,
+    B64TOKEN,
     'must be one word of letters, digits and -._~+/ (a bearer token, RFC 6750 §2.1)',
   )

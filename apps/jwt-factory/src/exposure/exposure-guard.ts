@@ -1,13 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
-import { bearerChallenge } from '@jwt-factory/hono-auth'
-import {
-  addLogFields,
-  ForbiddenError,
-  readJsonObject,
-  UnauthorizedError,
-  type ServerEnv,
-} from '@jwt-factory/server'
+import { parseBearer, refuse } from '@jwt-factory/hono-auth'
+import { addLogFields, ForbiddenError, readJsonObject, type ServerEnv } from '@jwt-factory/server'
 import { parseKeyId } from '../keys/key-id.ts'
 import type { AdminCredential } from './admin-credential.ts'
 import { connectionOf } from './connection.ts'
@@ -24,8 +18,7 @@ export interface ExposureGuardOptions {
   httpsPort: number
 }
 
-const ADMIN_REALM = 'jwt-factory admin'
-const ADMIN_BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i
+const ADMIN_ANSWER = { realm: 'jwt-factory admin', style: 'bearer' } as const
 
 /**
  * One middleware in front of every route, deciding by the route that matched (never by a
@@ -52,7 +45,7 @@ export function exposureGuard(options: ExposureGuardOptions): MiddlewareHandler<
         `this factory listens beyond loopback: ${c.req.method} ${c.req.path} carries secrets, so it is served over HTTPS only (port ${options.httpsPort}, with a client certificate of the project's CA) or from this machine`,
       )
     }
-    if (kind === 'admin' && admin) requireAdmin(c, admin)
+    if (kind === 'admin' && admin) return refuseNonAdmin(c, admin) ?? next()
     return next()
   }
 }
@@ -86,24 +79,23 @@ function matchedEndpoint(c: Context): Endpoint | undefined {
   }
 }
 
-/** `Authorization: Bearer <admin token>`; a 401 with an RFC 6750 challenge otherwise. */
-function requireAdmin(c: Context<ServerEnv>, admin: AdminCredential): void {
-  const header = c.req.header('authorization')
-  const presented = header === undefined ? undefined : ADMIN_BEARER.exec(header)?.[1]
+/** `Authorization: Bearer <admin token>`, or the 401 with an RFC 6750 challenge that says so. */
+function refuseNonAdmin(c: Context<ServerEnv>, admin: AdminCredential): Response | undefined {
+  const presented = parseBearer(c.req.header('authorization'))
   if (presented !== undefined && admin.matches(presented)) {
     addLogFields(c, { admin: true })
-    return
+    return undefined
   }
-  const message =
-    presented === undefined
-      ? 'key management needs the admin credential: Authorization: Bearer <ADMIN_TOKEN>'
-      : 'the admin credential is not valid'
-  const err = new UnauthorizedError(message)
-  err.headers['WWW-Authenticate'] =
-    presented === undefined
-      ? bearerChallenge({ realm: ADMIN_REALM })
-      : bearerChallenge({ realm: ADMIN_REALM, error: 'invalid_token', description: message })
-  throw err
+  if (presented === undefined) {
+    const message = 'key management needs the admin credential: Authorization: Bearer <ADMIN_TOKEN>'
+    return refuse(c, { kind: 'no-token', message }, ADMIN_ANSWER)
+  }
+  const error = {
+    name: 'UnauthorizedError',
+    code: 'ERR_UNAUTHORIZED',
+    message: 'the admin credential is not valid',
+  } as const
+  return refuse(c, { kind: 'invalid-token', error }, ADMIN_ANSWER)
 }
 
 /**
