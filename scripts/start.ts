@@ -5,7 +5,8 @@ import { ensureCertificates } from '@jwt-factory/tls'
 import { ensureScenario3Keys } from '@jwt-factory/service'
 import { bundleApps } from './build/bundle-apps.ts'
 import { planDemo, type DemoProcess } from './demo/demo-processes.ts'
-import { Supervisor, type Supervised } from './demo/supervisor.ts'
+import { exitText, LaunchError } from './demo/launch.ts'
+import { Supervisor } from './demo/supervisor.ts'
 
 /**
  * `npm start`: the whole demo in one command. Bundles the apps (`npm run build`), makes the
@@ -57,13 +58,18 @@ async function main(): Promise<number> {
 
   const started = plan.processes.map((spec, i) => supervisor.start(spec, i))
   for (const p of started) {
-    void p.exited.then((code) => {
+    void p.exited.then((exit) => {
       if (stopping) return
-      say(`${p.spec.name} exited (${code}); stopping the others`)
+      say(`${p.name} exited (${exitText(exit)}); stopping the others`)
       void stop(1)
     })
   }
-  await Promise.all(started.map((p) => waitUntilHealthy(p)))
+  // An exit before it is healthy is reported just above; a timeout fails the start.
+  const healthy = (p: (typeof started)[number]) =>
+    p.whenHealthy(p.spec.healthUrl, READY_TIMEOUT_MS).catch((err: unknown) => {
+      if (!(err instanceof LaunchError && err.exit)) throw err
+    })
+  await Promise.all(started.map(healthy))
   if (stopping) return 1
 
   const factoryUrl = plan.processes[0]!.healthUrl.replace(/\/healthz$/, '')
@@ -97,22 +103,6 @@ async function main(): Promise<number> {
   }
   say('Ctrl-C stops everything.')
   return 0
-}
-
-async function waitUntilHealthy({ spec, child }: Supervised): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS
-  while (Date.now() < deadline && child.exitCode === null) {
-    const ok = await fetch(spec.healthUrl, { signal: AbortSignal.timeout(1000) }).then(
-      (r) => r.ok,
-      () => false,
-    )
-    if (ok) return
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  if (child.exitCode === null)
-    throw new Error(
-      `${spec.name} did not answer ${spec.healthUrl} within ${READY_TIMEOUT_MS / 1000} s`,
-    )
 }
 
 export type { DemoProcess }

@@ -14,6 +14,7 @@ import {
 import { ensureScenario3Keys } from '@jwt-factory/service'
 import { bundleApps } from '../build/bundle-apps.ts'
 import { planDemo, type DemoProcess } from './demo-processes.ts'
+import { exitText } from './launch.ts'
 import { Supervisor, type Supervised } from './supervisor.ts'
 
 export const root = resolve(fileURLToPath(new URL('../..', import.meta.url)))
@@ -41,6 +42,7 @@ export type ProcessName = (typeof PROCESS_NAMES)[number]
 
 /** Log lines kept in memory; the oldest go first, so a long run cannot grow without bound. */
 const MAX_LOG_LINES = 10_000
+const READY_TIMEOUT_MS = 20_000
 
 export interface ClusterOptions {
   hopTimeoutMs?: number
@@ -67,6 +69,7 @@ export class Cluster {
   readonly #running = new Map<ProcessName, Supervised>()
   #supervisor!: Supervisor
   #specs = new Map<ProcessName, { spec: DemoProcess; env: Record<string, string>; index: number }>()
+  #nodeArgs: readonly string[] = []
   /** A client that trusts the cluster's CA, for tests that call HTTPS endpoints. */
   https!: HttpClient
   /** The temporary CA, for clients of its own (the bench's load generator). */
@@ -149,14 +152,10 @@ export class Cluster {
       if (this.logs.push({ name, line }) > MAX_LOG_LINES) this.logs.shift()
     })
     const plan = planDemo(root, process.env)
+    this.#nodeArgs = options.nodeArgs ?? []
     plan.processes.forEach((spec, index) => {
       const name = spec.name as ProcessName
-      const args = [...(options.nodeArgs ?? []), ...spec.args]
-      this.#specs.set(name, {
-        spec: { ...spec, args },
-        index,
-        env: { ...own[name], ...options.env?.[name] },
-      })
+      this.#specs.set(name, { spec, index, env: { ...own[name], ...options.env?.[name] } })
     })
     const names = [...this.#specs.keys()].filter((n) => !options.without?.includes(n))
     await Promise.all(names.map((n) => this.startProcess(n)))
@@ -174,25 +173,13 @@ export class Cluster {
   async startProcess(name: ProcessName): Promise<void> {
     if (this.#stopped) throw new Error(`cluster stopped: ${name} not started`)
     const { spec, index, env } = this.#specs.get(name)!
-    const running = this.#supervisor.start(spec, index, env)
+    const running = this.#supervisor.start(spec, index, env, this.#nodeArgs)
     this.#running.set(name, running)
-    const deadline = Date.now() + 20_000
-    while (Date.now() < deadline) {
-      if (running.child.exitCode !== null)
-        throw new Error(`${name} exited: ${this.logsOf(name).join('\n')}`)
-      const ok = await fetch(`${this.urls[name]}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-      if (ok) return
-      await new Promise((r) => setTimeout(r, 100))
-    }
-    throw new Error(`${name} did not become healthy`)
+    await running.whenHealthy(`${this.urls[name]}/healthz`, READY_TIMEOUT_MS)
   }
 
   async stopProcess(name: ProcessName): Promise<void> {
-    const running = this.#running.get(name)
-    if (running) await this.#supervisor.stop(running)
+    await this.#running.get(name)?.stop()
     this.#running.delete(name)
   }
 
@@ -203,7 +190,9 @@ export class Cluster {
   /** Resolves with the name and exit code of the first process that exits on its own. */
   firstExit(): Promise<{ name: ProcessName; code: number | string }> {
     return Promise.race(
-      [...this.#running].map(([name, p]) => p.exited.then((code) => ({ name, code }))),
+      [...this.#running].map(([name, p]) =>
+        p.exited.then((exit) => ({ name, code: exit.code ?? exitText(exit) })),
+      ),
     )
   }
 

@@ -1,17 +1,18 @@
 import { join } from 'node:path'
 import { loadConfig as loadFactoryConfig, type FactoryConfig } from '@jwt-factory/factory'
 import { readEnvFile } from '@jwt-factory/server'
-import { APP_BUNDLES, APP_NODE_FLAGS } from '../build/bundle-apps.ts'
 import {
   loadConfig as loadServiceConfig,
   SERVICE_NAMES,
   type ServiceConfig,
 } from '@jwt-factory/service'
+import type { AppName } from './launch.ts'
 
 export interface DemoProcess {
   name: string
-  /** Arguments to node: V8 flags, the app's bundle (`npm run build`), then its own arguments. */
-  args: string[]
+  app: AppName
+  /** The app's own arguments, after its bundle. */
+  appArgs: string[]
   /** Plain-HTTP health URL on loopback, polled until the process is ready. */
   healthUrl: string
   ports: number[]
@@ -41,13 +42,15 @@ export function planDemo(root: string, env: NodeJS.ProcessEnv): DemoPlan {
   const processes: DemoProcess[] = [
     {
       name: 'jwt-factory',
-      args: [...APP_NODE_FLAGS, join(root, APP_BUNDLES['jwt-factory'].outfile)],
+      app: 'jwt-factory',
+      appArgs: [],
       healthUrl: `http://${loopback(factory.host)}:${factory.port}/healthz`,
       ports: [factory.port, factory.httpsPort],
     },
-    ...services.map((s) => ({
+    ...services.map((s): DemoProcess => ({
       name: s.name,
-      args: [...APP_NODE_FLAGS, join(root, APP_BUNDLES.service.outfile), s.name],
+      app: 'service',
+      appArgs: [s.name],
       healthUrl: `http://${loopback(s.host)}:${s.httpPort}/healthz`,
       ports: [s.httpPort, s.httpsPort],
     })),

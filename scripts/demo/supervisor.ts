@@ -1,21 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { createInterface } from 'node:readline'
 import { formatLogLine } from '@jwt-factory/server'
 import type { DemoProcess } from './demo-processes.ts'
+import { startApp, type NodeProcess } from './launch.ts'
 
 const COLORS = ['\x1b[35m', '\x1b[36m', '\x1b[33m', '\x1b[32m']
 const RESET = '\x1b[0m'
 
-export interface Supervised {
+export interface Supervised extends NodeProcess {
   readonly spec: DemoProcess
-  readonly child: ChildProcess
-  /** Resolves with the exit code (or the signal name) when the process ends. */
-  readonly exited: Promise<number | string>
 }
 
 /**
- * Starts and stops the demo's processes. Each line a child writes is shown prefixed by its name,
- * its JSON log lines made readable.
+ * The demo's processes, started and stopped together. Each line a child writes is shown prefixed
+ * by its name, its JSON log lines made readable.
  */
 export class Supervisor {
   readonly #running: Supervised[] = []
@@ -28,45 +24,35 @@ export class Supervisor {
     readonly output?: (name: string, line: string) => void,
   ) {}
 
-  start(spec: DemoProcess, index: number, env: NodeJS.ProcessEnv = {}): Supervised {
-    const child = spawn(process.execPath, spec.args, {
-      cwd: this.root,
-      env: { ...this.env, ...env, LOG_FORMAT: 'json' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+  /** Starts one; `nodeArgs` go before the V8 flags (--cpu-prof). See whenHealthy for readiness. */
+  start(
+    spec: DemoProcess,
+    index: number,
+    env: NodeJS.ProcessEnv = {},
+    nodeArgs: readonly string[] = [],
+  ): Supervised {
     const prefix = this.#color
       ? `${COLORS[index % COLORS.length]}${spec.name.padEnd(11)}${RESET}|`
       : `${spec.name.padEnd(11)}|`
-    for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream }).on('line', (line) =>
+    const started = startApp({
+      name: spec.name,
+      app: spec.app,
+      appArgs: spec.appArgs,
+      nodeArgs,
+      cwd: this.root,
+      env: { ...this.env, ...env, LOG_FORMAT: 'json' },
+      onLine: (line) =>
         this.output
           ? this.output(spec.name, line)
           : console.log(`${prefix} ${formatLogLine(line)}`),
-      )
-    }
-    const exited = new Promise<number | string>((resolve) => {
-      child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'))
-      child.once('error', (err) => resolve(err.message))
     })
-    const supervised = { spec, child, exited }
+    const supervised = { ...started, spec }
     this.#running.push(supervised)
     return supervised
   }
 
-  /** SIGTERM to one child; resolves when it has exited. */
-  async stop(p: Supervised): Promise<void> {
-    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM')
-    await p.exited
-  }
-
   /** SIGTERM to every child still running; SIGKILL to any that has not exited after graceMs. */
-  async stopAll(graceMs = 10_000): Promise<void> {
-    const alive = this.#running.filter(
-      (p) => p.child.exitCode === null && p.child.signalCode === null,
-    )
-    for (const p of alive) p.child.kill('SIGTERM')
-    const timer = setTimeout(() => alive.forEach((p) => p.child.kill('SIGKILL')), graceMs)
-    await Promise.all(alive.map((p) => p.exited))
-    clearTimeout(timer)
+  async stopAll(graceMs?: number): Promise<void> {
+    await Promise.all(this.#running.map((p) => p.stop(graceMs)))
   }
 }

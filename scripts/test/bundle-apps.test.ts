@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
-import { promisify } from 'node:util'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { root } from '../demo/cluster.ts'
 import { APP_BUNDLES, APP_NODE_FLAGS, bundleApps } from '../build/bundle-apps.ts'
+import { startApp } from '../demo/launch.ts'
 
-const run = promisify(execFile)
 let files: string[]
 
 beforeAll(async () => {
@@ -40,14 +38,10 @@ describe('bundleApps', () => {
   })
 
   it('runs with plain node: a bad variable stops the factory with a message naming it', async () => {
-    const main = join(root, APP_BUNDLES['jwt-factory'].outfile)
     const env = { PATH: process.env.PATH ?? '', PORT: 'not-a-port' }
-    const failed = await run(process.execPath, [...APP_NODE_FLAGS, main], { cwd: root, env }).then(
-      () => undefined,
-      (err: { code: number; stderr: string }) => err,
-    )
-    expect(failed?.code).toBe(1)
-    expect(failed?.stderr).toContain('PORT')
+    const factory = startApp({ name: 'jwt-factory', app: 'jwt-factory', cwd: root, env })
+    expect((await factory.exited).code).toBe(1)
+    expect(factory.stderr()).toContain('PORT')
   })
 
   it('npm run factory and npm run servicea|b|c run the bundles with the same V8 flags as npm start', async () => {

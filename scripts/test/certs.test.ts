@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process'
 import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { root } from '../demo/cluster.ts'
+import { spawnNode } from '../demo/launch.ts'
 
-const run = promisify(execFile)
 let scratch: string
 
 beforeEach(async () => {
@@ -27,11 +25,10 @@ describe('npm run certs', () => {
     await chmod(certs, 0o755)
     await writeFile(join(certs, '.gitkeep'), '')
     const env = { PATH: process.env.PATH ?? '', CERTS_DIR: certs }
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/certs.ts'], {
-      cwd: root,
-      env,
-    })
-    expect(stdout).toContain('certificates written')
+    const args = ['--import', 'tsx', 'scripts/certs.ts']
+    const run = spawnNode({ name: 'npm run certs', args, cwd: root, env })
+    expect((await run.exited).code, run.stderr()).toBe(0)
+    expect(run.stdout()).toContain('certificates written')
     expect(await readdir(certs)).toContain('ca-key.pem')
     expect(await modeOf(certs)).toBe(0o700)
     expect(await modeOf(join(certs, 'ca-key.pem'))).toBe(0o600)

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { createPrivateKey, createPublicKey } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
 import { request as httpRequest } from 'node:http'
@@ -13,10 +13,10 @@ import {
   freshKeysDir,
   makeTempDir,
   postJson,
-  REPO_ROOT,
   startFactory,
   type FactoryProcess,
 } from './factory-process.ts'
+import { startUsersCli } from './users-cli-process.ts'
 
 /**
  * SIGKILL at a random moment of a burst of writes, then a restart on the same files: whatever was
@@ -206,35 +206,13 @@ function spawnAdd(
   file: string,
   name: string,
 ): { child: ChildProcess; exited: Promise<number | null> } {
-  const env = { ...process.env }
-  delete env.USERS_FILE
-  delete env.POLICY_FILE
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'apps/jwt-factory/src/users-cli.ts',
-      'add',
-      name,
-      '--role',
-      'viewer',
-      '--file',
-      file,
-    ],
-    { cwd: REPO_ROOT, env, stdio: ['pipe', 'ignore', 'pipe'] },
-  )
-  let stderr = ''
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c))
-  child.stdin!.on('error', () => {}) // killed before it read its password
-  child.stdin!.end(`${name}-password-long\n`)
-  const exited = new Promise<number | null>((resolve) => {
-    child.once('close', (code) => {
-      if (code !== 0 && code !== null) console.error(`users add ${name} exited ${code}: ${stderr}`)
-      resolve(code)
-    })
+  const cli = startUsersCli(file, ['add', name, '--role', 'viewer'], `${name}-password-long\n`)
+  const exited = cli.exited.then(({ code }) => {
+    if (code !== 0 && code !== null)
+      console.error(`users add ${name} exited ${code}: ${cli.stderr()}`)
+    return code
   })
-  return { child, exited }
+  return { child: cli.child, exited }
 }
 
 describe('npm run users -- add, many at once, killed with SIGKILL at random moments', () => {

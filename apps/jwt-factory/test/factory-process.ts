@@ -1,10 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { APP_BUNDLES, APP_NODE_FLAGS, bundleApps } from '../../../scripts/build/bundle-apps.ts'
+import { bundleApps } from '../../../scripts/build/bundle-apps.ts'
+import {
+  LaunchError,
+  startApp,
+  type ExitResult,
+  type NodeProcess,
+} from '../../../scripts/demo/launch.ts'
 
 /**
  * Runs the real factory as a child process (`node apps/jwt-factory/dist/main.js`, cwd the repo
@@ -12,7 +18,6 @@ import { APP_BUNDLES, APP_NODE_FLAGS, bundleApps } from '../../../scripts/build/
  * folder.
  */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const MAIN = APP_BUNDLES['jwt-factory'].outfile
 /** Bundled once per test file, from the sources as they are now. */
 let bundled: Promise<unknown> | undefined
 const HOST = '127.0.0.1'
@@ -46,10 +51,7 @@ const FACTORY_VARIABLES = [
 const READY_TIMEOUT_MS = 15_000
 const STOP_TIMEOUT_MS = 5_000
 
-export interface ExitResult {
-  code: number | null
-  signal: NodeJS.Signals | null
-}
+export type { ExitResult }
 
 export interface FactoryProcess {
   readonly url: string
@@ -130,56 +132,14 @@ async function factoryEnv(
   }
 }
 
-interface Spawned {
-  child: ChildProcess
-  out: () => string
-  err: () => string
-  /** The exit, once stdout and stderr are fully read too. */
-  closed: Promise<ExitResult>
-}
-
-async function spawnFactory(env: NodeJS.ProcessEnv): Promise<Spawned> {
-  await (bundled ??= bundleApps(REPO_ROOT))
-  const child = spawn(process.execPath, [...APP_NODE_FLAGS, MAIN], {
+function startFactoryProcess(env: NodeJS.ProcessEnv): NodeProcess {
+  return startApp({
+    name: 'jwt-factory',
+    app: 'jwt-factory',
     cwd: REPO_ROOT,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    graceMs: STOP_TIMEOUT_MS,
   })
-  const closed = new Promise<ExitResult>((resolve) => {
-    child.once('close', (code, signal) => resolve({ code, signal }))
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  return { child, closed, out: () => stdout, err: () => stderr }
-}
-
-const hasExited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
-/** Resolves with the exit, or undefined after `ms`. */
-async function closedWithin(spawned: Spawned, ms: number): Promise<ExitResult | undefined> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms)
-  })
-  try {
-    return await Promise.race([spawned.closed, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
-async function stopChild(spawned: Spawned): Promise<ExitResult> {
-  if (!hasExited(spawned.child)) spawned.child.kill('SIGTERM')
-  const result = await closedWithin(spawned, STOP_TIMEOUT_MS)
-  if (result) return result
-  spawned.child.kill('SIGKILL')
-  return spawned.closed
 }
 
 /**
@@ -188,52 +148,39 @@ async function stopChild(spawned: Spawned): Promise<ExitResult> {
  */
 export async function startFactory(options: StartOptions = {}): Promise<FactoryProcess> {
   const keysDir = options.keysDir ?? (await freshKeysDir())
+  await (bundled ??= bundleApps(REPO_ROOT))
   for (let attempt = 1; ; attempt++) {
     const port = await freePort()
-    const spawned = await spawnFactory(await factoryEnv(port, keysDir, options.env))
-    const { child, out, err } = spawned
+    const started = startFactoryProcess(await factoryEnv(port, keysDir, options.env))
     const url = `http://${HOST}:${port}`
     const factory: FactoryProcess = {
       url,
       port,
       keysDir,
-      child,
-      stdout: out,
-      stderr: err,
-      logEntries: () => parseLogLines(out()),
+      child: started.child,
+      stdout: started.stdout,
+      stderr: started.stderr,
+      logEntries: () => parseLogLines(started.stdout()),
       stop: async () => {
-        const result = await stopChild(spawned)
+        const result = await started.stop()
         running.delete(factory)
         return result
       },
     }
     running.add(factory)
-    const ready = await waitUntilHealthy(child, url)
-    if (ready === 'healthy') return factory
-    await factory.stop()
-    if (ready === 'exited' && /already in use/.test(err()) && attempt < 3) continue
-    throw new Error(
-      `jwt-factory not healthy (${ready}) at ${url}\nstderr:\n${err()}\nstdout:\n${out()}`,
-    )
-  }
-}
-
-type Readiness = 'healthy' | 'exited' | 'timeout'
-
-async function waitUntilHealthy(child: ChildProcess, url: string): Promise<Readiness> {
-  const deadline = Date.now() + READY_TIMEOUT_MS
-  while (Date.now() < deadline) {
-    if (hasExited(child)) return 'exited'
     try {
-      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) })
-      await res.arrayBuffer()
-      if (res.status === 200) return 'healthy'
-    } catch {
-      // not listening yet
+      await started.whenHealthy(`${url}/healthz`, READY_TIMEOUT_MS)
+      return factory
+    } catch (err) {
+      await factory.stop()
+      if (!(err instanceof LaunchError)) throw err
+      const ready = err.exit ? 'exited' : 'timeout'
+      if (ready === 'exited' && /already in use/.test(err.stderr) && attempt < 3) continue
+      throw new Error(
+        `jwt-factory not healthy (${ready}) at ${url}\nstderr:\n${err.stderr}\nstdout:\n${err.stdout}`,
+      )
     }
-    await delay(50)
   }
-  return 'timeout'
 }
 
 export interface RunResult extends ExitResult {
@@ -250,16 +197,21 @@ export async function runFactoryToExit(
 ): Promise<RunResult> {
   const keysDir = options.keysDir ?? (await freshKeysDir())
   const port = options.port ?? (await freePort())
-  const spawned = await spawnFactory(await factoryEnv(port, keysDir, options.env))
-  const handle = { stop: () => stopChild(spawned) }
-  running.add(handle)
+  await (bundled ??= bundleApps(REPO_ROOT))
+  const started = startFactoryProcess(await factoryEnv(port, keysDir, options.env))
+  running.add(started)
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), READY_TIMEOUT_MS)
+  })
   try {
-    let result = await closedWithin(spawned, READY_TIMEOUT_MS)
+    let result = await Promise.race([started.exited, timeout])
     // Still running after 15 s: it did not fail at start. Say so as code null.
-    if (result === undefined) result = { ...(await stopChild(spawned)), code: null }
-    return { ...result, stdout: spawned.out(), stderr: spawned.err() }
+    if (result === undefined) result = { ...(await started.stop()), code: null }
+    return { ...result, stdout: started.stdout(), stderr: started.stderr() }
   } finally {
-    running.delete(handle)
+    clearTimeout(timer)
+    running.delete(started)
   }
 }
 
@@ -288,6 +240,8 @@ export function parseLogLines(text: string): Record<string, unknown>[] {
   }
   return entries
 }
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /** Waits until `check` passes (logs are written asynchronously); 5 s at most. */
 export async function eventually<T>(check: () => T | undefined | false, ms = 5_000): Promise<T> {
