@@ -29,6 +29,11 @@ export interface HttpErrorBody {
   error: { name: string; code: HttpErrorCode | AppErrorCode; message: string; hop?: string }
 }
 
+/** ErrorOptions, and the response headers the error is answered with (a challenge, Retry-After). */
+export interface HttpErrorOptions extends ErrorOptions {
+  headers?: Readonly<Record<string, string>>
+}
+
 /**
  * An expected request failure. One `onError` turns it into `{ error: { name, code, message } }`
  * with its status; anything that is not an HttpError is answered as a generic 500.
@@ -38,16 +43,17 @@ export interface HttpErrorBody {
  */
 export class HttpError<AppCode extends AppErrorCode = never> extends Error {
   override name = 'HttpError'
-  readonly headers: Record<string, string> = {}
+  readonly headers: Readonly<Record<string, string>>
   readonly code: HttpErrorCode | AppErrorCode
   constructor(
     readonly status: ContentfulStatusCode,
     code: HttpErrorCode | NoInfer<AppCode>,
     message: string,
-    options?: ErrorOptions,
+    options?: HttpErrorOptions,
   ) {
     super(message, options)
     this.code = code
+    this.headers = { ...options?.headers }
   }
 
   toJSON(): HttpErrorBody {
@@ -60,7 +66,7 @@ export class BadRequestError<AppCode extends AppErrorCode = never> extends HttpE
   constructor(
     message: string,
     code: HttpErrorCode | NoInfer<AppCode> = 'ERR_BAD_REQUEST',
-    options?: ErrorOptions,
+    options?: HttpErrorOptions,
   ) {
     super(400, code, message, options)
   }
@@ -68,14 +74,14 @@ export class BadRequestError<AppCode extends AppErrorCode = never> extends HttpE
 
 export class UnauthorizedError extends HttpError {
   override name = 'UnauthorizedError'
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: HttpErrorOptions) {
     super(401, 'ERR_UNAUTHORIZED', message, options)
   }
 }
 
 export class ForbiddenError extends HttpError {
   override name = 'ForbiddenError'
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: HttpErrorOptions) {
     super(403, 'ERR_FORBIDDEN', message, options)
   }
 }
@@ -111,8 +117,8 @@ export class UnsupportedMediaTypeError extends HttpError {
 export class TooManyRequestsError extends HttpError {
   override name = 'TooManyRequestsError'
   constructor(message: string, retryAfterSeconds: number) {
-    super(429, 'ERR_TOO_MANY_REQUESTS', message)
-    this.headers['Retry-After'] = String(Math.max(1, Math.ceil(retryAfterSeconds)))
+    const retryAfter = String(Math.max(1, Math.ceil(retryAfterSeconds)))
+    super(429, 'ERR_TOO_MANY_REQUESTS', message, { headers: { 'Retry-After': retryAfter } })
   }
 }
 
@@ -123,7 +129,7 @@ export abstract class HopError extends HttpError {
     code: 'ERR_BAD_GATEWAY' | 'ERR_GATEWAY_TIMEOUT',
     readonly hop: string,
     message: string,
-    options?: ErrorOptions,
+    options?: HttpErrorOptions,
   ) {
     super(status, code, message, options)
   }
@@ -136,7 +142,7 @@ export abstract class HopError extends HttpError {
 /** A hop this process depends on refused the connection or answered garbage. */
 export class BadGatewayError extends HopError {
   override name = 'BadGatewayError'
-  constructor(hop: string, message: string, options?: ErrorOptions) {
+  constructor(hop: string, message: string, options?: HttpErrorOptions) {
     super(502, 'ERR_BAD_GATEWAY', hop, message, options)
   }
 }
@@ -144,14 +150,14 @@ export class BadGatewayError extends HopError {
 /** A hop this process depends on did not answer in time. */
 export class GatewayTimeoutError extends HopError {
   override name = 'GatewayTimeoutError'
-  constructor(hop: string, message: string, options?: ErrorOptions) {
+  constructor(hop: string, message: string, options?: HttpErrorOptions) {
     super(504, 'ERR_GATEWAY_TIMEOUT', hop, message, options)
   }
 }
 
 export class ServiceUnavailableError extends HttpError {
   override name = 'ServiceUnavailableError'
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: HttpErrorOptions) {
     super(503, 'ERR_UNAVAILABLE', message, options)
   }
 }

@@ -14,6 +14,7 @@ export {
   ServiceUnavailableError,
   type AppErrorCode,
   type HttpErrorBody,
+  type HttpErrorOptions,
   type HttpErrorCode,
 } from './http-error.ts'
 export { ConfigError, parseEnv } from './config-error.ts'

@@ -18,9 +18,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
  */
 export function parseBasicCredentials(header: string | undefined): BasicCredentials {
   if (header === undefined || header.trim() === '') {
-    const err = new UnauthorizedError('login needs Authorization: Basic base64(name:password)')
-    err.headers['WWW-Authenticate'] = BASIC_CHALLENGE
-    throw err
+    throw new UnauthorizedError('login needs Authorization: Basic base64(name:password)', {
+      headers: { 'WWW-Authenticate': BASIC_CHALLENGE },
+    })
   }
   const match = /^(?:Basic +)?(\S+) *$/i.exec(header.trim())
   const encoded = match?.[1]

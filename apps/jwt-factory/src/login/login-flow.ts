@@ -150,9 +150,7 @@ export class LoginFlow {
 
   #fail(name: string, address: string, message: string): UnauthorizedError {
     this.#throttle.failed(name, address)
-    const err = new UnauthorizedError(message)
     // RFC 7235 §3.1: a 401 names a scheme; starting over is a Basic login.
-    err.headers['WWW-Authenticate'] = BASIC_CHALLENGE
-    return err
+    return new UnauthorizedError(message, { headers: { 'WWW-Authenticate': BASIC_CHALLENGE } })
   }
 }
