@@ -98,7 +98,8 @@ function scenario5Caller(ctx: ServiceContext) {
  * requireAuth for user tokens: the factory's issuer, this service's audience, `typ: at+jwt` (a
  * service token is refused, RFC 8725 §3.12), keys from the factory's JWKS (cached, never fetched
  * per request). No permission here: serviceb decides that. The JWKS is a hop like any other:
- * when it cannot be had, a 502 naming the factory rather than requireAuth's anonymous 503.
+ * when it cannot be had, requireAuth's 502 names the factory; servicea's says which check it
+ * could not make (a timeout stays requireAuth's 504).
  */
 function userTokenGuard({ config, userKeys }: ServiceContext): MiddlewareHandler<Scenario5Env> {
   const guard = requireAuth({
@@ -115,7 +116,7 @@ function userTokenGuard({ config, userKeys }: ServiceContext): MiddlewareHandler
       c.set('userCheckMs', elapsedSince(started))
       await next()
     })
-    if (refused?.status === 503) {
+    if (refused?.status === 502) {
       throw new BadGatewayError(
         FACTORY_HOP,
         `${FACTORY_HOP} keys are unavailable: ${config.name} cannot check the user token`,
