@@ -11,6 +11,7 @@ import type { HttpClient } from '@jwt-factory/tls'
 import { SCENARIO_CALLER, type ServiceConfig } from '../config.ts'
 import { elapsedSince, outcome, TRACE_HEADER, type Trace } from '../trace.ts'
 import { TokenCache, type IssuedToken, type TokenSource } from './token-cache.ts'
+import { tokenRefusal } from './token-refusal.ts'
 
 export const FACTORY_HOP = 'jwt-factory'
 
@@ -30,6 +31,11 @@ export interface PeerCall {
   token: ServiceToken | string
   /** More headers for the peer, e.g. the user's token in scenario 5. */
   headers?: Record<string, string>
+  /**
+   * Whether an `invalid_token` refusal was of servicea's own token, for a peer that checks a
+   * second one (scenario 5: the user's); by default every such refusal is.
+   */
+  refusedOwnToken?: (body: unknown) => boolean
 }
 
 export interface HopAnswer {
@@ -79,12 +85,16 @@ export function createHopClient({ http, config, logger }: HopClientOptions) {
     return { token: body.access_token, exp: body.expire_time }
   }
 
-  /** A factory token for `aud`: the cached one unless `fresh=1`; an expired one always afresh. */
+  /**
+   * A factory token for `aud`: the cached one unless `fresh=1`; an expired one always afresh.
+   * `renewal` says why a refused token is being replaced, in the trace.
+   */
   async function serviceToken<E extends ServerEnv>(
     c: Context<E>,
     trace: Trace,
     aud: PeerName,
     expired: boolean,
+    renewal?: string,
   ): Promise<ServiceToken> {
     const started = performance.now()
     const requestId = c.get('requestId')
@@ -99,6 +109,7 @@ export function createHopClient({ http, config, logger }: HopClientOptions) {
       status: 200,
       ms: elapsedSince(started),
       token: { sub: me, aud, expired, source },
+      ...(renewal ? { result: renewal } : {}),
     })
     return { value: token, aud, source }
   }
@@ -134,12 +145,38 @@ export function createHopClient({ http, config, logger }: HopClientOptions) {
     return result
   }
 
-  /** Calls a peer's scenario endpoint; its answer comes back as it is, or as the hop's 502/504. */
+  /**
+   * Calls a peer's scenario endpoint; its answer comes back as it is, or as the hop's 502/504.
+   * A cached service token the peer refuses as `invalid_token` (its key retired, say) is what a
+   * real client drops: servicea gets a new one and calls once more, never twice. A token issued
+   * for this call, an expired one (`?expired=1`) or one servicea signed itself is not retried: a
+   * new one would be refused alike.
+   */
   async function callPeer<E extends ServerEnv>(
     c: Context<E>,
     trace: Trace,
-    { peer, path, token, headers }: PeerCall,
+    call: PeerCall,
   ): Promise<HopAnswer> {
+    const { token } = call
+    const answer = await send(c, trace, call)
+    if (typeof token === 'string' || token.source !== 'cached') return answer
+    const reason = tokenRefusal(answer.status, answer.challenge)
+    if (reason === undefined || !(call.refusedOwnToken?.(answer.body) ?? true)) return answer
+    logger.info(
+      { rid: c.get('requestId'), status: answer.status },
+      `${me} → ${call.peer}: ${call.path} refused the cached token (${reason}); retrying once with a new one`,
+    )
+    tokens.forget(token.aud, token.value)
+    const renewal = `${call.peer} refused the cached token: ${reason}`
+    const renewed = await serviceToken(c, trace, token.aud, false, renewal)
+    return send(c, trace, { ...call, token: renewed })
+  }
+
+  async function send<E extends ServerEnv>(
+    c: Context<E>,
+    trace: Trace,
+    { peer, path, token, headers }: PeerCall,
+  ): Promise<HopAnswer & { challenge?: string | string[] | undefined }> {
     const started = performance.now()
     const requestId = c.get('requestId')
     const sent: Record<string, string> = {
@@ -165,7 +202,7 @@ export function createHopClient({ http, config, logger }: HopClientOptions) {
         { rid: requestId, status: answer.status },
         `${me} → ${peer}: ${path} answered ${answer.status}`,
       )
-      return { status: answer.status, body }
+      return { status: answer.status, body, challenge: answer.headers['www-authenticate'] }
     } catch (err) {
       if (!(err instanceof HttpError)) throw err
       trace.add({

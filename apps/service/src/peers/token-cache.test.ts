@@ -65,6 +65,22 @@ describe('TokenCache', () => {
     })
   })
 
+  it('forget drops a refused token, but not a newer one that already replaced it', async () => {
+    const issuer = countingIssuer(3600, () => 1000)
+    const cache = new TokenCache(() => 1000)
+    const first = await cache.get('serviceb', issuer.issue('serviceb'))
+    cache.forget('serviceb', first.token)
+    const second = await cache.get('serviceb', issuer.issue('serviceb'))
+    expect(second).toEqual({ token: 'serviceb-2', source: 'issued' })
+    // A second caller refused the first token too, but only after the new one came.
+    cache.forget('serviceb', first.token)
+    cache.forget('servicec', second.token)
+    expect(await cache.get('serviceb', issuer.issue('serviceb'))).toEqual({
+      token: 'serviceb-2',
+      source: 'cached',
+    })
+  })
+
   it('a failed issue is not cached and does not block the next try', async () => {
     let fail = true
     const cache = new TokenCache()

@@ -21,6 +21,11 @@ export class TokenCache {
 
   constructor(private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000)) {}
 
+  /** Drops `token` for `aud` (a hop refused it), unless a newer one has taken its place. */
+  forget(aud: string, token: string): void {
+    if (this.#tokens.get(aud)?.token === token) this.#tokens.delete(aud)
+  }
+
   /** A valid token for `aud`: the cached one, or one from `issue` (shared by concurrent misses). */
   async get(
     aud: string,

@@ -89,6 +89,9 @@ function scenario5Caller(ctx: ServiceContext) {
       path: `/scenario5-server${verifyQuery(c)}`,
       token,
       headers: forwardUserAuthorization(c),
+      // serviceb refuses a bad user token as invalid_token too: only its `service` part is ours.
+      refusedOwnToken: (body) =>
+        (body as { service?: { valid?: unknown } })?.service?.valid === false,
     })
     return answerOf(c, trace, answer)
   })
