@@ -104,19 +104,25 @@ describe("servicea's key retired at the factory: a refused cached token is repla
     const { status, headers } = await a('/scenario1')
     expect(status).toBe(200)
     const rid = headers.get('x-request-id')!
-    const lines = cluster
-      .logsOf('servicea')
-      .map((line) => JSON.parse(line))
-      .filter((l) => l.rid === rid)
-    const retry = lines.find((l) => /refused the cached token/.test(l.msg))
+    const lines = () =>
+      cluster
+        .logsOf('servicea')
+        .filter((line) => line.includes(`"rid":"${rid}"`))
+        .map((line) => JSON.parse(line))
+    // Log lines come through the process's stdout, which may trail its answer.
+    const retry = await vi.waitFor(() => {
+      const line = lines().find((l) => /refused the cached token/.test(l.msg))
+      expect(line).toBeDefined()
+      return line
+    })
     expect(retry).toMatchObject({
       level: 30,
       msg: expect.stringMatching(
         /^servicea → serviceb: \/scenario1-server refused the cached token \(no key matches the token.*\); retrying once with a new one$/,
       ),
     })
-    expect(lines.map((l) => l.msg)).toContain('servicea → jwt-factory: token for aud=serviceb')
-    expect(JSON.stringify(lines)).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/)
+    expect(lines().map((l) => l.msg)).toContain('servicea → jwt-factory: token for aud=serviceb')
+    expect(JSON.stringify(lines())).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/)
   })
 
   it('scenario 2 answers 200 at once: each audience replaces its own refused token', async () => {
