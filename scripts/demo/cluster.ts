@@ -70,6 +70,7 @@ export class Cluster {
   #supervisor!: Supervisor
   #specs = new Map<ProcessName, { spec: DemoProcess; env: Record<string, string>; index: number }>()
   #nodeArgs: readonly string[] = []
+  readonly #logWaiters = new Set<() => void>()
   /** A client that trusts the cluster's CA, for tests that call HTTPS endpoints. */
   https!: HttpClient
   /** The temporary CA, for clients of its own (the bench's load generator). */
@@ -150,6 +151,7 @@ export class Cluster {
     })
     this.#supervisor = new Supervisor(root, { ...process.env, ...common }, (name, line) => {
       if (this.logs.push({ name, line }) > MAX_LOG_LINES) this.logs.shift()
+      for (const waiter of this.#logWaiters) waiter()
     })
     const plan = planDemo(root, process.env)
     this.#nodeArgs = options.nodeArgs ?? []
@@ -198,6 +200,22 @@ export class Cluster {
 
   logsOf(name: ProcessName): string[] {
     return this.logs.filter((l) => l.name === name).map((l) => l.line)
+  }
+
+  /**
+   * Resolves once `check` holds, asked now and again at every log line that arrives: for what a
+   * process says it did (a signal received, a hop's log line), without guessing how long it takes.
+   */
+  untilLogs(check: () => boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const waiter = () => {
+        if (!check()) return
+        this.#logWaiters.delete(waiter)
+        resolve()
+      }
+      this.#logWaiters.add(waiter)
+      waiter()
+    })
   }
 
   /** Stops every process, closes the client, removes the folder; safe to call more than once. */

@@ -17,8 +17,8 @@ import { scenario5 } from './scenarios/scenario5.ts'
  * side (/scenarioN).
  */
 export function createServiceApp(config: ServiceConfig, deps: ServiceDeps) {
-  // A rotated key's first token names a kid the cache lacks: refetch then, at most once a second
-  // (jose's default 30 s refused every new key's tokens for up to 30 s after a fetch).
+  // A rotated key's first token names a kid the cache lacks: refetch then, at most once per
+  // cooldown, 1 s by default (jose's default 30 s refused a new key's tokens for up to 30 s).
   const factoryKeySet = (path: string, name: string) =>
     remoteKeys(`${config.factoryUrl}${path}`, {
       name: `${name} at ${FACTORY_HOP}`,
@@ -26,7 +26,7 @@ export function createServiceApp(config: ServiceConfig, deps: ServiceDeps) {
       algorithms: SIGNING_ALGORITHMS,
       fetch: deps.http.fetch,
       timeoutMs: config.hopTimeoutMs,
-      cooldownMs: 1000,
+      cooldownMs: config.keysReloadCooldownMs,
     })
   const context: ServiceContext = {
     ...deps,

@@ -43,6 +43,7 @@ function configSchema(baseDir: string) {
       SCENARIO3_ALGORITHM: envEnum(SIGNING_ALGORITHMS, 'ES256'),
       HOP_TIMEOUT_MS: envInteger(5000, 50, 120_000),
       CLOCK_TOLERANCE_SECONDS: envInteger(30, 0, 300),
+      KEYS_RELOAD_COOLDOWN_MS: envInteger(1000, 0, 60_000),
       LOG_LEVEL: envEnum(LOG_LEVELS, 'info'),
       LOG_FORMAT: envEnum(LOG_FORMATS, 'pretty'),
     })
@@ -69,6 +70,12 @@ function configSchema(baseDir: string) {
       }),
       hopTimeoutMs: e.HOP_TIMEOUT_MS,
       clockToleranceSeconds: e.CLOCK_TOLERANCE_SECONDS,
+      /**
+       * Least time between two re-reads of a key set (the factory's JWKS, the scenario-3 public
+       * key) caused by a token naming a kid not in it: a flood of made-up kids costs one re-read
+       * per cooldown. 0 re-reads at every unknown kid, for tests that rotate keys.
+       */
+      keysReloadCooldownMs: e.KEYS_RELOAD_COOLDOWN_MS,
       logLevel: e.LOG_LEVEL,
       logFormat: e.LOG_FORMAT,
     }))

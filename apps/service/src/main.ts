@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     dir: config.scenario3.keysDir,
     logger,
     signer: config.name === 'servicea',
+    reloadCooldownMs: config.keysReloadCooldownMs,
   })
   const app = createServiceApp(config, { http, logger, scenario3 })
 
