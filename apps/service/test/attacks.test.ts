@@ -2,9 +2,11 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateSigningKey, signingKeyFromPem, type SigningKey } from '@jwt-factory/jwt'
 import {
+  acceptedTwins,
   attackCatalogue,
   attackTestName,
   generateAttackerKeys,
+  opensslEs256Tokens,
   validToken,
   type Attack,
   type AttackContext,
@@ -168,6 +170,30 @@ for (const place of places) {
       const answer = await call(place, validToken(contextFor(place)))
       expect(answer.status, JSON.stringify(answer.body)).toBe(200)
       expect(answer.body.valid).toBe(true)
+    })
+
+    it('the valid token spelt another way (high-S, padded, other unused bits) is accepted (200)', async () => {
+      for (const twin of acceptedTwins(contextFor(place))) {
+        const answer = await call(place, twin.token)
+        expect(answer.status, `${twin.title}: ${JSON.stringify(answer.body)}`).toBe(200)
+      }
+    })
+
+    // Defect 1 of issue 10: an outside signer writes high S about half the time.
+    it('20 tokens signed by the openssl command with the trusted key are accepted (200)', async () => {
+      const ctx = contextFor(place)
+      const now = Math.floor(Date.now() / 1000)
+      const payloads = Array.from({ length: 20 }, (_, i) => ({
+        ...ctx.claims,
+        iat: now,
+        exp: now + 300,
+        jti: `openssl-${i}`,
+      }))
+      const header = { alg: 'ES256', kid: ctx.key.kid, typ: 'JWT' }
+      for (const token of opensslEs256Tokens(ctx.key.privatePem, header, payloads)) {
+        const answer = await call(place, token)
+        expect(answer.status, JSON.stringify(answer.body)).toBe(200)
+      }
     })
 
     it('attack: no token → 401 JsonWebTokenError', async () => {

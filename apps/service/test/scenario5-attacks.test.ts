@@ -8,6 +8,7 @@ import {
   type SigningKey,
 } from '@jwt-factory/jwt'
 import {
+  acceptedTwins,
   attackCatalogue,
   attackTestName,
   generateAttackerKeys,
@@ -120,6 +121,13 @@ describe(`${SERVICE} GET /scenario5-server X-User-Authorization under attack`, (
       service: { valid: true },
       user: { valid: true },
     })
+  })
+
+  it('the same user token spelt another way (high-S, padded, other unused bits) is admitted (200)', async () => {
+    for (const twin of acceptedTwins(contextFor())) {
+      const answer = await call(twin.token)
+      expect(answer.status, `${twin.title}: ${JSON.stringify(answer.body)}`).toBe(200)
+    }
   })
 
   for (const { id, ...named } of sampleCatalogue) {

@@ -367,7 +367,8 @@ describe('scenario 5: a user through servicea to serviceb', () => {
     expect(cold.body.error).toEqual({
       name: 'BadGatewayError',
       code: 'ERR_BAD_GATEWAY',
-      message: 'jwt-factory keys are unavailable: servicea cannot check the user token',
+      message:
+        'servicea cannot check the token: signing keys unavailable: the user keys at jwt-factory',
       hop: 'jwt-factory',
     })
   })

@@ -7,6 +7,7 @@
 export { B64TOKEN, parseBearer, readBearerToken } from './bearer-token.ts'
 export {
   answerRefusal,
+  NO_TOKEN_RESULT,
   refuse,
   type Refusal,
   type RefusalAnswer,

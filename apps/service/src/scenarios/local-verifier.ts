@@ -16,13 +16,14 @@ export function localTokenEndpoint({ config, scenario3 }: ServiceContext) {
   const me = config.name
   return async function verifyLocalTokenRequest(c: Context<ServerEnv>) {
     const token = readBearerToken(c)
-    if (token === undefined) return missingToken(c, me)
+    const trace = incomingTrace(c)
+    if (token === undefined) return missingToken(c, me, trace)
     const result = await verifyToken(token, scenario3.keySource, {
       issuer: config.scenario3.issuer,
       audience: me,
       subject: SCENARIO_CALLER,
       clockToleranceSeconds: config.clockToleranceSeconds,
     })
-    return verdict(c, me, token, result, incomingTrace(c))
+    return verdict(c, me, token, result, trace)
   }
 }

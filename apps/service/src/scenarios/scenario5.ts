@@ -1,29 +1,32 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import {
-  bearerChallenge,
+  answerRefusal,
+  NO_TOKEN_RESULT,
   forwardUserAuthorization,
   getAuth,
   parseBearer,
   requireAuth,
+  scopesOf,
   USER_AUTHORIZATION_HEADER,
   type AuthEnv,
+  type Refusal,
 } from '@jwt-factory/hono-auth'
 import {
   tokenKid,
   USER_TOKEN_TYPE,
   verifyToken,
   type JWTPayload,
+  type VerifyFailure,
   type VerifyResult,
   type VerifySuccess,
 } from '@jwt-factory/jwt'
-import { addLogFields, BadGatewayError, type ServerEnv } from '@jwt-factory/server'
+import { addLogFields, type ServerEnv } from '@jwt-factory/server'
 import { SCENARIO_CALLER } from '../config.ts'
 import type { ServiceContext } from '../deps.ts'
-import { FACTORY_HOP } from '../peers/hop-client.ts'
 import { elapsedSince, incomingTrace, outcome, withTrace, type Trace } from '../trace.ts'
 import { answerOf, scenarioOptions, verifyQuery } from './caller-answers.ts'
-import { serviceTokenVerifier, throwIfKeysUnavailable } from './service-token-verifier.ts'
-import { NO_TOKEN } from './verdict.ts'
+import { serviceTokenVerifier, traceStatus } from './service-token-verifier.ts'
+import { answerWith } from './verdict.ts'
 
 /** What a user must be allowed to do (policy.json) to get through to serviceb in scenario 5. */
 export const SCENARIO5_PERMISSION = 'app-view'
@@ -101,8 +104,7 @@ function scenario5Caller(ctx: ServiceContext) {
  * requireAuth for user tokens: the factory's issuer, this service's audience, `typ: at+jwt` (a
  * service token is refused, RFC 8725 §3.12), keys from the factory's JWKS (cached, never fetched
  * per request). No permission here: serviceb decides that. The JWKS is a hop like any other:
- * when it cannot be had, requireAuth's 502 names the factory; servicea's says which check it
- * could not make (a timeout stays requireAuth's 504).
+ * when it cannot be had, requireAuth's 502 (504 on a timeout) names the factory.
  */
 function userTokenGuard({ config, userKeys }: ServiceContext): MiddlewareHandler<Scenario5Env> {
   const guard = requireAuth({
@@ -115,17 +117,10 @@ function userTokenGuard({ config, userKeys }: ServiceContext): MiddlewareHandler
   return async function verifyUserToken(c, next) {
     const started = performance.now()
     // requireAuth is typed for its own variable alone; this route's context holds it and more.
-    const refused = await guard(c as unknown as Context<AuthEnv>, async () => {
+    return guard(c as unknown as Context<AuthEnv>, async () => {
       c.set('userCheckMs', elapsedSince(started))
       await next()
     })
-    if (refused?.status === 502) {
-      throw new BadGatewayError(
-        FACTORY_HOP,
-        `${FACTORY_HOP} keys are unavailable: ${config.name} cannot check the user token`,
-      )
-    }
-    return refused
   }
 }
 
@@ -142,33 +137,34 @@ function scenario5Server(ctx: ServiceContext) {
       typ: USER_TOKEN_TYPE,
       clockToleranceSeconds: config.clockToleranceSeconds,
     })
-    throwIfKeysUnavailable(result)
     const check = result.valid ? permissionCheck(result) : result
     trace.add({
       from: me,
       to: me,
       call: 'verify user token with the JWKS of jwt-factory',
-      status: check.valid ? 200 : 403,
+      status: check.valid ? 200 : traceStatus(result),
       ms: elapsedSince(started),
       result: outcome(check),
     })
     return check
   }
 
+  /**
+   * answerRefusal decides the status and challenge; the body says which part failed. Keys that
+   * could not be had are the hop's 502 or 504 as answerRefusal writes it: nothing was judged.
+   */
   function refuse(
     c: Context<ServerEnv>,
     trace: Trace,
-    status: 401 | 403,
+    refusal: Refusal,
     message: string,
-    body: { service: UserCheck; user?: UserCheck },
-    challenge: string,
+    parts: { service: UserCheck; user?: UserCheck },
   ) {
-    const failed = body.user ?? body.service
-    const reason = failed.valid ? message : `${message}: ${failed.error.message}`
-    logger.info({ rid: c.get('requestId') }, `${me}: rejected: ${reason}`)
-    addLogFields(c, { valid: false, error: reason })
-    c.header('WWW-Authenticate', challenge)
-    return c.json(withTrace({ message, valid: false, ...body }, trace), status)
+    const answer = answerRefusal(refusal, { realm: me, style: 'verify-result' })
+    const failed = parts.user ?? parts.service
+    const why = failed.valid ? message : `${message}: ${failed.error.message}`
+    const body = answer.status >= 500 ? answer.body : { message, valid: false, ...parts }
+    return answerWith(c, { me, answer, body, trace, why })
   }
 
   return new Hono<ServerEnv>().get('/scenario5-server', async (c) => {
@@ -176,38 +172,35 @@ function scenario5Server(ctx: ServiceContext) {
     // Only the Authorization header: a service never sends its token in a cookie.
     const serviceToken = parseBearer(c.req.header('authorization'))
     if (serviceToken === undefined) {
-      const challenge = bearerChallenge({ realm: me })
-      return refuse(c, trace, 401, 'no service token', { service: NO_TOKEN }, challenge)
+      const service = NO_TOKEN_RESULT
+      return refuse(c, trace, { kind: 'no-token' }, 'no service token', { service })
     }
     const service = await verifyServiceToken(c, serviceToken, trace)
     if (!service.valid) {
-      const challenge = bearerChallenge({
-        realm: me,
-        error: 'invalid_token',
-        description: service.error.message,
-      })
-      return refuse(c, trace, 403, 'invalid service token', { service }, challenge)
+      const refusal = { kind: 'invalid-token', error: service.error } as const
+      return refuse(c, trace, refusal, 'invalid service token', { service })
     }
     const userToken = parseBearer(c.req.header(USER_AUTHORIZATION_HEADER))
     if (userToken === undefined) {
-      const challenge = bearerChallenge({ realm: me })
-      return refuse(c, trace, 401, 'no user token', { service, user: NO_TOKEN }, challenge)
+      return refuse(c, trace, { kind: 'no-token' }, 'no user token', {
+        service,
+        user: NO_TOKEN_RESULT,
+      })
     }
     const user = await verifyUserToken(userToken, trace)
     if (!user.valid) {
       const forbidden = user.error.name === 'ForbiddenError'
-      const challenge = forbidden
-        ? bearerChallenge({
-            realm: me,
-            error: 'insufficient_scope',
-            description: user.error.message,
-            scope: SCENARIO5_PERMISSION,
-          })
-        : bearerChallenge({ realm: me, error: 'invalid_token', description: user.error.message })
+      const refusal: Refusal = forbidden
+        ? {
+            kind: 'insufficient-scope',
+            message: user.error.message,
+            scopes: [SCENARIO5_PERMISSION],
+          }
+        : { kind: 'invalid-token', error: (user as VerifyFailure).error }
       const message = forbidden
         ? `permission ${SCENARIO5_PERMISSION} required`
         : 'invalid user token'
-      return refuse(c, trace, 403, message, { service, user }, challenge)
+      return refuse(c, trace, refusal, message, { service, user })
     }
     const sub = String(user.claims.sub)
     const kids = `service kid ${tokenKid(serviceToken) ?? 'none'}, user kid ${tokenKid(userToken) ?? 'none'}`
@@ -220,12 +213,10 @@ function scenario5Server(ctx: ServiceContext) {
   })
 }
 
-/** RFC 9068 §2.2.3: `scope` is space-separated; anything but a string grants nothing. */
+/** The verified user may do what scenario 5 needs (its `scope` holds the permission). */
 function permissionCheck(result: VerifySuccess): VerifySuccess | UserForbidden {
-  const { scope, sub } = result.claims
-  const scopes = typeof scope === 'string' ? scope.split(' ') : []
-  if (scopes.includes(SCENARIO5_PERMISSION)) return result
-  const message = `user ${String(sub)} lacks permission ${SCENARIO5_PERMISSION}`
+  if (scopesOf(result.claims).has(SCENARIO5_PERMISSION)) return result
+  const message = `user ${String(result.claims.sub)} lacks permission ${SCENARIO5_PERMISSION}`
   return {
     valid: false,
     error: { name: 'ForbiddenError', code: 'ERR_FORBIDDEN', message },

@@ -1,10 +1,9 @@
 import type { Context } from 'hono'
 import { readBearerToken } from '@jwt-factory/hono-auth'
 import { isKeysUnavailable, verifyToken, type VerifyResult } from '@jwt-factory/jwt'
-import { BadGatewayError, type ServerEnv } from '@jwt-factory/server'
+import type { ServerEnv } from '@jwt-factory/server'
 import { SCENARIO_CALLER } from '../config.ts'
 import type { ServiceContext } from '../deps.ts'
-import { FACTORY_HOP } from '../peers/hop-client.ts'
 import { elapsedSince, incomingTrace, outcome, type Trace } from '../trace.ts'
 import { missingToken, verdict } from './verdict.ts'
 
@@ -29,12 +28,11 @@ export function serviceTokenVerifier({ config, hops, callerKeys }: ServiceContex
       subject: SCENARIO_CALLER,
       clockToleranceSeconds: config.clockToleranceSeconds,
     })
-    throwIfKeysUnavailable(result)
     trace.add({
       from: me,
       to: me,
       call: 'verify with the JWKS of jwt-factory',
-      status: result.valid ? 200 : 403,
+      status: traceStatus(result),
       ms: elapsedSince(started),
       result: outcome(result),
     })
@@ -48,18 +46,12 @@ export function serviceTokenEndpoint(ctx: ServiceContext) {
   const verifyServiceToken = serviceTokenVerifier(ctx)
   return async function verifyServiceTokenRequest(c: Context<ServerEnv>) {
     const token = readBearerToken(c)
-    if (token === undefined) return missingToken(c, me)
     const trace = incomingTrace(c)
+    if (token === undefined) return missingToken(c, me, trace)
     return verdict(c, me, token, await verifyServiceToken(c, token, trace), trace)
   }
 }
 
-/** The factory's published keys could not be had: a 502 naming it, not a verdict on the token. */
-export function throwIfKeysUnavailable(result: VerifyResult): void {
-  if (!result.valid && isKeysUnavailable(result.error.code)) {
-    throw new BadGatewayError(
-      FACTORY_HOP,
-      `${FACTORY_HOP} keys are unavailable: ${result.error.message}`,
-    )
-  }
-}
+/** A local verification as the trace shows it: 502 when the keys could not be had. */
+export const traceStatus = (result: VerifyResult) =>
+  result.valid ? 200 : isKeysUnavailable(result.error.code) ? 502 : 403

@@ -1,19 +1,14 @@
 import type { Context } from 'hono'
-import { bearerChallenge } from '@jwt-factory/hono-auth'
-import { tokenKid, type VerifyFailure, type VerifyResult } from '@jwt-factory/jwt'
+import { answerRefusal, type RefusalAnswer } from '@jwt-factory/hono-auth'
+import { tokenKid, type VerifyResult } from '@jwt-factory/jwt'
 import { addLogFields, type ServerEnv } from '@jwt-factory/server'
 import { withTrace, type Trace } from '../trace.ts'
 
-/** The original demo's failure for a request without a token. */
-export const NO_TOKEN: VerifyFailure = {
-  valid: false,
-  error: { name: 'JsonWebTokenError', message: 'jwt must be provided', code: 'ERR_JWS_INVALID' },
-  claims: {},
-}
-
 /**
- * The verifying side's answer to a token it checked (scenarios 1-4): 200 with the result, or 403
- * with `message: invalid token` and an RFC 6750 `invalid_token` challenge.
+ * The verifying side's answer to a token it checked (scenarios 1-4): 200 with the result, or the
+ * refusal as hono-auth's answerRefusal writes it in the original demo's style: 403 with
+ * `message: invalid token` and an RFC 6750 `invalid_token` challenge, or 502/504 naming the
+ * factory when its keys could not be had.
  */
 export function verdict(
   c: Context<ServerEnv>,
@@ -22,29 +17,44 @@ export function verdict(
   result: VerifyResult,
   trace: Trace,
 ) {
-  const logger = c.get('logger')
-  const rid = c.get('requestId')
   if (result.valid) {
     const kid = tokenKid(token)
-    logger.info(
-      { rid, kid },
+    c.get('logger').info(
+      { rid: c.get('requestId'), kid },
       `${me}: token from ${String(result.claims.sub)} valid (kid ${kid ?? 'none'})`,
     )
     addLogFields(c, { sub: String(result.claims.sub), valid: true })
     return c.json(withTrace(result, trace), 200)
   }
-  logger.info({ rid, code: result.error.code }, `${me}: rejected: ${result.error.message}`)
-  addLogFields(c, { valid: false, error: result.error.message })
-  c.header(
-    'WWW-Authenticate',
-    bearerChallenge({ realm: me, error: 'invalid_token', description: result.error.message }),
-  )
-  return c.json(withTrace({ message: 'invalid token', ...result }, trace), 403)
+  const refusal = { kind: 'invalid-token', error: result.error } as const
+  const answer = answerRefusal(refusal, { realm: me, style: 'verify-result' })
+  return answerWith(c, { me, answer, body: answer.body, trace, why: result.error.message })
 }
 
 /** No bearer token at all: 401 with a challenge that names no error (RFC 6750 §3.1). */
-export function missingToken(c: Context<ServerEnv>, me: string) {
-  c.header('WWW-Authenticate', bearerChallenge({ realm: me }))
-  c.get('logger').info({ rid: c.get('requestId') }, `${me}: rejected: no token`)
-  return c.json({ message: 'no token', ...NO_TOKEN }, 401)
+export function missingToken(c: Context<ServerEnv>, me: string, trace: Trace) {
+  const answer = answerRefusal({ kind: 'no-token' }, { realm: me, style: 'verify-result' })
+  return answerWith(c, { me, answer, body: answer.body, trace, why: 'no token' })
+}
+
+export interface RefusalResponse {
+  me: string
+  /** answerRefusal's status, challenge and body. */
+  answer: RefusalAnswer
+  /** The body to send: the answer's own, or one scenario 5 composes around it. */
+  body: Record<string, unknown>
+  trace: Trace
+  /** For the log line. */
+  why: string
+}
+
+/** Sends a refusal's status, challenge and body with the trace, and logs why (never the token). */
+export function answerWith(
+  c: Context<ServerEnv>,
+  { me, answer, body, trace, why }: RefusalResponse,
+) {
+  c.get('logger').info({ rid: c.get('requestId'), code: answer.reason }, `${me}: rejected: ${why}`)
+  addLogFields(c, { valid: false, error: why })
+  for (const [name, value] of Object.entries(answer.headers)) c.header(name, value)
+  return c.json(withTrace(body, trace), answer.status)
 }

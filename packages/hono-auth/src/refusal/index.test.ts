@@ -113,7 +113,7 @@ describe('answerRefusal: one answer per refusal, in the style of the place', () 
             error: {
               name,
               code: bodyCode,
-              message: `${error.message}: the token could not be checked`,
+              message: `serviceb cannot check the token: ${error.message}`,
               hop: 'jwt-factory',
             },
           },

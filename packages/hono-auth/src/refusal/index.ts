@@ -1,5 +1,10 @@
 import type { Context } from 'hono'
-import { isKeysUnavailable, type VerifyError, type VerifyErrorCode } from '@jwt-factory/jwt'
+import {
+  isKeysUnavailable,
+  type VerifyError,
+  type VerifyErrorCode,
+  type VerifyFailure,
+} from '@jwt-factory/jwt'
 import { BadGatewayError, GatewayTimeoutError } from '@jwt-factory/server'
 import { addLogFields } from '../log-fields.ts'
 import { bearerChallenge } from '../www-authenticate.ts'
@@ -42,11 +47,12 @@ export interface RefusalAnswer {
   reason: string
 }
 
-const NO_TOKEN: TokenError = {
-  name: 'JsonWebTokenError',
-  code: 'ERR_JWS_INVALID',
-  message: 'jwt must be provided',
-}
+/** The original demo's verification result for a request without a token. */
+export const NO_TOKEN_RESULT = {
+  valid: false,
+  error: { name: 'JsonWebTokenError', code: 'ERR_JWS_INVALID', message: 'jwt must be provided' },
+  claims: {},
+} as const satisfies VerifyFailure
 
 /**
  * The one place where a refused token becomes an HTTP answer: its status, its RFC 6750
@@ -76,7 +82,7 @@ export function answerRefusal(refusal: Refusal, options: RefusalOptions): Refusa
             code: 'ERR_UNAUTHORIZED' as const,
             message: refusal.message ?? 'a bearer token is required',
           }
-        : NO_TOKEN
+        : NO_TOKEN_RESULT.error
     return {
       status: 401,
       headers: headers({ realm }),
@@ -104,7 +110,7 @@ export function answerRefusal(refusal: Refusal, options: RefusalOptions): Refusa
   if (error.code !== 'ERR_UNAUTHORIZED' && isKeysUnavailable(error.code)) {
     const hop = error.hop ?? realm
     const HopError = error.code === 'ERR_JWKS_TIMEOUT' ? GatewayTimeoutError : BadGatewayError
-    const answer = new HopError(hop, `${error.message}: the token could not be checked`)
+    const answer = new HopError(hop, `${realm} cannot check the token: ${error.message}`)
     const status = answer.status as 502 | 504
     return { status, headers: {}, body: { ...answer.toJSON() }, reason: error.code }
   }

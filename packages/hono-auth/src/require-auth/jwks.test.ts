@@ -106,7 +106,7 @@ const unavailable = (url: string, timedOut = false) => ({
   error: {
     name: timedOut ? 'GatewayTimeoutError' : 'BadGatewayError',
     code: timedOut ? 'ERR_GATEWAY_TIMEOUT' : 'ERR_BAD_GATEWAY',
-    message: `signing keys unavailable: the JWKS at ${url}: the token could not be checked`,
+    message: `servicea cannot check the token: signing keys unavailable: the JWKS at ${url}`,
     hop: new URL(url).host,
   },
 })
