@@ -119,7 +119,7 @@ async function main(): Promise<void> {
   } else if (adminCredential) {
     logger.info('key management needs the admin credential (ADMIN_TOKEN)')
   }
-  onShutdownSignal(async () => {
+  onShutdownSignal(logger, async () => {
     logger.info('jwt-factory stopping')
     userStore.close()
     await Promise.all(servers.map((s) => s.close()))

@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     { urls: servers.map((s) => s.url).join(' ') },
     `${config.name} listening on ${servers.map((s) => s.url).join(' and ')}`,
   )
-  onShutdownSignal(async () => {
+  onShutdownSignal(logger, async () => {
     logger.info(`${config.name} stopping`)
     await Promise.all(servers.map((s) => s.close()))
     await http.close()

@@ -5,6 +5,7 @@ import {
 import type { AddressInfo } from 'node:net'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { serve } from '@hono/node-server'
+import type { Logger } from './logger.ts'
 
 export interface ListenOptions {
   fetch: (request: Request, env?: unknown) => Response | Promise<Response>
@@ -111,10 +112,10 @@ async function closeServer(server: Server, drain: () => void, graceMs = 10_000):
 }
 
 /**
- * Runs `stop` once on SIGTERM or SIGINT, then exits 0 (1 if stopping failed). A second signal
- * while stopping exits at once.
+ * Runs `stop` once on SIGTERM or SIGINT, then exits 0 (1 if stopping failed, logged on the
+ * process's own logger). A second signal while stopping exits at once.
  */
-export function onShutdownSignal(stop: () => Promise<void>): void {
+export function onShutdownSignal(logger: Pick<Logger, 'error'>, stop: () => Promise<void>): void {
   let stopping = false
   const handler = (signal: NodeJS.Signals) => {
     if (stopping) process.exit(1)
@@ -122,7 +123,7 @@ export function onShutdownSignal(stop: () => Promise<void>): void {
     stop().then(
       () => process.exit(0),
       (err: unknown) => {
-        console.error(`shutdown after ${signal} failed:`, err)
+        logger.error({ err }, `shutdown after ${signal} failed`)
         process.exit(1)
       },
     )
