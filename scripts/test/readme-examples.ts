@@ -43,6 +43,7 @@ const VOLATILE = new Set([
   'exp',
   'jti',
   'expiredAt',
+  'now',
   'kid',
   'x',
   'y',
