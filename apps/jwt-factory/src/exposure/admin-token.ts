@@ -15,7 +15,4 @@ export const adminTokenSchema = z
   .string()
   .min(MIN_ADMIN_TOKEN_LENGTH, `must be ${ADMIN_TOKEN_RULE}`)
   .max(1024, 'must be at most 1024 characters')
-  .regex(
-    B64TOKEN,
-    'must be one word of letters, digits and -._~+/ (a bearer token, RFC 6750 §2.1)',
-  )
+  .regex(B64TOKEN, 'must be one word of letters, digits and -._~+/ (a bearer token, RFC 6750 §2.1)')
