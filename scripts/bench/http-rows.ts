@@ -1,4 +1,4 @@
-import { createHttpClient } from '@jwt-factory/tls'
+import { createHttpClient } from '@jwt-factory/http-client'
 import type { Cluster } from '../demo/cluster.ts'
 import { runLoad, type LoadResult, type LoadTarget } from './load.ts'
 import type { RowId } from './options.ts'

@@ -1,4 +1,4 @@
-import type { HttpClient } from '@jwt-factory/tls'
+import type { HttpClient } from '@jwt-factory/http-client'
 
 /** The project's own client's undici Agent: keep-alive, and verifying TLS against the CA. */
 export type LoadAgent = HttpClient['agent']

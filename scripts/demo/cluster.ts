@@ -5,12 +5,8 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { SigningAlgorithm } from '@jwt-factory/jwt'
 import type { LogLevel } from '@jwt-factory/server'
-import {
-  createHttpClient,
-  ensureCertificates,
-  loadTlsFiles,
-  type HttpClient,
-} from '@jwt-factory/tls'
+import { createHttpClient, type HttpClient } from '@jwt-factory/http-client'
+import { ensureCertificates, loadTlsFiles } from '@jwt-factory/tls'
 import { ensureScenario3Keys } from '@jwt-factory/service'
 import { bundleApps } from '../build/bundle-apps.ts'
 import { planDemo, type DemoProcess } from './demo-processes.ts'

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { loadConfig as loadFactoryConfig, type FactoryConfig } from '@jwt-factory/factory'
-import { readEnvFile } from '@jwt-factory/server'
+import { readEnvFile } from '@jwt-factory/config'
 import {
   loadConfig as loadServiceConfig,
   SERVICE_NAMES,

@@ -1,4 +1,4 @@
-import { ConfigError } from '@jwt-factory/server'
+import { ConfigError } from '@jwt-factory/config'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from './config.ts'
 

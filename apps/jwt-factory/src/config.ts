@@ -1,14 +1,7 @@
 import { isAbsolute, join, resolve } from 'node:path'
 import { SIGNING_ALGORITHMS } from '@jwt-factory/jwt'
-import {
-  envEnum,
-  envInteger,
-  envPort,
-  envString,
-  LOG_FORMATS,
-  LOG_LEVELS,
-  parseEnv,
-} from '@jwt-factory/server'
+import { envEnum, envInteger, envPort, envString, parseEnv } from '@jwt-factory/config'
+import { LOG_FORMATS, LOG_LEVELS } from '@jwt-factory/server'
 import { z } from 'zod'
 import { ADMIN_TOKEN_RULE, adminTokenSchema } from './exposure/admin-token.ts'
 import { isLoopbackHost } from './exposure/loopback-host.ts'

@@ -1,13 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
-import {
-  ConfigError,
-  createLogger,
-  listen,
-  ListenError,
-  readEnvFile,
-  onShutdownSignal,
-} from '@jwt-factory/server'
+import { ConfigError, readEnvFile } from '@jwt-factory/config'
+import { createLogger, listen, ListenError, onShutdownSignal } from '@jwt-factory/server'
 import { loadTlsFiles } from '@jwt-factory/tls'
 import { createFactoryApp } from './app.ts'
 import { loadConfig } from './config.ts'

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ConfigError, readEnvFile } from '@jwt-factory/server'
+import { ConfigError, readEnvFile } from '@jwt-factory/config'
 import { runUsersCli } from './cli/run-users-cli.ts'
 import { loadConfig } from './config.ts'
 import { loadPolicyFile } from './policy/policy-file.ts'

@@ -4,15 +4,14 @@ import { chmod, readFile, writeFile } from 'node:fs/promises'
 import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createHttpClient, type HttpClient } from '@jwt-factory/http-client'
 import {
   createCertificateAuthority,
-  createHttpClient,
   ensureCertificates,
   issueClientCertificate,
   loadClientCertificate,
   loadTlsFiles,
   type CertificateAndKey,
-  type HttpClient,
 } from '@jwt-factory/tls'
 import {
   call,

@@ -1,15 +1,7 @@
 import { isAbsolute, resolve } from 'node:path'
 import { SIGNING_ALGORITHMS } from '@jwt-factory/jwt'
-import {
-  envEnum,
-  envInteger,
-  envPort,
-  envString,
-  envUrl,
-  LOG_FORMATS,
-  LOG_LEVELS,
-  parseEnv,
-} from '@jwt-factory/server'
+import { envEnum, envInteger, envPort, envString, envUrl, parseEnv } from '@jwt-factory/config'
+import { LOG_FORMATS, LOG_LEVELS } from '@jwt-factory/server'
 import { z } from 'zod'
 
 export const SERVICE_NAMES = ['servicea', 'serviceb', 'servicec'] as const

@@ -1,6 +1,6 @@
 import type { KeySource } from '@jwt-factory/jwt'
 import type { Logger } from '@jwt-factory/server'
-import type { HttpClient } from '@jwt-factory/tls'
+import type { HttpClient } from '@jwt-factory/http-client'
 import type { ServiceConfig } from './config.ts'
 import type { HopClient } from './peers/hop-client.ts'
 import type { Scenario3Keys } from './scenarios/scenario3-keys.ts'

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { readEnvFile } from '@jwt-factory/server'
+import { readEnvFile } from '@jwt-factory/config'
 import { loadConfig } from './config.ts'
 import { ensureScenario3Keys, writeScenario3Keys } from './scenarios/scenario3-keys.ts'
 

@@ -1,14 +1,9 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import {
-  ConfigError,
-  createLogger,
-  listen,
-  ListenError,
-  readEnvFile,
-  onShutdownSignal,
-} from '@jwt-factory/server'
-import { createHttpClient, loadClientCertificate, loadTlsFiles } from '@jwt-factory/tls'
+import { ConfigError, readEnvFile } from '@jwt-factory/config'
+import { createLogger, listen, ListenError, onShutdownSignal } from '@jwt-factory/server'
+import { createHttpClient } from '@jwt-factory/http-client'
+import { loadClientCertificate, loadTlsFiles } from '@jwt-factory/tls'
 import { createServiceApp } from './app.ts'
 import { loadConfig, SERVICE_NAMES } from './config.ts'
 import { Scenario3Keys } from './scenarios/scenario3-keys.ts'

@@ -4,12 +4,8 @@ import { join } from 'node:path'
 import { generateSigningKey } from '@jwt-factory/jwt'
 import { attackCatalogue, generateAttackerKeys, validToken } from '@jwt-factory/jwt/testing'
 import { silentLogger } from '@jwt-factory/server'
-import {
-  createHttpClient,
-  ensureCertificates,
-  loadTlsFiles,
-  type HttpClient,
-} from '@jwt-factory/tls'
+import { createHttpClient, type HttpClient } from '@jwt-factory/http-client'
+import { ensureCertificates, loadTlsFiles } from '@jwt-factory/tls'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {

@@ -4,12 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { bearerChallenge } from '@jwt-factory/hono-auth'
 import { silentLogger } from '@jwt-factory/server'
-import {
-  createHttpClient,
-  ensureCertificates,
-  loadTlsFiles,
-  type HttpClient,
-} from '@jwt-factory/tls'
+import { createHttpClient, type HttpClient } from '@jwt-factory/http-client'
+import { ensureCertificates, loadTlsFiles } from '@jwt-factory/tls'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createServiceApp, loadConfig, Scenario3Keys } from '../src/index.ts'
 

@@ -1,7 +1,7 @@
 import { HTTPException } from 'hono/http-exception'
 import { describe, expect, it } from 'vitest'
 import { addLogFields, createBaseApp, DEFAULT_BODY_LIMIT_BYTES } from './create-base-app.ts'
-import type { LogFormat, LogLevel } from './env-fields.ts'
+import type { LogFormat, LogLevel } from './logger.ts'
 import { BadRequestError, TooManyRequestsError, UnauthorizedError } from './http-error.ts'
 import { readJsonObject } from './json-body.ts'
 import { readBodyText } from './request-body.ts'

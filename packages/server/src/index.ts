@@ -17,26 +17,16 @@ export {
   type HttpErrorOptions,
   type HttpErrorCode,
 } from './http-error.ts'
-export { ConfigError, parseEnv } from './config-error.ts'
 export {
-  envInteger,
-  envPort,
-  envString,
-  envEnum,
-  envUrl,
+  createLogger,
+  silentLogger,
   LOG_LEVELS,
   LOG_FORMATS,
+  type Logger,
+  type LoggerOptions,
   type LogLevel,
   type LogFormat,
-} from './env-fields.ts'
-export {
-  writeFileAtomic,
-  ensureDirectory,
-  syncDirectory,
-  isAtomicTempFile,
-  type WriteFileAtomicOptions,
-} from './atomic-file.ts'
-export { createLogger, silentLogger, type Logger, type LoggerOptions } from './logger.ts'
+} from './logger.ts'
 export { formatLogLine } from './log-format.ts'
 export {
   createBaseApp,
@@ -54,6 +44,5 @@ export {
   type ListenOptions,
   type RunningServer,
 } from './listen.ts'
-export { readEnvFile } from './env-file.ts'
 export type { ServerEnv, LogFields } from './server-env.ts'
 export { isFlagSet } from './query-flag.ts'

@@ -1,7 +1,11 @@
 import { Writable } from 'node:stream'
 import { pino, type DestinationStream, type Logger } from 'pino'
-import type { LogFormat, LogLevel } from './env-fields.ts'
 import { formatLogLine } from './log-format.ts'
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+export const LOG_FORMATS = ['pretty', 'json'] as const
+export type LogFormat = (typeof LOG_FORMATS)[number]
 
 export type { Logger } from 'pino'
 

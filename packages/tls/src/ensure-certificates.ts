@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { ensureDirectory, writeFileAtomic } from '@jwt-factory/server'
+import { ensureDirectory, writeFileAtomic } from '@jwt-factory/files'
 import type { CertificateAndKey } from './certificate-and-key.ts'
 import { createCertificateAuthority } from './certificate-authority.ts'
 import {

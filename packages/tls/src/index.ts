@@ -23,6 +23,3 @@ export {
   type EnsureCertificatesResult,
 } from './ensure-certificates.ts'
 export { loadClientCertificate, loadTlsFiles, type TlsFiles } from './load-tls-files.ts'
-export { createHttpClient, type HttpClient, type HttpClientOptions } from './http-client.ts'
-export type { JsonResponse, RequestJsonOptions } from './request-json.ts'
-export { toHopError } from './hop-error.ts'

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
-import { ConfigError, type Logger } from '@jwt-factory/server'
+import { ConfigError } from '@jwt-factory/config'
+import { type Logger } from '@jwt-factory/server'
 import type { FactoryConfig } from '../config.ts'
 import { adminTokenSchema } from './admin-token.ts'
 

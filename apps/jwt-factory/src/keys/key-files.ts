@@ -1,6 +1,6 @@
 import { readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ensureDirectory, isAtomicTempFile, writeFileAtomic } from '@jwt-factory/server'
+import { ensureDirectory, isAtomicTempFile, writeFileAtomic } from '@jwt-factory/files'
 import type { SigningKey } from '@jwt-factory/jwt'
 
 const PRIVATE_SUFFIX = '-private.pem'

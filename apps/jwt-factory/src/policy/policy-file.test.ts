@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ConfigError } from '@jwt-factory/server'
+import { ConfigError } from '@jwt-factory/config'
 import { afterEach, describe, expect, it } from 'vitest'
 import { POLICY_FILE } from '../test-support.ts'
 import { loadPolicyFile } from './policy-file.ts'

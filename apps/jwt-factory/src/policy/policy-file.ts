@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { ConfigError } from '@jwt-factory/server'
+import { ConfigError } from '@jwt-factory/config'
 import { z } from 'zod'
 import { isValidKeyId } from '../keys/key-id.ts'
 import { PERMISSION_ID, roleNameSchema } from '../users/user-record.ts'

@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs'
 import { basename, dirname } from 'node:path'
-import { ensureDirectory, type Logger } from '@jwt-factory/server'
+import { ensureDirectory } from '@jwt-factory/files'
+import { type Logger } from '@jwt-factory/server'
 import { hasDemoPassword } from './demo-users.ts'
 import type { UserRecord } from './user-record.ts'
 import { readUsersFile, sameVersion, statUsersFile, type FileVersion } from './users-file.ts'

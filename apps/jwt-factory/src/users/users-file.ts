@@ -1,6 +1,6 @@
 import { open, readdir, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { ensureDirectory, writeFileAtomic } from '@jwt-factory/server'
+import { ensureDirectory, writeFileAtomic } from '@jwt-factory/files'
 import type { z } from 'zod'
 import { FileLockTimeoutError, removeStaleLockFiles, withFileLock } from './file-lock.ts'
 import { USERS_FILE_VERSION, usersFileSchema, type UserRecord } from './user-record.ts'

@@ -7,7 +7,7 @@ import {
   type Logger,
   type ServerEnv,
 } from '@jwt-factory/server'
-import type { HttpClient } from '@jwt-factory/tls'
+import type { HttpClient } from '@jwt-factory/http-client'
 import { SCENARIO_CALLER, type ServiceConfig } from '../config.ts'
 import { elapsedSince, outcome, TRACE_HEADER, type Trace } from '../trace.ts'
 import { TokenCache, type IssuedToken, type TokenSource } from './token-cache.ts'

@@ -10,7 +10,8 @@ import {
   type SigningKey,
   type VerificationKey,
 } from '@jwt-factory/jwt'
-import { ensureDirectory, writeFileAtomic, type Logger } from '@jwt-factory/server'
+import { ensureDirectory, writeFileAtomic } from '@jwt-factory/files'
+import { type Logger } from '@jwt-factory/server'
 
 /** The original demo's file names in `scenario-3-keys/`. */
 export const SCENARIO3_PRIVATE_FILE = 'jwt-private.pem'

@@ -11,13 +11,12 @@ import {
   type RemoteKeysOptions,
   type SigningKey,
 } from '@jwt-factory/jwt'
+import { createHttpClient, type HttpClient } from '@jwt-factory/http-client'
 import {
   createCertificateAuthority,
-  createHttpClient,
   ensureCertificates,
   issueServerCertificate,
   loadTlsFiles,
-  type HttpClient,
   type TlsFiles,
 } from '@jwt-factory/tls'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'

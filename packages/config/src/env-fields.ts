@@ -46,8 +46,3 @@ export function envEnum<const T extends readonly [string, ...string[]]>(
 export function envUrl(defaultValue: string) {
   return z.preprocess(unsetIfEmpty, z.url({ error: 'must be a URL' }).default(defaultValue))
 }
-
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
-export type LogLevel = (typeof LOG_LEVELS)[number]
-export const LOG_FORMATS = ['pretty', 'json'] as const
-export type LogFormat = (typeof LOG_FORMATS)[number]

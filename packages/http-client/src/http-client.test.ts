@@ -7,12 +7,14 @@ import {
   startHttpsServer,
   type TestHandler,
 } from '../test/https-test-server.ts'
-import type { CertificateAndKey } from './certificate-and-key.ts'
-import { createCertificateAuthority } from './certificate-authority.ts'
-import { issueClientCertificate } from './client-certificate.ts'
+import {
+  createCertificateAuthority,
+  issueClientCertificate,
+  issueServerCertificate,
+  type CertificateAndKey,
+} from '@jwt-factory/tls'
 import { createHttpClient, type HttpClient, type HttpClientOptions } from './http-client.ts'
 import { toHopError } from './hop-error.ts'
-import { issueServerCertificate } from './server-certificate.ts'
 
 let ca: CertificateAndKey
 let serverTls: ServerOptions

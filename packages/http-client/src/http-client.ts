@@ -1,5 +1,5 @@
 import { Agent, fetch as undiciFetch } from 'undici'
-import type { CertificateAndKey } from './certificate-and-key.ts'
+import type { CertificateAndKey } from '@jwt-factory/tls'
 import {
   type JsonResponse,
   requestJson,

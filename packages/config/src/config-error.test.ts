@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { ConfigError, parseEnv } from './config-error.ts'
-import {
-  envEnum,
-  envInteger,
-  envPort,
-  envString,
-  envUrl,
-  LOG_FORMATS,
-  LOG_LEVELS,
-} from './env-fields.ts'
+import { envEnum, envInteger, envPort, envString, envUrl } from './env-fields.ts'
+
+/** Lists of allowed values, as an app's schema names them (the logger's, in the apps). */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+const LOG_FORMATS = ['pretty', 'json'] as const
 
 const schema = z.object({
   PORT: envPort(3000),

@@ -1,0 +1,7 @@
+export {
+  writeFileAtomic,
+  ensureDirectory,
+  syncDirectory,
+  isAtomicTempFile,
+  type WriteFileAtomicOptions,
+} from './atomic-file.ts'

@@ -1,0 +1,3 @@
+export { createHttpClient, type HttpClient, type HttpClientOptions } from './http-client.ts'
+export type { JsonResponse, RequestJsonOptions } from './request-json.ts'
+export { toHopError } from './hop-error.ts'
