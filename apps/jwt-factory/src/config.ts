@@ -75,61 +75,14 @@ function unsetIfEmpty(value: unknown): unknown {
 
 export type FactoryEnv = z.output<typeof schema>
 
-export interface FactoryConfig {
-  readonly host: string
-  readonly port: number
-  /** HTTPS listener, served when CERTS_DIR holds the project's certificates. */
-  readonly httpsPort: number
-  readonly certsDir: string
-  readonly issuer: string
-  readonly algorithm: FactoryEnv['ALGORITHM']
-  readonly tokenTtlSeconds: number
-  readonly maxTokenTtlSeconds: number
-  readonly clockToleranceSeconds: number
-  readonly keysDir: string
-  /** Where clients reach the factory; used in the discovery document. */
-  readonly publicUrl: string
-  readonly logLevel: FactoryEnv['LOG_LEVEL']
-  readonly logFormat: FactoryEnv['LOG_FORMAT']
-  /** The users (JSON, 0600), watched for changes; see users/users-file.ts. */
-  readonly usersFile: string
-  /** Roles → permissions and the claim policy; read once at start. */
-  readonly policyFile: string
-  /**
-   * The user token key's own folder, beside the service keys but outside the keyId namespace: it
-   * is never reachable through /keys, /issueToken or /verify.
-   */
-  readonly userKeysDir: string
-  /**
-   * Audiences a user token may be issued for (X-Audience). The first is the audience when the
-   * header is absent: by default `jwt-factory`, the factory's own POST /auth, as AppMesh's login
-   * without X-Audience gives a token for AppMesh itself.
-   */
-  readonly userAudiences: readonly string[]
-  readonly totpChallengeSeconds: number
-  readonly loginFailureWindowSeconds: number
-  readonly loginMaxFailuresPerUser: number
-  readonly loginMaxFailuresPerAddress: number
-  /**
-   * HOST is beyond loopback (see exposure/): key management needs the admin credential, issuing
-   * needs the service's client certificate over HTTPS (mutual TLS), and requests that carry a
-   * secret are refused on plain HTTP unless they come from this machine.
-   */
-  readonly exposed: boolean
-  /** ADMIN_TOKEN (validated, never logged); see exposure/admin-credential.ts. */
-  readonly adminToken: string | undefined
-  /** ADMIN_TOKEN_FILE, read by main.ts at start. */
-  readonly adminTokenFile: string | undefined
-}
+/** The factory's configuration: each variable is written once, in the schema above. */
+export type FactoryConfig = ReturnType<typeof loadConfig>
 
 /**
  * Validates the factory's environment once, at start. Pure: reads only `env`; relative folders
  * are resolved against `baseDir` (the app folder, where `.env` lives), not the working directory.
  */
-export function loadConfig(
-  env: Record<string, string | undefined>,
-  baseDir: string,
-): FactoryConfig {
+export function loadConfig(env: Record<string, string | undefined>, baseDir: string) {
   const e = parseEnv(schema, env, 'apps/jwt-factory/.env')
   const host = e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST
   const path = (value: string) => (isAbsolute(value) ? value : resolve(baseDir, value))
@@ -137,6 +90,7 @@ export function loadConfig(
   return Object.freeze({
     host: e.HOST,
     port: e.PORT,
+    /** HTTPS listener, served when CERTS_DIR holds the project's certificates. */
     httpsPort: e.HTTPS_PORT,
     certsDir: path(e.CERTS_DIR),
     issuer: e.ISSUER,
@@ -145,19 +99,38 @@ export function loadConfig(
     maxTokenTtlSeconds: e.MAX_TOKEN_TTL_SECONDS,
     clockToleranceSeconds: e.CLOCK_TOLERANCE_SECONDS,
     keysDir,
+    /** Where clients reach the factory; used in the discovery document. */
     publicUrl: (e.PUBLIC_URL ?? `http://${host}:${e.PORT}`).replace(/\/$/, ''),
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
+    /** The users (JSON, 0600), watched for changes; see users/users-file.ts. */
     usersFile: path(e.USERS_FILE),
+    /** Roles → permissions and the claim policy; read once at start. */
     policyFile: path(e.POLICY_FILE),
+    /**
+     * The user token key's own folder, beside the service keys but outside the keyId namespace: it
+     * is never reachable through /keys, /issueToken or /verify.
+     */
     userKeysDir: join(keysDir, 'users'),
+    /**
+     * Audiences a user token may be issued for (X-Audience). The first is the audience when the
+     * header is absent: by default `jwt-factory`, the factory's own POST /auth, as AppMesh's login
+     * without X-Audience gives a token for AppMesh itself.
+     */
     userAudiences: Object.freeze([...new Set(e.USER_AUDIENCES)]),
     totpChallengeSeconds: e.TOTP_CHALLENGE_SECONDS,
     loginFailureWindowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
     loginMaxFailuresPerUser: e.LOGIN_MAX_FAILURES_PER_USER,
     loginMaxFailuresPerAddress: e.LOGIN_MAX_FAILURES_PER_ADDRESS,
+    /**
+     * HOST is beyond loopback (see exposure/): key management needs the admin credential, issuing
+     * needs the service's client certificate over HTTPS (mutual TLS), and requests that carry a
+     * secret are refused on plain HTTP unless they come from this machine.
+     */
     exposed: !isLoopbackHost(e.HOST),
+    /** ADMIN_TOKEN (validated, never logged); see exposure/admin-credential.ts. */
     adminToken: e.ADMIN_TOKEN,
+    /** ADMIN_TOKEN_FILE, read by main.ts at start. */
     adminTokenFile: e.ADMIN_TOKEN_FILE === undefined ? undefined : path(e.ADMIN_TOKEN_FILE),
   })
 }
