@@ -1,4 +1,4 @@
-import { Hono, type MiddlewareHandler } from 'hono'
+import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { requestId } from 'hono/request-id'
 import type { Logger } from 'pino'
 import { handleError, handleNotFound, truncate } from './error-handler.ts'
@@ -50,9 +50,13 @@ function logRequests(logger: Logger): MiddlewareHandler<ServerEnv> {
 /** Longest value of one log field: a client-chosen `aud` of 64 KiB must not make a 64 KiB line. */
 const MAX_FIELD_LENGTH = 200
 
-/** Adds fields (keyId, kid, sub, aud…) to this request's one log line. Never a token or a key. */
-export function addLogFields(c: { get(key: 'logFields'): LogFields }, fields: LogFields): void {
-  const target = c.get('logFields')
+/**
+ * Adds fields (keyId, kid, sub, aud…) to this request's one log line. Never a token or a key. A
+ * no-op in an app without that line (not built by createBaseApp), so middleware can always call it.
+ */
+export function addLogFields(c: Context, fields: LogFields): void {
+  const target = (c.var as { logFields?: LogFields }).logFields
+  if (target === undefined) return
   for (const [name, value] of Object.entries(fields)) {
     target[name] = typeof value === 'string' ? truncate(value, MAX_FIELD_LENGTH) : value
   }

@@ -5,8 +5,7 @@ import {
   type VerifyErrorCode,
   type VerifyFailure,
 } from '@jwt-factory/jwt'
-import { BadGatewayError, GatewayTimeoutError } from '@jwt-factory/server'
-import { addLogFields } from '../log-fields.ts'
+import { addLogFields, BadGatewayError, GatewayTimeoutError } from '@jwt-factory/server'
 import { bearerChallenge } from '../www-authenticate.ts'
 
 /** What a token was refused for: the one input of answerRefusal. */

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
 import { verifyToken, type JWTPayload } from '@jwt-factory/jwt'
+import { addLogFields } from '@jwt-factory/server'
 import { readBearerToken } from '../bearer-token.ts'
-import { addLogFields } from '../log-fields.ts'
 import { refuse, type RefusalOptions } from '../refusal/index.ts'
 import { scopesOf } from '../scope.ts'
 import { checkOptions, type RequireAuthOptions } from './options.ts'
