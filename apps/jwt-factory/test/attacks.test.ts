@@ -27,7 +27,9 @@ let context: AttackContext
 let attacks: Map<string, Attack>
 
 /** The catalogue's titles, known before the factory exists, for the test names. */
-const titles = attackCatalogue(await sampleContext())
+const sample = await sampleContext()
+const titles = attackCatalogue(sample)
+const twins = acceptedTwins(sample)
 
 async function sampleContext(): Promise<AttackContext> {
   const [key, other] = await Promise.all([generateSigningKey('ES256'), generateSigningKey('ES256')])
@@ -95,12 +97,13 @@ describe('POST /verify/:keyId under attack', () => {
     expect(body.valid).toBe(true)
   })
 
-  it('the valid token spelt another way (high-S, padded, other unused bits) is valid too (200)', async () => {
-    for (const twin of acceptedTwins(context)) {
+  for (const { id, title } of twins) {
+    it(`attack: ${title} → 200 accepted`, async () => {
+      const twin = acceptedTwins(context).find((t) => t.id === id)!
       const { status, body } = await verify(twin.token)
-      expect({ status, valid: body.valid }, twin.title).toEqual({ status: 200, valid: true })
-    }
-  })
+      expect({ status, valid: body.valid }).toEqual({ status: 200, valid: true })
+    })
+  }
 
   // Defect 1 of issue 10: about half of these have a high S and were refused as invalid signatures.
   it("40 tokens signed by the openssl command with servicea's own key are all valid (200)", async () => {

@@ -40,14 +40,16 @@ const contextFor = (
 })
 
 /** Test names are needed before beforeAll runs: the same catalogue made with throwaway keys. */
-const sample = await (async () => {
+const sampleContext = await (async () => {
   const [k, o, a] = await Promise.all([
     generateSigningKey('ES256'),
     generateSigningKey('ES256'),
     generateAttackerKeys(),
   ])
-  return attackCatalogue(contextFor(k, o, a, new Date(), 'jwt-factory'))
+  return contextFor(k, o, a, new Date(), 'jwt-factory')
 })()
+const sample = attackCatalogue(sampleContext)
+const twins = acceptedTwins(sampleContext)
 
 beforeAll(async () => {
   factory = await createLoginFactory()
@@ -73,12 +75,12 @@ describe('POST /auth under attack', () => {
     expect(await res.json()).toMatchObject({ success: true, user: TEST_USERS.alice.name })
   })
 
-  it('the same user token spelt another way (high-S, padded, other unused bits) is admitted', async () => {
-    for (const twin of acceptedTwins(context)) {
-      const res = await auth({ authorization: `Bearer ${twin.token}` })
-      expect(res.status, twin.title).toBe(200)
-    }
-  })
+  for (const { id, title } of twins) {
+    it(`attack: ${title} → 200 accepted`, async () => {
+      const twin = acceptedTwins(context).find((t) => t.id === id)!
+      expect((await auth({ authorization: `Bearer ${twin.token}` })).status).toBe(200)
+    })
+  }
 
   it('attack: no token → 401 UnauthorizedError', async () => {
     const res = await auth({})

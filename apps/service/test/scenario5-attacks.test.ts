@@ -79,14 +79,15 @@ function contextFor(k = keys, a = attacker): AttackContext {
 }
 
 /** Test names are needed before the cluster exists: the same catalogue with throwaway keys. */
-const sampleCatalogue = await (async () => {
+const sampleContext = await (async () => {
   const [user, servicea, at] = await Promise.all([
     generateSigningKey('ES256'),
     generateSigningKey('ES256'),
     generateAttackerKeys(),
   ])
-  return attackCatalogue(contextFor({ user, servicea }, at))
+  return contextFor({ user, servicea }, at)
 })()
+const sampleCatalogue = attackCatalogue(sampleContext)
 
 async function call(userToken: string) {
   const headers = {
@@ -123,12 +124,13 @@ describe(`${SERVICE} GET /scenario5-server X-User-Authorization under attack`, (
     })
   })
 
-  it('the same user token spelt another way (high-S, padded, other unused bits) is admitted (200)', async () => {
-    for (const twin of acceptedTwins(contextFor())) {
+  for (const { id, title } of acceptedTwins(sampleContext)) {
+    it(`attack: ${title} → 200 accepted`, async () => {
+      const twin = acceptedTwins(contextFor()).find((t) => t.id === id)!
       const answer = await call(twin.token)
-      expect(answer.status, `${twin.title}: ${JSON.stringify(answer.body)}`).toBe(200)
-    }
-  })
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200)
+    })
+  }
 
   for (const { id, ...named } of sampleCatalogue) {
     if (named.oversized) continue

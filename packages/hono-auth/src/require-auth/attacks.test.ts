@@ -66,14 +66,14 @@ const contextFor = (typ: string, k = key, o = otherService, a = attacker): Attac
   claims: { iss: ISSUER, aud: AUDIENCE, sub: 'alice' },
 })
 
-/** Names are needed before beforeAll runs: the same catalogue made with throwaway keys. */
+/** Names are needed before beforeAll runs: the same context made with throwaway keys. */
 const sample = await (async () => {
   const [k, o, a] = await Promise.all([
     generateSigningKey('ES256'),
     generateSigningKey('ES256'),
     generateAttackerKeys(),
   ])
-  return (typ: string) => attackCatalogue(contextFor(typ, k, o, a))
+  return (typ: string) => contextFor(typ, k, o, a)
 })()
 
 for (const { label, typ, options } of places)
@@ -89,13 +89,14 @@ for (const { label, typ, options } of places)
       expect(guarded.calls).toBe(1)
     })
 
-    it('the valid token spelt another way (high-S, padded, other unused bits) reaches the handler', async () => {
-      for (const twin of acceptedTwins(contextFor(typ))) {
+    for (const { id, title } of acceptedTwins(sample(typ))) {
+      it(`attack: ${title} → 200 accepted`, async () => {
+        const twin = acceptedTwins(contextFor(typ)).find((t) => t.id === id)!
         const guarded = protectedApp(options())
-        expect((await guarded.bearer(twin.token)).status, twin.title).toBe(200)
+        expect((await guarded.bearer(twin.token)).status).toBe(200)
         expect(guarded.calls).toBe(1)
-      }
-    })
+      })
+    }
 
     it('attack: no token → 401 UnauthorizedError', async () => {
       const guarded = protectedApp(options())
@@ -108,7 +109,7 @@ for (const { label, typ, options } of places)
     })
 
     // In-process, no HTTP server limits the header: the 1 MB token reaches verifyToken too.
-    for (const { id, ...named } of sample(typ)) {
+    for (const { id, ...named } of attackCatalogue(sample(typ))) {
       it(attackTestName(named, 401), async () => {
         const attack = attacks.get(id)!
         const guarded = protectedApp(options())
