@@ -8,11 +8,15 @@ describe('findDuplicateMember: one reading of a token for every verifier', () =>
     ['nested in an object', '{"cnf":{"jkt":"a","jkt":"b"}}', 'jkt'],
     ['in an object inside an array', '{"list":[{"a":1},{"b":1,"b":2}]}', 'b'],
     ['after a nested object closed', '{"a":{"x":1},"b":2,"a":3}', 'a'],
+    ['after an array closed', '{"a":[1,[2]],"b":2,"a":3}', 'a'],
+    ['after a value holding an escaped quote', '{"x":"\\"","x":1}', 'x'],
     ['spelt with a \\u escape', '{"kid":"a","\\u006bid":"b"}', 'kid'],
     ['spelt with an escaped slash', '{"a/b":1,"a\\/b":2}', 'a/b'],
     ['with whitespace before the colon', '{"sub" \n\t :1, "sub"\r\n:2}', 'sub'],
     ['with long whitespace before the colon', `{"sub":1,"sub"${' '.repeat(200)}:2}`, 'sub'],
     ['empty names', '{"":1,"":2}', ''],
+    // Not JSON, so refused anyway; compared as written, never a throw.
+    ['spelt with an escape JSON does not know, as written', '{"\\q":1,"\\q":2}', '"\\q"'],
   ])('%s: found', (_label, text, name) => {
     expect(findDuplicateMember(text)).toBe(name)
   })
@@ -26,6 +30,17 @@ describe('findDuplicateMember: one reading of a token for every verifier', () =>
     ['quotes and braces inside strings', '{"a":"}\\"{","b":"\\\\","c":"[:"}'],
     ['a name followed by a colon inside a string value', '{"a":"\\"a\\":1"}'],
   ])('%s: none', (_label, text) => {
+    expect(findDuplicateMember(text)).toBeUndefined()
+  })
+
+  // The text comes from an attacker and is read before JSON.parse judges it.
+  it.each([
+    ['an unterminated name', '{"a":1,"a'],
+    ['an unterminated escape', '{"a":1,"a\\'],
+    ['names in an array', '["a":1,"a":2]'],
+    ['names outside any object', '"a":1,"a":2'],
+    ['more closings than openings', '}]"a":1,"a":2'],
+  ])('malformed text, %s: none, and no throw', (_label, text) => {
     expect(findDuplicateMember(text)).toBeUndefined()
   })
 })

@@ -48,7 +48,8 @@ export function failureFromJoseError(err: unknown, context: RefusalContext): Ver
       sub: expected.subject,
       typ: expected.typ,
     }[claim]
-    if (label && reason === 'check_failed') {
+    // Past "missing", jose refuses these four claims only as "check_failed": a wrong value.
+    if (label) {
       const message = `jwt ${label} invalid. expected: ${value}`
       return verifyFailure('JsonWebTokenError', code, message, claim === 'typ' ? seen : {})
     }

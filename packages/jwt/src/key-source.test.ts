@@ -2,6 +2,7 @@ import { SignJWT } from 'jose'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { KeysUnavailableError } from './jose-errors.ts'
 import { toJwks } from './jwks.ts'
 import { remoteKeys } from './key-source.ts'
 import { signToken } from './sign.ts'
@@ -35,7 +36,9 @@ const failure = (error: Partial<VerifyError>) => ({ valid: false, error, claims:
 
 describe('remoteKeys', () => {
   it('refuses an empty algorithm list at creation', () => {
-    expect(() => remoteKeys(URL_, { algorithms: [] })).toThrow(TypeError)
+    expect(() => remoteKeys(URL_, { algorithms: [] })).toThrow(
+      new TypeError('remoteKeys: algorithms must not be empty'),
+    )
   })
 
   it('verifies with a fetched JWKS, fetched once for many tokens', async () => {
@@ -138,6 +141,20 @@ describe('remoteKeys', () => {
     expect(result.valid === false && isKeysUnavailable(result.error.code)).toBe(true)
   })
 
+  // A KeySource's own contract, for whoever calls resolve: jose's error protocol, the URL, and
+  // the fetch's failure as the cause.
+  it('resolve rejects with a KeysUnavailableError naming the URL, the failure as its cause', async () => {
+    const refused = new TypeError('fetch failed')
+    const keys = remoteKeys(URL_, { algorithms: ['ES256'], fetch: () => Promise.reject(refused) })
+    const error = await Promise.resolve(keys.resolve({ alg: 'ES256', kid: es.kid })).then(
+      () => undefined,
+      (err: unknown) => err,
+    )
+    expect(error).toBeInstanceOf(KeysUnavailableError)
+    expect(error).toMatchObject({ code: 'ERR_JWKS_UNAVAILABLE', message: URL_, cause: refused })
+    expect(KeysUnavailableError.code).toBe('ERR_JWKS_UNAVAILABLE')
+  })
+
   it('a JWKS endpoint that does not answer in time: signing keys unavailable', async () => {
     const hanging = (_url: string, init: RequestInit) =>
       new Promise<Response>((_resolve, reject) => {
@@ -159,14 +176,19 @@ describe('remoteKeys', () => {
 describe("remoteKeys follows the server's Cache-Control max-age (a real server on loopback)", () => {
   let server: Server
   let url: string
-  let served: { keys: SigningKey[]; cacheControl: string | undefined; fetches: number }
+  let served: {
+    keys: SigningKey[]
+    cacheControl: string | undefined
+    status: number
+    fetches: number
+  }
   beforeAll(async () => {
-    served = { keys: [], cacheControl: undefined, fetches: 0 }
+    served = { keys: [], cacheControl: undefined, status: 200, fetches: 0 }
     server = createServer((_req, res) => {
       served.fetches++
       const headers: Record<string, string> = { 'content-type': 'application/json' }
       if (served.cacheControl !== undefined) headers['cache-control'] = served.cacheControl
-      res.writeHead(200, headers).end(JSON.stringify(toJwks(served.keys)))
+      res.writeHead(served.status, headers).end(JSON.stringify(toJwks(served.keys)))
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`
@@ -178,18 +200,47 @@ describe("remoteKeys follows the server's Cache-Control max-age (a real server o
     const retired = await generateSigningKey('ES256')
     served.keys = [retired]
     served.cacheControl = cacheControl
+    served.status = 200
     served.fetches = 0
     let now = 1_000_000
     const keys = remoteKeys(url, { algorithms: ['ES256'], now: () => now, ...options })
     const { token } = await signToken(retired, claims, { ttlSeconds: 3600 })
-    const verifiesAfter = async (seconds: number) => {
+    const resultAfter = (seconds: number) => {
       now = 1_000_000 + seconds * 1000
-      return (await verifyToken(token, keys)).valid
+      return verifyToken(token, keys)
     }
+    const verifiesAfter = async (seconds: number) => (await resultAfter(seconds)).valid
     expect(await verifiesAfter(0)).toBe(true)
     served.keys = [await generateSigningKey('ES256')]
-    return { verifiesAfter, fetches: () => served.fetches }
+    return { verifiesAfter, resultAfter, fetches: () => served.fetches }
   }
+
+  // RFC 9111 §5.2: directives are comma-separated, in any order, a value may be quoted; a
+  // directive that is not max-age, or a max-age that is not digits, leaves the default (600 s).
+  it.each([
+    ['max-age=300', 300],
+    ['public,max-age=300', 300],
+    ['public,  max-age=300 , must-revalidate', 300],
+    ['MAX-AGE="300"', 300],
+    ['max-age = 300', 300],
+    ['s-maxage=300', 600],
+    ['x-max-age=300', 600],
+    ['max-age=300x', 600],
+    ['max-age=', 600],
+  ])('Cache-Control %j: the retired key verifies for %i s', async (cacheControl, seconds) => {
+    const { verifiesAfter } = await retirement(cacheControl)
+    expect(await verifiesAfter(seconds - 1)).toBe(true)
+    expect(await verifiesAfter(seconds)).toBe(false)
+  })
+
+  it('a refresh that fails is tried again on the next request: it never extends the old set', async () => {
+    const { resultAfter, verifiesAfter, fetches } = await retirement('max-age=300')
+    served.status = 500
+    expect(await resultAfter(300)).toMatchObject({ error: { code: 'ERR_JWKS_UNAVAILABLE' } })
+    served.status = 200
+    expect(await verifiesAfter(301)).toBe(false)
+    expect(fetches()).toBe(3)
+  })
 
   it('max-age=300: the retired key verifies until 300 s have passed, then it is refused', async () => {
     const { verifiesAfter, fetches } = await retirement('public, max-age=300')

@@ -102,13 +102,13 @@ const malformed = () => verifyFailure('JsonWebTokenError', 'ERR_JWT_INVALID', 'j
  * reach a key lookup, where a store's query language might read it.
  */
 function readHeader(token: string): JWSHeaderParameters | undefined {
+  const json = token.split('.', 2).map((s) => Buffer.from(s, 'base64url').toString('utf8'))
+  if (json.some((text) => findDuplicateMember(text) !== undefined)) return undefined
+  let header: JWSHeaderParameters
   try {
-    const [header = '', payload = ''] = token.split('.', 2)
-    const json = [header, payload].map((s) => Buffer.from(s, 'base64url').toString('utf8'))
-    if (json.some((text) => findDuplicateMember(text) !== undefined)) return undefined
-    const decoded = decodeProtectedHeader(token)
-    return 'kid' in decoded && typeof decoded.kid !== 'string' ? undefined : decoded
+    header = decodeProtectedHeader(token)
   } catch {
     return undefined
   }
+  return 'kid' in header && typeof header.kid !== 'string' ? undefined : header
 }

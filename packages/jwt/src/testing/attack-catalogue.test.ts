@@ -38,19 +38,24 @@ beforeAll(async () => {
   for (const alg of SIGNING_ALGORITHMS) keys[alg] = await generateSigningKey(alg)
 })
 
+/** One clock for tokens and verifier: a control and its twin signed a second apart differ. */
+const T = new Date()
+
 const context = (alg: SigningAlgorithm, extra: Partial<AttackContext> = {}): AttackContext => ({
   key: keys[alg],
   claims,
   attacker,
   otherServiceKey: otherService,
+  now: T,
   ...extra,
 })
 
 async function expectRefused(
   keySource: KeySource,
   ctx: AttackContext,
-  options: VerifyTokenOptions = expected,
+  verifierOptions: VerifyTokenOptions = expected,
 ) {
+  const options = { currentDate: ctx.now, ...verifierOptions }
   const control = await verifyToken(validToken(ctx), keySource, options)
   expect(control.valid).toBe(true)
   for (const twin of acceptedTwins(ctx)) {
