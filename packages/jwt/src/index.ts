@@ -23,13 +23,7 @@ export {
   type ResolvedKey,
   type RemoteKeysOptions,
 } from './key-source.ts'
-export {
-  signToken,
-  InvalidClaimsError,
-  EXPIRED_TOKEN_AGE_SECONDS,
-  type SignTokenOptions,
-  type SignedToken,
-} from './sign.ts'
+export { signToken, InvalidClaimsError, type SignTokenOptions, type SignedToken } from './sign.ts'
 export {
   verifyToken,
   DEFAULT_CLOCK_TOLERANCE_SECONDS,
@@ -45,6 +39,7 @@ export {
   type VerifyResult,
   type VerifySuccess,
 } from './verify-result.ts'
+export { EXPIRED_TOKEN_AGE_SECONDS, expiredVariantTime } from './expired-variant.ts'
 export { toJwks, type Jwks } from './jwks.ts'
 export type { JWTPayload } from 'jose'
 export { SERVICE_TOKEN_TYPE, USER_TOKEN_TYPE } from './token-type.ts'

@@ -7,15 +7,11 @@ import { SERVICE_TOKEN_TYPE } from './token-type.ts'
 /** Far deeper than any claims set; jose's structuredClone overflows the stack on deep nesting. */
 export const MAX_JSON_DEPTH = 32
 
-/** How long before now an `expired` token expired: the original demo's "expired an hour ago". */
-export const EXPIRED_TOKEN_AGE_SECONDS = 3600
-
 export interface SignTokenOptions {
   ttlSeconds: number
   /** `typ` header: "JWT" for service tokens (default), "at+jwt" for user access tokens. */
   typ?: string
-  /** Issue a token that already expired an hour ago (the demo's `?expired=1`). */
-  expired?: boolean
+  /** When it is issued (default now); an expired variant is signed at expiredVariantTime(). */
   now?: Date
 }
 
@@ -47,9 +43,7 @@ export async function signToken(
   options: SignTokenOptions,
 ): Promise<SignedToken> {
   const now = Math.floor((options.now?.getTime() ?? Date.now()) / 1000)
-  const exp = options.expired ? now - EXPIRED_TOKEN_AGE_SECONDS : now + options.ttlSeconds
-  const iat = options.expired ? exp - options.ttlSeconds : now
-  const signed = { ...claims, iat, exp, jti: randomUUID() }
+  const signed = { ...claims, iat: now, exp: now + options.ttlSeconds, jti: randomUUID() }
   const payloadJson = checkClaims(signed)
   const header = { alg: key.alg, kid: key.kid, typ: options.typ ?? SERVICE_TOKEN_TYPE }
   if (key.alg === 'ES256' || key.alg === 'EdDSA') {

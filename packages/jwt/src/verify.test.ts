@@ -2,7 +2,8 @@ import { SignJWT, decodeProtectedHeader, type JWTPayload } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { SigningAlgorithm } from './algorithms.ts'
 import { keyList, localKeys, type KeySource } from './key-source.ts'
-import { EXPIRED_TOKEN_AGE_SECONDS, signToken, type SignTokenOptions } from './sign.ts'
+import { EXPIRED_TOKEN_AGE_SECONDS, expiredVariantTime } from './expired-variant.ts'
+import { signToken, type SignTokenOptions } from './sign.ts'
 import { generateSigningKey, type SigningKey } from './signing-key.ts'
 import { USER_TOKEN_TYPE } from './token-type.ts'
 import { signForged } from './testing/forge.ts'
@@ -100,7 +101,7 @@ describe('verifyToken: success', () => {
 
 describe('verifyToken: error shapes', () => {
   it('expired: TokenExpiredError with expiredAt', async () => {
-    const { token, claims: signed } = await sign({}, { expired: true })
+    const { token, claims: signed } = await sign({}, { now: expiredVariantTime(60, T) })
     expect(signed.exp).toBe(tSeconds - EXPIRED_TOKEN_AGE_SECONDS)
     expect(signed.iat).toBe(signed.exp - 60)
     expect(await verifyAtT(token)).toEqual({
@@ -118,7 +119,10 @@ describe('verifyToken: error shapes', () => {
   })
 
   it('expired, on the real clock', async () => {
-    const { token, claims: signed } = await signToken(es, claims, { ttlSeconds: 60, expired: true })
+    const { token, claims: signed } = await signToken(es, claims, {
+      ttlSeconds: 60,
+      now: expiredVariantTime(60),
+    })
     expect(await verifyToken(token, esKeys, expected)).toMatchObject(
       failure({
         name: 'TokenExpiredError',

@@ -1,5 +1,11 @@
 import { Hono, type Context } from 'hono'
-import { InvalidClaimsError, MAX_TOKEN_LENGTH, signToken, type JWTPayload } from '@jwt-factory/jwt'
+import {
+  InvalidClaimsError,
+  MAX_TOKEN_LENGTH,
+  signToken,
+  type JWTPayload,
+  expiredVariantTime,
+} from '@jwt-factory/jwt'
 import {
   addLogFields,
   BadRequestError,
@@ -26,7 +32,8 @@ export function tokenRoutes({ keyStore, config, policy, now }: FactoryContext) {
     checkServiceClaims(policy, keyId, claims)
     const ttlSeconds = requestedTtl(c, config.tokenTtlSeconds, config.maxTokenTtlSeconds)
     const expired = isFlagSet(c.req.query('expired'))
-    const signed = await signToken(ring.active, claims, { ttlSeconds, expired, now: now() }).catch(
+    const issuedAt = expired ? expiredVariantTime(ttlSeconds, now()) : now()
+    const signed = await signToken(ring.active, claims, { ttlSeconds, now: issuedAt }).catch(
       (err: unknown) => {
         throw err instanceof InvalidClaimsError
           ? new BadRequestError<FactoryErrorCode>(err.message, 'ERR_INVALID_CLAIMS', { cause: err })

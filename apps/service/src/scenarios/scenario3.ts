@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import { signToken } from '@jwt-factory/jwt'
+import { expiredVariantTime, signToken } from '@jwt-factory/jwt'
 import { ServiceUnavailableError, type ServerEnv } from '@jwt-factory/server'
 import type { ServiceContext } from '../deps.ts'
 import type { PeerName } from '../peers/hop-client.ts'
@@ -37,10 +37,11 @@ export function localSigner({ config, scenario3 }: ServiceContext) {
         `${me} has no scenario-3 key: run npm run keys, or POST /gen-keys`,
       )
     const started = performance.now()
+    const { ttlSeconds } = config.scenario3
     const { token } = await signToken(
       key,
       { iss: config.scenario3.issuer, sub: me, aud },
-      { ttlSeconds: config.scenario3.ttlSeconds, expired },
+      { ttlSeconds, now: expired ? expiredVariantTime(ttlSeconds) : new Date() },
     )
     trace.add({
       from: me,

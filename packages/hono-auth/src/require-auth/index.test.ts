@@ -7,6 +7,7 @@ import {
   verificationKeyFromPem,
   type KeySource,
   type SigningKey,
+  expiredVariantTime,
 } from '@jwt-factory/jwt'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { requireAuth, type RequireAuthOptions } from './index.ts'
@@ -116,7 +117,7 @@ describe('requireAuth: 401', () => {
   const invalid: Array<[string, () => Promise<string>, ErrorFields]> = [
     [
       'expired',
-      () => userToken(key, {}, { expired: true }),
+      () => userToken(key, {}, { now: expiredVariantTime(300) }),
       { name: 'TokenExpiredError', code: 'ERR_JWT_EXPIRED', message: 'jwt expired' },
     ],
     [
@@ -197,7 +198,7 @@ describe('requireAuth: 401', () => {
 
   it('an invalid token in the cookie is refused the same way', async () => {
     const guarded = protectedApp({ keys })
-    const expired = await userToken(key, {}, { expired: true })
+    const expired = await userToken(key, {}, { now: expiredVariantTime(300) })
     const res = await guarded.get({ cookie: `token=Bearer%20${expired}` })
     const error = { name: 'TokenExpiredError', code: 'ERR_JWT_EXPIRED', message: 'jwt expired' }
     await expectRefused(res, 401, error)
@@ -272,7 +273,9 @@ describe('requireAuth: 403', () => {
 
   it('a bad token is a 401 even when it also lacks the permission', async () => {
     const guarded = protectedApp({ keys, permission: 'app-admin' })
-    expect((await guarded.bearer(await userToken(key, {}, { expired: true }))).status).toBe(401)
+    expect(
+      (await guarded.bearer(await userToken(key, {}, { now: expiredVariantTime(300) }))).status,
+    ).toBe(401)
   })
 })
 
