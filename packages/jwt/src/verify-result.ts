@@ -61,7 +61,7 @@ export interface VerifyFailure {
 export type VerifyResult = VerifySuccess | VerifyFailure
 
 /** The codes that mean "the keys could not be had", not "the token is bad". */
-export const isKeysUnavailable = (code: VerifyErrorCode): boolean =>
+export const isKeysUnavailable = (code: string): boolean =>
   code === 'ERR_JWKS_UNAVAILABLE' || code === 'ERR_JWKS_TIMEOUT'
 
 export function verifyFailure(

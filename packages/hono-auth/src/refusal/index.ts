@@ -68,10 +68,11 @@ export function answerRefusal(refusal: Refusal, options: RefusalOptions): Refusa
   const headers = (challenge: Parameters<typeof bearerChallenge>[0]): Record<string, string> =>
     options.challenge === false ? {} : { 'WWW-Authenticate': bearerChallenge(challenge) }
   const labelled = style === 'verify-result' && options.labelled !== false
-  const verdict = (message: string, error: TokenError, claims: object = {}) =>
+  /** The body: the project's `{ error }`, or the original demo's verification result. */
+  const verdict = (message: string, error: { name: string; code: string; message: string }) =>
     style === 'bearer'
       ? { error }
-      : { ...(labelled ? { message } : {}), valid: false, error, claims }
+      : { ...(labelled ? { message } : {}), valid: false, error, claims: {} }
 
   if (refusal.kind === 'no-token') {
     const error =
@@ -101,12 +102,12 @@ export function answerRefusal(refusal: Refusal, options: RefusalOptions): Refusa
         description: message,
         ...(scope ? { scope } : {}),
       }),
-      body: style === 'bearer' ? { error } : verdict(message, error as unknown as TokenError),
+      body: verdict(message, error),
       reason: 'insufficient_scope',
     }
   }
   const { error } = refusal
-  if (error.code !== 'ERR_UNAUTHORIZED' && isKeysUnavailable(error.code)) {
+  if (isKeysUnavailable(error.code)) {
     const hop = error.hop ?? realm
     const HopError = error.code === 'ERR_JWKS_TIMEOUT' ? GatewayTimeoutError : BadGatewayError
     const answer = new HopError(hop, `${realm} cannot check the token: ${error.message}`)
