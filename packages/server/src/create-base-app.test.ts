@@ -177,6 +177,20 @@ describe('createBaseApp: errors', () => {
   })
 })
 
+describe('createBaseApp: ?pretty', () => {
+  it('indents any JSON answer by two spaces, errors too; without it the answer stays compact', async () => {
+    const { app } = testApp()
+    const compact = await (await app.request('/ok')).text()
+    expect(compact).not.toContain('\n')
+    const pretty = await (await app.request('/ok?pretty')).text()
+    expect(pretty).toBe(JSON.stringify(JSON.parse(pretty), null, 2))
+    expect(pretty).toContain('\n  "ok": true')
+    const error = await app.request('/bad?pretty')
+    expect(error.status).toBe(400)
+    expect(await error.text()).toContain('\n  "error": {\n')
+  })
+})
+
 describe('createBaseApp: body limit', () => {
   const tooLarge = {
     error: {

@@ -1,4 +1,5 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
+import { prettyJSON } from 'hono/pretty-json'
 import { requestId } from 'hono/request-id'
 import type { Logger } from 'pino'
 import { handleError, handleNotFound, truncate } from './error-handler.ts'
@@ -16,7 +17,8 @@ export interface BaseAppOptions {
  * A hono app with what every process here shares: a request id (taken from `X-Request-Id` when
  * well-formed, so one id follows a call across hops), one log line per request, a body limit
  * (413: handlers read bodies with readBodyText or readJsonObject, which enforce it), JSON errors
- * for everything, and a JSON 404.
+ * for everything, a JSON 404, and `?pretty` on any JSON answer for people reading it (hono's
+ * prettyJSON: indented by two spaces).
  */
 export function createBaseApp(options: BaseAppOptions): Hono<ServerEnv> {
   const maxSize = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES
@@ -26,6 +28,7 @@ export function createBaseApp(options: BaseAppOptions): Hono<ServerEnv> {
   app.use(requestId({ limitLength: 64 }))
   app.use(logRequests(options.logger))
   app.use(limitBody(maxSize))
+  app.use(prettyJSON())
   app.onError(handleError)
   app.notFound(handleNotFound)
   return app
