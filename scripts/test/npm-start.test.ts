@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { JWT, normalize, readmeExamples } from './readme-examples.ts'
+import { documentationExamples, JWT, normalize } from './readme-examples.ts'
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const DEMO_PORTS = [5555, 5443, 3000, 3443, 3001, 8443, 3002, 9443]
@@ -94,6 +94,11 @@ describe('npm start on a fresh copy', () => {
       'npm start to be ready',
     )
     expect(demo.output()).toContain('ready. Try:')
+    // The README shows what npm start prints when it is ready: those lines, as they are.
+    const readme = await readFile(join(copy, 'README.md'), 'utf8')
+    const shown = /^```text\n(npm start {2}\| ready\. Try:\n[\s\S]*?)^```$/m.exec(readme)?.[1]
+    expect(shown, 'README.md shows the ready lines').toBeDefined()
+    for (const line of shown!.trim().split('\n')) expect(demo.output()).toContain(line)
     for (const file of [
       'certs/ca-key.pem',
       'certs/server-key.pem',
@@ -111,8 +116,8 @@ describe('npm start on a fresh copy', () => {
     })
   })
 
-  it('answers every curl in the README as the README shows', () => {
-    const examples = readmeExamples(join(copy, 'README.md'))
+  it('answers every curl in the README and docs/ as the page shows', () => {
+    const examples = documentationExamples(copy)
     expect(examples.length).toBeGreaterThanOrEqual(12)
     for (const example of examples) {
       const actual = execFileSync(
@@ -122,7 +127,7 @@ describe('npm start on a fresh copy', () => {
       )
         .toString()
         .trim()
-      const where = `README.md line ${example.line}: ${example.script}`
+      const where = `${example.file} line ${example.line}: ${example.script}`
       if (example.kind === 'json') {
         expect(normalize(JSON.parse(actual)), where).toEqual(
           normalize(JSON.parse(example.expected)),

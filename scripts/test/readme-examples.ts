@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 
 /** A shell example from the README and the answer the README shows for it. */
 export interface ReadmeExample {
@@ -7,12 +8,28 @@ export interface ReadmeExample {
   kind: 'json' | 'text'
   expected: string
   line: number
+  /** The file it is in, relative to the checkout: README.md or docs/NN-….md. */
+  file: string
 }
 
 const FENCE = /^```(\w*)\n([\s\S]*?)^```$/gm
 
+/** The pages whose commands are run, in the order a reader meets them: the README, then docs/. */
+export function documentationPages(root: string): string[] {
+  const docs = readdirSync(join(root, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .sort()
+    .map((name) => `docs/${name}`)
+  return ['README.md', ...docs]
+}
+
+/** The examples of every page of documentationPages(root), in that order. */
+export function documentationExamples(root: string): ReadmeExample[] {
+  return documentationPages(root).flatMap((file) => readmeExamples(join(root, file), file))
+}
+
 /** Every ```sh block that runs curl and is followed directly by a ```json or ```text block. */
-export function readmeExamples(path: string): ReadmeExample[] {
+export function readmeExamples(path: string, file = 'README.md'): ReadmeExample[] {
   const text = readFileSync(path, 'utf8')
   const blocks = [...text.matchAll(FENCE)].map((m) => ({
     lang: m[1],
@@ -32,6 +49,7 @@ export function readmeExamples(path: string): ReadmeExample[] {
       kind: next.lang,
       expected: next.body,
       line: text.slice(0, block.index).split('\n').length,
+      file,
     })
   }
   return examples

@@ -9,7 +9,8 @@ import {
 } from './security-results.ts'
 
 const root = resolve(import.meta.dirname, '../..')
-const readmePath = join(root, 'README.md')
+/** The security page of the docs: its table between the security-results markers. */
+const readmePath = join(root, 'docs', '13-security.md')
 
 /** Every test file of the project: a run that read fewer did not try every attack. */
 function allTestFiles(dir: string, found: string[] = []): string[] {
@@ -26,9 +27,9 @@ const suiteName = (test: TestCase) =>
   test.parent.type === 'suite' ? test.parent.fullName : test.module.moduleId
 
 /**
- * Keeps the README's "Security and reliability" table true: after a complete, green run it
+ * Keeps the docs' "Security and reliability" table true: after a complete, green run it
  * renders every `attack:` and `fault:` test of this run; with UPDATE_SECURITY_RESULTS=1 it
- * rewrites the README section, otherwise a README that says something else fails the run.
+ * rewrites that section, otherwise a page that says something else fails the run.
  */
 export default class SecurityReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
@@ -49,17 +50,17 @@ export default class SecurityReporter implements Reporter {
     const readme = readFileSync(readmePath, 'utf8')
     const updated = replaceSection(readme, renderSecurityResults(results))
     if (updated === undefined) {
-      console.error('\nsecurity results: README.md has no security-results markers')
+      console.error('\nsecurity results: docs/13-security.md has no security-results markers')
       process.exitCode = 1
     } else if (updated !== readme) {
       if (process.env.UPDATE_SECURITY_RESULTS === '1') {
         writeFileSync(readmePath, updated)
         console.log(
-          `\nsecurity results: README.md updated (${results.length} attack and fault tests)`,
+          `\nsecurity results: docs/13-security.md updated (${results.length} attack and fault tests)`,
         )
       } else {
         console.error(
-          '\nsecurity results: README.md does not say what this run tried; run `npm run security-results` and commit README.md',
+          '\nsecurity results: docs/13-security.md does not say what this run tried; run `npm run security-results` and commit it',
         )
         process.exitCode = 1
       }
