@@ -115,8 +115,9 @@ function maxAgeMs(cacheControl: string | null): number | undefined {
 
 /**
  * jose passes fetch's own errors through (refused connection, TLS failure, undici's timeouts)
- * and reports a non-200 or non-JSON answer as a bare JOSEError: none of them is the token's
- * fault. Its specific errors (no matching key, unsupported alg, timeout, invalid set) are kept.
+ * and reports a non-200 or non-JSON answer as a bare JOSEError, an answer that is no key set as
+ * ERR_JWKS_INVALID: none of them is the token's fault. Its other errors (no matching key,
+ * unsupported alg, timeout) are kept.
  */
 const isFetchFailure = (err: unknown) =>
   !(err instanceof errors.JOSEError) ||
