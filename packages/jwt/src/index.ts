@@ -20,6 +20,7 @@ export {
   keyList,
   remoteKeys,
   type KeySource,
+  type KeySetCache,
   type ResolvedKey,
   type RemoteKeysOptions,
 } from './key-source.ts'
@@ -44,3 +45,10 @@ export { toJwks, type Jwks } from './jwks.ts'
 export type { JWTPayload } from 'jose'
 export { SERVICE_TOKEN_TYPE, USER_TOKEN_TYPE } from './token-type.ts'
 export { tokenKid } from './token-header.ts'
+export {
+  CHECK_ORDER,
+  type Check,
+  type CheckName,
+  type CheckStatus,
+  type VerificationReport,
+} from './verification-report.ts'

@@ -16,6 +16,17 @@ export interface KeySource {
   /** The process that serves these keys, when they come over the network. */
   readonly hop?: string
   resolve(header: JWSHeaderParameters): Promise<ResolvedKey | undefined> | ResolvedKey | undefined
+  /** For a set fetched over the network: what is cached now, for the trace and the console. */
+  cache?(): KeySetCache
+}
+
+/** A fetched key set's cache: when it came, when it goes stale, which keys it holds. */
+export interface KeySetCache {
+  url: string
+  /** Milliseconds since the epoch (the source's clock); absent before the first fetch. */
+  fetchedAt?: number
+  staleAt?: number
+  kids: string[]
 }
 
 export interface ResolvedKey {
@@ -79,6 +90,7 @@ export function remoteKeys(url: string | URL, options: RemoteKeysOptions): KeySo
   const now = options.now ?? Date.now
   const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init))
   let staleAt = -Infinity
+  let fetchedAt: number | undefined
   const jwks = createRemoteJWKSet(new URL(url), {
     timeoutDuration: timeoutMs,
     cooldownDuration: cooldownMs,
@@ -88,7 +100,8 @@ export function remoteKeys(url: string | URL, options: RemoteKeysOptions): KeySo
       const response = await fetchImpl(input, init)
       if (response.status === 200) {
         const maxAge = maxAgeMs(response.headers.get('cache-control')) ?? cacheMaxAgeMs
-        staleAt = now() + Math.min(Math.max(maxAge, cooldownMs), cacheMaxAgeMs)
+        fetchedAt = now()
+        staleAt = fetchedAt + Math.min(Math.max(maxAge, cooldownMs), cacheMaxAgeMs)
       }
       return response
     },
@@ -102,6 +115,16 @@ export function remoteKeys(url: string | URL, options: RemoteKeysOptions): KeySo
         return { key: await jwks(header), algorithms }
       } catch (err) {
         throw isFetchFailure(err) ? new KeysUnavailableError(`${String(url)}`, { cause: err }) : err
+      }
+    },
+    cache() {
+      const kids = (jwks.jwks()?.keys ?? []).flatMap((k) =>
+        typeof k.kid === 'string' ? [k.kid] : [],
+      )
+      return {
+        url: String(url),
+        kids,
+        ...(fetchedAt === undefined ? {} : { fetchedAt, staleAt }),
       }
     },
   }
