@@ -27,6 +27,7 @@ export {
 export { signToken, InvalidClaimsError, type SignTokenOptions, type SignedToken } from './sign.ts'
 export {
   verifyToken,
+  verifyTokenWithReport,
   DEFAULT_CLOCK_TOLERANCE_SECONDS,
   MAX_TOKEN_LENGTH,
   type VerifyTokenOptions,
@@ -44,7 +45,7 @@ export { EXPIRED_TOKEN_AGE_SECONDS, expiredVariantTime } from './expired-variant
 export { toJwks, type Jwks } from './jwks.ts'
 export type { JWTPayload } from 'jose'
 export { SERVICE_TOKEN_TYPE, USER_TOKEN_TYPE } from './token-type.ts'
-export { tokenKid } from './token-header.ts'
+export { decodeTokenParts, tokenKid } from './token-header.ts'
 export {
   CHECK_ORDER,
   type Check,

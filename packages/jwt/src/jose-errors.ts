@@ -1,4 +1,5 @@
 import { errors } from 'jose'
+import type { CheckName } from './verification-report.ts'
 import { isoTime, verifyFailure, type VerifyError, type VerifyFailure } from './verify-result.ts'
 
 /** What a refusal can say about the token and the verifier, besides jose's own error. */
@@ -86,6 +87,27 @@ export function failureFromJoseError(err: unknown, context: RefusalContext): Ver
   }
   return verifyFailure('JsonWebTokenError', 'ERR_JWT_INVALID', 'jwt malformed')
 }
+
+/**
+ * Which check a jose error is the failure of: while finding the key (`key`: no matching key, the
+ * set unavailable; an `alg` no key set can hold), or while checking the token with it (jose's
+ * order: alg, signature, typ, required claims, iss, sub, aud, iat's type, nbf, exp).
+ */
+export function failedCheckOf(err: unknown, stage: 'key' | 'token'): CheckName {
+  if (err instanceof errors.JOSEAlgNotAllowed || err instanceof errors.JOSENotSupported)
+    return 'alg'
+  if (stage === 'key') return 'key'
+  if (err instanceof errors.JWSSignatureVerificationFailed) return 'signature'
+  if (err instanceof errors.JWTExpired) return 'exp'
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.reason === 'missing') return 'required'
+    const claim = err.claim as CheckName
+    return CLAIM_CHECKS.has(claim) ? claim : 'format'
+  }
+  return 'format'
+}
+
+const CLAIM_CHECKS = new Set<CheckName>(['typ', 'iss', 'sub', 'aud', 'nbf', 'exp', 'iat'])
 
 /**
  * The key set holds no key for the token. The message stays the one every place answers; the

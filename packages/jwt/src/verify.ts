@@ -1,9 +1,16 @@
 import { decodeProtectedHeader, errors, jwtVerify, type JWSHeaderParameters } from 'jose'
 import type { SigningAlgorithm } from './algorithms.ts'
 import { findDuplicateMember } from './duplicate-members.ts'
-import { failureFromJoseError, noMatchingKey, type RefusalContext } from './jose-errors.ts'
+import {
+  failedCheckOf,
+  failureFromJoseError,
+  noMatchingKey,
+  type RefusalContext,
+} from './jose-errors.ts'
 import type { KeySource } from './key-source.ts'
 import { SERVICE_TOKEN_TYPE } from './token-type.ts'
+import type { CheckName, VerificationReport } from './verification-report.ts'
+import { reportOf } from './verify-report.ts'
 import { verifyFailure, type VerifyResult } from './verify-result.ts'
 
 export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30
@@ -38,16 +45,58 @@ export async function verifyToken(
   keys: KeySource,
   options: VerifyTokenOptions = {},
 ): Promise<VerifyResult> {
+  return (await runVerification(token, keys, options)).result
+}
+
+/**
+ * verifyToken, and what it checked in the order it checked it (verify-report.ts): for the trace
+ * and the console, which show a learner every check that passed before the one that failed.
+ */
+export async function verifyTokenWithReport(
+  token: string,
+  keys: KeySource,
+  options: VerifyTokenOptions = {},
+): Promise<{ result: VerifyResult; report: VerificationReport }> {
+  const run = await runVerification(token, keys, options)
+  return { result: run.result, report: reportOf(token, keys, options, run) }
+}
+
+/** One verification's outcome, and where it stopped. */
+export interface VerificationRun {
+  result: VerifyResult
+  /** The first check that failed; absent when the token was accepted. */
+  failed?: CheckName
+  /** The protected header, once it could be read. */
+  header?: JWSHeaderParameters
+  now: Date
+  clockToleranceSeconds: number
+}
+
+async function runVerification(
+  token: string,
+  keys: KeySource,
+  options: VerifyTokenOptions,
+): Promise<VerificationRun> {
+  const now = options.currentDate ?? new Date()
+  const clockToleranceSeconds = options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS
+  const stop = (result: VerifyResult, failed?: CheckName, header?: JWSHeaderParameters) => ({
+    result,
+    now,
+    clockToleranceSeconds,
+    ...(failed ? { failed } : {}),
+    ...(header ? { header } : {}),
+  })
   if (typeof token !== 'string' || token.length === 0) {
-    return verifyFailure('JsonWebTokenError', 'ERR_JWS_INVALID', 'jwt must be provided')
+    return stop(
+      verifyFailure('JsonWebTokenError', 'ERR_JWS_INVALID', 'jwt must be provided'),
+      'format',
+    )
   }
   if (token.length > MAX_TOKEN_LENGTH) {
-    return verifyFailure('JsonWebTokenError', 'ERR_JWS_INVALID', 'jwt malformed')
+    return stop(verifyFailure('JsonWebTokenError', 'ERR_JWS_INVALID', 'jwt malformed'), 'format')
   }
   const header = readHeader(token)
-  if (!header) return malformed()
-  const now = options.currentDate ?? new Date()
-  const clockTolerance = options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS
+  if (!header) return stop(malformed(), 'format')
   const context: RefusalContext = {
     expected: { ...options, typ: options.typ ?? SERVICE_TOKEN_TYPE },
     seen: {
@@ -56,15 +105,15 @@ export async function verifyToken(
     },
     keys,
     now,
-    clockToleranceSeconds: clockTolerance,
+    clockToleranceSeconds,
   }
   let resolved
   try {
     resolved = await keys.resolve(header)
   } catch (err) {
-    return failureFromJoseError(err, context)
+    return stop(failureFromJoseError(err, context), failedCheckOf(err, 'key'), header)
   }
-  if (!resolved) return noMatchingKey(context)
+  if (!resolved) return stop(noMatchingKey(context), 'key', header)
   try {
     const { payload } = await jwtVerify(token, resolved.key, {
       algorithms: resolved.algorithms as SigningAlgorithm[],
@@ -72,25 +121,26 @@ export async function verifyToken(
       audience: options.audience,
       subject: options.subject,
       typ: context.expected.typ,
-      clockTolerance,
+      clockTolerance: clockToleranceSeconds,
       requiredClaims: REQUIRED_CLAIMS,
       currentDate: now,
     })
     // jose checks that iat is in the past only together with maxTokenAge; a token "issued" in
     // the future (minted ahead for later use) is refused regardless (RFC 7519 §4.1.6).
-    if ((payload.iat as number) > Math.floor(now.getTime() / 1000) + clockTolerance) {
-      return verifyFailure(
+    if ((payload.iat as number) > Math.floor(now.getTime() / 1000) + clockToleranceSeconds) {
+      const failure = verifyFailure(
         'JsonWebTokenError',
         'ERR_JWT_CLAIM_VALIDATION_FAILED',
         'jwt issued in the future',
-        { now: now.toISOString(), clockToleranceSeconds: clockTolerance },
+        { now: now.toISOString(), clockToleranceSeconds },
       )
+      return stop(failure, 'iat', header)
     }
-    return { valid: true, claims: payload }
+    return stop({ valid: true, claims: payload }, undefined, header)
   } catch (err) {
     // With the key in hand, "not supported" is an unknown `crit` extension (RFC 7515 §4.1.11).
-    const unsupported = err instanceof errors.JOSENotSupported
-    return unsupported ? malformed() : failureFromJoseError(err, context)
+    if (err instanceof errors.JOSENotSupported) return stop(malformed(), 'format', header)
+    return stop(failureFromJoseError(err, context), failedCheckOf(err, 'token'), header)
   }
 }
 
