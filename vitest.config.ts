@@ -16,6 +16,7 @@ export default defineConfig({
       project('packages/files', 'files'),
       project('packages/http-client', 'http-client'),
       project('packages/hono-auth', 'hono-auth'),
+      project('packages/trace', 'trace'),
       project('apps/jwt-factory', 'factory'),
       project('apps/service', 'service'),
       project('scripts', 'scripts'),

@@ -1,57 +1,40 @@
 import type { Context } from 'hono'
+import { isFlagSet, type ServerEnv } from '@jwt-factory/server'
+import { loggedTrace, traceFromHeaders, type OpenSpan, type Trace } from '@jwt-factory/trace'
 
-/** One hop of a scenario, as `?trace=1` shows it. */
-export interface TraceEntry {
-  from: string
-  to: string
-  call: string
-  status: number
-  ms: number
-  /** Claims that matter for the lesson: who the token is from and for. */
-  token?: {
-    sub?: unknown
-    aud?: unknown
-    iss?: unknown
-    expired?: boolean
-    kid?: string | undefined
-    source?: 'cached' | 'issued'
-  }
-  result?: string
+/**
+ * The trace servicea keeps when asked `?trace=1`: its root span is the request itself (`user` →
+ * servicea), every hop of the scenario a span under it, each logged as it ends.
+ */
+export function rootTrace<E extends ServerEnv>(c: Context<E>, me: string) {
+  const trace = loggedTrace(isFlagSet(c.req.query('trace')), settingsOf(c))
+  const url = new URL(c.req.url)
+  const root = trace.start(
+    { kind: 'call', from: 'user', to: me, call: `${c.req.method} ${url.pathname}${url.search}` },
+    { under: true },
+  )
+  return { trace, root }
 }
 
-/** Trace entries of one request; a disabled trace records nothing and costs nothing. */
-export class Trace {
-  readonly entries: TraceEntry[] = []
-  constructor(readonly enabled: boolean) {}
+/** The trace a verifying side keeps: on when its caller sent x-trace, under the caller's span. */
+export const incomingTrace = <E extends ServerEnv>(c: Context<E>) =>
+  traceFromHeaders((name) => c.req.header(name), settingsOf(c))
 
-  add(entry: TraceEntry): void {
-    if (this.enabled) this.entries.push(entry)
-  }
+const settingsOf = <E extends ServerEnv>(c: Context<E>) => ({
+  rid: c.get('requestId'),
+  logger: c.get('logger'),
+})
 
-  /** Takes the `trace` a downstream hop returned out of its body and appends it here. */
-  adopt(body: unknown): unknown {
-    if (body === null || typeof body !== 'object' || !('trace' in body)) return body
-    const { trace, ...rest } = body as { trace: unknown }
-    if (this.enabled && Array.isArray(trace)) this.entries.push(...(trace as TraceEntry[]))
-    return rest
-  }
-}
-
-/** How a caller asks a verifying side for its hops: servicea sends it when it was asked `?trace=1`. */
-export const TRACE_HEADER = 'x-trace'
-
-/** The trace a verifying side keeps: on when its caller sent TRACE_HEADER. */
-export const incomingTrace = (c: Context) => new Trace(c.req.header(TRACE_HEADER) === '1')
-
-/** The answer's body with the hops added, when tracing and the body is an object. */
+/** The answer's body with the spans added, when tracing and the body is an object. */
 export function withTrace(body: unknown, trace: Trace): unknown {
   if (!trace.enabled || body === null || typeof body !== 'object') return body
-  return { ...body, trace: trace.entries }
+  return { ...body, trace: trace.spans() }
 }
 
-/** A verification as the trace shows it. */
-export const outcome = (
-  result: { valid: true } | { valid: false; error: { name: string; message: string } },
-) => (result.valid ? 'valid' : `${result.error.name}: ${result.error.message}`)
+/** Ends the root span with the answer's status, then adds the spans to the answer. */
+export function endTrace(body: unknown, status: number, trace: Trace, root: OpenSpan): unknown {
+  root.end({ status })
+  return withTrace(body, trace)
+}
 
-export const elapsedSince = (started: number) => Math.round((performance.now() - started) * 10) / 10
+export type { Trace }

@@ -22,6 +22,7 @@ export {
   type AuthErrorBody,
   type AuthInfo,
   type RequireAuthOptions,
+  type TokenVerifier,
   type VerifiedClaims,
 } from './require-auth/index.ts'
 export {

@@ -1,1 +1,20 @@
 export * from './span.ts'
+export {
+  Trace,
+  loggableSpan,
+  treeOrder,
+  SPAN_ID,
+  type OpenSpan,
+  type SpanEnd,
+  type SpanStart,
+  type TraceOptions,
+} from './trace.ts'
+export { viewToken } from './token-view.ts'
+export {
+  loggedTrace,
+  traceFromHeaders,
+  traceHeaders,
+  type SpanLogger,
+  type TraceSettings,
+} from './incoming.ts'
+export { outcome, tracedVerify, verdictStatus, type TracedVerification } from './traced-verify.ts'

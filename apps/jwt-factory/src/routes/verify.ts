@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { refuse } from '@jwt-factory/hono-auth'
-import { localKeys, tokenKid, verifyToken } from '@jwt-factory/jwt'
+import { localKeys, tokenKid } from '@jwt-factory/jwt'
+import { traceFromHeaders, tracedVerify } from '@jwt-factory/trace'
 import { addLogFields, BadRequestError, readJsonObject, type ServerEnv } from '@jwt-factory/server'
 import type { FactoryContext } from '../deps.ts'
 import { parseKeyId } from '../keys/key-id.ts'
@@ -15,12 +16,22 @@ export function verifyRoutes({ keyStore, config, now }: FactoryContext) {
     const aud = requiredString(body, 'aud')
     const sub = requiredString(body, 'sub')
     const keys = localKeys((kid) => keyStore.lookup(keyId, kid), `the keys of ${keyId}`)
-    const result = await verifyToken(token, keys, {
-      issuer: config.issuer,
-      audience: aud,
-      subject: sub,
-      clockToleranceSeconds: config.clockToleranceSeconds,
-      currentDate: now(),
+    // A traced caller (serviceb in scenario 1) gets this verification's checks as a span.
+    const trace = traceFromHeaders((name) => c.req.header(name), {
+      rid: c.get('requestId'),
+      logger: c.get('logger'),
+    })
+    const result = await tracedVerify(trace, {
+      by: FACTORY_NAME,
+      token,
+      keys,
+      options: {
+        issuer: config.issuer,
+        audience: aud,
+        subject: sub,
+        clockToleranceSeconds: config.clockToleranceSeconds,
+        currentDate: now(),
+      },
     })
     addLogFields(c, {
       keyId,
@@ -30,14 +41,17 @@ export function verifyRoutes({ keyStore, config, now }: FactoryContext) {
       valid: result.valid,
       error: result.valid ? undefined : result.error.message,
     })
-    if (result.valid) return c.json(result, 200)
+    const traced = trace.enabled ? { trace: trace.spans() } : {}
+    if (result.valid) return c.json({ ...result, ...traced }, 200)
     // The token came in the body: the original demo's answer, the result alone, no challenge.
-    return refuse(c, { kind: 'invalid-token', error: result.error }, BODY_TOKEN_REFUSAL)
+    return refuse(c, { kind: 'invalid-token', error: result.error }, BODY_TOKEN_REFUSAL, traced)
   })
 }
 
+const FACTORY_NAME = 'jwt-factory'
+
 const BODY_TOKEN_REFUSAL = {
-  realm: 'jwt-factory',
+  realm: FACTORY_NAME,
   style: 'verify-result',
   labelled: false,
   challenge: false,

@@ -7,9 +7,10 @@ import {
   type Logger,
   type ServerEnv,
 } from '@jwt-factory/server'
-import type { HttpClient } from '@jwt-factory/http-client'
+import type { HttpClient, JsonResponse } from '@jwt-factory/http-client'
+import { outcome, traceHeaders, viewToken, type TlsPeer, type TokenView } from '@jwt-factory/trace'
 import { SCENARIO_CALLER, type ServiceConfig } from '../config.ts'
-import { elapsedSince, outcome, TRACE_HEADER, type Trace } from '../trace.ts'
+import type { Trace } from '../trace.ts'
 import { TokenCache, type IssuedToken, type TokenSource } from './token-cache.ts'
 import { tokenRefusal } from './token-refusal.ts'
 
@@ -61,7 +62,11 @@ export function createHopClient({ http, config, logger }: HopClientOptions) {
   const me = config.name
   const tokens = new TokenCache()
 
-  async function issue(requestId: string, aud: PeerName, expired: boolean): Promise<IssuedToken> {
+  async function issue(
+    requestId: string,
+    aud: PeerName,
+    expired: boolean,
+  ): Promise<IssuedToken & { tls?: TlsPeer }> {
     logger.info(
       { rid: requestId },
       `${me} → ${FACTORY_HOP}: token for aud=${aud}${expired ? ' (expired)' : ''}`,
@@ -82,7 +87,7 @@ export function createHopClient({ http, config, logger }: HopClientOptions) {
         `${FACTORY_HOP} did not issue a token for ${me} (${res.status}): ${errorMessage(res.body)}`,
       )
     }
-    return { token: body.access_token, exp: body.expire_time }
+    return { token: body.access_token, exp: body.expire_time, ...tlsOf(res) }
   }
 
   /**
@@ -96,52 +101,66 @@ export function createHopClient({ http, config, logger }: HopClientOptions) {
     expired: boolean,
     renewal?: string,
   ): Promise<ServiceToken> {
-    const started = performance.now()
+    const startedAt = performance.timeOrigin + performance.now()
     const requestId = c.get('requestId')
     const fresh = isFlagSet(c.req.query('fresh'))
+    // A miss shared with a concurrent request asked the factory once, on that request's behalf.
+    let tls: TlsPeer | undefined
+    const issueNow = async () => {
+      const issued = await issue(requestId, aud, expired)
+      tls = issued.tls
+      return issued
+    }
     const { token, source } = expired
-      ? { token: (await issue(requestId, aud, true)).token, source: 'issued' as const }
-      : await tokens.get(aud, () => issue(requestId, aud, false), { fresh })
-    trace.add({
-      from: me,
-      to: source === 'issued' ? FACTORY_HOP : me,
-      call: source === 'issued' ? `POST /issueToken/${me}` : 'reuse cached token',
-      status: 200,
-      ms: elapsedSince(started),
-      token: { sub: me, aud, expired, source },
-      ...(renewal ? { result: renewal } : {}),
-    })
+      ? { token: (await issueNow()).token, source: 'issued' as const }
+      : await tokens.get(aud, issueNow, { fresh })
+    const issued = source === 'issued'
+    trace.record(
+      issued
+        ? { kind: 'call', from: me, to: FACTORY_HOP, call: `POST /issueToken/${me}`, startedAt }
+        : { kind: 'reuse', from: me, to: me, call: 'reuse cached token', startedAt },
+      {
+        status: 200,
+        token: viewToken(token, { source, expired }),
+        ...(tls ? { tls } : {}),
+        ...(renewal ? { result: renewal } : {}),
+        ms: Math.round((performance.timeOrigin + performance.now() - startedAt) * 10) / 10,
+      },
+    )
     return { value: token, aud, source }
   }
 
-  /** The factory's verdict on servicea's token for this service (the keys never leave it). */
+  /**
+   * The factory's verdict on servicea's token for this service (the keys never leave it). When
+   * tracing, the factory's own verify span, with its checks, comes back under this call's span.
+   */
   async function verifyAtFactory<E extends ServerEnv>(
     c: Context<E>,
     trace: Trace,
     token: string,
   ): Promise<VerifyResult> {
-    const started = performance.now()
-    const url = `${config.factoryUrl}/verify/${SCENARIO_CALLER}`
-    const res = await http.requestJson(FACTORY_HOP, url, {
-      body: { token, aud: me, sub: SCENARIO_CALLER },
-      headers: { 'x-request-id': c.get('requestId') },
-    })
-    const body = res.body as { valid?: unknown } | null
-    if ((res.status !== 200 && res.status !== 403) || typeof body?.valid !== 'boolean') {
-      throw new BadGatewayError(
-        FACTORY_HOP,
-        `${FACTORY_HOP} could not verify for ${SCENARIO_CALLER} (${res.status}): ${errorMessage(res.body)}`,
-      )
-    }
-    const result = res.body as VerifyResult
-    trace.add({
+    const span = trace.start({
+      kind: 'call',
       from: me,
       to: FACTORY_HOP,
       call: `POST /verify/${SCENARIO_CALLER}`,
-      status: result.valid ? 200 : 403,
-      ms: elapsedSince(started),
-      result: outcome(result),
     })
+    const url = `${config.factoryUrl}/verify/${SCENARIO_CALLER}`
+    const res = await http.requestJson(FACTORY_HOP, url, {
+      body: { token, aud: me, sub: SCENARIO_CALLER },
+      headers: { 'x-request-id': c.get('requestId'), ...traceHeaders(trace, span.id) },
+    })
+    const body = trace.adopt(res.body) as { valid?: unknown } | null
+    if ((res.status !== 200 && res.status !== 403) || typeof body?.valid !== 'boolean') {
+      const err = new BadGatewayError(
+        FACTORY_HOP,
+        `${FACTORY_HOP} could not verify for ${SCENARIO_CALLER} (${res.status}): ${errorMessage(res.body)}`,
+      )
+      span.end({ status: err.status, result: err.message, ...tlsOf(res) })
+      throw err
+    }
+    const result = body as VerifyResult
+    span.end({ status: res.status, result: outcome(result), ...tlsOf(res) })
     return result
   }
 
@@ -177,27 +196,25 @@ export function createHopClient({ http, config, logger }: HopClientOptions) {
     trace: Trace,
     { peer, path, token, headers }: PeerCall,
   ): Promise<HopAnswer & { challenge?: string | string[] | undefined }> {
-    const started = performance.now()
     const requestId = c.get('requestId')
+    const value = typeof token === 'string' ? token : token.value
+    const view: TokenView =
+      typeof token === 'string'
+        ? viewToken(token, { source: 'signed locally' })
+        : viewToken(token.value, { source: token.source })
+    const span = trace.start({ kind: 'call', from: me, to: peer, call: `GET ${path}`, token: view })
     const sent: Record<string, string> = {
       ...headers,
-      authorization: `Bearer ${typeof token === 'string' ? token : token.value}`,
+      authorization: `Bearer ${value}`,
       'x-request-id': requestId,
+      ...traceHeaders(trace, span.id),
     }
-    if (trace.enabled) sent[TRACE_HEADER] = '1'
     try {
       const answer = await http.requestJson(peer, `${config.peers[peer]}${path}`, {
         headers: sent,
       })
-      // The peer's own hops finished before its answer did: they come first.
       const body = trace.adopt(answer.body)
-      trace.add({
-        from: me,
-        to: peer,
-        call: `GET ${path}`,
-        status: answer.status,
-        ms: elapsedSince(started),
-      })
+      span.end({ status: answer.status, ...tlsOf(answer) })
       logger.info(
         { rid: requestId, status: answer.status },
         `${me} → ${peer}: ${path} answered ${answer.status}`,
@@ -205,20 +222,19 @@ export function createHopClient({ http, config, logger }: HopClientOptions) {
       return { status: answer.status, body, challenge: answer.headers['www-authenticate'] }
     } catch (err) {
       if (!(err instanceof HttpError)) throw err
-      trace.add({
-        from: me,
-        to: peer,
-        call: `GET ${path}`,
-        status: err.status,
-        ms: elapsedSince(started),
-        result: err.message,
-      })
+      span.end({ status: err.status, result: err.message })
       logger.warn({ rid: requestId, status: err.status }, `${me} → ${peer}: ${err.message}`)
       return { status: err.status, body: err.toJSON() }
     }
   }
 
   return { serviceToken, verifyAtFactory, callPeer }
+}
+
+/** The TLS peer of the connection that carried an answer, when the client recorded one. */
+const tlsOf = (res: JsonResponse): { tls?: TlsPeer } => {
+  const tls = (res as JsonResponse & { tls?: TlsPeer }).tls
+  return tls ? { tls } : {}
 }
 
 /** The message of a `{ error: { message } }` body, for error texts that say what the hop said. */

@@ -1,15 +1,20 @@
 import type { Context } from 'hono'
 import { isFlagSet, type ServerEnv } from '@jwt-factory/server'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { OpenSpan } from '@jwt-factory/trace'
+import { SCENARIO_CALLER } from '../config.ts'
 import type { HopAnswer, HopClient, PeerCall } from '../peers/hop-client.ts'
-import { Trace, withTrace } from '../trace.ts'
+import { endTrace, rootTrace, type Trace } from '../trace.ts'
 
-/** `?trace=1` and `?expired=1`, as every calling side reads them. */
-export function scenarioOptions<E extends ServerEnv>(c: Context<E>) {
-  return {
-    trace: new Trace(isFlagSet(c.req.query('trace'))),
-    expired: isFlagSet(c.req.query('expired')),
-  }
+/** What every calling side reads of its request: `?trace=1` (the trace and its root span), `?expired=1`. */
+export interface ScenarioRun {
+  trace: Trace
+  root: OpenSpan
+  expired: boolean
+}
+
+export function scenarioOptions<E extends ServerEnv>(c: Context<E>): ScenarioRun {
+  return { ...rootTrace(c, SCENARIO_CALLER), expired: isFlagSet(c.req.query('expired')) }
 }
 
 /** `?verify=jwks` asks the verifying side to check locally with the factory's JWKS. */
@@ -17,8 +22,11 @@ export const verifyQuery = <E extends ServerEnv>(c: Context<E>) =>
   c.req.query('verify') === 'jwks' ? '?verify=jwks' : ''
 
 /** One hop: its status and body, as the original answered. */
-export const answerOf = <E extends ServerEnv>(c: Context<E>, trace: Trace, answer: HopAnswer) =>
-  c.json(withTrace(answer.body, trace), answer.status as ContentfulStatusCode)
+export const answerOf = <E extends ServerEnv>(c: Context<E>, run: ScenarioRun, answer: HopAnswer) =>
+  c.json(
+    endTrace(answer.body, answer.status, run.trace, run.root),
+    answer.status as ContentfulStatusCode,
+  )
 
 /**
  * Calls serviceb and servicec at once, each with its own token, and answers
@@ -26,17 +34,16 @@ export const answerOf = <E extends ServerEnv>(c: Context<E>, trace: Trace, answe
  */
 export async function callBoth(
   c: Context<ServerEnv>,
-  trace: Trace,
+  run: ScenarioRun,
   hops: HopClient,
   path: string,
   [forB, forC]: [PeerCall['token'], PeerCall['token']],
 ) {
   const [serviceb, servicec] = await Promise.all([
-    hops.callPeer(c, trace, { peer: 'serviceb', path, token: forB }),
-    hops.callPeer(c, trace, { peer: 'servicec', path, token: forC }),
+    hops.callPeer(c, run.trace, { peer: 'serviceb', path, token: forB }),
+    hops.callPeer(c, run.trace, { peer: 'servicec', path, token: forC }),
   ])
-  return c.json(
-    withTrace({ serviceb: serviceb.body, servicec: servicec.body }, trace),
-    Math.max(serviceb.status, servicec.status) as ContentfulStatusCode,
-  )
+  const status = Math.max(serviceb.status, servicec.status)
+  const body = { serviceb: serviceb.body, servicec: servicec.body }
+  return c.json(endTrace(body, status, run.trace, run.root), status as ContentfulStatusCode)
 }

@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import { readBearerToken } from '@jwt-factory/hono-auth'
-import { verifyToken } from '@jwt-factory/jwt'
+import { tracedVerify } from '@jwt-factory/trace'
 import type { ServerEnv } from '@jwt-factory/server'
 import { SCENARIO_CALLER } from '../config.ts'
 import type { ServiceContext } from '../deps.ts'
@@ -18,11 +18,16 @@ export function localTokenEndpoint({ config, scenario3 }: ServiceContext) {
     const token = readBearerToken(c)
     const trace = incomingTrace(c)
     if (token === undefined) return missingToken(c, me, trace)
-    const result = await verifyToken(token, scenario3.keySource, {
-      issuer: config.scenario3.issuer,
-      audience: me,
-      subject: SCENARIO_CALLER,
-      clockToleranceSeconds: config.clockToleranceSeconds,
+    const result = await tracedVerify(trace, {
+      by: me,
+      token,
+      keys: scenario3.keySource,
+      options: {
+        issuer: config.scenario3.issuer,
+        audience: me,
+        subject: SCENARIO_CALLER,
+        clockToleranceSeconds: config.clockToleranceSeconds,
+      },
     })
     return verdict(c, me, token, result, trace)
   }

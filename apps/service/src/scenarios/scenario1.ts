@@ -14,10 +14,11 @@ export function scenario1(ctx: ServiceContext) {
   const { hops } = ctx
   return {
     caller: new Hono<ServerEnv>().get('/scenario1', async (c) => {
-      const { trace, expired } = scenarioOptions(c)
+      const run = scenarioOptions(c)
+      const { trace, expired } = run
       const token = await hops.serviceToken(c, trace, 'serviceb', expired)
       const path = `/scenario1-server${verifyQuery(c)}`
-      return answerOf(c, trace, await hops.callPeer(c, trace, { peer: 'serviceb', path, token }))
+      return answerOf(c, run, await hops.callPeer(c, trace, { peer: 'serviceb', path, token }))
     }),
     server: new Hono<ServerEnv>().get('/scenario1-server', serviceTokenEndpoint(ctx)),
   }

@@ -3,7 +3,8 @@ import { expiredVariantTime, signToken } from '@jwt-factory/jwt'
 import { ServiceUnavailableError, type ServerEnv } from '@jwt-factory/server'
 import type { ServiceContext } from '../deps.ts'
 import type { PeerName } from '../peers/hop-client.ts'
-import { elapsedSince, type Trace } from '../trace.ts'
+import { viewToken } from '@jwt-factory/trace'
+import type { Trace } from '../trace.ts'
 import { answerOf, scenarioOptions } from './caller-answers.ts'
 import { localTokenEndpoint } from './local-verifier.ts'
 
@@ -18,10 +19,11 @@ export function scenario3(ctx: ServiceContext) {
   const signLocally = localSigner(ctx)
   return {
     caller: new Hono<ServerEnv>().get('/scenario3', async (c) => {
-      const { trace, expired } = scenarioOptions(c)
+      const run = scenarioOptions(c)
+      const { trace, expired } = run
       const token = await signLocally(trace, 'serviceb', expired)
       const path = '/scenario3-server'
-      return answerOf(c, trace, await hops.callPeer(c, trace, { peer: 'serviceb', path, token }))
+      return answerOf(c, run, await hops.callPeer(c, trace, { peer: 'serviceb', path, token }))
     }),
     server: new Hono<ServerEnv>().get('/scenario3-server', localTokenEndpoint(ctx)),
   }
@@ -36,21 +38,14 @@ export function localSigner({ config, scenario3 }: ServiceContext) {
       throw new ServiceUnavailableError(
         `${me} has no scenario-3 key: run npm run keys, or POST /gen-keys`,
       )
-    const started = performance.now()
+    const span = trace.start({ kind: 'sign', from: me, to: me, call: 'sign locally' })
     const { ttlSeconds } = config.scenario3
     const { token } = await signToken(
       key,
       { iss: config.scenario3.issuer, sub: me, aud },
       { ttlSeconds, now: expired ? expiredVariantTime(ttlSeconds) : new Date() },
     )
-    trace.add({
-      from: me,
-      to: me,
-      call: 'sign locally',
-      status: 200,
-      ms: elapsedSince(started),
-      token: { iss: config.scenario3.issuer, sub: me, aud, expired, kid: key.kid },
-    })
+    span.end({ status: 200, token: viewToken(token, { source: 'signed locally', expired }) })
     return token
   }
 }

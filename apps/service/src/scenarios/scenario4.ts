@@ -15,13 +15,14 @@ export function scenario4(ctx: ServiceContext) {
   const signLocally = localSigner(ctx)
   return {
     caller: new Hono<ServerEnv>().get('/scenario4', async (c) => {
-      const { trace, expired } = scenarioOptions(c)
+      const run = scenarioOptions(c)
+      const { trace, expired } = run
       const path = '/scenario4-server'
       const tokens = await Promise.all([
         signLocally(trace, 'serviceb', false),
         signLocally(trace, 'servicec', expired),
       ])
-      return callBoth(c, trace, hops, path, tokens)
+      return callBoth(c, run, hops, path, tokens)
     }),
     server: new Hono<ServerEnv>().get('/scenario4-server', localTokenEndpoint(ctx)),
   }

@@ -14,7 +14,6 @@ import {
 import {
   tokenKid,
   USER_TOKEN_TYPE,
-  verifyToken,
   type JWTPayload,
   type VerifyFailure,
   type VerifyResult,
@@ -23,17 +22,18 @@ import {
 import { addLogFields, type ServerEnv } from '@jwt-factory/server'
 import { SCENARIO_CALLER } from '../config.ts'
 import type { ServiceContext } from '../deps.ts'
-import { elapsedSince, incomingTrace, outcome, withTrace, type Trace } from '../trace.ts'
-import { answerOf, scenarioOptions, verifyQuery } from './caller-answers.ts'
-import { serviceTokenVerifier, traceStatus } from './service-token-verifier.ts'
+import { outcome, tracedVerify } from '@jwt-factory/trace'
+import { incomingTrace, withTrace, type Trace } from '../trace.ts'
+import { answerOf, scenarioOptions, verifyQuery, type ScenarioRun } from './caller-answers.ts'
+import { serviceTokenVerifier } from './service-token-verifier.ts'
 import { answerWith } from './verdict.ts'
 
 /** What a user must be allowed to do (policy.json) to get through to serviceb in scenario 5. */
 export const SCENARIO5_PERMISSION = 'app-view'
 
-/** servicea's route behind requireAuth: the verified user, and how long verifying took. */
+/** servicea's route behind requireAuth: the verified user, and the run its check is traced in. */
 interface Scenario5Env {
-  Variables: ServerEnv['Variables'] & AuthEnv['Variables'] & { userCheckMs: number }
+  Variables: ServerEnv['Variables'] & AuthEnv['Variables'] & { run: ScenarioRun }
 }
 
 /** A user token that verified but lacks the permission: its claims, and why it is refused. */
@@ -76,16 +76,8 @@ function scenario5Caller(ctx: ServiceContext) {
   const { config, hops } = ctx
   const me = config.name
   return new Hono<Scenario5Env>().get('/scenario5', userTokenGuard(ctx), async (c) => {
-    const { trace, expired } = scenarioOptions(c)
-    const { claims } = getAuth(c)
-    trace.add({
-      from: me,
-      to: me,
-      call: 'verify user token with the JWKS of jwt-factory',
-      status: 200,
-      ms: c.get('userCheckMs'),
-      token: { sub: claims.sub, aud: claims.aud },
-    })
+    const run = c.get('run')
+    const { trace, expired } = run
     const token = await hops.serviceToken(c, trace, 'serviceb', expired)
     const answer = await hops.callPeer(c, trace, {
       peer: 'serviceb',
@@ -96,7 +88,7 @@ function scenario5Caller(ctx: ServiceContext) {
       refusedOwnToken: (body) =>
         (body as { service?: { valid?: unknown } })?.service?.valid === false,
     })
-    return answerOf(c, trace, answer)
+    return answerOf(c, run, answer)
   })
 }
 
@@ -107,20 +99,26 @@ function scenario5Caller(ctx: ServiceContext) {
  * when it cannot be had, requireAuth's 502 (504 on a timeout) names the factory.
  */
 function userTokenGuard({ config, userKeys }: ServiceContext): MiddlewareHandler<Scenario5Env> {
+  const me = config.name
   const guard = requireAuth({
     issuer: config.factoryIssuer,
-    audience: config.name,
+    audience: me,
     keys: userKeys,
     tokenType: USER_TOKEN_TYPE,
     clockToleranceSeconds: config.clockToleranceSeconds,
+    verify: (token, keys, options, c) =>
+      tracedVerify((c.get('run') as ScenarioRun).trace, {
+        by: me,
+        token,
+        keys,
+        options,
+        source: 'user',
+      }),
   })
   return async function verifyUserToken(c, next) {
-    const started = performance.now()
+    c.set('run', scenarioOptions(c))
     // requireAuth is typed for its own variable alone; this route's context holds it and more.
-    return guard(c as unknown as Context<AuthEnv>, async () => {
-      c.set('userCheckMs', elapsedSince(started))
-      await next()
-    })
+    return guard(c as unknown as Context<AuthEnv>, next)
   }
 }
 
@@ -129,23 +127,28 @@ function scenario5Server(ctx: ServiceContext) {
   const me = config.name
   const verifyServiceToken = serviceTokenVerifier(ctx)
 
+  /** The user token as servicea's users' token (its audience), then its permission. */
   async function verifyUserToken(token: string, trace: Trace): Promise<UserCheck> {
-    const started = performance.now()
-    const result = await verifyToken(token, userKeys, {
-      issuer: config.factoryIssuer,
-      audience: SCENARIO_CALLER,
-      typ: USER_TOKEN_TYPE,
-      clockToleranceSeconds: config.clockToleranceSeconds,
+    const result = await tracedVerify(trace, {
+      by: me,
+      token,
+      keys: userKeys,
+      source: 'user',
+      options: {
+        issuer: config.factoryIssuer,
+        audience: SCENARIO_CALLER,
+        typ: USER_TOKEN_TYPE,
+        clockToleranceSeconds: config.clockToleranceSeconds,
+      },
     })
-    const check = result.valid ? permissionCheck(result) : result
-    trace.add({
-      from: me,
-      to: me,
-      call: 'verify user token with the JWKS of jwt-factory',
-      status: check.valid ? 200 : traceStatus(result),
-      ms: elapsedSince(started),
-      result: outcome(check),
-    })
+    if (!result.valid) return result
+    const check = permissionCheck(result)
+    if (!check.valid) {
+      trace.record(
+        { kind: 'verify', from: me, to: me, call: `permission ${SCENARIO5_PERMISSION}` },
+        { status: 403, result: outcome(check) },
+      )
+    }
     return check
   }
 

@@ -1,10 +1,11 @@
 import type { Context } from 'hono'
 import { readBearerToken } from '@jwt-factory/hono-auth'
-import { isKeysUnavailable, verifyToken, type VerifyResult } from '@jwt-factory/jwt'
+import type { VerifyResult } from '@jwt-factory/jwt'
+import { tracedVerify } from '@jwt-factory/trace'
 import type { ServerEnv } from '@jwt-factory/server'
 import { SCENARIO_CALLER } from '../config.ts'
 import type { ServiceContext } from '../deps.ts'
-import { elapsedSince, incomingTrace, outcome, type Trace } from '../trace.ts'
+import { incomingTrace, type Trace } from '../trace.ts'
 import { missingToken, verdict } from './verdict.ts'
 
 /**
@@ -21,22 +22,17 @@ export function serviceTokenVerifier({ config, hops, callerKeys }: ServiceContex
     trace: Trace,
   ): Promise<VerifyResult> {
     if (c.req.query('verify') !== 'jwks') return hops.verifyAtFactory(c, trace, token)
-    const started = performance.now()
-    const result = await verifyToken(token, callerKeys, {
-      issuer: config.factoryIssuer,
-      audience: me,
-      subject: SCENARIO_CALLER,
-      clockToleranceSeconds: config.clockToleranceSeconds,
+    return tracedVerify(trace, {
+      by: me,
+      token,
+      keys: callerKeys,
+      options: {
+        issuer: config.factoryIssuer,
+        audience: me,
+        subject: SCENARIO_CALLER,
+        clockToleranceSeconds: config.clockToleranceSeconds,
+      },
     })
-    trace.add({
-      from: me,
-      to: me,
-      call: 'verify with the JWKS of jwt-factory',
-      status: traceStatus(result),
-      ms: elapsedSince(started),
-      result: outcome(result),
-    })
-    return result
   }
 }
 
@@ -51,7 +47,3 @@ export function serviceTokenEndpoint(ctx: ServiceContext) {
     return verdict(c, me, token, await verifyServiceToken(c, token, trace), trace)
   }
 }
-
-/** A local verification as the trace shows it: 502 when the keys could not be had. */
-export const traceStatus = (result: VerifyResult) =>
-  result.valid ? 200 : isKeysUnavailable(result.error.code) ? 502 : 403

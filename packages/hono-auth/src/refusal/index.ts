@@ -123,9 +123,15 @@ export function answerRefusal(refusal: Refusal, options: RefusalOptions): Refusa
 }
 
 /** answerRefusal as the request's response, with its reason on the request's log line. */
-export function refuse(c: Context, refusal: Refusal, options: RefusalOptions): Response {
+export function refuse(
+  c: Context,
+  refusal: Refusal,
+  options: RefusalOptions,
+  /** Members added to the body, e.g. a traced caller's `trace`. */
+  extra: Record<string, unknown> = {},
+): Response {
   const answer = answerRefusal(refusal, options)
   addLogFields(c, { auth: answer.reason })
   for (const [name, value] of Object.entries(answer.headers)) c.header(name, value)
-  return c.json(answer.body, answer.status)
+  return c.json({ ...answer.body, ...extra }, answer.status)
 }

@@ -1,12 +1,12 @@
 import type { MiddlewareHandler } from 'hono'
-import { verifyToken, type JWTPayload } from '@jwt-factory/jwt'
+import type { JWTPayload } from '@jwt-factory/jwt'
 import { addLogFields } from '@jwt-factory/server'
 import { readBearerToken } from '../bearer-token.ts'
 import { refuse, type RefusalOptions } from '../refusal/index.ts'
 import { scopesOf } from '../scope.ts'
 import { checkOptions, type RequireAuthOptions } from './options.ts'
 
-export type { RequireAuthOptions } from './options.ts'
+export type { RequireAuthOptions, TokenVerifier } from './options.ts'
 
 /** The body of every refusal requireAuth answers: the project's JSON error shape. */
 export interface AuthErrorBody {
@@ -61,7 +61,7 @@ export interface AuthEnv {
  * Options are checked here, once: misuse throws a TypeError at start-up.
  */
 export function requireAuth(options: RequireAuthOptions): MiddlewareHandler<AuthEnv> {
-  const { keys, realm, requiredScopes, minLevel, ...checked } = checkOptions(options)
+  const { keys, realm, requiredScopes, minLevel, verify, ...checked } = checkOptions(options)
   const verifyOptions = {
     issuer: checked.issuer,
     audience: checked.audience,
@@ -75,7 +75,7 @@ export function requireAuth(options: RequireAuthOptions): MiddlewareHandler<Auth
     const token = readBearerToken(c)
     if (token === undefined) return refuse(c, { kind: 'no-token' }, answer)
 
-    const result = await verifyToken(token, keys, verifyOptions)
+    const result = await verify(token, keys, verifyOptions, c)
     if (!result.valid) return refuse(c, { kind: 'invalid-token', error: result.error }, answer)
     const { claims } = result
     // jose checks iss, aud, exp and iat; `sub` only for presence. Handlers rely on a string.

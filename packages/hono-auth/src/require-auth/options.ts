@@ -1,4 +1,20 @@
-import { DEFAULT_CLOCK_TOLERANCE_SECONDS, USER_TOKEN_TYPE, type KeySource } from '@jwt-factory/jwt'
+import type { Context } from 'hono'
+import {
+  DEFAULT_CLOCK_TOLERANCE_SECONDS,
+  USER_TOKEN_TYPE,
+  verifyToken,
+  type KeySource,
+  type VerifyResult,
+  type VerifyTokenOptions,
+} from '@jwt-factory/jwt'
+
+/** How requireAuth has a token verified: verifyToken's arguments, and the request. */
+export type TokenVerifier = (
+  token: string,
+  keys: KeySource,
+  options: VerifyTokenOptions,
+  c: Context,
+) => Promise<VerifyResult>
 
 export interface RequireAuthOptions {
   /** Expected `iss`: the factory's issuer URL. */
@@ -19,6 +35,8 @@ export interface RequireAuthOptions {
   realm?: string
   /** Leeway for exp, nbf and iat, in seconds; default 30, at most 300. */
   clockToleranceSeconds?: number
+  /** Default verifyToken; a traced route passes one that also records what was checked. */
+  verify?: TokenVerifier
 }
 
 /** The options as checked once, with defaults applied. */
@@ -32,6 +50,7 @@ export interface CheckedOptions {
   tokenType: string
   realm: string
   clockToleranceSeconds: number
+  verify: TokenVerifier
 }
 
 /** RFC 7519 §4.1.4 allows "a small leeway, usually no more than a few minutes". */
@@ -47,6 +66,7 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof RequireAuthOptions>([
   'tokenType',
   'realm',
   'clockToleranceSeconds',
+  'verify',
 ])
 
 /** A scope token (RFC 6749 §3.3): printable ASCII except space, `"` and `\`. */
@@ -89,6 +109,9 @@ export function checkOptions(options: RequireAuthOptions): CheckedOptions {
         `got ${String(tolerance)}`,
     )
   }
+  if (options.verify !== undefined && typeof options.verify !== 'function') {
+    throw new TypeError('requireAuth: verify must be a function like verifyToken')
+  }
   const required = [...(permission === undefined ? [] : [permission]), ...(scopes ?? [])]
   return {
     issuer,
@@ -99,6 +122,7 @@ export function checkOptions(options: RequireAuthOptions): CheckedOptions {
     tokenType: tokenType ?? USER_TOKEN_TYPE,
     realm: realm ?? audience,
     clockToleranceSeconds: tolerance,
+    verify: options.verify ?? verifyToken,
   }
 }
 

@@ -1,0 +1,137 @@
+import type { Span } from './span.ts'
+
+/** What a span says when it starts; the rest comes when it ends. */
+export type SpanStart = Pick<Span, 'kind' | 'from' | 'to' | 'call'> &
+  Partial<Pick<Span, 'token' | 'tls'>> & {
+    /** Default: the span the trace was opened under. */
+    parent?: string
+    /** Default: now; for a span timed before it was known to be one (a token from a cache). */
+    startedAt?: number
+  }
+
+export type SpanEnd = Pick<Span, 'status'> &
+  /** `ms` when it was timed elsewhere; by default, since start. */
+  Partial<Pick<Span, 'token' | 'tls' | 'verification' | 'result' | 'ms'>>
+
+export interface OpenSpan {
+  /** Empty when the trace is off. */
+  readonly id: string
+  end(fields: SpanEnd): void
+}
+
+export interface TraceOptions {
+  /** The request id every span carries, as every log line of the request does. */
+  rid: string
+  /** The caller's span this process's spans hang under (x-trace-parent); none for the root. */
+  parent?: string | undefined
+  /** Called once per span as it ends: the log line that makes the console live. */
+  onEnd?: (span: Span) => void
+}
+
+const OFF: OpenSpan = { id: '', end() {} }
+
+/**
+ * The spans of one request in one process; a trace that is off records nothing and costs
+ * nothing. Ids are hierarchical (`1.2.1` is the first child of `1.2`), so a callee's spans under
+ * the caller's id never collide with the caller's own, and `adopt` merges them as they come.
+ */
+export class Trace {
+  readonly #spans: Span[] = []
+  readonly #children = new Map<string, number>()
+  readonly #options: TraceOptions
+  #under: string | undefined
+
+  constructor(
+    readonly enabled: boolean,
+    options: TraceOptions,
+  ) {
+    this.#options = options
+    this.#under = options.parent
+  }
+
+  get rid(): string {
+    return this.#options.rid
+  }
+
+  /** Starts a span; `under` makes it the parent of every later span that names none. */
+  start(fields: SpanStart, { under = false } = {}): OpenSpan {
+    if (!this.enabled) return OFF
+    const {
+      parent = this.#under,
+      startedAt = performance.timeOrigin + performance.now(),
+      ...rest
+    } = fields
+    const n = (this.#children.get(parent ?? '') ?? 0) + 1
+    this.#children.set(parent ?? '', n)
+    const span: Span = {
+      id: parent === undefined ? String(n) : `${parent}.${n}`,
+      ...(parent === undefined ? {} : { parent }),
+      ...rest,
+      status: 0,
+      ms: 0,
+      startedAt,
+      rid: this.#options.rid,
+    }
+    this.#spans.push(span)
+    if (under) this.#under = span.id
+    const started = startedAt - performance.timeOrigin
+    return {
+      id: span.id,
+      end: (end) => {
+        const ms = end.ms ?? Math.round((performance.now() - started) * 10) / 10
+        Object.assign(span, end, { ms })
+        this.#options.onEnd?.(span)
+      },
+    }
+  }
+
+  /** A span that is over as soon as it starts (a verification timed by its caller, say). */
+  record(start: SpanStart, end: SpanEnd): string {
+    const span = this.start(start)
+    span.end(end)
+    return span.id
+  }
+
+  /** Takes the `trace` a callee returned out of its body, keeps its spans, and returns the rest. */
+  adopt(body: unknown): unknown {
+    if (body === null || typeof body !== 'object' || !('trace' in body)) return body
+    const { trace, ...rest } = body as { trace: unknown }
+    if (this.enabled && Array.isArray(trace)) this.#spans.push(...(trace as Span[]))
+    return rest
+  }
+
+  /** The spans as a tree read top to bottom: each parent before its children, siblings by start. */
+  spans(): Span[] {
+    return treeOrder(this.#spans)
+  }
+}
+
+export function treeOrder(spans: readonly Span[]): Span[] {
+  const children = new Map<string | undefined, Span[]>()
+  const ids = new Set(spans.map((s) => s.id))
+  for (const span of spans) {
+    // A span whose parent is not here (the caller's, in a callee's own answer) is a root here.
+    const parent = span.parent !== undefined && ids.has(span.parent) ? span.parent : undefined
+    children.set(parent, [...(children.get(parent) ?? []), span])
+  }
+  const ordered: Span[] = []
+  const visit = (parent: string | undefined) => {
+    const siblings = (children.get(parent) ?? []).sort((a, b) => a.startedAt - b.startedAt)
+    for (const span of siblings) {
+      ordered.push(span)
+      visit(span.id)
+    }
+  }
+  visit(undefined)
+  return ordered
+}
+
+/** A span as a log line may carry it: never a compact token. */
+export function loggableSpan(span: Span): Span {
+  if (!span.token?.compact) return span
+  const { compact: _compact, ...token } = span.token
+  return { ...span, token }
+}
+
+/** A caller's span id as x-trace-parent carries it; anything else is ignored. */
+export const SPAN_ID = /^\d{1,4}(?:\.\d{1,4}){0,15}$/
