@@ -1,10 +1,9 @@
 import { isAbsolute, join, resolve } from 'node:path'
 import { SIGNING_ALGORITHMS } from '@jwt-factory/jwt'
 import { envEnum, envInteger, envPort, envString, parseEnv } from '@jwt-factory/config'
-import { LOG_FORMATS, LOG_LEVELS } from '@jwt-factory/server'
+import { isLoopbackHost, LOG_FORMATS, LOG_LEVELS } from '@jwt-factory/server'
 import { z } from 'zod'
 import { ADMIN_TOKEN_RULE, adminTokenSchema } from './exposure/admin-token.ts'
-import { isLoopbackHost } from './exposure/loopback-host.ts'
 
 /** Comma-separated audiences; each is an `aud` value, so no spaces, commas or control characters. */
 const AUDIENCES_MESSAGE = 'must be a comma-separated list of audiences'

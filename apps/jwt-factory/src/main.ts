@@ -1,12 +1,17 @@
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { ConfigError, readEnvFile } from '@jwt-factory/config'
-import { createLogger, listen, ListenError, onShutdownSignal } from '@jwt-factory/server'
+import {
+  createLogger,
+  isLoopbackHost,
+  listen,
+  ListenError,
+  onShutdownSignal,
+} from '@jwt-factory/server'
 import { loadTlsFiles } from '@jwt-factory/tls'
 import { createFactoryApp } from './app.ts'
 import { loadConfig } from './config.ts'
 import { createAdminCredential, readAdminToken } from './exposure/admin-credential.ts'
-import { isLoopbackHost } from './exposure/loopback-host.ts'
 import { FileKeyStore } from './keys/file-key-store.ts'
 import { UserKeys } from './keys/user-keys.ts'
 import { loadPolicyFile } from './policy/policy-file.ts'

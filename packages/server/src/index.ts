@@ -46,3 +46,6 @@ export {
 } from './listen.ts'
 export type { ServerEnv, LogFields } from './server-env.ts'
 export { isFlagSet } from './query-flag.ts'
+export { isLoopbackHost } from './loopback-host.ts'
+export { connectionOf, type Connection } from './connection.ts'
+export { loopbackOnly } from './loopback-only.ts'

@@ -1,10 +1,15 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
 import { parseBearer, refuse } from '@jwt-factory/hono-auth'
-import { addLogFields, ForbiddenError, readJsonObject, type ServerEnv } from '@jwt-factory/server'
+import {
+  addLogFields,
+  connectionOf,
+  ForbiddenError,
+  readJsonObject,
+  type ServerEnv,
+} from '@jwt-factory/server'
 import { parseKeyId } from '../keys/key-id.ts'
 import type { AdminCredential } from './admin-credential.ts'
-import { connectionOf } from './connection.ts'
 import { ENDPOINTS } from './endpoints.ts'
 
 export interface ExposureGuardOptions {
