@@ -135,19 +135,26 @@ describe('scenario 5: a user through servicea to serviceb', () => {
     const token = await userToken('vera')
     const { status, body } = await scenario5(token, '?trace=1&fresh=1')
     expect(status).toBe(200)
-    expect(body.trace.map((t: any) => `${t.from}->${t.to} ${t.call} ${t.status}`)).toEqual([
-      'servicea->servicea verify user token with the JWKS of jwt-factory 200',
-      'servicea->jwt-factory POST /issueToken/servicea 200',
-      'serviceb->jwt-factory POST /verify/servicea 200',
-      'serviceb->serviceb verify user token with the JWKS of jwt-factory 200',
-      'servicea->serviceb GET /scenario5-server 200',
+    expect(body.trace.map((t: any) => `${t.id} ${t.from}->${t.to} ${t.call} ${t.status}`)).toEqual([
+      '1 user->servicea GET /scenario5?trace=1&fresh=1 200',
+      '1.1 servicea->servicea verify with the user keys at jwt-factory 200',
+      '1.2 servicea->jwt-factory POST /issueToken/servicea 200',
+      '1.3 servicea->serviceb GET /scenario5-server 200',
+      '1.3.1 serviceb->jwt-factory POST /verify/servicea 200',
+      '1.3.1.1 jwt-factory->jwt-factory verify with the keys of servicea 200',
+      '1.3.2 serviceb->serviceb verify with the user keys at jwt-factory 200',
     ])
-    expect(body.trace[0].token).toEqual({ sub: 'vera', aud: 'servicea' })
+    expect(body.trace[1].token).toMatchObject({
+      header: { typ: 'at+jwt' },
+      claims: { sub: 'vera', aud: 'servicea' },
+      source: 'user',
+    })
+    expect(body.trace[1].verification.checks.map((c: any) => c.status)).not.toContain('failed')
     // The service token is servicea's one cached token for serviceb, shared with scenario 1.
     const again = await scenario5(token, '?trace=1')
-    expect(again.body.trace[1]).toMatchObject({
+    expect(again.body.trace[2]).toMatchObject({
       call: 'reuse cached token',
-      token: { source: 'cached', aud: 'serviceb' },
+      token: { source: 'cached', claims: { aud: 'serviceb' } },
     })
     expect(again.body.service.claims.jti).toBe(body.service.claims.jti)
     expect((await getJson(`${cluster.urls.servicea}/scenario1`)).body.claims.jti).toBe(
@@ -160,7 +167,7 @@ describe('scenario 5: a user through servicea to serviceb', () => {
     expect(status).toBe(200)
     expectServiceClaims(body.service)
     const calls = body.trace.map((t: any) => `${t.from}->${t.to} ${t.call}`)
-    expect(calls).toContain('serviceb->serviceb verify with the JWKS of jwt-factory')
+    expect(calls).toContain("serviceb->serviceb verify with servicea's keys at jwt-factory")
     expect(calls.some((c: string) => c.includes('/verify/'))).toBe(false)
   })
 

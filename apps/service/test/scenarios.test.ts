@@ -80,25 +80,30 @@ describe('scenarios 1-4 over HTTPS, end to end', () => {
     const { status, body } = await a('/scenario1?trace=1&fresh=1')
     expect(status).toBe(200)
     expect(body.valid).toBe(true)
-    const hops = body.trace.map((t: any) => `${t.from}->${t.to} ${t.call} ${t.status}`)
+    const hops = body.trace.map((t: any) => `${t.id} ${t.from}->${t.to} ${t.call} ${t.status}`)
+    // Each call before the hops it contains: serviceb asks the factory inside servicea's call.
     expect(hops).toEqual([
-      'servicea->jwt-factory POST /issueToken/servicea 200',
-      'serviceb->jwt-factory POST /verify/servicea 200',
-      'servicea->serviceb GET /scenario1-server 200',
+      '1 user->servicea GET /scenario1?trace=1&fresh=1 200',
+      '1.1 servicea->jwt-factory POST /issueToken/servicea 200',
+      '1.2 servicea->serviceb GET /scenario1-server 200',
+      '1.2.1 serviceb->jwt-factory POST /verify/servicea 200',
+      '1.2.1.1 jwt-factory->jwt-factory verify with the keys of servicea 200',
     ])
-    expect(body.trace[0].token).toMatchObject({
-      sub: 'servicea',
-      aud: 'serviceb',
+    expect(body.trace[1].token).toMatchObject({
+      header: { alg: 'ES256', typ: 'JWT' },
+      claims: { sub: 'servicea', aud: 'serviceb' },
       expired: false,
       source: 'issued',
     })
+    expect(body.trace[4].verification.checks.every((c: any) => c.status === 'passed')).toBe(true)
     for (const hop of body.trace) expect(typeof hop.ms).toBe('number')
   })
 
   it("reuses servicea's token until close to expiry; expired=1 and fresh=1 always ask the factory", async () => {
     const first = await a('/scenario1?trace=1&fresh=1')
     const again = await a('/scenario1?trace=1')
-    expect(again.body.trace[0]).toMatchObject({
+    expect(again.body.trace[1]).toMatchObject({
+      kind: 'reuse',
       from: 'servicea',
       to: 'servicea',
       call: 'reuse cached token',
@@ -106,7 +111,7 @@ describe('scenarios 1-4 over HTTPS, end to end', () => {
     })
     expect(again.body.claims.jti).toBe(first.body.claims.jti)
     const expired = await a('/scenario1?trace=1&expired=1')
-    expect(expired.body.trace[0]).toMatchObject({
+    expect(expired.body.trace[1]).toMatchObject({
       to: 'jwt-factory',
       token: { source: 'issued', expired: true },
     })
@@ -120,7 +125,7 @@ describe('scenarios 1-4 over HTTPS, end to end', () => {
     expectValid(body.serviceb, 'serviceb', 'https://jwt-factory/')
     expectValid(body.servicec, 'servicec', 'https://jwt-factory/')
     const calls = body.trace.map((t: any) => `${t.from}->${t.to} ${t.call}`)
-    expect(calls).toContain('serviceb->serviceb verify with the JWKS of jwt-factory')
+    expect(calls).toContain("serviceb->serviceb verify with servicea's keys at jwt-factory")
     expect(calls.some((c: string) => c.includes('/verify/'))).toBe(false)
     const expired = await a('/scenario2?verify=jwks&expired=1')
     expect(expired.status).toBe(403)
@@ -167,10 +172,10 @@ describe('scenarios 1-4 over HTTPS, end to end', () => {
     const before = await a('/scenario3?trace=1')
     const res = await getJson(`${cluster.urls.servicea}/gen-keys`, { method: 'POST' })
     expect(res.status).toBe(201)
-    expect(res.body.kid).not.toBe(before.body.trace[0].token.kid)
+    expect(res.body.kid).not.toBe(before.body.trace[1].token.header.kid)
     const after = await a('/scenario3?trace=1')
     expect(after.status).toBe(200)
-    expect(after.body.trace[0].token.kid).toBe(res.body.kid)
+    expect(after.body.trace[1].token.header.kid).toBe(res.body.kid)
   })
 
   it('logs tell the story with one request id across hops, and never a whole token', async () => {
