@@ -1,4 +1,4 @@
-import { Agent, fetch as undiciFetch } from 'undici'
+import { type Agent, fetch as undiciFetch } from 'undici'
 import type { CertificateAndKey } from '@jwt-factory/tls'
 import {
   type JsonResponse,
@@ -6,6 +6,7 @@ import {
   type RequestJsonOptions,
   requireHttps,
 } from './request-json.ts'
+import { createTlsPeerAgent } from './tls-peer-agent.ts'
 
 export interface HttpClientOptions {
   /** The project's CA: the only root trusted; the system store is not consulted. */
@@ -25,7 +26,10 @@ export interface HttpClient {
   readonly agent: Agent
   /** undici's fetch over the agent, for jose's `customFetch`; its errors are left as fetch's. */
   fetch(url: string | URL, init?: RequestInit): Promise<Response>
-  /** One JSON exchange; a 502/504 naming `hop` when the hop cannot answer. */
+  /**
+   * One JSON exchange; a 502/504 naming `hop` when the hop cannot answer. The answer names the
+   * certificate of the connection that carried it (`tls`).
+   */
   requestJson(hop: string, url: string, options?: RequestJsonOptions): Promise<JsonResponse>
   /** Lets requests in flight finish, then closes every socket. */
   close(): Promise<void>
@@ -47,15 +51,18 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   requirePositiveInteger('connectTimeoutMs', connectTimeoutMs)
   requirePositiveInteger('connections', connections)
 
-  const agent = new Agent({
-    connections,
-    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-    connectTimeout: connectTimeoutMs,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
+  // Each answer names the certificate of the connection that carried it (tls-peer-agent.ts).
+  const agent = createTlsPeerAgent({
+    agent: {
+      connections,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    },
     // `ca` replaces node's bundled roots, so only certificates from the project's CA pass;
     // verification itself (rejectUnauthorized, host name check) stays at node's default: on.
     connect: {
+      timeout: connectTimeoutMs,
       ca: caPem,
       ...(clientCert ? { cert: clientCert.certPem, key: clientCert.keyPem } : {}),
     },

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import { BadGatewayError } from '@jwt-factory/server'
 import { type Agent, request } from 'undici'
 import { toHopError } from './hop-error.ts'
+import { type TlsPeer, TlsPeerSlot } from './tls-peer-agent.ts'
 
 export interface RequestJsonOptions {
   /** Default GET, or POST when there is a body. */
@@ -18,6 +19,8 @@ export interface JsonResponse {
   headers: IncomingHttpHeaders
   /** The parsed JSON body; null when the body is empty (204, HEAD). */
   body: unknown
+  /** The certificate the server presented on the connection that carried this exchange. */
+  tls?: TlsPeer
 }
 
 export interface RequestJsonContext {
@@ -50,6 +53,7 @@ export async function requestJson(
   let status: number
   let responseHeaders: IncomingHttpHeaders
   let text: string
+  const connection = new TlsPeerSlot()
   // A cleared timer rather than AbortSignal.timeout(): on Node 20 each of those holds its timer
   // and signal until it fires, even after the answer came, which under load kept thousands
   // alive and showed in RSS. The reason is a TimeoutError, as AbortSignal.timeout() gives.
@@ -69,6 +73,7 @@ export async function requestJson(
       signal: deadline.signal,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
+      opaque: connection,
     })
     status = response.statusCode
     responseHeaders = response.headers
@@ -79,7 +84,9 @@ export async function requestJson(
   } finally {
     clearTimeout(timer)
   }
-  return { status, headers: responseHeaders, body: parseJson(hop, status, text) }
+  const body = parseJson(hop, status, text)
+  const { tls } = connection
+  return { status, headers: responseHeaders, body, ...(tls ? { tls } : {}) }
 }
 
 function parseJson(hop: string, status: number, text: string): unknown {

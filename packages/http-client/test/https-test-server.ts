@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { createServer, type ServerOptions } from 'node:https'
+import { createServer, type Server, type ServerOptions } from 'node:https'
 import { createServer as createNetServer, type AddressInfo } from 'node:net'
 
 export interface TestServer {
   url: string
+  /** The node server, e.g. to change its certificate with setSecureContext(). */
+  server: Server
   /** TCP connections accepted. */
   readonly connections: number
   /** TLS handshakes completed. */
@@ -32,6 +34,7 @@ export function startHttpsServer(
       const hostInUrl = host.includes(':') ? `[${host}]` : host
       resolve({
         url: `https://${hostInUrl}:${port}`,
+        server,
         get connections() {
           return counts.connections
         },
