@@ -1,4 +1,5 @@
-import { createBaseApp } from '@jwt-factory/server'
+import { createBaseApp, freezeWhenAsked } from '@jwt-factory/server'
+import { FACTORY_NAME } from './factory-name.ts'
 import type { FactoryConfig } from './config.ts'
 import type { FactoryContext, FactoryDeps } from './deps.ts'
 import { createAdminCredential } from './exposure/admin-credential.ts'
@@ -35,6 +36,8 @@ export function createFactoryApp(config: FactoryConfig, deps: FactoryDeps) {
         httpsPort: config.httpsPort,
       }),
     )
+    // A learner's `?fault=freeze:jwt-factory`, from this machine only (injected-fault.ts).
+    .use(freezeWhenAsked(FACTORY_NAME))
     .get('/healthz', (c) => c.json({ status: 'ok' }))
     .route('/', keyRoutes(context))
     .route('/', tokenRoutes(context))

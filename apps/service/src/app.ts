@@ -1,6 +1,13 @@
 import type { Hono, NotFoundHandler } from 'hono'
 import { remoteKeys, SIGNING_ALGORITHMS } from '@jwt-factory/jwt'
-import { createBaseApp, handleNotFound, NotFoundError, type ServerEnv } from '@jwt-factory/server'
+import {
+  createBaseApp,
+  FAULT_HEADER,
+  freezeWhenAsked,
+  handleNotFound,
+  NotFoundError,
+  type ServerEnv,
+} from '@jwt-factory/server'
 import { basicRoutes } from './basic-routes.ts'
 import { SCENARIO_CALLER, type ServiceConfig } from './config.ts'
 import type { ServiceContext, ServiceDeps } from './deps.ts'
@@ -19,15 +26,20 @@ import { scenario5 } from './scenarios/scenario5.ts'
 export function createServiceApp(config: ServiceConfig, deps: ServiceDeps) {
   // A rotated key's first token names a kid the cache lacks: refetch then, at most once per
   // cooldown, 1 s by default (jose's default 30 s refused a new key's tokens for up to 30 s).
-  const factoryKeySet = (path: string, name: string) =>
+  const factoryKeySet = (path: string, name: string, headers: Record<string, string> = {}) =>
     remoteKeys(`${config.factoryUrl}${path}`, {
       name: `${name} at ${FACTORY_HOP}`,
       hop: FACTORY_HOP,
       algorithms: SIGNING_ALGORITHMS,
-      fetch: deps.http.fetch,
+      fetch: (url, init) =>
+        deps.http.fetch(url, { ...init, headers: { ...headersOf(init.headers), ...headers } }),
       timeoutMs: config.hopTimeoutMs,
       cooldownMs: config.keysReloadCooldownMs,
     })
+  const keySets = {
+    caller: [`/jwks/${SCENARIO_CALLER}`, `${SCENARIO_CALLER}'s keys`],
+    user: ['/jwks/users', 'the user keys'],
+  } as const
   const context: ServiceContext = {
     ...deps,
     config,
@@ -35,11 +47,18 @@ export function createServiceApp(config: ServiceConfig, deps: ServiceDeps) {
     // Pinned key sets, not the whole JWKS: servicea's keys for its service tokens, the factory's
     // user key for user tokens. A set of every service's keys would let serviceb's key speak for
     // servicea. Each JWK's own `alg` pins its key; the list bounds it to the asymmetric algorithms.
-    callerKeys: factoryKeySet(`/jwks/${SCENARIO_CALLER}`, `${SCENARIO_CALLER}'s keys`),
-    userKeys: factoryKeySet('/jwks/users', 'the user keys'),
+    callerKeys: factoryKeySet(...keySets.caller),
+    userKeys: factoryKeySet(...keySets.user),
+    // A JWKS fault is about the fetch: that request fetches its set afresh, the fault sent along.
+    keysAfresh: (which, fault) => {
+      const [path, name] = keySets[which]
+      return factoryKeySet(path, name, { [FAULT_HEADER]: fault.value })
+    },
   }
   const isCaller = config.name === SCENARIO_CALLER
-  const app = createBaseApp({ logger: deps.logger }).route('/', basicRoutes(context))
+  const app = createBaseApp({ logger: deps.logger })
+    .use(freezeWhenAsked(config.name))
+    .route('/', basicRoutes(context))
   const callingPaths = new Set<string>()
   const scenarios: { caller: Hono<ServerEnv>; server: Hono<ServerEnv> }[] = [
     scenario1(context),
@@ -68,3 +87,7 @@ function scenariosRunOnCaller(me: string, callingPaths: Set<string>): NotFoundHa
     return c.json(err.toJSON(), 404)
   }
 }
+
+/** The headers jose sends (a Headers, a record or pairs), as a record to add to. */
+const headersOf = (headers: RequestInit['headers']): Record<string, string> =>
+  Object.fromEntries(new Headers(headers).entries())

@@ -61,6 +61,11 @@ function configSchema(baseDir: string) {
         algorithm: e.SCENARIO3_ALGORITHM,
       }),
       hopTimeoutMs: e.HOP_TIMEOUT_MS,
+      /**
+       * servicea's wait for serviceb or servicec: a second longer than theirs for the factory, so
+       * when the factory is slow it is the factory a 504 names, not the peer that waited on it.
+       */
+      peerTimeoutMs: e.HOP_TIMEOUT_MS + PEER_TIMEOUT_MARGIN_MS,
       clockToleranceSeconds: e.CLOCK_TOLERANCE_SECONDS,
       /**
        * Least time between two re-reads of a key set (the factory's JWKS, the scenario-3 public
@@ -72,6 +77,8 @@ function configSchema(baseDir: string) {
       logFormat: e.LOG_FORMAT,
     }))
 }
+
+const PEER_TIMEOUT_MARGIN_MS = 1000
 
 export type ServiceConfig = Readonly<z.output<ReturnType<typeof configSchema>>>
 

@@ -1,5 +1,5 @@
 import type { KeySource } from '@jwt-factory/jwt'
-import type { Logger } from '@jwt-factory/server'
+import type { InjectedFault, Logger } from '@jwt-factory/server'
 import type { HttpClient } from '@jwt-factory/http-client'
 import type { ServiceConfig } from './config.ts'
 import type { HopClient } from './peers/hop-client.ts'
@@ -21,4 +21,6 @@ export interface ServiceContext extends ServiceDeps {
   callerKeys: KeySource
   /** The factory's user key (/jwks/users): user tokens. Both fetched once and cached by jose. */
   userKeys: KeySource
+  /** One of the two sets fetched afresh for one request, with its JWKS fault (`?fault=jwks:…`). */
+  keysAfresh(which: 'caller' | 'user', fault: InjectedFault): KeySource
 }

@@ -49,3 +49,14 @@ export { isFlagSet } from './query-flag.ts'
 export { isLoopbackHost } from './loopback-host.ts'
 export { connectionOf, type Connection } from './connection.ts'
 export { loopbackOnly } from './loopback-only.ts'
+export {
+  FAULT_HEADER,
+  FREEZABLE,
+  FREEZE_LIMIT_MS,
+  freezeWhenAsked,
+  holdUntilCallerGivesUp,
+  injectedFault,
+  parseFault,
+  requestedFault,
+  type InjectedFault,
+} from './injected-fault.ts'

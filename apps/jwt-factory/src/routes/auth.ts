@@ -4,8 +4,9 @@ import { readBearerToken, refuse, scopesOf, type Refusal } from '@jwt-factory/ho
 import { addLogFields, BadRequestError, type ServerEnv } from '@jwt-factory/server'
 import type { FactoryContext } from '../deps.ts'
 import { PERMISSION_ID } from '../users/user-record.ts'
+import { FACTORY_NAME } from '../factory-name.ts'
 
-const ANSWER = { realm: 'jwt-factory', style: 'bearer' } as const
+const ANSWER = { realm: FACTORY_NAME, style: 'bearer' } as const
 
 /** A check beyond verification failed: refused as an invalid token (RFC 6750 invalid_token). */
 const invalid = (name: string, message: string): Refusal => ({

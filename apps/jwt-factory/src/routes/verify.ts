@@ -4,6 +4,7 @@ import { localKeys, tokenKid } from '@jwt-factory/jwt'
 import { traceFromHeaders, tracedVerify } from '@jwt-factory/trace'
 import { addLogFields, BadRequestError, readJsonObject, type ServerEnv } from '@jwt-factory/server'
 import type { FactoryContext } from '../deps.ts'
+import { FACTORY_NAME } from '../factory-name.ts'
 import { parseKeyId } from '../keys/key-id.ts'
 import { unknownKeyId } from './keys.ts'
 
@@ -47,8 +48,6 @@ export function verifyRoutes({ keyStore, config, now }: FactoryContext) {
     return refuse(c, { kind: 'invalid-token', error: result.error }, BODY_TOKEN_REFUSAL, traced)
   })
 }
-
-const FACTORY_NAME = 'jwt-factory'
 
 const BODY_TOKEN_REFUSAL = {
   realm: FACTORY_NAME,

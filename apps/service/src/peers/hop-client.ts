@@ -2,8 +2,10 @@ import type { Context } from 'hono'
 import type { VerifyResult } from '@jwt-factory/jwt'
 import {
   BadGatewayError,
+  FAULT_HEADER,
   HttpError,
   isFlagSet,
+  parseFault,
   type Logger,
   type ServerEnv,
 } from '@jwt-factory/server'
@@ -15,6 +17,15 @@ import { TokenCache, type IssuedToken, type TokenSource } from './token-cache.ts
 import { tokenRefusal } from './token-refusal.ts'
 
 export const FACTORY_HOP = 'jwt-factory'
+
+/**
+ * The fault this request asked for, sent on to every hop: servicea reads `?fault=` (checked by
+ * scenarioOptions), the others the x-fault their caller sent.
+ */
+function forwardedFault<E extends ServerEnv>(c: Context<E>): Record<string, string> {
+  const fault = parseFault(c.req.query('fault') ?? c.req.header(FAULT_HEADER))
+  return fault ? { [FAULT_HEADER]: fault.value } : {}
+}
 
 export type PeerName = 'serviceb' | 'servicec'
 
@@ -66,6 +77,7 @@ export function createHopClient({ http, config, logger }: HopClientOptions) {
     requestId: string,
     aud: PeerName,
     expired: boolean,
+    fault: Record<string, string>,
   ): Promise<IssuedToken & { tls?: TlsPeer }> {
     logger.info(
       { rid: requestId },
@@ -74,7 +86,7 @@ export function createHopClient({ http, config, logger }: HopClientOptions) {
     const url = `${config.factoryUrl}/issueToken/${encodeURIComponent(me)}${expired ? '?expired=1' : ''}`
     const res = await http.requestJson(FACTORY_HOP, url, {
       body: { aud },
-      headers: { 'x-request-id': requestId },
+      headers: { 'x-request-id': requestId, ...fault },
     })
     const body = res.body as { access_token?: unknown; expire_time?: unknown } | null
     if (
@@ -107,7 +119,7 @@ export function createHopClient({ http, config, logger }: HopClientOptions) {
     // A miss shared with a concurrent request asked the factory once, on that request's behalf.
     let tls: TlsPeer | undefined
     const issueNow = async () => {
-      const issued = await issue(requestId, aud, expired)
+      const issued = await issue(requestId, aud, expired, forwardedFault(c))
       tls = issued.tls
       return issued
     }
@@ -148,7 +160,11 @@ export function createHopClient({ http, config, logger }: HopClientOptions) {
     const url = `${config.factoryUrl}/verify/${SCENARIO_CALLER}`
     const res = await http.requestJson(FACTORY_HOP, url, {
       body: { token, aud: me, sub: SCENARIO_CALLER },
-      headers: { 'x-request-id': c.get('requestId'), ...traceHeaders(trace, span.id) },
+      headers: {
+        'x-request-id': c.get('requestId'),
+        ...traceHeaders(trace, span.id),
+        ...forwardedFault(c),
+      },
     })
     const body = trace.adopt(res.body) as { valid?: unknown } | null
     if ((res.status !== 200 && res.status !== 403) || typeof body?.valid !== 'boolean') {
@@ -208,10 +224,12 @@ export function createHopClient({ http, config, logger }: HopClientOptions) {
       authorization: `Bearer ${value}`,
       'x-request-id': requestId,
       ...traceHeaders(trace, span.id),
+      ...forwardedFault(c),
     }
     try {
       const answer = await http.requestJson(peer, `${config.peers[peer]}${path}`, {
         headers: sent,
+        timeoutMs: config.peerTimeoutMs,
       })
       const body = trace.adopt(answer.body)
       span.end({ status: answer.status, ...tlsOf(answer) })
@@ -232,10 +250,7 @@ export function createHopClient({ http, config, logger }: HopClientOptions) {
 }
 
 /** The TLS peer of the connection that carried an answer, when the client recorded one. */
-const tlsOf = (res: JsonResponse): { tls?: TlsPeer } => {
-  const tls = (res as JsonResponse & { tls?: TlsPeer }).tls
-  return tls ? { tls } : {}
-}
+const tlsOf = ({ tls }: JsonResponse): { tls?: TlsPeer } => (tls ? { tls } : {})
 
 /** The message of a `{ error: { message } }` body, for error texts that say what the hop said. */
 function errorMessage(body: unknown): string {

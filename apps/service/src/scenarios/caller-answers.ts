@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import { isFlagSet, type ServerEnv } from '@jwt-factory/server'
+import { isFlagSet, requestedFault, type ServerEnv } from '@jwt-factory/server'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { OpenSpan } from '@jwt-factory/trace'
 import { SCENARIO_CALLER } from '../config.ts'
@@ -14,6 +14,8 @@ export interface ScenarioRun {
 }
 
 export function scenarioOptions<E extends ServerEnv>(c: Context<E>): ScenarioRun {
+  // A `?fault=` that names no fault is refused before anything is sent (hop-client sends it on).
+  requestedFault(c.req.query('fault'))
   return { ...rootTrace(c, SCENARIO_CALLER), expired: isFlagSet(c.req.query('expired')) }
 }
 

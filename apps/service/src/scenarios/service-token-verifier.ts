@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import { readBearerToken } from '@jwt-factory/hono-auth'
 import type { VerifyResult } from '@jwt-factory/jwt'
 import { tracedVerify } from '@jwt-factory/trace'
-import type { ServerEnv } from '@jwt-factory/server'
+import { injectedFault, type ServerEnv } from '@jwt-factory/server'
 import { SCENARIO_CALLER } from '../config.ts'
 import type { ServiceContext } from '../deps.ts'
 import { incomingTrace, type Trace } from '../trace.ts'
@@ -14,7 +14,7 @@ import { missingToken, verdict } from './verdict.ts'
  * factory's published keys. The same checks either way: issuer, audience (this service),
  * subject servicea, `typ: JWT` (a user token is refused), exp and iat.
  */
-export function serviceTokenVerifier({ config, hops, callerKeys }: ServiceContext) {
+export function serviceTokenVerifier({ config, hops, callerKeys, keysAfresh }: ServiceContext) {
   const me = config.name
   return async function verifyServiceToken(
     c: Context<ServerEnv>,
@@ -22,10 +22,11 @@ export function serviceTokenVerifier({ config, hops, callerKeys }: ServiceContex
     trace: Trace,
   ): Promise<VerifyResult> {
     if (c.req.query('verify') !== 'jwks') return hops.verifyAtFactory(c, trace, token)
+    const fault = injectedFault(c)
     return tracedVerify(trace, {
       by: me,
       token,
-      keys: callerKeys,
+      keys: fault?.kind === 'jwks' ? keysAfresh('caller', fault) : callerKeys,
       options: {
         issuer: config.factoryIssuer,
         audience: me,

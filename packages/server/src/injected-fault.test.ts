@@ -1,0 +1,90 @@
+import { request } from 'node:http'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createBaseApp } from './create-base-app.ts'
+import { freezeWhenAsked, parseFault, requestedFault } from './injected-fault.ts'
+import { listen, type RunningServer } from './listen.ts'
+import { silentLogger } from './logger.ts'
+import { nonLoopbackAddress, requestFrom } from './testing/request-from.ts'
+
+let server: RunningServer
+let answered = 0
+/** Resolved as each request arrives, before the freeze sees it. */
+let arrived: () => void = () => {}
+const app = createBaseApp({ logger: silentLogger() })
+  .use(async (_, next) => {
+    arrived()
+    await next()
+  })
+  .use(freezeWhenAsked('serviceb'))
+  .get('/hello', (c) => {
+    answered++
+    return c.json({ hello: 'serviceb' })
+  })
+
+beforeAll(async () => {
+  server = await listen({ name: 'test', fetch: app.fetch, hostname: '127.0.0.1', port: 0 })
+})
+afterAll(() => server.close(100))
+
+/** A request its caller gives up on once `gaveUp` settles: what a hop's timeout does. */
+function callUntil(gaveUp: Promise<unknown>, fault: string) {
+  return new Promise<string>((resolve) => {
+    const req = request(
+      { host: '127.0.0.1', port: server.port, path: '/hello', headers: { 'x-fault': fault } },
+      () => resolve('answered'),
+    )
+    req.on('error', () => resolve('gave up'))
+    req.end()
+    void gaveUp.then(() => req.destroy())
+  })
+}
+
+describe('faults asked for on one request (x-fault)', () => {
+  it('parses the faults it knows and nothing else', () => {
+    expect(parseFault('freeze:serviceb')).toEqual({
+      kind: 'freeze',
+      process: 'serviceb',
+      value: 'freeze:serviceb',
+    })
+    expect(parseFault('jwks:slow')).toMatchObject({ kind: 'jwks', mode: 'slow' })
+    for (const bad of ['freeze:servicea', 'freeze:', 'jwks:fast', 'freeze:serviceb ', '', 'x']) {
+      expect(parseFault(bad)).toBeUndefined()
+    }
+    expect(requestedFault(undefined)).toBeUndefined()
+    expect(() => requestedFault('freeze:everything')).toThrow(
+      /fault must be one of freeze:jwt-factory/,
+    )
+  })
+
+  it('freeze: the named process holds the request until its caller gives up, never answering', async () => {
+    const before = answered
+    // The caller gives up once the server has the request: it was held, not lost on the way.
+    const gaveUp = new Promise<void>((resolve) => (arrived = resolve))
+    expect(await callUntil(gaveUp, 'freeze:serviceb')).toBe('gave up')
+    arrived = () => {}
+    expect(answered).toBe(before)
+  })
+
+  it('a fault naming another process changes nothing here', async () => {
+    const res = await requestFrom({
+      port: server.port,
+      path: '/hello',
+      headers: { 'x-fault': 'freeze:servicec' },
+    })
+    expect(res).toMatchObject({ status: 200, body: { hello: 'serviceb' } })
+  })
+
+  it('a caller beyond this machine cannot freeze anything: the header is ignored', async ({
+    skip,
+  }) => {
+    const other = nonLoopbackAddress()
+    if (!other) skip('this machine has no non-loopback address')
+    const res = await requestFrom({
+      port: server.port,
+      path: '/hello',
+      localAddress: other,
+      headers: { 'x-fault': 'freeze:serviceb' },
+    })
+    expect(res).toMatchObject({ status: 200, body: { hello: 'serviceb' } })
+  })
+})
