@@ -43,6 +43,8 @@ describe('the trace as a tree of spans', () => {
       seen: 'https://service-issuer',
     })
     expect(trace.every((s) => s.rid === 'tree-3' && typeof s.startedAt === 'number')).toBe(true)
+    // The call went over TLS to the certificate the project's CA issued.
+    expect(trace[2]!.tls).toEqual({ peer: expect.any(String), ca: expect.stringMatching(/CA/) })
   })
 
   it('an expired token: the checks before exp passed, exp failed, iat did not run', async () => {
