@@ -5,9 +5,12 @@ import type { FactoryContext, FactoryDeps } from './deps.ts'
 import { createAdminCredential } from './exposure/admin-credential.ts'
 import { assertEndpointsClassified } from './exposure/endpoints.ts'
 import { exposureGuard } from './exposure/exposure-guard.ts'
+import { JwksFault } from './keys/jwks-fault.ts'
 import { publishedJwks } from './keys/published-jwks.ts'
 import { LoginFlow } from './login/login-flow.ts'
 import { authRoutes } from './routes/auth.ts'
+import { controlRoutes } from './routes/control.ts'
+import { homeRoutes } from './routes/home.ts'
 import { keyRoutes } from './routes/keys.ts'
 import { loginRoutes } from './routes/login.ts'
 import { tokenRoutes } from './routes/tokens.ts'
@@ -22,7 +25,8 @@ export function createFactoryApp(config: FactoryConfig, deps: FactoryDeps) {
   const { userStore, userKeys, policy, keyStore } = deps
   const loginFlow = new LoginFlow({ config, userStore, userKeys, policy, now })
   const jwks = publishedJwks(keyStore, userKeys)
-  const context: FactoryContext = { ...deps, config, now, loginFlow, jwks }
+  const jwksFault = deps.jwksFault ?? new JwksFault(config.jwksFaultDelayMs)
+  const context: FactoryContext = { ...deps, config, now, loginFlow, jwks, jwksFault }
   const admin =
     deps.adminCredential ??
     (config.adminToken === undefined ? undefined : createAdminCredential(config.adminToken))
@@ -39,6 +43,8 @@ export function createFactoryApp(config: FactoryConfig, deps: FactoryDeps) {
     // A learner's `?fault=freeze:jwt-factory`, from this machine only (injected-fault.ts).
     .use(freezeWhenAsked(FACTORY_NAME))
     .get('/healthz', (c) => c.json({ status: 'ok' }))
+    .route('/', homeRoutes(context))
+    .route('/', controlRoutes(context)) // before the JWKS routes: it holds or fails them
     .route('/', keyRoutes(context))
     .route('/', tokenRoutes(context))
     .route('/', verifyRoutes(context))

@@ -1,6 +1,6 @@
 import { isAbsolute, join, resolve } from 'node:path'
 import { SIGNING_ALGORITHMS } from '@jwt-factory/jwt'
-import { envEnum, envInteger, envPort, envString, parseEnv } from '@jwt-factory/config'
+import { envEnum, envInteger, envPort, envString, envUrl, parseEnv } from '@jwt-factory/config'
 import { isLoopbackHost, LOG_FORMATS, LOG_LEVELS } from '@jwt-factory/server'
 import { z } from 'zod'
 import { ADMIN_TOKEN_RULE, adminTokenSchema } from './exposure/admin-token.ts'
@@ -41,6 +41,8 @@ const schema = z
     ADMIN_TOKEN: z.preprocess(unsetIfEmpty, adminTokenSchema.optional()),
     /** A file holding it instead (a mounted secret), read at start. */
     ADMIN_TOKEN_FILE: z.preprocess(unsetIfEmpty, z.string().optional()),
+    JWKS_FAULT_DELAY_MS: envInteger(10_000, 1, 600_000),
+    CONSOLE_URL: envUrl('http://localhost:4000/'),
   })
   .refine((c) => c.TOKEN_TTL_SECONDS <= c.MAX_TOKEN_TTL_SECONDS, {
     path: ['TOKEN_TTL_SECONDS'],
@@ -131,5 +133,12 @@ export function loadConfig(env: Record<string, string | undefined>, baseDir: str
     adminToken: e.ADMIN_TOKEN,
     /** ADMIN_TOKEN_FILE, read by main.ts at start. */
     adminTokenFile: e.ADMIN_TOKEN_FILE === undefined ? undefined : path(e.ADMIN_TOKEN_FILE),
+    /**
+     * How long each JWKS answer waits while a learner has made the JWKS slow (POST
+     * /control/jwks-fault): longer than a verifier's HOP_TIMEOUT_MS (5000), so it gives up first.
+     */
+    jwksFaultDelayMs: e.JWKS_FAULT_DELAY_MS,
+    /** Where `npm start` serves the teaching console; GET / names it. */
+    consoleUrl: e.CONSOLE_URL,
   })
 }

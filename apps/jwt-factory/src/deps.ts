@@ -3,6 +3,7 @@ import type { Logger } from '@jwt-factory/server'
 import type { FactoryConfig } from './config.ts'
 import type { AdminCredential } from './exposure/admin-credential.ts'
 import type { FileKeyStore } from './keys/file-key-store.ts'
+import type { JwksFault } from './keys/jwks-fault.ts'
 import type { UserKeys } from './keys/user-keys.ts'
 import type { LoginFlow } from './login/login-flow.ts'
 import type { Policy } from './policy/policy-file.ts'
@@ -22,6 +23,8 @@ export interface FactoryDeps {
   adminCredential?: AdminCredential
   /** The clock; tests move it instead of sleeping. */
   now?: () => Date
+  /** The JWKS fault a learner asks for; main.ts releases its held answers at shutdown. */
+  jwksFault?: JwksFault
 }
 
 export interface FactoryContext extends FactoryDeps {
@@ -31,4 +34,5 @@ export interface FactoryContext extends FactoryDeps {
   loginFlow: LoginFlow
   /** The published key set: service keys and the user key, rebuilt only when keys change. */
   jwks: () => Jwks
+  jwksFault: JwksFault
 }

@@ -13,6 +13,7 @@ import { createFactoryApp } from './app.ts'
 import { loadConfig } from './config.ts'
 import { createAdminCredential, readAdminToken } from './exposure/admin-credential.ts'
 import { FileKeyStore } from './keys/file-key-store.ts'
+import { JwksFault } from './keys/jwks-fault.ts'
 import { UserKeys } from './keys/user-keys.ts'
 import { loadPolicyFile } from './policy/policy-file.ts'
 import { UserStore } from './users/user-store.ts'
@@ -68,12 +69,14 @@ async function main(): Promise<void> {
     onLoad: ensureUserKey,
   })
   if (userStore.size > 0) await userKeys.signingKey()
+  const jwksFault = new JwksFault(config.jwksFaultDelayMs)
   const app = createFactoryApp(config, {
     keyStore,
     userStore,
     userKeys,
     policy,
     logger,
+    jwksFault,
     ...(adminCredential ? { adminCredential } : {}),
   })
   const servers = [
@@ -121,6 +124,7 @@ async function main(): Promise<void> {
   onShutdownSignal(logger, async () => {
     logger.info('jwt-factory stopping')
     userStore.close()
+    jwksFault.close() // held JWKS answers go out now, not when their delay ends
     await Promise.all(servers.map((s) => s.close()))
     logger.flush()
   })

@@ -6,6 +6,7 @@ import { isLoopbackHost, silentLogger } from '@jwt-factory/server'
 import { createFactoryApp } from './app.ts'
 import { loadConfig } from './config.ts'
 import { FileKeyStore } from './keys/file-key-store.ts'
+import type { JwksFault } from './keys/jwks-fault.ts'
 import { UserKeys } from './keys/user-keys.ts'
 import { loadPolicyFile, type Policy } from './policy/policy-file.ts'
 import { UserStore } from './users/user-store.ts'
@@ -18,6 +19,8 @@ export interface TestFactoryOptions {
   policy?: Policy
   /** Write the users file before the store opens (e.g. with ensureDemoUsers or updateUsersFile). */
   prepareUsers?: (usersFile: string) => Promise<unknown>
+  /** A JWKS fault the test holds, to see and release the answers it holds. */
+  jwksFault?: JwksFault
 }
 
 /**
@@ -45,7 +48,15 @@ export async function createTestFactory(
   })
   const refuseDemoPasswords = !isLoopbackHost(config.host)
   const userStore = await UserStore.open({ file: config.usersFile, logger, refuseDemoPasswords })
-  const deps = { keyStore, userStore, userKeys, policy, logger, ...(now ? { now } : {}) }
+  const deps = {
+    keyStore,
+    userStore,
+    userKeys,
+    policy,
+    logger,
+    ...(now ? { now } : {}),
+    ...(options.jwksFault ? { jwksFault: options.jwksFault } : {}),
+  }
   const app = createFactoryApp(config, deps)
   const cleanup = async () => {
     userStore.close()

@@ -7,10 +7,13 @@
  * - secret: carries a password, a TOTP code or a token; never over plain HTTP across a network.
  * - admin: key management; a secret endpoint that also needs the admin credential.
  * - issue: a service token for :keyId; only to the service that proves it is :keyId (mutual TLS).
+ * - control: the teaching console's steering (routes/control.ts); from this machine only, and
+ *   refused outright beyond loopback, where no console runs beside the factory.
  */
-export type EndpointClass = 'public' | 'secret' | 'admin' | 'issue'
+export type EndpointClass = 'public' | 'secret' | 'admin' | 'issue' | 'control'
 
 export const ENDPOINTS: Readonly<Record<string, EndpointClass>> = Object.freeze({
+  'GET /': 'public',
   'GET /healthz': 'public',
   'GET /.well-known/jwks.json': 'public',
   'GET /.well-known/openid-configuration': 'public',
@@ -29,6 +32,8 @@ export const ENDPOINTS: Readonly<Record<string, EndpointClass>> = Object.freeze(
   'POST /utils/dump': 'admin',
   'POST /dump': 'admin',
   'POST /issueToken/:keyId': 'issue',
+  'GET /control/state': 'control',
+  'POST /control/jwks-fault': 'control',
 })
 
 /** Throws a TypeError naming every route of the app that ENDPOINTS does not classify. */
@@ -41,7 +46,7 @@ export function assertEndpointsClassified(
     .filter((endpoint) => !(endpoint in ENDPOINTS))
   if (unclassified.length > 0) {
     throw new TypeError(
-      `classify ${[...new Set(unclassified)].join(', ')} in exposure/endpoints.ts (public, secret, admin or issue)`,
+      `classify ${[...new Set(unclassified)].join(', ')} in exposure/endpoints.ts (public, secret, admin, issue or control)`,
     )
   }
 }

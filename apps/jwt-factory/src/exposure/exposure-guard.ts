@@ -38,6 +38,14 @@ export function exposureGuard(options: ExposureGuardOptions): MiddlewareHandler<
     const endpoint = matchedEndpoint(c)
     const kind = endpoint === undefined ? undefined : ENDPOINTS[endpoint.name]
     if (endpoint === undefined || kind === undefined || kind === 'public') return next() // a 404, or nothing secret
+    if (kind === 'control') {
+      if (exposed) {
+        throw new ForbiddenError(
+          `this factory listens beyond loopback: ${c.req.method} ${c.req.path} is the teaching console's, served only by a factory on loopback`,
+        )
+      }
+      return next() // the route itself answers this machine only
+    }
     const connection = connectionOf(c)
     if (kind === 'issue') {
       if (exposed) await requireServiceCertificate(c, endpoint.param('keyId'), options)
