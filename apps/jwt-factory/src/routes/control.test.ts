@@ -196,6 +196,29 @@ describe('POST /control/jwks-fault', () => {
   })
 })
 
+describe("a request's own JWKS fault (x-fault, from ?fault=jwks:… on a scenario)", () => {
+  it('fails or holds that request alone, and only from this machine', async ({ skip }) => {
+    const { server, jwksFault, send } = await servedFactory()
+    const withFault = (fault: string, localAddress?: string) =>
+      requestFrom({
+        port: server.port,
+        path: '/.well-known/jwks.json',
+        headers: { 'x-fault': fault },
+        ...(localAddress ? { localAddress } : {}),
+      })
+    expect((await withFault('jwks:failing')).status).toBe(503)
+    expect((await send('/.well-known/jwks.json')).status).toBe(200)
+    const held = withFault('jwks:slow')
+    await vi.waitFor(() => expect(jwksFault.held).toBe(1))
+    expect(jwksFault.mode).toBe('none')
+    jwksFault.close()
+    expect((await held).status).toBe(200)
+    const other = nonLoopbackAddress()
+    if (!other) skip('this machine has no non-loopback address')
+    expect((await withFault('jwks:failing', other)).status).toBe(200)
+  })
+})
+
 describe('GET /', () => {
   it('says who answers, where the console is and what to try, with ?pretty as everywhere', async () => {
     const { send } = await servedFactory()
