@@ -246,7 +246,7 @@ export function createHopClient({ http, config, logger }: HopClientOptions) {
     }
   }
 
-  return { serviceToken, verifyAtFactory, callPeer }
+  return { serviceToken, verifyAtFactory, callPeer, cachedTokens: () => tokens.entries() }
 }
 
 /** The TLS peer of the connection that carried an answer, when the client recorded one. */

@@ -81,6 +81,32 @@ describe('TokenCache', () => {
     })
   })
 
+  it('entries() describes each cached token by audience: kid, expiry, reused until; never the token', async () => {
+    const header = (kid: string) =>
+      Buffer.from(JSON.stringify({ alg: 'ES256', kid })).toString('base64url')
+    const token = (kid: string) => `${header(kid)}.e30.c2ln`
+    const cache = new TokenCache(() => 1000)
+    expect(cache.entries()).toEqual([])
+    await cache.get('servicec', async () => ({ token: token('kid-c'), exp: 4600 }))
+    await cache.get('serviceb', async () => ({ token: token('kid-b'), exp: 2000 }))
+    const entries = cache.entries()
+    expect(entries).toEqual([
+      {
+        aud: 'serviceb',
+        kid: 'kid-b',
+        expiresAt: 2_000_000,
+        reusedUntil: (2000 - REFRESH_BEFORE_SECONDS) * 1000,
+      },
+      {
+        aud: 'servicec',
+        kid: 'kid-c',
+        expiresAt: 4_600_000,
+        reusedUntil: (4600 - REFRESH_BEFORE_SECONDS) * 1000,
+      },
+    ])
+    expect(JSON.stringify(entries)).not.toContain(header('kid-b'))
+  })
+
   it('a failed issue is not cached and does not block the next try', async () => {
     let fail = true
     const cache = new TokenCache()

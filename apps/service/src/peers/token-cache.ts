@@ -1,3 +1,5 @@
+import { tokenKid } from '@jwt-factory/jwt'
+
 /** A token from the factory, as POST /issueToken answers it. */
 export interface IssuedToken {
   token: string
@@ -10,6 +12,17 @@ export const REFRESH_BEFORE_SECONDS = 60
 
 export type TokenSource = 'cached' | 'issued'
 
+/** What the cache holds for one audience, as the console shows it: never the token itself. */
+export interface CachedTokenEntry {
+  aud: string
+  /** The key that signed it (the token header's kid). */
+  kid: string | undefined
+  /** Its `exp`, in milliseconds since the epoch. */
+  expiresAt: number
+  /** Until when it is reused: REFRESH_BEFORE_SECONDS before it expires (ms since the epoch). */
+  reusedUntil: number
+}
+
 /**
  * servicea's tokens from the factory, one per audience, reused until they are close to expiry,
  * as real clients do: scenario 1 then costs no factory round-trip. Concurrent misses for one
@@ -20,6 +33,18 @@ export class TokenCache {
   readonly #pending = new Map<string, Promise<IssuedToken>>()
 
   constructor(private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000)) {}
+
+  /** Every audience's cached token, by audience, described without the token. */
+  entries(): CachedTokenEntry[] {
+    return [...this.#tokens]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([aud, { token, exp }]) => ({
+        aud,
+        kid: tokenKid(token),
+        expiresAt: exp * 1000,
+        reusedUntil: (exp - REFRESH_BEFORE_SECONDS) * 1000,
+      }))
+  }
 
   /** Drops `token` for `aud` (a hop refused it), unless a newer one has taken its place. */
   forget(aud: string, token: string): void {
