@@ -1,9 +1,13 @@
 import { defineConfig } from 'vitest/config'
 
 /** One project per workspace; unit tests sit beside the source, integration tests in test/. */
-const project = (root: string, name: string) => ({
+const project = (
+  root: string,
+  name: string,
+  include = ['src/**/*.test.ts', 'test/**/*.test.ts'],
+) => ({
   extends: true as const,
-  test: { name, root, include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+  test: { name, root, include },
 })
 
 export default defineConfig({
@@ -19,6 +23,12 @@ export default defineConfig({
       project('packages/trace', 'trace'),
       project('apps/jwt-factory', 'factory'),
       project('apps/service', 'service'),
+      // The page's own tests (web/) beside the server's.
+      project('apps/console', 'console', [
+        'src/**/*.test.ts',
+        'test/**/*.test.ts',
+        'web/**/*.test.ts',
+      ]),
       project('scripts', 'scripts'),
     ],
     reporters: [

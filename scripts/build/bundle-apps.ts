@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { build, type Plugin } from 'esbuild'
 
@@ -64,12 +64,57 @@ async function bundleApp(root: string, entry: string, outfile: string): Promise<
   })
   const [output] = result.outputFiles
   if (!output) throw new Error(`esbuild wrote nothing for ${entry}`)
-  // Tests start clusters in parallel, each bundling: a rename is atomic, so a process starting
-  // meanwhile reads a whole file, the old one or the new.
+  return writeWhole(target, output.contents)
+}
+
+/** The teaching console's page: its script bundled for the browser, its HTML and CSS beside it. */
+export const CONSOLE_PAGE = {
+  dir: 'apps/console/web',
+  entry: 'apps/console/web/main.ts',
+  outDir: 'apps/console/dist/web',
+  script: 'console.js',
+  copied: ['index.html', 'console.css'],
+} as const
+
+/**
+ * Bundles the console's page into apps/console/dist/web under `root`, where the console serves
+ * it from: everything the page runs is in these files (no CDN: it works with the network cut).
+ * Apart from bundleApps, so a page mid-edit never keeps the services' tests from starting.
+ */
+export async function bundleConsolePage(root: string): Promise<string[]> {
+  const out = join(root, CONSOLE_PAGE.outDir)
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: [CONSOLE_PAGE.entry],
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    minify: true,
+    sourcemap: false,
+    write: false,
+    logLevel: 'silent',
+    legalComments: 'none',
+  })
+  const [output] = result.outputFiles
+  if (!output) throw new Error(`esbuild wrote nothing for ${CONSOLE_PAGE.entry}`)
+  return Promise.all([
+    writeWhole(join(out, CONSOLE_PAGE.script), output.contents),
+    ...CONSOLE_PAGE.copied.map(async (name) =>
+      writeWhole(join(out, name), await readFile(join(root, CONSOLE_PAGE.dir, name))),
+    ),
+  ])
+}
+
+/**
+ * Tests start clusters in parallel, each bundling: a rename is atomic, so a process starting
+ * meanwhile reads a whole file, the old one or the new.
+ */
+async function writeWhole(target: string, contents: Uint8Array): Promise<string> {
   await mkdir(dirname(target), { recursive: true })
   const temp = `${target}.${randomUUID()}.tmp`
   try {
-    await writeFile(temp, output.contents)
+    await writeFile(temp, contents)
     await rename(temp, target)
   } finally {
     await rm(temp, { force: true })

@@ -153,7 +153,10 @@ export class Cluster {
     this.#nodeArgs = options.nodeArgs ?? []
     plan.processes.forEach((spec, index) => {
       const name = spec.name as ProcessName
-      this.#specs.set(name, { spec, index, env: { ...own[name], ...options.env?.[name] } })
+      // Its own ports: a process the console starts again is awaited where it listens.
+      const ports = Object.values(own[name]).map(Number)
+      const at = { ...spec, healthUrl: `${this.urls[name]}/healthz`, ports }
+      this.#specs.set(name, { spec: at, index, env: { ...own[name], ...options.env?.[name] } })
     })
     const names = [...this.#specs.keys()].filter((n) => !options.without?.includes(n))
     await Promise.all(names.map((n) => this.startProcess(n)))
@@ -171,7 +174,7 @@ export class Cluster {
   async startProcess(name: ProcessName): Promise<void> {
     if (this.#stopped) throw new Error(`cluster stopped: ${name} not started`)
     const { spec, index, env } = this.#specs.get(name)!
-    const running = this.#supervisor.start(spec, index, env, this.#nodeArgs)
+    const running = this.#supervisor.launch(spec, index, env, this.#nodeArgs)
     this.#running.set(name, running)
     await running.whenHealthy(`${this.urls[name]}/healthz`, READY_TIMEOUT_MS)
   }
@@ -179,6 +182,11 @@ export class Cluster {
   async stopProcess(name: ProcessName): Promise<void> {
     await this.#running.get(name)?.stop()
     this.#running.delete(name)
+  }
+
+  /** Its processes as the teaching console drives them (stop, start, freeze, thaw, each line). */
+  get supervisor(): Supervisor {
+    return this.#supervisor
   }
 
   pidOf(name: ProcessName): number | undefined {

@@ -1,31 +1,58 @@
+import type { ProcessController, ProcessInfo, ProcessListener } from '@jwt-factory/console'
 import { formatLogLine } from '@jwt-factory/server'
+import { SPAN_LOG_MESSAGE } from '@jwt-factory/trace'
 import type { DemoProcess } from './demo-processes.ts'
-import { startApp, type NodeProcess } from './launch.ts'
+import { startApp, type ExitResult, type NodeProcess } from './launch.ts'
 
 const COLORS = ['\x1b[35m', '\x1b[36m', '\x1b[33m', '\x1b[32m']
 const RESET = '\x1b[0m'
+/** How long a process started again (from the console) may take to answer its /healthz. */
+const READY_TIMEOUT_MS = 30_000
 
 export interface Supervised extends NodeProcess {
   readonly spec: DemoProcess
 }
 
+/** How each process was first launched, so it starts again the same; and what it is doing. */
+interface Entry {
+  spec: DemoProcess
+  index: number
+  env: NodeJS.ProcessEnv
+  nodeArgs: readonly string[]
+  current: Supervised
+  frozen: boolean
+  /** The current child was asked to stop: its exit is no failure. */
+  stopping: boolean
+}
+
+/** A process that exited when nobody asked it to (a crash, a port in use). */
+export type UnrequestedExitListener = (name: string, exit: ExitResult) => void
+
 /**
- * The demo's processes, started and stopped together. Each line a child writes is shown prefixed
- * by its name, its JSON log lines made readable.
+ * The demo's processes, started and stopped together, and one by one from the teaching console
+ * (stop, start again as first started, freeze with SIGSTOP, thaw with SIGCONT). Each line a
+ * child writes goes to every subscriber (the console) and to `output`: by default the terminal,
+ * prefixed by its name in its colour, its JSON log lines made readable, except span lines,
+ * which are the console's to draw.
  */
-export class Supervisor {
-  readonly #running: Supervised[] = []
+export class Supervisor implements ProcessController {
+  readonly #processes = new Map<string, Entry>()
+  readonly #listeners = new Set<ProcessListener>()
+  readonly #exitListeners = new Set<UnrequestedExitListener>()
   readonly #color = process.stdout.isTTY
 
   constructor(
     readonly root: string,
     readonly env: NodeJS.ProcessEnv,
-    /** Where each output line goes; the console, prefixed by name, by default. */
+    /** Where each output line goes besides the subscribers; the terminal by default. */
     readonly output?: (name: string, line: string) => void,
   ) {}
 
-  /** Starts one; `nodeArgs` go before the V8 flags (--cpu-prof). See whenHealthy for readiness. */
-  start(
+  /**
+   * Starts one (again, under a name it knew: with this spec); `nodeArgs` go before the V8 flags
+   * (--cpu-prof). See whenHealthy for readiness.
+   */
+  launch(
     spec: DemoProcess,
     index: number,
     env: NodeJS.ProcessEnv = {},
@@ -41,18 +68,126 @@ export class Supervisor {
       nodeArgs,
       cwd: this.root,
       env: { ...this.env, ...env, LOG_FORMAT: 'json' },
-      onLine: (line) =>
-        this.output
-          ? this.output(spec.name, line)
-          : console.log(`${prefix} ${formatLogLine(line)}`),
+      onLine: (line, stream) => {
+        for (const listener of this.#listeners) listener.line(spec.name, line, stream)
+        if (this.output) this.output(spec.name, line)
+        else if (!isSpanLine(line)) console.log(`${prefix} ${formatLogLine(line)}`)
+      },
     })
-    const supervised = { ...started, spec }
-    this.#running.push(supervised)
+    const supervised: Supervised = { ...started, spec }
+    const entry: Entry = {
+      spec,
+      index,
+      env,
+      nodeArgs,
+      current: supervised,
+      frozen: false,
+      stopping: false,
+    }
+    this.#processes.set(spec.name, entry)
+    void supervised.exited.then((exit) => {
+      if (entry.current !== supervised) return
+      entry.frozen = false
+      this.#emit(entry)
+      if (!entry.stopping) for (const listener of this.#exitListeners) listener(spec.name, exit)
+    })
+    this.#emit(entry)
     return supervised
   }
 
-  /** SIGTERM to every child still running; SIGKILL to any that has not exited after graceMs. */
+  list(): ProcessInfo[] {
+    return [...this.#processes.values()].map(info)
+  }
+
+  state(name: string): ProcessInfo['state'] {
+    return info(this.#entry(name)).state
+  }
+
+  /** Starts it again as it was launched and waits until it is healthy; thaws a frozen one. */
+  async start(name: string): Promise<ProcessInfo> {
+    const entry = this.#entry(name)
+    if (entry.frozen) return this.thaw(name)
+    if (!entry.current.hasExited()) return info(entry)
+    const { spec, index, env, nodeArgs } = entry
+    const started = this.launch(spec, index, env, nodeArgs)
+    await started.whenHealthy(spec.healthUrl, READY_TIMEOUT_MS)
+    return info(this.#entry(name))
+  }
+
+  /** SIGTERM (SIGCONT first: a stopped process would not act on it), SIGKILL after graceMs. */
+  async stop(name: string, graceMs?: number): Promise<ProcessInfo> {
+    const entry = this.#entry(name)
+    entry.stopping = true
+    if (entry.frozen) entry.current.child.kill('SIGCONT')
+    await entry.current.stop(graceMs)
+    return info(entry)
+  }
+
+  /** SIGSTOP: its sockets stay open and nothing answers, so its callers time out (504). */
+  freeze(name: string): ProcessInfo {
+    return this.#signal(name, 'SIGSTOP', true)
+  }
+
+  thaw(name: string): ProcessInfo {
+    return this.#signal(name, 'SIGCONT', false)
+  }
+
+  subscribe(listener: ProcessListener): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  /** `npm start` ends the demo on such an exit; a stop asked for here is none. */
+  onUnrequestedExit(listener: UnrequestedExitListener): () => void {
+    this.#exitListeners.add(listener)
+    return () => this.#exitListeners.delete(listener)
+  }
+
+  /** Every child still running, thawed, then SIGTERM; SIGKILL to any still there after graceMs. */
   async stopAll(graceMs?: number): Promise<void> {
-    await Promise.all(this.#running.map((p) => p.stop(graceMs)))
+    await Promise.all([...this.#processes.keys()].map((name) => this.stop(name, graceMs)))
+  }
+
+  #entry(name: string): Entry {
+    const entry = this.#processes.get(name)
+    if (!entry) throw new TypeError(`Supervisor: no process named ${name}`)
+    return entry
+  }
+
+  #signal(name: string, signal: 'SIGSTOP' | 'SIGCONT', frozen: boolean): ProcessInfo {
+    const entry = this.#entry(name)
+    if (entry.current.hasExited()) throw new TypeError(`Supervisor: ${name} is not running`)
+    if (entry.frozen !== frozen) {
+      entry.current.child.kill(signal)
+      entry.frozen = frozen
+      this.#emit(entry)
+    }
+    return info(entry)
+  }
+
+  #emit(entry: Entry): void {
+    const current = info(entry)
+    for (const listener of this.#listeners) listener.state(current)
+  }
+}
+
+function info({ spec, current, frozen }: Entry): ProcessInfo {
+  const exited = current.hasExited()
+  const pid = exited ? undefined : current.child.pid
+  return {
+    name: spec.name,
+    state: exited ? 'stopped' : frozen ? 'frozen' : 'running',
+    ...(pid === undefined ? {} : { pid }),
+    ports: spec.ports,
+  }
+}
+
+/** A span's log line (pino's `msg: "span"`): drawn by the console, not printed. */
+function isSpanLine(line: string): boolean {
+  if (!line.includes(`"msg":${JSON.stringify(SPAN_LOG_MESSAGE)}`)) return false
+  try {
+    return (JSON.parse(line) as { msg?: unknown }).msg === SPAN_LOG_MESSAGE
+  } catch {
+    return false
   }
 }

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto'
+import { Hono } from 'hono'
+import { BadRequestError, type ServerEnv } from '@jwt-factory/server'
+import { loggableSpan, treeOrder, viewToken, type Span } from '@jwt-factory/trace'
+import { z } from 'zod'
+import { curlCommand } from '../curl.ts'
+import type { ConsoleContext } from '../deps.ts'
+import type { Exchange } from '../peers/console-client.ts'
+import { readBody } from './read-body.ts'
+
+const RunRequest = z.strictObject({
+  scenario: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5)]),
+  expired: z.boolean().optional(),
+  verify: z.enum(['factory', 'jwks']).optional(),
+  fresh: z.boolean().optional(),
+})
+
+/** Scenarios 3 and 4 verify with servicea's own key: there is no factory to ask, or JWKS to use. */
+const VERIFY_CHOICE = new Set([1, 2, 5])
+
+/** A request id of the console's own, in the form the services accept from x-request-id. */
+export const newRunId = () => `console-${randomUUID().slice(0, 13)}`
+
+/**
+ * `POST /control/run`: the console plays the learner. It calls servicea's `/scenarioN?trace=1…`
+ * as curl would, and answers servicea's status and body, the spans of the run (with the compact
+ * tokens), and the curl command that repeats it. Scenario 5 first logs the demo user in, and
+ * that login is span `0`. A servicea that cannot answer is its 502/504, drawn as span `1`.
+ */
+export function runRoutes(ctx: ConsoleContext) {
+  const { config, client, hub } = ctx
+  const publish = (span: Span) => hub.publish({ type: 'span', data: loggableSpan(span) })
+
+  return new Hono<ServerEnv>().post('/control/run', async (c) => {
+    const run = await readBody(c, RunRequest)
+    if (run.verify !== undefined && !VERIFY_CHOICE.has(run.scenario)) {
+      throw new BadRequestError(
+        `scenario ${run.scenario} has no verify choice: servicea's own key verifies it`,
+      )
+    }
+    const rid = newRunId()
+    const query = new URLSearchParams({ trace: '1' })
+    if (run.expired) query.set('expired', '1')
+    if (run.verify === 'jwks') query.set('verify', 'jwks')
+    if (run.fresh) query.set('fresh', '1')
+    const path = `/scenario${run.scenario}?${query}`
+    const url = `${client.urlOf('servicea')}${path}`
+    const spans: Span[] = []
+    const headers: Record<string, string> = {}
+
+    if (run.scenario === 5) {
+      const login = await client.login(rid, 'servicea')
+      const span = callSpan(rid, '0', 'jwt-factory', 'POST /login', login)
+      if (login.token) span.token = viewToken(login.token, { source: 'user' })
+      spans.push(span)
+      publish(span)
+      if (!login.token) {
+        return c.json({
+          rid,
+          url,
+          curl: curlCommand(config.curlCaFile, url),
+          status: login.status,
+          body: login.body,
+          trace: spans,
+        })
+      }
+      headers.Authorization = `Bearer ${login.token}`
+    }
+
+    const answer = await client.send('servicea', path, {
+      rid,
+      headers,
+      timeoutMs: config.runTimeoutMs,
+    })
+    if (answer.failure) {
+      const span = callSpan(rid, '1', 'servicea', `GET ${path}`, answer)
+      span.result = answer.failure.message
+      spans.push(span)
+      publish(span)
+    }
+    const { trace, body } = splitTrace(answer.body)
+    return c.json({
+      rid,
+      url,
+      curl: curlCommand(config.curlCaFile, url, headers),
+      status: answer.status,
+      body,
+      trace: treeOrder([...spans, ...trace]),
+    })
+  })
+}
+
+/** A call the console made itself (a root: `0` or `1`), as the span the page draws for it. */
+export function callSpan(
+  rid: string,
+  id: string,
+  to: string,
+  call: string,
+  exchange: Exchange,
+): Span {
+  return {
+    id,
+    kind: 'call',
+    from: 'user',
+    to,
+    call,
+    status: exchange.status,
+    ms: exchange.ms,
+    startedAt: exchange.startedAt,
+    rid,
+    ...(exchange.tls ? { tls: exchange.tls } : {}),
+  }
+}
+
+/** A traced answer's body without its `trace`, and the spans it carried. */
+export function splitTrace(answer: unknown): { trace: Span[]; body: unknown } {
+  if (answer === null || typeof answer !== 'object' || !('trace' in answer)) {
+    return { trace: [], body: answer }
+  }
+  const { trace, ...body } = answer as { trace: unknown }
+  return { trace: Array.isArray(trace) ? (trace as Span[]) : [], body }
+}

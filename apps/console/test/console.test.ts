@@ -1,0 +1,332 @@
+import { join } from 'node:path'
+import { ensureDemoUsers } from '@jwt-factory/factory'
+import { createHttpClient, type HttpClient } from '@jwt-factory/http-client'
+import type { Span } from '@jwt-factory/trace'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { Cluster } from '../../../scripts/demo/cluster.ts'
+import type { RunningConsole } from '../src/start-console.ts'
+import { serveConsole, testConfig } from './console-under-test.ts'
+import { SseReader } from './sse-reader.ts'
+
+/**
+ * The console against the real cluster: the factory and the three services as processes on free
+ * ports with their own CA, driven by the cluster's Supervisor, and the console served on a free
+ * loopback port, called as the page calls it.
+ */
+let cluster: Cluster
+let http: HttpClient
+let running: RunningConsole
+let sse: SseReader
+/** Short enough that a frozen hop answers 504 quickly, long enough for any loopback hop. */
+const HOP_TIMEOUT_MS = 2000
+
+beforeAll(async () => {
+  cluster = await Cluster.start({ env: { servicea: { HOP_TIMEOUT_MS: String(HOP_TIMEOUT_MS) } } })
+  const httpsOf = (name: string) => {
+    const ports = cluster.supervisor.list().find((p) => p.name === name)!.ports
+    return `https://localhost:${ports[1]}`
+  }
+  const config = testConfig({
+    FACTORY_URL: cluster.urls.factoryHttps,
+    SERVICEA_URL: httpsOf('servicea'),
+    SERVICEB_URL: httpsOf('serviceb'),
+    SERVICEC_URL: httpsOf('servicec'),
+    CERTS_DIR: join(cluster.dir, 'certs'),
+  })
+  http = createHttpClient({ caPem: cluster.caPem, timeoutMs: 20_000 })
+  running = await serveConsole(config, cluster.supervisor, http)
+  // Written while the factory runs, as npm start does before it starts it; it reloads the file.
+  await ensureDemoUsers(join(cluster.dir, 'users.json'))
+  sse = await SseReader.open(`${base()}events`)
+  await vi.waitFor(async () => expect((await run({ scenario: 5 })).status).toBe(200), {
+    timeout: 10_000,
+    interval: 100,
+  })
+})
+afterAll(async () => {
+  await sse?.close()
+  await running?.close()
+  await http?.close()
+  await cluster?.stop()
+})
+
+const base = () => `http://127.0.0.1:${running.port}/`
+
+async function post(path: string, body: unknown = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${base()}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  return { status: res.status, body: await res.json() }
+}
+
+async function run(request: object) {
+  const res = await post('control/run', request)
+  expect(res.status).toBe(200)
+  return res.body as {
+    rid: string
+    status: number
+    body: any
+    trace: Span[]
+    curl: string
+    url: string
+  }
+}
+
+const getState = (): Promise<any> => fetch(`${base()}control/state`).then((r) => r.json())
+const line = (s: Span) => `${s.id} ${s.kind} ${s.from}->${s.to} ${s.call} ${s.status}`
+const verifySpans = (trace: Span[]) => trace.filter((s) => s.kind === 'verify')
+
+describe('GET /events', () => {
+  it("delivers the span and log events of a run, with the run's rid, as they happen", async () => {
+    expect(sse.response.headers.get('content-type')).toMatch(/^text\/event-stream/)
+    // A new subscriber first hears every process's state.
+    expect(sse.of('process').slice(0, 4)).toEqual(
+      ['jwt-factory', 'servicea', 'serviceb', 'servicec'].map((name) => ({
+        name,
+        state: 'running',
+      })),
+    )
+    const answer = await run({ scenario: 1, verify: 'jwks', fresh: true })
+    const ids = answer.trace.map((s) => s.id)
+    expect(ids).toEqual(['1', '1.1', '1.2', '1.2.1'])
+    const spansOfRun = () => sse.of('span', (s) => s.rid === answer.rid)
+    await sse.until(() => spansOfRun().length === ids.length)
+    expect(new Set(spansOfRun().map((s: Span) => s.id))).toEqual(new Set(ids))
+    // Never a compact token in an event: that is the answer's, for the learner who asked.
+    expect(spansOfRun().every((s: Span) => s.token?.compact === undefined)).toBe(true)
+    const logsOf = (process: string) =>
+      sse.of('log', (l) => l.rid === answer.rid && l.process === process)
+    await sse.until(() => logsOf('servicea').length > 0 && logsOf('serviceb').length > 0)
+    expect(logsOf('serviceb')[0]).toMatchObject({ level: 'info', rid: answer.rid })
+    expect(typeof logsOf('serviceb')[0].time).toBe('number')
+    // The span lines are span events alone, not log lines too.
+    expect(sse.of('log', (l) => l.rid === answer.rid && l.msg === 'span')).toEqual([])
+  })
+
+  it('forgets a browser that went away', async () => {
+    const before = running.hub.subscriberCount
+    const tab = await SseReader.open(`${base()}events`)
+    await vi.waitFor(() => expect(running.hub.subscriberCount).toBe(before + 1))
+    await tab.close()
+    await vi.waitFor(() => expect(running.hub.subscriberCount).toBe(before))
+  })
+})
+
+describe('POST /control/run', () => {
+  it('runs each scenario at servicea over HTTPS and answers its status, body, spans and curl', async () => {
+    const roots = {
+      1: ['1.1 call servicea->jwt-factory', '1.2 call servicea->serviceb'],
+      2: ['call servicea->serviceb', 'call servicea->servicec'],
+      3: ['1.1 sign servicea->servicea', '1.2 call servicea->serviceb'],
+      4: ['sign servicea->servicea', 'call servicea->servicec'],
+    } as const
+    for (const scenario of [1, 2, 3, 4] as const) {
+      // A fresh token: the factory's part is drawn, not servicea's cache.
+      const answer = await run({ scenario, fresh: true })
+      expect(answer.status, `scenario ${scenario}`).toBe(200)
+      expect(answer.body.trace).toBeUndefined()
+      expect(answer.trace[0]).toMatchObject({
+        id: '1',
+        from: 'user',
+        to: 'servicea',
+        rid: answer.rid,
+      })
+      const lines = answer.trace.map(line).join('\n')
+      for (const part of roots[scenario]) expect(lines).toContain(part)
+      expect(answer.url).toMatch(
+        new RegExp(`^https://localhost:\\d+/scenario${scenario}\\?trace=1&fresh=1$`),
+      )
+      expect(answer.curl).toBe(`curl --cacert ${join(cluster.dir, 'certs/ca.pem')} "${answer.url}"`)
+    }
+  })
+
+  it('scenario 5 logs the demo user in first: span 0, then servicea checks the user token', async () => {
+    const answer = await run({ scenario: 5, verify: 'jwks' })
+    expect(answer.status).toBe(200)
+    expect(answer.url).toMatch(/\/scenario5\?trace=1&verify=jwks$/)
+    const [login, root] = answer.trace
+    expect(login).toMatchObject({
+      id: '0',
+      kind: 'call',
+      from: 'user',
+      to: 'jwt-factory',
+      call: 'POST /login',
+      status: 200,
+      rid: answer.rid,
+      tls: { peer: expect.any(String), ca: expect.any(String) },
+      token: {
+        source: 'user',
+        header: { typ: 'at+jwt' },
+        claims: { sub: 'viewer', aud: 'servicea' },
+      },
+    })
+    expect(root).toMatchObject({ id: '1', from: 'user', to: 'servicea' })
+    expect(answer.curl).toContain(`-H 'Authorization: Bearer ${login!.token!.compact}'`)
+    const userCheck = answer.trace.find((s) => s.kind === 'verify' && s.from === 'servicea')
+    expect(userCheck?.token?.source).toBe('user')
+    // serviceb checks two tokens: servicea's, then the user's.
+    const atServiceb = verifySpans(answer.trace).filter((s) => s.from === 'serviceb')
+    expect(atServiceb).toHaveLength(2)
+    await sse.until(() => sse.of('span', (s) => s.rid === answer.rid && s.id === '0').length === 1)
+  })
+
+  it('the variants: expired is refused with exp failing; verify=jwks checks at serviceb itself', async () => {
+    const expired = await run({ scenario: 1, expired: true, verify: 'jwks' })
+    expect(expired.status).toBe(403)
+    expect(verifySpans(expired.trace).map((s) => s.verification?.failed)).toEqual(['exp'])
+    expect(expired.url).toMatch(/\?trace=1&expired=1&verify=jwks$/)
+    const atFactory = await run({ scenario: 1 })
+    expect(verifySpans(atFactory.trace).map((s) => s.from)).toEqual(['jwt-factory'])
+  })
+
+  it('refuses a body it does not understand, naming the field', async () => {
+    const bad = await post('control/run', { scenario: 6 })
+    expect(bad.status).toBe(400)
+    expect(bad.body.error.message).toContain('scenario')
+    const noVerify = await post('control/run', { scenario: 3, verify: 'jwks' })
+    expect(noVerify.status).toBe(400)
+  })
+})
+
+describe('POST /control/break', () => {
+  const caught = {
+    'edit-claim': 'signature',
+    'alg-none': 'alg',
+    'wrong-audience': 'aud',
+    'wrong-key': 'key',
+    'user-token': 'key',
+    'replay-other-audience': 'aud',
+  } as const
+  for (const [attack, check] of Object.entries(caught)) {
+    it(`attack: ${attack} → refused by serviceb, its checklist failing at ${check}`, async () => {
+      const res = await post('control/break', { attack })
+      expect(res.status).toBe(200)
+      const answer = res.body
+      expect(answer).toMatchObject({ attack, description: expect.any(String) })
+      expect(answer.status).toBeGreaterThanOrEqual(400)
+      expect(answer.status).toBeLessThan(500)
+      expect(answer.token.compact).toMatch(/^[\w-]+\.[\w-]+\.[\w-]*$/)
+      expect(answer.curl).toContain(`-H 'Authorization: Bearer ${answer.token.compact}'`)
+      expect(answer.curl).toMatch(/"https:\/\/localhost:\d+\/scenario1-server\?verify=jwks"$/)
+      const [root, ...inner] = answer.trace as Span[]
+      expect(root).toMatchObject({ id: '1', from: 'user', to: 'serviceb', status: answer.status })
+      const verify = inner.find((s) => s.kind === 'verify' && s.from === 'serviceb')
+      expect(verify?.parent).toBe('1')
+      expect(verify?.verification?.failed).toBe(check)
+    })
+  }
+
+  it('edit-claim changes the claim it is given, and keeps the signature', async () => {
+    const res = await post('control/break', {
+      attack: 'edit-claim',
+      claim: { name: 'aud', value: 'servicec' },
+    })
+    expect(res.body.token.claims.aud).toBe('servicec')
+    expect(res.body.description).toContain('aud changed to "servicec"')
+  })
+})
+
+describe('faults from the console', () => {
+  it('stop serviceb → scenario 1 answers 502 naming serviceb, the others keep running; start → 200', async () => {
+    const pid = cluster.supervisor.list().find((p) => p.name === 'servicea')!.pid
+    expect(await post('control/processes/serviceb/stop')).toEqual({
+      status: 200,
+      body: { name: 'serviceb', state: 'stopped' },
+    })
+    await sse.until(
+      () => sse.of('process', (p) => p.name === 'serviceb' && p.state === 'stopped').length > 0,
+    )
+    const down = await run({ scenario: 1 })
+    expect(down.status).toBe(502)
+    expect(down.body.error).toMatchObject({ code: 'ERR_BAD_GATEWAY', hop: 'serviceb' })
+    const states = cluster.supervisor.list().map((p) => `${p.name}:${p.state}`)
+    expect(states).toEqual([
+      'jwt-factory:running',
+      'servicea:running',
+      'serviceb:stopped',
+      'servicec:running',
+    ])
+    expect(await post('control/processes/serviceb/start')).toEqual({
+      status: 200,
+      body: { name: 'serviceb', state: 'running' },
+    })
+    expect((await run({ scenario: 1 })).status).toBe(200)
+    expect(cluster.supervisor.list().find((p) => p.name === 'servicea')!.pid).toBe(pid)
+  })
+
+  it('freeze serviceb → scenario 1 answers 504 naming serviceb; thaw → 200', async () => {
+    expect((await post('control/processes/serviceb/freeze')).body).toEqual({
+      name: 'serviceb',
+      state: 'frozen',
+    })
+    try {
+      const frozen = await run({ scenario: 1 })
+      expect(frozen.status).toBe(504)
+      expect(frozen.body.error).toMatchObject({ code: 'ERR_GATEWAY_TIMEOUT', hop: 'serviceb' })
+      // A frozen process is not asked for its state: it could only time out.
+      expect((await getState()).verifiers.serviceb).toBeNull()
+    } finally {
+      expect((await post('control/processes/serviceb/thaw')).body).toEqual({
+        name: 'serviceb',
+        state: 'running',
+      })
+    }
+    expect((await run({ scenario: 1 })).status).toBe(200)
+  })
+
+  it('answers 404 for a process or an action it does not know, 409 to freeze a stopped one', async () => {
+    expect((await post('control/processes/nginx/stop')).status).toBe(404)
+    expect((await post('control/processes/serviceb/restart')).status).toBe(404)
+    await post('control/processes/servicec/stop')
+    try {
+      expect((await post('control/processes/servicec/freeze')).status).toBe(409)
+    } finally {
+      await post('control/processes/servicec/start')
+    }
+  })
+})
+
+describe('GET /control/state', () => {
+  it('lists the processes with their pids and ports, and the time', async () => {
+    const before = Date.now()
+    const state = await getState()
+    expect(state.now).toBeGreaterThanOrEqual(before)
+    expect(state.processes.map((p: any) => p.name)).toEqual([
+      'jwt-factory',
+      'servicea',
+      'serviceb',
+      'servicec',
+    ])
+    for (const p of state.processes) {
+      expect(p.state).toBe('running')
+      expect(p.pid).toBeGreaterThan(0)
+      expect(p.ports).toHaveLength(2)
+    }
+    expect(Object.keys(state.verifiers)).toEqual(['serviceb', 'servicec'])
+  })
+})
+
+describe("servicea's key at the factory", () => {
+  it('rotate makes a new active key; retire removes the old one; an unknown kid is the factory 404', async () => {
+    const before = await run({ scenario: 1, fresh: true })
+    const oldKid = before.trace.find((s) => s.call === 'POST /issueToken/servicea')!.token!.header
+      .kid
+    const rotated = await post('control/keys/servicea/rotate')
+    expect(rotated.status).toBe(201)
+    expect(rotated.body).toMatchObject({ keyId: 'servicea', kid: expect.any(String) })
+    expect(rotated.body.kid).not.toBe(oldKid)
+    const retired = await post('control/keys/servicea/retire', { kid: oldKid })
+    expect(retired).toEqual({
+      status: 200,
+      body: { keyId: 'servicea', kid: oldKid, retired: true },
+    })
+    const again = await post('control/keys/servicea/retire', { kid: oldKid })
+    expect(again.status).toBe(404)
+    const after = await run({ scenario: 1, fresh: true })
+    expect(after.status).toBe(200)
+    const issued = after.trace.find((s) => s.call === 'POST /issueToken/servicea')
+    expect(issued!.token!.header.kid).toBe(rotated.body.kid)
+  })
+})
