@@ -1,28 +1,82 @@
-import { dirname, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { loadConfig as loadConsoleConfig, startConsole } from '@jwt-factory/console'
+import { readEnvFile } from '@jwt-factory/config'
 import { ensureDemoUsers, isLoopbackHost, readAdminToken } from '@jwt-factory/factory'
-import { ensureCertificates } from '@jwt-factory/tls'
+import { createHttpClient } from '@jwt-factory/http-client'
+import { createLogger, formatLogLine } from '@jwt-factory/server'
+import { ensureCertificates, loadTlsFiles } from '@jwt-factory/tls'
 import { ensureScenario3Keys } from '@jwt-factory/service'
-import { bundleApps } from './build/bundle-apps.ts'
+import { bundleApps, bundleConsolePage } from './build/bundle-apps.ts'
 import { planDemo, type DemoProcess } from './demo/demo-processes.ts'
 import { exitText, LaunchError } from './demo/launch.ts'
 import { Supervisor } from './demo/supervisor.ts'
 
 /**
- * `npm start`: the whole demo in one command. Bundles the apps (`npm run build`), makes the
- * certificates and servicea's scenario-3 keys if missing, starts the factory and the three services, waits until each is healthy,
- * makes sure the factory has keys for each service, and prints what to try. Ctrl-C or SIGTERM
- * stops every process it started.
+ * `npm start`: the whole demo in one command. Serves the teaching console (its URL first), bundles
+ * the apps and the console's page (`npm run build`), makes the certificates and servicea's
+ * scenario-3 keys if missing, starts the factory and the three services, waits until each is
+ * healthy, makes sure the factory has keys for each service, and prints what to try. A process
+ * the console stops leaves the others running; one that exits on its own stops the demo. Ctrl-C
+ * or SIGTERM stops every process it started, and the console.
  */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const READY_TIMEOUT_MS = 30_000
-const say = (line: string) => console.log(`${'npm start'.padEnd(11)}| ${line}`)
+/** How long a request the console is answering may finish once Ctrl-C is pressed. */
+const CONSOLE_GRACE_MS = 1000
+const prefixed = (name: string) => (line: string) => console.log(`${name.padEnd(11)}| ${line}`)
+const say = prefixed('npm start')
+const sayConsole = prefixed('console')
 
 async function main(): Promise<number> {
   const plan = planDemo(root, process.env)
-  await bundleApps(root)
-  say('bundled the apps into apps/jwt-factory/dist and apps/service/dist')
+  // The console speaks HTTPS to the processes, verified against the CA: the certificates first.
   const certs = await ensureCertificates(plan.factory.certsDir)
+  // Key management needs the admin credential when one is configured (always beyond loopback).
+  const adminToken = await readAdminToken(plan.factory)
+  const supervisor = new Supervisor(root, process.env)
+  const consoleDir = join(root, 'apps/console')
+  const consoleConfig = loadConsoleConfig(readEnvFile(join(consoleDir, '.env')), consoleDir)
+  const consoleHttp = createHttpClient({
+    caPem: (await loadTlsFiles(consoleConfig.certsDir)).caPem,
+    timeoutMs: consoleConfig.runTimeoutMs,
+  })
+  const consoleServer = await startConsole(consoleConfig, {
+    processes: supervisor,
+    http: consoleHttp,
+    logger: createLogger({
+      name: 'console',
+      level: consoleConfig.logLevel,
+      format: 'json',
+      destination: {
+        write: (text: string) => text.trim() && sayConsole(formatLogLine(text.trim())),
+      },
+    }),
+    ...(adminToken ? { adminToken } : {}),
+  })
+  sayConsole(`${consoleServer.url}  (the teaching console)`)
+
+  let stopping = false
+  const stop = async (code: number) => {
+    if (stopping) return
+    stopping = true
+    say('stopping every process')
+    // The console first: nothing it is asked meanwhile may start a process again.
+    await consoleServer.close(CONSOLE_GRACE_MS)
+    await consoleHttp.close()
+    await supervisor.stopAll()
+    say('stopped')
+    process.exit(code)
+  }
+  process.on('SIGINT', () => void stop(0))
+  process.on('SIGTERM', () => void stop(0))
+  // npm forwards a signal only to its direct child; should anything ever stand between npm and
+  // this process and die, this process is re-parented: then nobody is left to stop it but itself.
+  const parent = process.ppid
+  setInterval(() => process.ppid !== parent && void stop(0), 500).unref()
+
+  await Promise.all([bundleApps(root), bundleConsolePage(root)])
+  say('bundled the apps into apps/jwt-factory/dist, apps/service/dist and apps/console/dist')
   say(`${certs.created ? 'made' : 'kept'} the TLS certificates in ${plan.factory.certsDir}`)
   const servicea = plan.services.find((s) => s.name === 'servicea')!
   const keys = await ensureScenario3Keys(servicea.scenario3.keysDir, servicea.scenario3.algorithm)
@@ -39,31 +93,13 @@ async function main(): Promise<number> {
     say(`no demo users: the factory listens on ${plan.factory.host}, beyond loopback`)
   }
 
-  const supervisor = new Supervisor(root, process.env)
-  let stopping = false
-  const stop = async (code: number) => {
+  // Only an exit nobody asked for ends the demo: a process the console stops is no failure.
+  supervisor.onUnrequestedExit((name, exit) => {
     if (stopping) return
-    stopping = true
-    say('stopping every process')
-    await supervisor.stopAll()
-    say('stopped')
-    process.exit(code)
-  }
-  process.on('SIGINT', () => void stop(0))
-  process.on('SIGTERM', () => void stop(0))
-  // npm forwards a signal only to its direct child; should anything ever stand between npm and
-  // this process and die, this process is re-parented: then nobody is left to stop it but itself.
-  const parent = process.ppid
-  setInterval(() => process.ppid !== parent && void stop(0), 500).unref()
-
-  const started = plan.processes.map((spec, i) => supervisor.start(spec, i))
-  for (const p of started) {
-    void p.exited.then((exit) => {
-      if (stopping) return
-      say(`${p.name} exited (${exitText(exit)}); stopping the others`)
-      void stop(1)
-    })
-  }
+    say(`${name} exited (${exitText(exit)}); stopping the others`)
+    void stop(1)
+  })
+  const started = plan.processes.map((spec, i) => supervisor.launch(spec, i))
   // An exit before it is healthy is reported just above; a timeout fails the start.
   const healthy = (p: (typeof started)[number]) =>
     p.whenHealthy(p.spec.healthUrl, READY_TIMEOUT_MS).catch((err: unknown) => {
@@ -73,8 +109,6 @@ async function main(): Promise<number> {
   if (stopping) return 1
 
   const factoryUrl = plan.processes[0]!.healthUrl.replace(/\/healthz$/, '')
-  // Key management needs the admin credential when one is configured (always beyond loopback).
-  const adminToken = await readAdminToken(plan.factory)
   const headers: Record<string, string> = adminToken
     ? { authorization: `Bearer ${adminToken}` }
     : {}

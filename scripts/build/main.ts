@@ -1,14 +1,15 @@
 import { relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { bundleApps } from './bundle-apps.ts'
+import { bundleApps, bundleConsolePage } from './bundle-apps.ts'
 
-/** `npm run build`: apps/jwt-factory/dist/main.js and apps/service/dist/main.js. */
+/** `npm run build`: apps/jwt-factory/dist/main.js, apps/service/dist/main.js and the console's page. */
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 const started = performance.now()
-bundleApps(root).then(
-  (files) => {
+Promise.all([bundleApps(root), bundleConsolePage(root)]).then(
+  ([apps, page]) => {
+    const files = [...apps, page[0]!]
     const ms = Math.round(performance.now() - started)
-    console.log(`bundled ${files.map((f) => relative(root, f)).join(' and ')} in ${ms} ms`)
+    console.log(`bundled ${files.map((f) => relative(root, f)).join(', ')} in ${ms} ms`)
   },
   (err: unknown) => {
     console.error(`build failed: ${err instanceof Error ? err.message : String(err)}`)
