@@ -21,7 +21,13 @@ let sse: SseReader
 const HOP_TIMEOUT_MS = 2000
 
 beforeAll(async () => {
-  cluster = await Cluster.start({ env: { servicea: { HOP_TIMEOUT_MS: String(HOP_TIMEOUT_MS) } } })
+  cluster = await Cluster.start({
+    env: {
+      servicea: { HOP_TIMEOUT_MS: String(HOP_TIMEOUT_MS) },
+      // A token naming a kid serviceb lacks makes it fetch the JWKS then, not a cooldown later.
+      serviceb: { KEYS_RELOAD_COOLDOWN_MS: '0' },
+    },
+  })
   const httpsOf = (name: string) => {
     const ports = cluster.supervisor.list().find((p) => p.name === name)!.ports
     return `https://localhost:${ports[1]}`
@@ -305,6 +311,9 @@ describe('GET /control/state', () => {
       expect(p.ports).toHaveLength(2)
     }
     expect(Object.keys(state.verifiers)).toEqual(['serviceb', 'servicec'])
+    // The factory's own account: servicea's keys, which one signs, and the JWKS fault.
+    expect(state.factory.jwksFault).toBe('none')
+    expect(state.factory.keys.servicea.filter((k: any) => k.active)).toHaveLength(1)
   })
 })
 
@@ -328,5 +337,26 @@ describe("servicea's key at the factory", () => {
     expect(after.status).toBe(200)
     const issued = after.trace.find((s) => s.call === 'POST /issueToken/servicea')
     expect(issued!.token!.header.kid).toBe(rotated.body.kid)
+  })
+})
+
+describe("the factory's JWKS fault", () => {
+  it('failing: a verifier that must fetch the JWKS answers 502 naming jwt-factory; none: 200 again', async () => {
+    expect(await post('control/jwks', { fault: 'failing' })).toMatchObject({ status: 200 })
+    try {
+      expect((await getState()).factory.jwksFault).toBe('failing')
+      // A new key: serviceb meets a kid it has not fetched, and must ask the factory's JWKS.
+      expect((await post('control/keys/servicea/rotate')).status).toBe(201)
+      const failing = await run({ scenario: 1, verify: 'jwks', fresh: true })
+      expect(failing.status).toBe(502)
+      expect(failing.body.error).toMatchObject({ hop: 'jwt-factory' })
+    } finally {
+      expect(await post('control/jwks', { fault: 'none' })).toMatchObject({ status: 200 })
+    }
+    expect((await run({ scenario: 1, verify: 'jwks' })).status).toBe(200)
+  })
+
+  it('refuses a fault it does not know', async () => {
+    expect((await post('control/jwks', { fault: 'broken' })).status).toBe(400)
   })
 })
