@@ -1,0 +1,47 @@
+import type { Span } from '@jwt-factory/trace'
+import { describe, expect, it } from 'vitest'
+import breakRun from './fixtures/break-edit-claim.json' with { type: 'json' }
+import run from './fixtures/scenario1-jwks-run.json' with { type: 'json' }
+import { defaultHop, kidsOf, tokenAt } from './hop-selection.ts'
+import { buildHops, flattenHops } from './hop-tree.ts'
+
+const hopsOf = (spans: unknown[]) => flattenHops(buildHops(spans as Span[]))
+
+describe('hop selection', () => {
+  const hops = hopsOf(run.trace)
+  const kid = run.trace[1]!.token!.header.kid
+
+  it('shows the call that carried the token to its verifier first', () => {
+    expect(defaultHop(hops)?.id).toBe('1.2')
+    expect(defaultHop(hopsOf(breakRun.trace))?.id).toBe('1')
+    expect(defaultHop(hopsOf(run.trace.slice(0, 2)))?.id).toBe('1.1')
+    expect(defaultHop([])).toBeUndefined()
+  })
+
+  it('gives a verification the token its call carried', () => {
+    const own = hopsOf(run.trace)
+    const verify = own.find((hop) => hop.id === '1.2.1')!
+    const withoutToken = { ...verify, token: undefined }
+    const parent = own.find((hop) => hop.id === '1.2')!
+    parent.children = [withoutToken]
+    expect(tokenAt(withoutToken, own)).toBe(parent.token)
+  })
+
+  it('shows a verified token with its compact form when a call of the run carried it', () => {
+    const verify = hops.find((hop) => hop.id === '1.2.1')!
+    expect(verify.token?.compact).toBeUndefined()
+    expect(tokenAt(verify, hops)?.compact).toBe(run.trace[2]!.token!.compact)
+    const other = { ...verify, token: { ...verify.token!, claims: { jti: 'another' } } }
+    expect(tokenAt(other, hops)).toBe(other.token)
+  })
+
+  it('lights the kid a hop used and the key its verifications found', () => {
+    expect([
+      ...kidsOf(
+        hops.find((hop) => hop.id === '1.2')!,
+        hops,
+      ),
+    ]).toEqual([kid])
+    expect([...kidsOf(hops[0]!, hops)]).toEqual([kid])
+  })
+})

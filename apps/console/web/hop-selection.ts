@@ -1,0 +1,40 @@
+import type { TokenView } from '@jwt-factory/trace'
+import type { Hop } from './hop-tree.ts'
+
+/**
+ * Which hop the panels show when the learner has not picked one: the call that carried the
+ * token to its first verifier (the moment the lesson is about), else the first hop with a token.
+ */
+export function defaultHop(hops: readonly Hop[]): Hop | undefined {
+  const carrier = hops.find(
+    (hop) => hop.token && hop.children.some((child) => child.kind === 'verify'),
+  )
+  return carrier ?? hops.find((hop) => hop.token) ?? hops[0]
+}
+
+/**
+ * The token at a hop: its own, or for a verification the one its call carried. A verification's
+ * span shows the token decoded only; the same token (by its jti) on a call of the answer has
+ * the compact form, signature and all, so that one is shown.
+ */
+export function tokenAt(hop: Hop, hops: readonly Hop[]): TokenView | undefined {
+  const own = hop.token ?? hops.find((parent) => parent.children.includes(hop))?.token
+  if (!own || own.compact) return own
+  const jti = own.claims.jti
+  const same =
+    jti === undefined ? undefined : hops.find((h) => h.token?.compact && h.token.claims.jti === jti)
+  return same?.token ?? own
+}
+
+/** The kids a hop used: its token's, and the key each verification under it found. */
+export function kidsOf(hop: Hop, hops: readonly Hop[]): Set<string> {
+  const kids = new Set<string>()
+  const add = (kid: unknown) => typeof kid === 'string' && kids.add(kid)
+  const visit = (h: Hop) => {
+    add(tokenAt(h, hops)?.header.kid)
+    add(h.verification?.key?.kid)
+    h.children.forEach(visit)
+  }
+  visit(hop)
+  return kids
+}

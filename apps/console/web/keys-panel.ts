@@ -1,0 +1,148 @@
+import type { ControlState, FactoryKey, KeySetCache } from './api-types.ts'
+import { h, replaceContent, type Child } from './dom.ts'
+import { shortKid } from './kid-link.ts'
+import { relativeTime } from './time-format.ts'
+
+export interface KeysPanelInput {
+  state?: ControlState
+  /** The kids the selected hop used: they light up wherever they are held. */
+  lit: ReadonlySet<string>
+  now: number
+}
+
+/**
+ * Who holds which key: the private halves where tokens are signed (the factory; servicea's disk in
+ * scenarios 3 and 4) and the public halves where they are checked. Scenario 1 lights the
+ * factory's key and a verifier's cached copy; scenario 3 lights servicea's own: where trust lives.
+ */
+export function renderKeysPanel(container: HTMLElement, { state, lit, now }: KeysPanelInput): void {
+  if (!state) {
+    replaceContent(container, h('p', { class: 'hint' }, 'Asking the console which keys are where…'))
+    return
+  }
+  const key = (kid: string, kind: 'private' | 'public', ...details: Child[]) =>
+    h(
+      'li',
+      {
+        class: `key key-${kind}${lit.has(kid) ? ' lit' : ''}`,
+        'data-kid': kid,
+        ...(kind === 'private' ? { id: `key-${kid}` } : {}),
+      },
+      h('span', { class: `key-kind key-kind-${kind}` }, kind),
+      h('code', { class: 'mono', title: kid }, shortKid(kid)),
+      ...details,
+    )
+  const factory = state.factory
+  const servicea = state.servicea
+  replaceContent(
+    container,
+    h(
+      'p',
+      { class: 'muted' },
+      'Private keys sign; public keys only verify. The keys the selected hop used are lit.',
+    ),
+    holder(
+      'jwt-factory',
+      'signs scenario 1, 2 and 5 tokens; servicea never sees these keys',
+      factory
+        ? h(
+            'div',
+            {},
+            ...Object.entries(factory.keys).map(([keyId, keys]) =>
+              h(
+                'div',
+                { class: 'key-set' },
+                h('p', { class: 'key-set-name' }, `${keyId}'s keys`),
+                list(
+                  keys.map((k) => key(k.kid, 'private', k.alg, factoryKeyState(k, now))),
+                  'none yet',
+                ),
+              ),
+            ),
+          )
+        : down('jwt-factory'),
+    ),
+    holder(
+      'servicea',
+      'signs scenario 3 and 4 tokens itself, with a key on its own disk',
+      servicea
+        ? list(
+            servicea.scenario3Key
+              ? [
+                  key(
+                    servicea.scenario3Key.kid,
+                    'private',
+                    servicea.scenario3Key.alg,
+                    h('span', { class: 'key-state' }, `on disk: ${servicea.scenario3Key.file}`),
+                  ),
+                ]
+              : [],
+            'no scenario-3 key on disk',
+          )
+        : down('servicea'),
+    ),
+    ...Object.entries(state.verifiers).map(([name, verifier]) =>
+      holder(
+        name,
+        'checks tokens with public keys only',
+        verifier
+          ? h('div', {}, ...verifier.keySets.map((set) => keySet(set, key, now)))
+          : down(name),
+      ),
+    ),
+  )
+}
+
+function holder(name: string, role: string, body: HTMLElement): HTMLElement {
+  return h(
+    'section',
+    { class: 'holder', 'data-participant': name },
+    h('h3', {}, name),
+    h('p', { class: 'holder-role' }, role),
+    body,
+  )
+}
+
+function keySet(
+  set: KeySetCache,
+  key: (kid: string, kind: 'public', ...details: Child[]) => HTMLElement,
+  now: number,
+): HTMLElement {
+  const fetched =
+    typeof set.fetchedAt === 'number'
+      ? `fetched ${relativeTime(set.fetchedAt, now)}`
+      : 'not fetched yet'
+  return h(
+    'div',
+    { class: 'key-set' },
+    h(
+      'p',
+      { class: 'key-set-name' },
+      set.name ?? set.url,
+      h('span', { class: 'muted' }, ` · ${fetched}`),
+    ),
+    list(
+      set.kids.map((kid) => key(kid, 'public')),
+      'no keys cached',
+    ),
+  )
+}
+
+function factoryKeyState(key: FactoryKey, now: number): HTMLElement {
+  const created = key.createdAt === undefined ? '' : `, made ${relativeTime(key.createdAt, now)}`
+  return h(
+    'span',
+    { class: key.active ? 'key-state key-active' : 'key-state' },
+    key.active ? 'signs new tokens' : 'old: verifies only',
+    created,
+  )
+}
+
+function list(items: HTMLElement[], empty: string): HTMLElement {
+  return items.length === 0
+    ? h('p', { class: 'keys-empty' }, empty)
+    : h('ul', { class: 'keys' }, ...items)
+}
+
+const down = (name: string) =>
+  h('p', { class: 'hint' }, `${name} is not answering: stopped or frozen.`)

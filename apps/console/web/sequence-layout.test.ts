@@ -1,0 +1,88 @@
+import type { Span } from '@jwt-factory/trace'
+import { describe, expect, it } from 'vitest'
+import run from './fixtures/scenario1-jwks-run.json' with { type: 'json' }
+import { buildHops } from './hop-tree.ts'
+import { fitLabel, GEOMETRY, layoutSequence, PARTICIPANTS } from './sequence-layout.ts'
+
+const spans = run.trace as Span[]
+const laneX = (name: string) =>
+  GEOMETRY.margin + PARTICIPANTS.indexOf(name as never) * GEOMETRY.laneGap
+
+describe('layoutSequence', () => {
+  const layout = layoutSequence(buildHops(spans))
+  const arrows = layout.arrows.map((a) => `${a.hop.id} ${a.kind}`)
+
+  it('has a lane per participant, in the order a request travels', () => {
+    expect(layout.lanes.map((lane) => lane.name)).toEqual([...PARTICIPANTS])
+    expect(layout.width).toBe(2 * GEOMETRY.margin + 4 * GEOMETRY.laneGap)
+  })
+
+  it('draws each call, then its children, then its answer coming back', () => {
+    expect(arrows).toEqual([
+      '1 call',
+      '1.1 call',
+      '1.1 return',
+      '1.2 call',
+      '1.2 return',
+      '1 return',
+    ])
+    const ys = layout.arrows.map((arrow) => arrow.y)
+    expect(ys).toEqual([...ys].sort((a, b) => a - b))
+    expect(layout.height).toBeGreaterThan(ys.at(-1)!)
+  })
+
+  it('points calls from the caller to the callee and answers back', () => {
+    const call = layout.arrows.find((a) => a.hop.id === '1.1' && a.kind === 'call')!
+    const back = layout.arrows.find((a) => a.hop.id === '1.1' && a.kind === 'return')!
+    // From servicea's activation bar to the edge of jwt-factory's.
+    expect(call.x1).toBe(laneX('servicea') + GEOMETRY.bar / 2)
+    expect(call.x2).toBe(laneX('jwt-factory') - GEOMETRY.bar / 2)
+    expect([back.x1, back.x2]).toEqual([call.x2, call.x1])
+    // The user has no activation: the learner's request starts on the lane itself.
+    expect(layout.arrows[0]?.x1).toBe(laneX('user'))
+  })
+
+  it('puts a verification inside the activation of the call it belongs to', () => {
+    const note = layout.notes.find((n) => n.hop.id === '1.2.1')!
+    const bar = layout.bars.find((b) => b.hop.id === '1.2')!
+    expect(note.x).toBe(laneX('serviceb'))
+    expect(bar.x).toBe(laneX('serviceb'))
+    expect(note.y).toBeGreaterThan(bar.y1)
+    expect(note.y + note.height).toBeLessThan(bar.y2)
+    const root = layout.bars.find((b) => b.hop.id === '1')!
+    expect(root.y1).toBeLessThan(bar.y1)
+    expect(root.y2).toBeGreaterThan(bar.y2)
+  })
+
+  it('leaves a pending call open: no answer arrow until its span ends', () => {
+    const pending = layoutSequence(buildHops(spans.filter((span) => span.id === '1.2.1')))
+    expect(pending.arrows.map((a) => `${a.hop.id} ${a.kind}`)).toEqual(['1 call', '1.2 call'])
+    expect(pending.bars.every((bar) => bar.open)).toBe(true)
+    expect(pending.bars.find((b) => b.hop.id === '1')!.y2).toBeGreaterThan(
+      pending.bars.find((b) => b.hop.id === '1.2')!.y2,
+    )
+  })
+
+  it('nests a second activation of the same participant beside the first (a call back)', () => {
+    const [root] = spans
+    const again: Span = { ...root!, id: '1.1', parent: '1', from: 'servicea', to: 'user' }
+    const inner: Span = { ...root!, id: '1.1.1', parent: '1.1', from: 'user', to: 'servicea' }
+    const nested = layoutSequence(buildHops([root!, again, inner]))
+    const bars = nested.bars.filter((bar) => bar.hop.to === 'servicea').map((bar) => bar.x)
+    expect(bars).toEqual([laneX('servicea'), laneX('servicea') + GEOMETRY.nest])
+  })
+
+  it('gives a participant the known lanes do not name a lane of its own, after them', () => {
+    const [root] = spans
+    const oauth: Span = { ...root!, id: '1.1', parent: '1', from: 'servicea', to: 'oauth-server' }
+    const lanes = layoutSequence(buildHops([root!, oauth])).lanes.map((lane) => lane.name)
+    expect(lanes).toEqual([...PARTICIPANTS, 'oauth-server'])
+  })
+})
+
+describe('fitLabel', () => {
+  it('keeps a label that fits and cuts one that does not', () => {
+    expect(fitLabel('POST /issueToken/servicea', 300)).toBe('POST /issueToken/servicea')
+    expect(fitLabel('GET /scenario1-server?verify=jwks', 100)).toBe('GET /scenario1…')
+  })
+})
