@@ -122,6 +122,7 @@ export class Cluster {
     const common = {
       ...dirs,
       FACTORY_URL: `https://localhost:${fHttps}`,
+      SERVICEA_URL: `https://localhost:${aHttps}`,
       SERVICEB_URL: `https://localhost:${bHttps}`,
       SERVICEC_URL: `https://localhost:${cHttps}`,
       HOP_TIMEOUT_MS: String(options.hopTimeoutMs ?? 3000),

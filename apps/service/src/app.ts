@@ -10,6 +10,7 @@ import {
 } from '@jwt-factory/server'
 import { basicRoutes } from './basic-routes.ts'
 import { SCENARIO_CALLER, type ServiceConfig } from './config.ts'
+import { controlRoutes } from './control-routes.ts'
 import type { ServiceContext, ServiceDeps } from './deps.ts'
 import { createHopClient, FACTORY_HOP } from './peers/hop-client.ts'
 import { scenario1 } from './scenarios/scenario1.ts'
@@ -59,6 +60,7 @@ export function createServiceApp(config: ServiceConfig, deps: ServiceDeps) {
   const app = createBaseApp({ logger: deps.logger })
     .use(freezeWhenAsked(config.name))
     .route('/', basicRoutes(context))
+    .route('/', controlRoutes(context))
   const callingPaths = new Set<string>()
   const scenarios: { caller: Hono<ServerEnv>; server: Hono<ServerEnv> }[] = [
     scenario1(context),
@@ -72,17 +74,20 @@ export function createServiceApp(config: ServiceConfig, deps: ServiceDeps) {
     if (isCaller) app.route('/', caller)
     else for (const route of caller.routes) callingPaths.add(route.path)
   }
-  if (!isCaller) app.notFound(scenariosRunOnCaller(config.name, callingPaths))
+  if (!isCaller) app.notFound(scenariosRunOnCaller(config, callingPaths))
   return app
 }
 
 /** Sends whoever asks serviceb or servicec for a scenario to servicea, in a JSON 404. */
-function scenariosRunOnCaller(me: string, callingPaths: Set<string>): NotFoundHandler<ServerEnv> {
+function scenariosRunOnCaller(
+  { name: me, callerUrl }: ServiceConfig,
+  callingPaths: Set<string>,
+): NotFoundHandler<ServerEnv> {
   return function scenarioElsewhere(c) {
     const path = c.req.path
     if (!callingPaths.has(path)) return handleNotFound(c)
     const err = new NotFoundError(
-      `scenarios run on ${SCENARIO_CALLER} (curl localhost:3000${path}); ${me} answers ${path}-server`,
+      `scenarios run on ${SCENARIO_CALLER} (curl --cacert certs/ca.pem ${callerUrl}${path}); ${me} answers ${path}-server`,
     )
     return c.json(err.toJSON(), 404)
   }

@@ -26,6 +26,7 @@ function configSchema(baseDir: string) {
       HTTPS_PORT: envPort(3443),
       FACTORY_URL: envUrl('https://localhost:5443'),
       FACTORY_ISSUER: envString('https://jwt-factory/'),
+      SERVICEA_URL: envUrl('https://localhost:3443'),
       SERVICEB_URL: envUrl('https://localhost:8443'),
       SERVICEC_URL: envUrl('https://localhost:9443'),
       CERTS_DIR: envString('../../certs'),
@@ -38,6 +39,7 @@ function configSchema(baseDir: string) {
       KEYS_RELOAD_COOLDOWN_MS: envInteger(1000, 0, 60_000),
       LOG_LEVEL: envEnum(LOG_LEVELS, 'info'),
       LOG_FORMAT: envEnum(LOG_FORMATS, 'pretty'),
+      CONSOLE_URL: envUrl('http://localhost:4000/'),
     })
     .transform((e) => ({
       name: e.SERVICE_NAME,
@@ -47,6 +49,8 @@ function configSchema(baseDir: string) {
       factoryUrl: trimSlash(e.FACTORY_URL),
       /** The factory's `iss`, checked when verifying its tokens locally (?verify=jwks). */
       factoryIssuer: e.FACTORY_ISSUER,
+      /** Where servicea's HTTPS listener is, for answers that send a caller there. */
+      callerUrl: trimSlash(e.SERVICEA_URL),
       /** Where each peer's HTTPS listener is. */
       peers: Object.freeze({
         serviceb: trimSlash(e.SERVICEB_URL),
@@ -75,6 +79,8 @@ function configSchema(baseDir: string) {
       keysReloadCooldownMs: e.KEYS_RELOAD_COOLDOWN_MS,
       logLevel: e.LOG_LEVEL,
       logFormat: e.LOG_FORMAT,
+      /** Where `npm start` serves the teaching console; GET / names it. */
+      consoleUrl: e.CONSOLE_URL,
     }))
 }
 
