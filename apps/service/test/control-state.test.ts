@@ -7,8 +7,14 @@ import { Cluster, getJson } from './cluster.ts'
  * and when each cache lapses; and GET / on every port. Real processes on loopback.
  */
 let cluster: Cluster
+// A short hop timeout for the slow JWKS; no refetch cooldown, so a rotated kid is fetched at once.
+const HOP_TIMEOUT_MS = 500
 beforeAll(async () => {
-  cluster = await Cluster.start()
+  const services = { KEYS_RELOAD_COOLDOWN_MS: '0' }
+  cluster = await Cluster.start({
+    hopTimeoutMs: HOP_TIMEOUT_MS,
+    env: { servicea: services, serviceb: services, servicec: services },
+  })
 })
 afterAll(() => cluster?.stop())
 
@@ -84,6 +90,45 @@ describe('GET /control/state', () => {
       expect(res.status, name).toBe(403)
       expect(res.body).toMatchObject({ error: { code: 'ERR_FORBIDDEN' } })
     }
+  })
+})
+
+describe("the factory's JWKS fault, as serviceb sees it when it fetches", () => {
+  const fault = (mode: string) =>
+    getJson(`${cluster.urls['jwt-factory']}/control/jwks-fault`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ fault: mode }),
+    })
+  /** A new servicea key: serviceb's cached set lacks its kid and must fetch. */
+  const rotate = () => getJson(`${cluster.urls['jwt-factory']}/keys/servicea`, { method: 'POST' })
+  const scenario1 = (query = '') =>
+    getJson(`${cluster.urls.servicea}/scenario1?verify=jwks&fresh=1${query}`)
+  const hopError = (code: string) => ({
+    error: expect.objectContaining({ code, hop: 'jwt-factory' }),
+  })
+
+  it('failing: 502 naming jwt-factory; slow: 504 naming it; none: 200 again', async () => {
+    expect((await scenario1()).status).toBe(200) // serviceb's set is cached
+    expect((await fault('failing')).status).toBe(200)
+    expect((await scenario1()).status).toBe(200) // a cached kid needs no fetch
+    await rotate()
+    const failing = await scenario1()
+    expect(failing.status).toBe(502)
+    expect(failing.body).toMatchObject(hopError('ERR_BAD_GATEWAY'))
+    await fault('slow')
+    const slow = await scenario1()
+    expect(slow.status).toBe(504)
+    expect(slow.body).toMatchObject(hopError('ERR_GATEWAY_TIMEOUT'))
+    await fault('none')
+    expect((await scenario1()).status).toBe(200)
+  })
+
+  it("a request's own ?fault=jwks:failing fetches afresh and fails that request alone", async () => {
+    const failing = await scenario1('&fault=jwks:failing')
+    expect(failing.status).toBe(502)
+    expect(failing.body).toMatchObject(hopError('ERR_BAD_GATEWAY'))
+    expect((await scenario1()).status).toBe(200)
   })
 })
 
