@@ -295,7 +295,7 @@ describe('faults from the console', () => {
 })
 
 describe('GET /control/state', () => {
-  it('lists the processes with their pids and ports, and the time', async () => {
+  it('lists the processes with their pids and ports, the time, and what each running one says of itself', async () => {
     const before = Date.now()
     const state = await getState()
     expect(state.now).toBeGreaterThanOrEqual(before)
@@ -314,6 +314,21 @@ describe('GET /control/state', () => {
     // The factory's own account: servicea's keys, which one signs, and the JWKS fault.
     expect(state.factory.jwksFault).toBe('none')
     expect(state.factory.keys.servicea.filter((k: any) => k.active)).toHaveLength(1)
+    // servicea's: the tokens it reuses and until when, its scenario-3 key; each verifier's key sets.
+    await run({ scenario: 2, verify: 'jwks' })
+    const after = await getState()
+    expect(after.servicea.tokens.map((t: any) => t.aud).sort()).toEqual(['serviceb', 'servicec'])
+    for (const token of after.servicea.tokens) {
+      expect(token.reusedUntil).toBeLessThanOrEqual(token.expiresAt)
+      expect(token).not.toHaveProperty('token')
+    }
+    expect(after.servicea.scenario3Key).toMatchObject({ kid: expect.any(String), alg: 'ES256' })
+    for (const verifier of ['serviceb', 'servicec']) {
+      const sets = after.verifiers[verifier].keySets
+      const servicea = sets.find((k: any) => k.name === "servicea's keys at jwt-factory")
+      expect(servicea.kids.length, verifier).toBeGreaterThan(0)
+      expect(servicea.staleAt).toBeGreaterThan(servicea.fetchedAt)
+    }
   })
 })
 
