@@ -4,7 +4,7 @@ import { ES256_SIGNATURE_BYTES, P256_ORDER, toLowS } from './ecdsa-signature.ts'
 import { keyList } from './key-source.ts'
 import { signToken } from './sign.ts'
 import { generateSigningKey, type SigningKey } from './signing-key.ts'
-import { flipS, hasLowS, splitToken } from './testing/forge.ts'
+import { flipS, hasLowS, splitToken } from './forge.ts'
 import { opensslEs256Tokens } from './testing/openssl-signer.ts'
 import { verifyToken } from './verify.ts'
 

@@ -6,7 +6,7 @@ import { EXPIRED_TOKEN_AGE_SECONDS, expiredVariantTime } from './expired-variant
 import { signToken, type SignTokenOptions } from './sign.ts'
 import { generateSigningKey, type SigningKey } from './signing-key.ts'
 import { USER_TOKEN_TYPE } from './token-type.ts'
-import { signForged } from './testing/forge.ts'
+import { signForged } from './forge.ts'
 import type { VerifyError } from './verify-result.ts'
 import {
   DEFAULT_CLOCK_TOLERANCE_SECONDS,

@@ -1,5 +1,5 @@
 import { generateSigningKey, isSigningAlgorithm, type SigningKey } from '@jwt-factory/jwt'
-import { forgeToken, signForged, splitToken, withPayload } from '@jwt-factory/jwt/testing'
+import { forgeToken, signForged, splitToken, withPayload } from '@jwt-factory/jwt/forge'
 import type { TokenView } from '@jwt-factory/trace'
 
 /** The "break it" attacks, each sent to serviceb in servicea's place. */

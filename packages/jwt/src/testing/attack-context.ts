@@ -1,7 +1,7 @@
 import { generateSigningKey, type SigningKey } from '../signing-key.ts'
 import { SERVICE_TOKEN_TYPE } from '../token-type.ts'
 import type { VerifyErrorName } from '../verify-result.ts'
-import { signForged } from './forge.ts'
+import { signForged } from '../forge.ts'
 
 /** What a place that verifies trusts and expects. */
 export interface AttackContext {

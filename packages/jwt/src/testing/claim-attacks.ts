@@ -7,7 +7,7 @@ import {
   type Attack,
   type AttackContext,
 } from './attack-context.ts'
-import { signForged } from './forge.ts'
+import { signForged } from '../forge.ts'
 
 /**
  * Validly signed tokens whose claims are wrong (RFC 7519 §4.1, RFC 8725 §3.8-3.12): missing,

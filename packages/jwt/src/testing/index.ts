@@ -19,7 +19,7 @@ export {
   type Segment,
   type SignForgedOptions,
   type TokenParts,
-} from './forge.ts'
+} from '../forge.ts'
 export {
   acceptedTwins,
   attackCatalogue,

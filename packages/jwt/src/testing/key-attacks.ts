@@ -13,7 +13,7 @@ import {
   type Attack,
   type AttackContext,
 } from './attack-context.ts'
-import { b64url, forgeToken, hs256Token, signForged, splitToken } from './forge.ts'
+import { b64url, forgeToken, hs256Token, signForged, splitToken } from '../forge.ts'
 
 /**
  * Algorithm attacks (RFC 8725 §2.1, §3.1): `none`, key confusion (the public key as an HMAC

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { encodeSegment, type Segment } from './forge.ts'
+import { encodeSegment, type Segment } from '../forge.ts'
 
 /**
  * Signs ES256 tokens with the `openssl` command, an outside signer that knows nothing of this

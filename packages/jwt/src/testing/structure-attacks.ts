@@ -18,7 +18,7 @@ import {
   splitToken,
   withPayload,
   withSignature,
-} from './forge.ts'
+} from '../forge.ts'
 
 const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 

@@ -1,11 +1,12 @@
 import { constants, createHmac, createPrivateKey, sign, type KeyObject } from 'node:crypto'
-import { P256_ORDER, toBigInt, toBytes, toLowS } from '../ecdsa-signature.ts'
-import type { SigningKey } from '../signing-key.ts'
+import { P256_ORDER, toBigInt, toBytes, toLowS } from './ecdsa-signature.ts'
+import type { SigningKey } from './signing-key.ts'
 
 /**
- * Token forging for tests: build any compact token by hand and sign it with node:crypto alone,
- * never with the product's signToken or jose, so a test cannot pass because the code under test
- * forged its own input.
+ * Token forging (`@jwt-factory/jwt/forge`), for tests and for the console's "break it" lessons:
+ * build any compact token by hand and sign it with node:crypto alone, never with the product's
+ * signToken or jose, so a test cannot pass because the code under test forged its own input.
+ * Nothing that issues or verifies tokens imports it.
  */
 
 /**

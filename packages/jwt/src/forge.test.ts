@@ -1,9 +1,9 @@
 import { createHmac, createPublicKey, verify } from 'node:crypto'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { keyList } from '../key-source.ts'
-import { signToken } from '../sign.ts'
-import { generateSigningKey, type SigningKey } from '../signing-key.ts'
-import { verifyToken } from '../verify.ts'
+import { keyList } from './key-source.ts'
+import { signToken } from './sign.ts'
+import { generateSigningKey, type SigningKey } from './signing-key.ts'
+import { verifyToken } from './verify.ts'
 import {
   encodeSegment,
   flipS,
