@@ -29,16 +29,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ CERTS_DIR: 'x' }, base).certsDir).toBe(resolve(base, 'x'))
   })
 
-  it('refuses a HOST beyond loopback, and lists every bad variable at once', () => {
-    expect(loadConfig({ HOST: '::1' }, base).host).toBe('::1')
+  it('refuses a CONSOLE_HOST beyond loopback, and lists every bad variable at once', () => {
+    expect(loadConfig({ CONSOLE_HOST: '::1' }, base).host).toBe('::1')
     let error: unknown
     try {
-      loadConfig({ HOST: '0.0.0.0', PORT: 'x', SERVICEA_URL: 'nope' }, base)
+      loadConfig({ CONSOLE_HOST: '0.0.0.0', CONSOLE_PORT: 'x', SERVICEA_URL: 'nope' }, base)
     } catch (err) {
       error = err
     }
     expect(error).toBeInstanceOf(ConfigError)
     const { problems } = error as ConfigError
-    expect(problems.map((p) => p.split(':')[0])).toEqual(['HOST', 'PORT', 'SERVICEA_URL'])
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['CONSOLE_HOST', 'CONSOLE_PORT', 'SERVICEA_URL'])
   })
 })

@@ -15,8 +15,8 @@ function configSchema(baseDir: string) {
   return z
     .object({
       // The console stops and freezes processes and crafts tokens: never beyond this machine.
-      HOST: envString('127.0.0.1').refine(isLoopbackHost, 'must be a loopback address'),
-      PORT: envPort(4000),
+      CONSOLE_HOST: envString('127.0.0.1').refine(isLoopbackHost, 'must be a loopback address'),
+      CONSOLE_PORT: envPort(4000),
       FACTORY_URL: envUrl('https://localhost:5443'),
       SERVICEA_URL: envUrl('https://localhost:3443'),
       SERVICEB_URL: envUrl('https://localhost:8443'),
@@ -32,8 +32,8 @@ function configSchema(baseDir: string) {
       const caFile = join(path(e.CERTS_DIR), 'ca.pem')
       const fromRepository = relative(repository, caFile)
       return {
-        host: e.HOST,
-        port: e.PORT,
+        host: e.CONSOLE_HOST,
+        port: e.CONSOLE_PORT,
         urls: Object.freeze({
           factory: trimSlash(e.FACTORY_URL),
           servicea: trimSlash(e.SERVICEA_URL),

@@ -9,7 +9,7 @@ export const consoleDir = fileURLToPath(new URL('..', import.meta.url))
 
 /** The console's config as a test sets it: a free port, and the variables given. */
 export function testConfig(env: Record<string, string> = {}): ConsoleConfig {
-  return loadConfig({ PORT: '0', ...env }, consoleDir)
+  return loadConfig({ CONSOLE_PORT: '0', ...env }, consoleDir)
 }
 
 /** The console served on a free loopback port, driving `processes`, as npm start serves it. */

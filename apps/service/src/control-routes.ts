@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { Hono } from 'hono'
 import type { KeySource } from '@jwt-factory/jwt'
-import { loopbackOnly, type ServerEnv } from '@jwt-factory/server'
+import { logQuietly, loopbackOnly, type ServerEnv } from '@jwt-factory/server'
 import { SCENARIO_CALLER } from './config.ts'
 import type { ServiceContext } from './deps.ts'
 import { SCENARIO3_PRIVATE_FILE } from './scenarios/scenario3-keys.ts'
@@ -27,6 +27,7 @@ export function controlRoutes({ config, callerKeys, userKeys, hops, scenario3 }:
   return new Hono<ServerEnv>()
     .use('/control/*', loopbackOnly(`${config.name}'s control endpoint`))
     .get('/control/state', (c) => {
+      logQuietly(c)
       const keySets = [callerKeys, userKeys].map(keySetState)
       if (!isCaller) return c.json({ keySets })
       const key = scenario3.signingKey

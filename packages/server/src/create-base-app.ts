@@ -43,11 +43,20 @@ function logRequests(logger: Logger): MiddlewareHandler<ServerEnv> {
     const ms = Math.round((performance.now() - started) * 10) / 10
     const path = truncate(c.req.path, 200)
     const status = c.res.status
-    logger[status >= 500 ? 'warn' : 'info'](
+    const level = status >= 500 ? 'warn' : c.get('quietLog') ? 'debug' : 'info'
+    logger[level](
       { rid: c.get('requestId'), method: c.req.method, path, status, ms, ...c.get('logFields') },
       `${c.req.method} ${path} ${status} ${ms}ms`,
     )
   }
+}
+
+/**
+ * Logs this request's line at debug, not info: for what a page polls every second (the console's
+ * GET /control/state), which would otherwise bury every other line of `npm start`.
+ */
+export function logQuietly(c: Context): void {
+  c.set('quietLog', true)
 }
 
 /** Longest value of one log field: a client-chosen `aud` of 64 KiB must not make a 64 KiB line. */

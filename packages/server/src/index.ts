@@ -31,6 +31,7 @@ export { formatLogLine } from './log-format.ts'
 export {
   createBaseApp,
   addLogFields,
+  logQuietly,
   DEFAULT_BODY_LIMIT_BYTES,
   type BaseAppOptions,
 } from './create-base-app.ts'

@@ -11,5 +11,7 @@ export interface ServerEnv {
     logFields: LogFields
     /** Set by the app's body limit; readBodyText enforces it. */
     bodyLimitBytes: number
+    /** The request's line is logged at debug (logQuietly): a page polling it every second. */
+    quietLog?: boolean
   }
 }

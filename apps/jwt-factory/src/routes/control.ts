@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono'
 import {
   addLogFields,
   BadRequestError,
+  logQuietly,
   loopbackOnly,
   readJsonObject,
   UnsupportedMediaTypeError,
@@ -32,9 +33,10 @@ export function controlRoutes({ keyStore, userKeys, jwksFault }: FactoryContext)
     .use('/.well-known/jwks.json', fault)
     .use('/jwks/:keyId', fault) // /jwks/users too
     .use('/control/*', loopbackOnly("jwt-factory's control endpoints"))
-    .get('/control/state', (c) =>
-      c.json({ keys: keyStates(keyStore, userKeys), jwksFault: jwksFault.mode }),
-    )
+    .get('/control/state', (c) => {
+      logQuietly(c)
+      return c.json({ keys: keyStates(keyStore, userKeys), jwksFault: jwksFault.mode })
+    })
     .post('/control/jwks-fault', async (c) => {
       const mode = await readFault(c)
       jwksFault.set(mode)
