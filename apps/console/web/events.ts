@@ -1,5 +1,6 @@
 import type { Span } from '@jwt-factory/trace'
 import type { LogEvent, ProcessEvent } from './api-types.ts'
+import { readSpan } from './span-guard.ts'
 
 export interface EventHandlers {
   span: (span: Span) => void
@@ -17,7 +18,10 @@ export function listenToEvents(handlers: EventHandlers, url = '/events'): () => 
       const data = parse<T>((event as MessageEvent<string>).data)
       if (data !== undefined) handle(data)
     })
-  on<Span>('span', handlers.span)
+  on<unknown>('span', (data) => {
+    const span = readSpan(data)
+    if (span) handlers.span(span)
+  })
   on<LogEvent>('log', handlers.log)
   on<ProcessEvent>('process', handlers.process)
   source.addEventListener('open', () => handlers.connected(true))

@@ -1,4 +1,6 @@
+import type { TokenView } from '@jwt-factory/trace'
 import type { Hop } from './hop-tree.ts'
+import { shortKid } from './kid-link.ts'
 import { formatMs } from './time-format.ts'
 
 /**
@@ -10,16 +12,38 @@ import { formatMs } from './time-format.ts'
 export const isFailed = (hop: Hop) =>
   hop.verification?.failed !== undefined || (hop.status !== undefined && hop.status >= 400)
 
-/** `200 · 6.1 ms · issued`: what comes back. */
+/** A token the factory hands back (servicea's, a user's at login) comes with the answer. */
+export const tokenComesBack = (hop: Hop) =>
+  hop.to === 'jwt-factory' && (hop.token?.source === 'issued' || hop.token?.source === 'user')
+
+const TOKEN_WORDS: Record<NonNullable<TokenView['source']>, string> = {
+  cached: 'cached token',
+  issued: 'new token',
+  'signed locally': 'self-signed token',
+  user: 'user token',
+}
+
+/** `GET /scenario1-server · cached token`: the request, and the token it carried. */
+export function callLabel(hop: Hop): string {
+  const source = hop.token?.source
+  const call = withoutTraceFlag(hop.call)
+  return source && !tokenComesBack(hop) ? `${call} · ${TOKEN_WORDS[source]}` : call
+}
+
+/** The console asks servicea with `?trace=1` to get the spans; the lesson is the rest of the query. */
+const withoutTraceFlag = (call: string) =>
+  call.replace(/\?trace=1&/, '?').replace(/[?&]trace=1(?=$|\s)/, '')
+
+/** `200 · 6.1 ms · issued`: what comes back, with the token when it does. */
 export function answerLabel(hop: Hop): string {
   if (hop.status === undefined) return 'waiting…'
   const parts = [String(hop.status)]
   if (hop.ms !== undefined) parts.push(formatMs(hop.ms))
-  if (hop.token?.source === 'issued' || hop.token?.source === 'cached') parts.push(hop.token.source)
+  if (tokenComesBack(hop)) parts.push(hop.token?.source === 'user' ? 'user token' : 'issued')
   return parts.join(' · ')
 }
 
-/** What a participant did alone: `verified`, `refused: aud`, `signed locally`, `reused its token`. */
+/** What a participant did alone: `✓ verified`, `✗ refused: aud`, `signed locally`, `reused its token`. */
 export function stepLabel(hop: Hop): string {
   if (hop.pending) return `${hop.kind}…`
   switch (hop.kind) {
@@ -29,17 +53,29 @@ export function stepLabel(hop: Hop): string {
       return isFailed(hop) ? `✗ ${hop.result ?? hop.status}` : '✓ verified'
     }
     case 'sign':
-      return 'signed locally'
+      return 'signed a token'
     case 'reuse':
-      return 'reused its cached token'
+      return 'reused its token'
     default:
       return hop.call
   }
 }
 
-/** `1.2 servicea to serviceb: GET /scenario1-server, 200 · 12.9 ms`, for screen readers. */
+/**
+ * A step's note in the diagram: what happened and how long it took, then what with: the key
+ * set for a verification, the token's audience and key for a token signed or reused.
+ */
+export function noteLines(hop: Hop): { title: string; text: string } {
+  const title = hop.ms === undefined ? stepLabel(hop) : `${stepLabel(hop)} · ${formatMs(hop.ms)}`
+  const { aud } = hop.token?.claims ?? {}
+  const kid = hop.token?.header.kid
+  if (hop.kind === 'verify' || typeof aud !== 'string') return { title, text: hop.call }
+  return { title, text: `for ${aud}${typeof kid === 'string' ? ` · kid ${shortKid(kid)}` : ''}` }
+}
+
+/** `Hop 1.2, servicea to serviceb: GET /scenario1-server, 200 · 12.9 ms`, for screen readers. */
 export function hopName(hop: Hop): string {
   const who = hop.from === hop.to ? hop.from : `${hop.from} to ${hop.to}`
-  const what = hop.from === hop.to ? `${stepLabel(hop)} (${hop.call})` : hop.call
+  const what = hop.from === hop.to ? `${stepLabel(hop)} (${hop.call})` : callLabel(hop)
   return `Hop ${hop.id}, ${who}: ${what}, ${answerLabel(hop)}`
 }

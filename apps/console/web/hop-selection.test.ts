@@ -18,6 +18,27 @@ describe('hop selection', () => {
     expect(defaultHop([])).toBeUndefined()
   })
 
+  it('shows the call that failed when no verification ran: serviceb stopped, 502', () => {
+    const [root, reuse, call] = run.trace
+    const down = { ...call!, status: 502, result: 'serviceb is unreachable' }
+    expect(defaultHop(hopsOf([root, { ...reuse, kind: 'reuse', to: 'servicea' }, down]))?.id).toBe(
+      '1.2',
+    )
+  })
+
+  it('finds the carrier when the verification is deeper: serviceb asking the factory', () => {
+    const viaFactory = run.trace.map((span) =>
+      span.id === '1.2.1'
+        ? { ...span, id: '1.2.1.1', parent: '1.2.1', from: 'jwt-factory', to: 'jwt-factory' }
+        : span,
+    )
+    const ask = { ...run.trace[3]!, id: '1.2.1', parent: '1.2', kind: 'call', to: 'jwt-factory' }
+    const reuse = { ...run.trace[1]!, kind: 'reuse', to: 'servicea' }
+    expect(
+      defaultHop(hopsOf([...viaFactory, ask].map((s) => (s.id === '1.1' ? reuse : s))))?.id,
+    ).toBe('1.2')
+  })
+
   it('gives a verification the token its call carried', () => {
     const own = hopsOf(run.trace)
     const verify = own.find((hop) => hop.id === '1.2.1')!

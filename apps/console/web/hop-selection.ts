@@ -1,15 +1,18 @@
 import type { TokenView } from '@jwt-factory/trace'
+import { isFailed } from './hop-labels.ts'
 import type { Hop } from './hop-tree.ts'
 
 /**
  * Which hop the panels show when the learner has not picked one: the call that carried the
- * token to its first verifier (the moment the lesson is about), else the first hop with a token.
+ * token to its first verifier (the moment the lesson is about), else the call with a token that
+ * failed (a verifier down: 502), else the first hop with a token.
  */
 export function defaultHop(hops: readonly Hop[]): Hop | undefined {
-  const carrier = hops.find(
-    (hop) => hop.token && hop.children.some((child) => child.kind === 'verify'),
-  )
-  return carrier ?? hops.find((hop) => hop.token) ?? hops[0]
+  const verifies = (hop: Hop): boolean =>
+    hop.children.some((child) => child.kind === 'verify' || verifies(child))
+  const carrier = hops.find((hop) => hop.token && hop.from !== hop.to && verifies(hop))
+  const refused = hops.find((hop) => hop.token && hop.from !== hop.to && isFailed(hop))
+  return carrier ?? refused ?? hops.find((hop) => hop.token) ?? hops[0]
 }
 
 /**

@@ -1,5 +1,12 @@
 import { svg } from './dom.ts'
-import { answerLabel, hopName, isFailed, stepLabel } from './hop-labels.ts'
+import {
+  answerLabel,
+  callLabel,
+  hopName,
+  isFailed,
+  noteLines,
+  tokenComesBack,
+} from './hop-labels.ts'
 import type { Hop } from './hop-tree.ts'
 import {
   fitLabel,
@@ -8,7 +15,6 @@ import {
   type Note,
   type SequenceLayout,
 } from './sequence-layout.ts'
-import { formatMs } from './time-format.ts'
 
 export interface DiagramOptions {
   selected?: string
@@ -54,6 +60,21 @@ export function drawSequence(layout: SequenceLayout, options: DiagramOptions): S
           class: 'band-selected',
         }),
       ),
+    ...layout.frames.map((frame) =>
+      svg(
+        'g',
+        { class: 'frame' },
+        svg('rect', {
+          x: 6,
+          y: frame.y1 + 1,
+          width: layout.width - 12,
+          height: frame.y2 - frame.y1 - 2,
+          rx: 8,
+          class: 'frame-box',
+        }),
+        svg('text', { x: 14, y: frame.y1 + 14, class: 'frame-label' }, 'in parallel'),
+      ),
+    ),
     ...layout.bars.map((bar) =>
       svg('rect', {
         x: bar.x - GEOMETRY.bar / 2,
@@ -119,12 +140,17 @@ function drawArrow(arrow: Arrow, look: string): SVGElement[] {
     class: arrow.kind === 'call' ? 'arrow' : 'arrow arrow-return',
     'marker-end': `url(#head-${look})`,
   })
-  if (arrow.kind === 'return')
-    return [
-      line,
-      svg('text', { x: middle, y: arrow.y - 6, class: 'label label-answer' }, answerLabel(hop)),
-    ]
   const direction = Math.sign(arrow.x2 - arrow.x1) || 1
+  // A hop's token gets jwt.io's three colours at the tail of the arrow that carried it.
+  const chip = hop.token && tokenComesBack(hop) === (arrow.kind === 'return')
+  const parts: SVGElement[] = [line]
+  if (chip) parts.push(tokenChip(arrow.x1 + direction * 18, arrow.y))
+  if (arrow.kind === 'return') {
+    parts.push(
+      svg('text', { x: middle, y: arrow.y - 6, class: 'label label-answer' }, answerLabel(hop)),
+    )
+    return parts
+  }
   // The step's number sits behind the caller, where the row is free: the label keeps the arrow.
   const id = svg(
     'text',
@@ -136,10 +162,12 @@ function drawArrow(arrow: Arrow, look: string): SVGElement[] {
     },
     hop.id,
   )
-  const label = svg('text', { x: middle, y: arrow.y - 8, class: 'label' }, fitLabel(hop.call, room))
-  const parts: SVGElement[] = [line, id, label]
-  // A hop that carries a token gets jwt.io's three colours at its arrow's tail.
-  if (hop.token) parts.push(tokenChip(arrow.x1 + direction * 18, arrow.y))
+  const label = svg(
+    'text',
+    { x: middle, y: arrow.y - 8, class: 'label' },
+    fitLabel(callLabel(hop), room),
+  )
+  parts.push(id, label)
   return parts
 }
 
@@ -147,7 +175,7 @@ function drawNote(note: Note): SVGElement[] {
   const { hop } = note
   const left = note.x - note.width / 2
   const failed = isFailed(hop)
-  const ms = hop.ms === undefined ? '' : ` · ${formatMs(hop.ms)}`
+  const { title, text } = noteLines(hop)
   return [
     svg('rect', {
       x: left,
@@ -161,13 +189,9 @@ function drawNote(note: Note): SVGElement[] {
       'text',
       { x: note.x, y: note.y + 16, class: 'note-title' },
       svg('tspan', { class: 'hop-id' }, `${hop.id}  `),
-      `${stepLabel(hop)}${ms}`,
+      title,
     ),
-    svg(
-      'text',
-      { x: note.x, y: note.y + 31, class: 'note-text' },
-      fitLabel(hop.call, note.width - 10),
-    ),
+    svg('text', { x: note.x, y: note.y + 31, class: 'note-text' }, fitLabel(text, note.width - 10)),
   ]
 }
 

@@ -54,6 +54,39 @@ describe('layoutSequence', () => {
     expect(root.y2).toBeGreaterThan(bar.y2)
   })
 
+  it('widens a note to its words, within two lanes, and keeps it inside the diagram', () => {
+    const [root] = spans
+    const long = 'verify with the keys of servicea, fetched from the JWKS of jwt-factory'
+    const step: Span = {
+      ...root!,
+      id: '1.1',
+      parent: '1',
+      kind: 'verify',
+      from: 'servicec',
+      to: 'servicec',
+      call: long,
+    }
+    const note = layoutSequence(buildHops([root!, step])).notes[0]!
+    expect(note.width).toBe(2 * GEOMETRY.laneGap - 24)
+    expect(note.x + note.width / 2).toBeLessThanOrEqual(layout.width - 4)
+    expect(note.x).toBeLessThan(laneX('servicec'))
+    const short = layout.notes.find((n) => n.hop.id === '1.2.1')!
+    expect(short.width).toBeLessThan(note.width)
+  })
+
+  it('frames siblings that ran at the same time, and no others', () => {
+    const [root, issue, call] = spans
+    const toC: Span = { ...call!, id: '1.3', to: 'servicec', startedAt: call!.startedAt + 1 }
+    const after: Span = { ...call!, id: '1.4', startedAt: toC.startedAt + toC.ms + 1 }
+    const framed = layoutSequence(buildHops([root!, issue!, call!, toC, after]))
+    expect(framed.frames.map((f) => f.hops.map((h) => h.id))).toEqual([['1.2', '1.3']])
+    const [frame] = framed.frames
+    const rows = framed.bands.filter((b) => ['1.2', '1.3'].includes(b.hop.id))
+    expect(frame!.y1).toBe(Math.min(...rows.map((b) => b.y1)))
+    expect(frame!.y2).toBe(Math.max(...rows.map((b) => b.y2)))
+    expect(layout.frames).toEqual([])
+  })
+
   it('leaves a pending call open: no answer arrow until its span ends', () => {
     const pending = layoutSequence(buildHops(spans.filter((span) => span.id === '1.2.1')))
     expect(pending.arrows.map((a) => `${a.hop.id} ${a.kind}`)).toEqual(['1 call', '1.2 call'])

@@ -1,3 +1,4 @@
+import { noteLines } from './hop-labels.ts'
 import type { Hop } from './hop-tree.ts'
 
 /** The lanes every run has, left to right in the order a request travels; others are added after. */
@@ -67,6 +68,14 @@ export interface SequenceLayout {
   notes: Note[]
   bars: Bar[]
   bands: Band[]
+  frames: Frame[]
+}
+
+/** Sibling hops that ran at the same time (scenarios 2 and 4): framed as parallel. */
+export interface Frame {
+  hops: Hop[]
+  y1: number
+  y2: number
 }
 
 /**
@@ -88,6 +97,7 @@ export function layoutSequence(roots: readonly Hop[]): SequenceLayout {
     notes: [],
     bars: [],
     bands: [],
+    frames: [],
   }
   let y = g.header
 
@@ -100,10 +110,9 @@ export function layoutSequence(roots: readonly Hop[]): SequenceLayout {
   const visit = (hop: Hop) => {
     if (hop.from === hop.to) {
       // A note may reach over the neighbouring lanes (the row is this hop's alone), not the edges.
-      const width = Math.min(
-        2 * g.laneGap - 24,
-        Math.max(g.laneGap - 14, hop.call.length * 6.6 + 24),
-      )
+      const { title, text } = noteLines(hop)
+      const chars = Math.max(title.length + hop.id.length + 2, text.length)
+      const width = Math.min(2 * g.laneGap - 24, Math.max(g.laneGap - 14, chars * CHAR + 24))
       const centre = Math.min(
         layout.width - 4 - width / 2,
         Math.max(4 + width / 2, barCentre(hop.to)),
@@ -111,7 +120,7 @@ export function layoutSequence(roots: readonly Hop[]): SequenceLayout {
       layout.notes.push({ hop, x: centre, y: y + 6, width, height: g.selfRow - 12 })
       layout.bands.push({ hop, y1: y, y2: y + g.selfRow })
       y += g.selfRow
-      hop.children.forEach(visit)
+      visitChildren(hop)
       return
     }
     const direction = Math.sign(x(hop.to) - x(hop.from)) || 1
@@ -124,7 +133,7 @@ export function layoutSequence(roots: readonly Hop[]): SequenceLayout {
     const bar: Bar = { hop, x: barCentre(hop.to), y1: callY, y2: callY, open: hop.pending }
     layout.bars.push(bar)
     y += g.callRow
-    hop.children.forEach(visit)
+    visitChildren(hop)
     if (hop.pending) {
       y += g.pendingTail
       bar.y2 = y
@@ -137,9 +146,43 @@ export function layoutSequence(roots: readonly Hop[]): SequenceLayout {
     }
     open.set(hop.to, (open.get(hop.to) ?? 1) - 1)
   }
+  // Each child's rows, so that siblings which overlapped in time can be framed together.
+  const visitChildren = (hop: Hop) => {
+    const rows = hop.children.map((child) => {
+      const y1 = y
+      visit(child)
+      return { hop: child, y1, y2: y }
+    })
+    for (const group of parallelGroups(hop.children)) {
+      const first = rows[group[0]!]!
+      const last = rows[group.at(-1)!]!
+      layout.frames.push({ hops: group.map((i) => rows[i]!.hop), y1: first.y1, y2: last.y2 })
+    }
+  }
   roots.forEach(visit)
   layout.height = Math.max(g.minHeight, y + g.bottom)
   return layout
+}
+
+/** Runs of consecutive siblings each starting before the one before it ended, by index. */
+function parallelGroups(siblings: readonly Hop[]): number[][] {
+  const groups: number[][] = []
+  let run: number[] = []
+  siblings.forEach((hop, i) => {
+    const before = siblings[i - 1]
+    const overlaps =
+      before?.startedAt !== undefined &&
+      before.ms !== undefined &&
+      hop.startedAt !== undefined &&
+      hop.startedAt < before.startedAt + before.ms
+    if (!overlaps) {
+      if (run.length > 1) groups.push(run)
+      run = []
+    }
+    run.push(i)
+  })
+  if (run.length > 1) groups.push(run)
+  return groups
 }
 
 /** The known participants first, in their order; any other (later issues' OAuth, mesh) after. */
@@ -153,8 +196,11 @@ function laneOrder(roots: readonly Hop[]): string[] {
   return names
 }
 
-/** A label cut to fit `room` units (about 6.6 per character at the diagram's font size). */
+/** About how wide a character of the diagram's labels is, in its units. */
+const CHAR = 6.6
+
+/** A label cut to fit `room` units. */
 export function fitLabel(text: string, room: number): string {
-  const max = Math.max(8, Math.floor(room / 6.6))
+  const max = Math.max(8, Math.floor(room / CHAR))
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`
 }
