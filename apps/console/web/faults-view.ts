@@ -95,11 +95,15 @@ function processRow(process: ProcessInfo, actions: FaultActions): HTMLElement {
     ),
     h(
       'td',
-      { class: 'process-actions' },
-      button('stop', 'Stop', state !== 'stopped'),
-      button('start', 'Start', state === 'stopped'),
-      button('freeze', 'Freeze', state === 'running'),
-      button('thaw', 'Thaw', state === 'frozen'),
+      {},
+      h(
+        'div',
+        { class: 'process-actions' },
+        button('stop', 'Stop', state !== 'stopped'),
+        button('start', 'Start', state === 'stopped'),
+        button('freeze', 'Freeze', state === 'running'),
+        button('thaw', 'Thaw', state === 'frozen'),
+      ),
     ),
   )
 }

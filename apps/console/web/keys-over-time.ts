@@ -41,7 +41,8 @@ function countdownRow(countdown: Countdown): HTMLElement {
     {
       class: `countdown${done ? ' countdown-done' : ''}`,
       'data-testid': countdown.testid,
-      'data-remaining': countdown.remaining,
+      'data-remaining':
+        countdown.remaining === undefined ? undefined : Math.round(countdown.remaining),
     },
     h(
       'p',

@@ -1,5 +1,6 @@
 import type { ControlState, FactoryKey, KeySetCache } from './api-types.ts'
 import { h, replaceContent, type Child } from './dom.ts'
+import type { KeyUsed } from './keys-used.ts'
 import { shortKid } from './kid-link.ts'
 import { relativeTime } from './time-format.ts'
 
@@ -7,6 +8,8 @@ export interface KeysPanelInput {
   state?: ControlState
   /** The kids the selected hop used: they light up wherever they are held. */
   lit: ReadonlySet<string>
+  /** The keys the run's verifications found, for those no key set in the state lists. */
+  used: readonly KeyUsed[]
   now: number
 }
 
@@ -15,7 +18,10 @@ export interface KeysPanelInput {
  * scenarios 3 and 4) and the public halves where they are checked. Scenario 1 lights the
  * factory's key and a verifier's cached copy; scenario 3 lights servicea's own: where trust lives.
  */
-export function renderKeysPanel(container: HTMLElement, { state, lit, now }: KeysPanelInput): void {
+export function renderKeysPanel(
+  container: HTMLElement,
+  { state, lit, used, now }: KeysPanelInput,
+): void {
   if (!state) {
     replaceContent(container, h('p', { class: 'hint' }, 'Asking the console which keys are where…'))
     return
@@ -52,7 +58,7 @@ export function renderKeysPanel(container: HTMLElement, { state, lit, now }: Key
               h(
                 'div',
                 { class: 'key-set' },
-                h('p', { class: 'key-set-name' }, `${keyId}'s keys`),
+                h('p', { class: 'key-set-name' }, possessive(keyId, 'keys')),
                 list(
                   keys.map((k) => key(k.kid, 'private', k.alg, factoryKeyState(k, now))),
                   'none yet',
@@ -86,14 +92,32 @@ export function renderKeysPanel(container: HTMLElement, { state, lit, now }: Key
         name,
         'checks tokens with public keys only',
         verifier
-          ? h('div', {}, ...verifier.keySets.map((set) => keySet(set, key, now)))
+          ? h(
+              'div',
+              {},
+              ...verifier.keySets.map((set) => keySet(set, key, now)),
+              list(
+                used
+                  .filter((u) => u.verifier === name)
+                  .filter((u) => !verifier.keySets.some((set) => set.kids.includes(u.kid)))
+                  .map((u) =>
+                    key(
+                      u.kid,
+                      'public',
+                      u.alg,
+                      h('span', { class: 'key-state' }, `${u.keys}, used in this run`),
+                    ),
+                  ),
+                '',
+              ),
+            )
           : down(name),
       ),
     ),
   )
 }
 
-function holder(name: string, role: string, body: HTMLElement): HTMLElement {
+function holder(name: string, role: string, body: HTMLElement | string): HTMLElement {
   return h(
     'section',
     { class: 'holder', 'data-participant': name },
@@ -138,11 +162,14 @@ function factoryKeyState(key: FactoryKey, now: number): HTMLElement {
   )
 }
 
-function list(items: HTMLElement[], empty: string): HTMLElement {
-  return items.length === 0
-    ? h('p', { class: 'keys-empty' }, empty)
-    : h('ul', { class: 'keys' }, ...items)
+function list(items: HTMLElement[], empty: string): HTMLElement | string {
+  if (items.length > 0) return h('ul', { class: 'keys' }, ...items)
+  return empty ? h('p', { class: 'keys-empty' }, empty) : ''
 }
 
 const down = (name: string) =>
   h('p', { class: 'hint' }, `${name} is not answering: stopped or frozen.`)
+
+/** `servicea's keys`, `users' keys`. */
+const possessive = (owner: string, thing: string) =>
+  `${owner}${owner.endsWith('s') ? "'" : "'s"} ${thing}`

@@ -11,6 +11,7 @@ import { defaultHop, kidsOf, tokenAt } from './hop-selection.ts'
 import { buildHops, flattenHops } from './hop-tree.ts'
 import { renderKeysPanel } from './keys-panel.ts'
 import { oldKey, renderCountdowns } from './keys-over-time.ts'
+import { keysUsed, type KeyUsed } from './keys-used.ts'
 import { LogStore } from './log-store.ts'
 import { renderLogs } from './logs-view.ts'
 import { RunStore } from './run-store.ts'
@@ -106,15 +107,18 @@ function renderRun(): void {
   )
   renderAnswer(ui.answer, ui.summary, view)
   renderLogs(ui.logs, logs.of(view?.rid), view?.rid)
+  used = keysUsed(hops)
   renderKeys(hop ? kidsOf(hop, hops) : new Set())
 }
 
 let litKids: ReadonlySet<string> = new Set()
+let used: KeyUsed[] = []
 function renderKeys(lit: ReadonlySet<string> = litKids): void {
   litKids = lit
   renderKeysPanel(ui.keys, {
     state,
     lit: flashKid ? new Set([...lit, flashKid]) : lit,
+    used,
     now: clock.now(),
   })
 }
