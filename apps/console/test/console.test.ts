@@ -102,6 +102,9 @@ describe('GET /events', () => {
     expect(new Set(spansOfRun().map((s: Span) => s.id))).toEqual(new Set(ids))
     // Never a compact token in an event: that is the answer's, for the learner who asked.
     expect(spansOfRun().every((s: Span) => s.token?.compact === undefined)).toBe(true)
+    // The decoded token does come live: the page shows it before the answer arrives.
+    const carried = spansOfRun().find((s: Span) => s.call.startsWith('GET /scenario1-server'))
+    expect(carried?.token).toMatchObject({ header: { alg: 'ES256' }, claims: { aud: 'serviceb' } })
     const logsOf = (process: string) =>
       sse.of('log', (l) => l.rid === answer.rid && l.process === process)
     await sse.until(() => logsOf('servicea').length > 0 && logsOf('serviceb').length > 0)

@@ -1,5 +1,5 @@
 import { SPAN_LOG_MESSAGE, TRACE_HEADER, TRACE_PARENT_HEADER } from './span.ts'
-import { loggableSpan, SPAN_ID, Trace } from './trace.ts'
+import { SPAN_ID, spanLogFields, Trace } from './trace.ts'
 
 /** The logger a trace writes its spans to: pino's, in every process. */
 export interface SpanLogger {
@@ -18,7 +18,7 @@ export function loggedTrace(enabled: boolean, { rid, logger, parent }: TraceSett
   return new Trace(enabled, {
     rid,
     parent: parent !== undefined && SPAN_ID.test(parent) ? parent : undefined,
-    onEnd: (span) => logger.info({ rid, span: loggableSpan(span) }, SPAN_LOG_MESSAGE),
+    onEnd: (span) => logger.info({ rid, ...spanLogFields(span) }, SPAN_LOG_MESSAGE),
   })
 }
 

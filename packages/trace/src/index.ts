@@ -2,6 +2,8 @@ export * from './span.ts'
 export {
   Trace,
   loggableSpan,
+  spanLogFields,
+  spanOfLogFields,
   treeOrder,
   SPAN_ID,
   type OpenSpan,

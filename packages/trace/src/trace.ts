@@ -63,14 +63,18 @@ export class Trace {
     } = fields
     const n = (this.#children.get(parent ?? '') ?? 0) + 1
     this.#children.set(parent ?? '', n)
+    const { token, tls, ...what } = rest
+    // Who, what and how it went first; the token and the checks, the long parts, last.
     const span: Span = {
       id: parent === undefined ? String(n) : `${parent}.${n}`,
       ...(parent === undefined ? {} : { parent }),
-      ...rest,
+      ...what,
       status: 0,
       ms: 0,
       startedAt,
       rid: this.#options.rid,
+      ...(tls ? { tls } : {}),
+      ...(token ? { token } : {}),
     }
     this.#spans.push(span)
     if (under) this.#under = span.id
@@ -124,6 +128,22 @@ export function treeOrder(spans: readonly Span[]): Span[] {
   }
   visit(undefined)
   return ordered
+}
+
+/**
+ * A span's log line fields: the span without a compact token, its decoded token beside it as
+ * `spanToken` (the logger redacts any `token` member, a second line of defence kept as it is).
+ */
+export function spanLogFields(span: Span): { span: Span; spanToken?: Span['token'] } {
+  const { token, ...rest } = loggableSpan(span)
+  return token ? { span: rest, spanToken: token } : { span: rest }
+}
+
+/** The span a log line written with spanLogFields carries, its token put back. */
+export function spanOfLogFields(fields: { span?: unknown; spanToken?: unknown }): unknown {
+  const { span, spanToken } = fields
+  if (span === null || typeof span !== 'object' || spanToken === undefined) return span
+  return { ...span, token: spanToken }
 }
 
 /** A span as a log line may carry it: never a compact token. */

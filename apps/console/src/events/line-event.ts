@@ -1,4 +1,4 @@
-import { SPAN_LOG_MESSAGE, type Span } from '@jwt-factory/trace'
+import { SPAN_LOG_MESSAGE, spanOfLogFields, type Span } from '@jwt-factory/trace'
 import type { ConsoleEvent, LogLevelName } from './console-event.ts'
 
 /**
@@ -18,8 +18,8 @@ export function lineEvent(
     const level = stream === 'stderr' ? 'error' : 'info'
     return { type: 'log', data: { process, level, time: now(), msg: line } }
   }
-  if (entry.msg === SPAN_LOG_MESSAGE && isSpan(entry.span))
-    return { type: 'span', data: entry.span }
+  const span = entry.msg === SPAN_LOG_MESSAGE ? spanOfLogFields(entry) : undefined
+  if (isSpan(span)) return { type: 'span', data: span }
   const time = typeof entry.time === 'string' ? Date.parse(entry.time) : Number(entry.time)
   return {
     type: 'log',
