@@ -125,6 +125,7 @@ async function main(): Promise<number> {
     .replace('127.0.0.1', 'localhost')
   say('ready. Try:')
   for (const line of [
+    `open ${consoleServer.url} and press Scenario 1`,
     `curl ${a}/scenario1`,
     `curl "${a}/scenario1?expired=1"`,
     `curl ${a}/scenario2`,

@@ -75,7 +75,17 @@ const VOLATILE = new Set([
   'auth_time',
   'totp_challenge',
   'expires',
+  'startedAt',
+  'rid',
+  'compact',
+  'keysFetchedSecondsAgo',
 ])
+
+/** Times and key ids inside a sentence (a check's `seen`, `expected`): compared by their shape. */
+const VOLATILE_TEXT: [RegExp, string][] = [
+  [/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z/g, '<time>'],
+  [/\b[\w-]{43}\b/g, '<kid>'],
+]
 
 /** The JSON with volatile values replaced, so a documented answer and a live one compare. */
 export function normalize(value: unknown, key?: string): unknown {
@@ -85,6 +95,8 @@ export function normalize(value: unknown, key?: string): unknown {
     return value
       .map((v) => normalize(v))
       .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))
+  if (typeof value === 'string' && (key === 'seen' || key === 'expected'))
+    return VOLATILE_TEXT.reduce((text, [pattern, shape]) => text.replace(pattern, shape), value)
   if (Array.isArray(value)) return value.map((v) => normalize(v))
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalize(v, k)]))
