@@ -113,9 +113,9 @@ describe('a dependency down or frozen: servicea answers 502/504 naming it, stays
         code: 'ERR_GATEWAY_TIMEOUT',
         hop: 'jwt-factory',
       })
-      // Not a speed claim: the answer comes by the configured limit instead of hanging.
+      // It waited out the configured limit: a frozen process never answers, its caller's timer did.
+      // That it did not hang is the test's own timeout's to say, not a figure of this machine's.
       expect(elapsed).toBeGreaterThanOrEqual(HOP_TIMEOUT_MS - 50)
-      expect(elapsed).toBeLessThan(HOP_TIMEOUT_MS + 1500)
       // Meanwhile servicea answers what does not need the factory.
       expect((await a('/scenario3')).status).toBe(200)
     } finally {

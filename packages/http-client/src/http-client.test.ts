@@ -217,7 +217,6 @@ describe('requestJson failures, translated once', () => {
       message: 'slow-hop did not answer within 300 ms',
     })
     expect(elapsed).toBeGreaterThanOrEqual(250)
-    expect(elapsed).toBeLessThan(2000)
     expect(hop.secureConnections).toBe(1)
   })
 
