@@ -41,10 +41,10 @@ export class ConsolePage {
   /** Opens the page and waits until its event stream is open (the header says "live"). */
   static async open(browser: Browser, url: string): Promise<ConsolePage> {
     const context = await browser.newContext({ viewport: CONSOLE_VIEWPORT })
-    const console = new ConsolePage(context, await context.newPage())
-    await console.page.goto(url)
-    await console.page.locator('#live[data-open="true"]').waitFor()
-    return console
+    const tab = new ConsolePage(context, await context.newPage())
+    await tab.page.goto(url)
+    await tab.page.locator('#live[data-open="true"]').waitFor()
+    return tab
   }
 
   /** Presses "Scenario n" with exactly these variants checked; resolves with the answer's status. */
@@ -74,7 +74,7 @@ export class ConsolePage {
   async press(button: Locator): Promise<number> {
     await button.click()
     const status = this.page.getByTestId('answer-status')
-    await status.waitFor()
+    await status.waitFor({ state: 'attached' })
     return Number(await status.getAttribute('data-status'))
   }
 
