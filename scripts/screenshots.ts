@@ -59,7 +59,7 @@ async function main(): Promise<void> {
 /** The diagram, the token panel beside it and the checklist under it, as one PNG. */
 async function figure(page: Page, name: string): Promise<void> {
   // Boxes are measured in the viewport: at the top of the page they are the page's own.
-  await page.evaluate(() => window.scrollTo(0, 0))
+  await page.evaluate('window.scrollTo(0, 0)')
   const box = async (title: string) => {
     const found = await page.locator(`section[aria-labelledby="${title}"]`).boundingBox()
     if (!found) throw new Error(`the page shows no ${title} section`)
