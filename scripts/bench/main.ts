@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Cluster, PROCESS_NAMES } from '../demo/cluster.ts'
+import { CONSOLE_OPENS, measureConsolePaint } from './console-paint.ts'
 import { measureCryptoLimits, type CryptoLimits } from './crypto-limits.ts'
 import { httpRows, runHttpRow, type HttpRowResult } from './http-rows.ts'
 import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from './options.ts'
@@ -104,7 +105,14 @@ async function run(options: BenchOptions): Promise<BenchReport> {
         afterMb: after.get(name)! / MB,
       }
     }
-    return buildReport(options, crypto, results, memory)
+    const report = buildReport(options, crypto, results, memory)
+    if (!options.rows.has('console') || stopLoad.signal.aborted) return report
+    say(`console first paint: the page opened ${CONSOLE_OPENS} times, a fresh context each`)
+    // A figure it could not take (no chromium here) is said, not a failed bench.
+    const paint = await measureConsolePaint(running).catch((err: unknown) => {
+      say(`console first paint not measured: ${err instanceof Error ? err.message : String(err)}`)
+    })
+    return paint ? { ...report, console: paint } : report
   }
   return Promise.race([measure(), died])
 }

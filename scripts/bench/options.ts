@@ -13,6 +13,7 @@ export const ROW_IDS = [
   'scenario2',
   'scenario3',
   'scenario4',
+  'console',
 ] as const
 export type RowId = (typeof ROW_IDS)[number]
 

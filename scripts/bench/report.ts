@@ -1,5 +1,6 @@
 import { cpus, totalmem } from 'node:os'
 import type { ProcessName } from '../demo/cluster.ts'
+import type { ConsolePaint } from './console-paint.ts'
 import type { CryptoLimits } from './crypto-limits.ts'
 import type { HttpRowResult } from './http-rows.ts'
 import type { BenchOptions, RowId } from './options.ts'
@@ -29,6 +30,7 @@ export interface BenchReport {
   crypto?: CryptoLimits
   http: HttpRowReport[]
   memory?: Partial<Record<ProcessName, MemoryFigures>>
+  console?: ConsolePaint
 }
 
 export function buildReport(
@@ -83,7 +85,7 @@ const CPU_ORDER = ['jwt-factory', 'servicea', 'serviceb', 'servicec', 'bench', '
 
 /** The report as a plain-text table, for a terminal or a README. */
 export function formatReport(report: BenchReport): string {
-  const { machine, options, crypto, http, memory } = report
+  const { machine, options, crypto, http, memory, console: paint } = report
   const out: string[] = [
     `jwt-factory bench: ${options.algorithm}, ${options.connections} connections, ${options.durationSeconds} s per row`,
     `${machine.cpus} × ${machine.cpuModel}, ${machine.totalMemoryMb} MB, Node ${machine.node}, ${machine.platform}`,
@@ -166,6 +168,23 @@ export function formatReport(report: BenchReport): string {
           int(m.afterMb).padStart(8),
       )
     }
+  }
+  if (paint) {
+    out.push(
+      '',
+      `(7) Console, ${paint.opens} opens, a fresh context each`.padEnd(LABEL) +
+        'median ms'.padStart(10) +
+        'max ms'.padStart(8),
+      ...(
+        [
+          ['first contentful paint', paint.firstContentfulPaint],
+          ['Scenario 1 pressed → its diagram drawn', paint.scenario1Diagram],
+        ] as const
+      ).map(
+        ([label, s]) =>
+          `    ${label}`.padEnd(LABEL) + ms(s.medianMs).padStart(10) + ms(s.maxMs).padStart(8),
+      ),
+    )
   }
   return out.join('\n')
 }
