@@ -1,13 +1,16 @@
 /**
  * What other workspaces use of the factory (`@jwt-factory/factory`): the scripts that configure,
- * seed and start it, and the service app's tests that write users for it. Everything else in
- * src/ is the factory's own; main.ts, the process, is not exported.
+ * seed and start it, the service app's tests that write users for it, and the teaching console
+ * (the shape of GET /control/state, the JWKS faults). Everything else in src/ is the factory's
+ * own; main.ts, the process, is not exported.
  */
 export { createFactoryApp, type FactoryApp } from './app.ts'
 export { loadConfig, type FactoryConfig } from './config.ts'
 export type { FactoryDeps } from './deps.ts'
 export type { FactoryErrorCode } from './factory-error-code.ts'
 export { readAdminToken } from './exposure/admin-credential.ts'
+export { JWKS_FAULTS, type JwksFaultMode } from './keys/jwks-fault.ts'
+export type { FactoryControlState, KeyState } from './routes/control.ts'
 export { isLoopbackHost } from '@jwt-factory/server'
 export { newTotpSecret, totpCode } from './login/totp.ts'
 export { ensureDemoUsers } from './users/demo-users.ts'

@@ -1,19 +1,31 @@
 import { join } from 'node:path'
 import { Hono } from 'hono'
-import type { KeySource } from '@jwt-factory/jwt'
+import type { KeySetCache, KeySource } from '@jwt-factory/jwt'
 import { logQuietly, loopbackOnly, type ServerEnv } from '@jwt-factory/server'
 import { SCENARIO_CALLER } from './config.ts'
 import type { ServiceContext } from './deps.ts'
+import type { CachedTokenEntry } from './peers/token-cache.ts'
 import { SCENARIO3_PRIVATE_FILE } from './scenarios/scenario3-keys.ts'
 
-/** A key set as the console's key panel shows it: what is cached, and until when. */
-export interface KeySetState {
-  name: string
-  url: string | null
-  /** Milliseconds since the epoch; null before the first fetch. */
-  fetchedAt: number | null
-  staleAt: number | null
-  kids: string[]
+/**
+ * A key set as the console's key panel shows it: jwt's KeySetCache under the source's name, each
+ * member sent (JSON would drop an undefined one): null before the first fetch, and for keys that
+ * come from no URL.
+ */
+export type KeySetState = Pick<KeySource, 'name'> &
+  Pick<KeySetCache, 'kids'> & {
+    [K in Exclude<keyof KeySetCache, 'kids'>]-?: NonNullable<KeySetCache[K]> | null
+  }
+
+/** `GET /control/state` of every service: the factory's key sets it verifies with. */
+export interface ServiceState {
+  keySets: KeySetState[]
+}
+
+/** servicea's: also its cached service tokens and its scenario-3 signing key (null until made). */
+export interface CallerState extends ServiceState {
+  tokens: CachedTokenEntry[]
+  scenario3Key: { kid: string; alg: string; file: string } | null
 }
 
 /**
@@ -29,7 +41,7 @@ export function controlRoutes({ config, callerKeys, userKeys, hops, scenario3 }:
     .get('/control/state', (c) => {
       logQuietly(c)
       const keySets = [callerKeys, userKeys].map(keySetState)
-      if (!isCaller) return c.json({ keySets })
+      if (!isCaller) return c.json({ keySets } satisfies ServiceState)
       const key = scenario3.signingKey
       const scenario3Key = key
         ? {
@@ -38,7 +50,7 @@ export function controlRoutes({ config, callerKeys, userKeys, hops, scenario3 }:
             file: join(config.scenario3.keysDir, SCENARIO3_PRIVATE_FILE),
           }
         : null
-      return c.json({ keySets, tokens: hops.cachedTokens(), scenario3Key })
+      return c.json({ keySets, tokens: hops.cachedTokens(), scenario3Key } satisfies CallerState)
     })
 }
 

@@ -19,6 +19,18 @@ export interface KeyState {
   alg: string
   /** The key new tokens are signed with; the others still verify. */
   active: boolean
+  /**
+   * When it was made (ms since the epoch). Never sent yet: the key files keep no creation time.
+   * The console's page orders keys by it when it is there, and by the factory's order otherwise.
+   */
+  createdAt?: number
+}
+
+/** `GET /control/state`: what the teaching console shows of the factory. */
+export interface FactoryControlState {
+  /** Every keyId's live keys (`servicea`…, and `users` once the user key exists). */
+  keys: Record<string, KeyState[]>
+  jwksFault: JwksFaultMode
 }
 
 /**
@@ -35,7 +47,10 @@ export function controlRoutes({ keyStore, userKeys, jwksFault }: FactoryContext)
     .use('/control/*', loopbackOnly("jwt-factory's control endpoints"))
     .get('/control/state', (c) => {
       logQuietly(c)
-      return c.json({ keys: keyStates(keyStore, userKeys), jwksFault: jwksFault.mode })
+      return c.json({
+        keys: keyStates(keyStore, userKeys),
+        jwksFault: jwksFault.mode,
+      } satisfies FactoryControlState)
     })
     .post('/control/jwks-fault', async (c) => {
       const mode = await readFault(c)

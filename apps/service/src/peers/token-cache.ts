@@ -15,8 +15,8 @@ export type TokenSource = 'cached' | 'issued'
 /** What the cache holds for one audience, as the console shows it: never the token itself. */
 export interface CachedTokenEntry {
   aud: string
-  /** The key that signed it (the token header's kid). */
-  kid: string | undefined
+  /** The key that signed it (the token header's kid); absent when the header names none. */
+  kid?: string
   /** Its `exp`, in milliseconds since the epoch. */
   expiresAt: number
   /** Until when it is reused: REFRESH_BEFORE_SECONDS before it expires (ms since the epoch). */
