@@ -21,6 +21,8 @@ interface Entry {
   nodeArgs: readonly string[]
   current: Supervised
   frozen: boolean
+  /** Its /healthz answered: until then it is `starting`, and a scenario would get a 502. */
+  healthy: boolean
   /** The current child was asked to stop: its exit is no failure. */
   stopping: boolean
 }
@@ -82,9 +84,14 @@ export class Supervisor implements ProcessController {
       nodeArgs,
       current: supervised,
       frozen: false,
+      healthy: false,
       stopping: false,
     }
     this.#processes.set(spec.name, entry)
+    supervised.whenHealthy(spec.healthUrl, READY_TIMEOUT_MS).then(
+      () => this.#markHealthy(entry, supervised),
+      () => {}, // an exit is reported below; a start that never answers, by whoever waits on it
+    )
     void supervised.exited.then((exit) => {
       if (entry.current !== supervised) return
       entry.frozen = false
@@ -111,7 +118,9 @@ export class Supervisor implements ProcessController {
     const { spec, index, env, nodeArgs } = entry
     const started = this.launch(spec, index, env, nodeArgs)
     await started.whenHealthy(spec.healthUrl, READY_TIMEOUT_MS)
-    return info(this.#entry(name))
+    const launched = this.#entry(name) // launch made a new entry
+    this.#markHealthy(launched, started)
+    return info(launched)
   }
 
   /** SIGTERM (SIGCONT first: a stopped process would not act on it), SIGKILL after graceMs. */
@@ -165,18 +174,24 @@ export class Supervisor implements ProcessController {
     return info(entry)
   }
 
+  #markHealthy(entry: Entry, supervised: Supervised): void {
+    if (entry.current !== supervised || entry.healthy) return
+    entry.healthy = true
+    this.#emit(entry)
+  }
+
   #emit(entry: Entry): void {
     const current = info(entry)
     for (const listener of this.#listeners) listener.state(current)
   }
 }
 
-function info({ spec, current, frozen }: Entry): ProcessInfo {
+function info({ spec, current, frozen, healthy }: Entry): ProcessInfo {
   const exited = current.hasExited()
   const pid = exited ? undefined : current.child.pid
   return {
     name: spec.name,
-    state: exited ? 'stopped' : frozen ? 'frozen' : 'running',
+    state: exited ? 'stopped' : frozen ? 'frozen' : healthy ? 'running' : 'starting',
     ...(pid === undefined ? {} : { pid }),
     ports: spec.ports,
   }

@@ -1,5 +1,8 @@
-/** What a demo process is doing: running, stopped (exited), or frozen (SIGSTOP). */
-export type ProcessState = 'running' | 'stopped' | 'frozen'
+/**
+ * What a demo process is doing: starting (launched, its /healthz not answering yet), running,
+ * stopped (exited), or frozen (SIGSTOP).
+ */
+export type ProcessState = 'starting' | 'running' | 'stopped' | 'frozen'
 
 export interface ProcessInfo {
   name: string
