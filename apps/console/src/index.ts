@@ -1,7 +1,19 @@
 /**
- * The console's public entry point: what `npm start` (scripts/start.ts) and the Supervisor use.
- * Everything else in src/ stays internal.
+ * The console's public entry point: what `npm start` (scripts/start.ts) and the Supervisor use,
+ * and the shapes of its API. Everything else in src/ stays internal; the page imports the API
+ * from `@jwt-factory/console/api`, which bundles for the browser.
  */
+export {
+  ATTACKS,
+  type AttackName,
+  type BreakAnswer,
+  type BreakRequest,
+  type ControlState,
+  type ProcessEvent,
+  type RunAnswer,
+  type RunRequest,
+  type ScenarioNumber,
+} from './api.ts'
 export { createConsoleApp, type ConsoleApp } from './app.ts'
 export { loadConfig, type ConsoleConfig } from './config.ts'
 export type { ConsoleDeps } from './deps.ts'

@@ -2,12 +2,12 @@ import type {
   BreakAnswer,
   BreakRequest,
   ControlState,
-  ErrorAnswer,
-  JwksFault,
   ProcessEvent,
   RunAnswer,
   RunRequest,
-} from './api-types.ts'
+} from '@jwt-factory/console/api'
+import type { JwksFaultMode } from '@jwt-factory/factory'
+import type { HttpErrorBody } from '@jwt-factory/server'
 
 /** The console server refused or failed a request of the page (not servicea's answer). */
 export class ConsoleRequestError extends Error {
@@ -32,7 +32,7 @@ export const api = {
   retireKey: (kid: string) => post<unknown>('/control/keys/servicea/retire', { kid }),
   process: (name: string, action: ProcessAction) =>
     post<ProcessEvent>(`/control/processes/${encodeURIComponent(name)}/${action}`, {}),
-  jwksFault: (fault: JwksFault) => post<unknown>('/control/jwks', { fault }),
+  jwksFault: (fault: JwksFaultMode) => post<unknown>('/control/jwks', { fault }),
 }
 
 // The server refuses a POST that is not application/json: a cross-site form cannot send one.
@@ -50,7 +50,7 @@ async function send<T>(path: string, init: RequestInit): Promise<T> {
   })
   const body: unknown = await response.json().catch(() => undefined)
   if (response.ok) return body as T
-  const error = (body as Partial<ErrorAnswer> | undefined)?.error
+  const error = (body as Partial<HttpErrorBody> | undefined)?.error
   throw new ConsoleRequestError(
     response.status,
     error?.code ?? 'ERR_CONSOLE',

@@ -1,45 +1,46 @@
-import type { Attack, BreakRequest } from './api-types.ts'
+import { ATTACKS, type AttackName, type BreakRequest } from '@jwt-factory/console/api'
 import { h } from './dom.ts'
 
 interface AttackInfo {
-  attack: Attack
+  attack: AttackName
   /** The button's accessible name, as the browser tests find it. */
   name: string
   what: string
 }
 
-export const ATTACK_INFO: readonly AttackInfo[] = [
-  {
-    attack: 'edit-claim',
+/** Keyed by the server's attacks: one it adds does not compile until it has its button here. */
+const ABOUT_ATTACK: Record<AttackName, Omit<AttackInfo, 'attack'>> = {
+  'edit-claim': {
     name: 'Edit a claim',
     what: 'A real servicea token with one claim changed; the signature kept.',
   },
-  {
-    attack: 'alg-none',
+  'alg-none': {
     name: 'alg: none',
     what: 'The header says alg "none" and there is no signature.',
   },
-  {
-    attack: 'wrong-audience',
+  'wrong-audience': {
     name: 'Wrong audience',
     what: 'A real servicea token, but made for servicec.',
   },
-  {
-    attack: 'wrong-key',
+  'wrong-key': {
     name: 'Wrong key',
     what: 'Signed by a key the console made, not servicea’s.',
   },
-  {
-    attack: 'user-token',
+  'user-token': {
     name: 'User token in the service slot',
     what: 'The viewer’s user token (at+jwt) where servicea’s belongs.',
   },
-  {
-    attack: 'replay-other-audience',
+  'replay-other-audience': {
     name: 'Replay for another audience',
     what: 'The token servicea last sent to servicec, replayed at serviceb.',
   },
-]
+}
+
+/** The buttons in the server's order of its attacks. */
+export const ATTACK_INFO: readonly AttackInfo[] = ATTACKS.map((attack) => ({
+  attack,
+  ...ABOUT_ATTACK[attack],
+}))
 
 export type BreakHandler = (request: BreakRequest, label: string) => void
 

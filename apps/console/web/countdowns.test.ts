@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { ControlState } from './api-types.ts'
+import type { ControlState } from '@jwt-factory/console/api'
 import fixture from './fixtures/control-state.json' with { type: 'json' }
 import { jwksCountdowns, tokenCountdowns } from './countdowns.ts'
 
@@ -45,7 +45,10 @@ describe('jwksCountdowns', () => {
     const stale = jwksCountdowns(state, set.staleAt! + 1)[0]
     expect(stale).toMatchObject({ remaining: 0, fraction: 0 })
     expect(stale?.text).toContain('stale')
-    const stopped = jwksCountdowns({ ...state, verifiers: { serviceb: null } }, state.now)
+    const stopped = jwksCountdowns(
+      { ...state, verifiers: { serviceb: null, servicec: null } },
+      state.now,
+    )
     expect(stopped[0]?.text).toContain('serviceb is not answering')
   })
 })

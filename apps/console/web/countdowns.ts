@@ -1,4 +1,5 @@
-import type { ControlState, KeySetCache } from './api-types.ts'
+import type { ControlState } from '@jwt-factory/console/api'
+import type { KeySetState } from '@jwt-factory/service'
 import { formatDuration } from './time-format.ts'
 
 /** One cache's countdown: what it holds and how long until it lets go. */
@@ -65,5 +66,5 @@ export function jwksCountdowns(state: ControlState, now: number): Countdown[] {
 }
 
 /** The set of servicea's keys among a verifier's sets (scenario 5 adds the users' keys). */
-const servicea = (sets: readonly KeySetCache[]) =>
+const servicea = (sets: readonly KeySetState[]) =>
   sets.find((set) => `${set.name ?? ''} ${set.url}`.includes('servicea')) ?? sets[0]

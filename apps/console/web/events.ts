@@ -1,5 +1,5 @@
 import type { Span } from '@jwt-factory/trace'
-import type { LogEvent, ProcessEvent } from './api-types.ts'
+import type { LogEvent, ProcessEvent } from '@jwt-factory/console/api'
 import { readSpan } from './span-guard.ts'
 
 export interface EventHandlers {

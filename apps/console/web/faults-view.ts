@@ -1,13 +1,14 @@
-import type { ControlState, JwksFault, ProcessInfo } from './api-types.ts'
+import type { ControlState, ProcessInfo } from '@jwt-factory/console/api'
+import type { JwksFaultMode } from '@jwt-factory/factory'
 import type { ProcessAction } from './api.ts'
 import { h, replaceContent } from './dom.ts'
 
 export interface FaultActions {
   process: (name: string, action: ProcessAction) => void
-  jwks: (fault: JwksFault) => void
+  jwks: (fault: JwksFaultMode) => void
 }
 
-const JWKS_FAULTS: readonly { fault: JwksFault; label: string; what: string }[] = [
+const JWKS_FAULTS: readonly { fault: JwksFaultMode; label: string; what: string }[] = [
   { fault: 'none', label: 'normal', what: 'answers at once' },
   { fault: 'slow', label: 'slow', what: 'answers after a verifier’s hop timeout: 504' },
   { fault: 'failing', label: 'failing', what: 'answers 503: 502 at the verifier' },

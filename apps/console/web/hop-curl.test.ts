@@ -1,6 +1,6 @@
 import type { Span } from '@jwt-factory/trace'
 import { describe, expect, it } from 'vitest'
-import type { ControlState } from './api-types.ts'
+import type { ControlState } from '@jwt-factory/console/api'
 import fixture from './fixtures/control-state.json' with { type: 'json' }
 import run from './fixtures/scenario1-jwks-run.json' with { type: 'json' }
 import { buildHops, flattenHops, type Hop } from './hop-tree.ts'

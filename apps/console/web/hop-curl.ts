@@ -1,5 +1,5 @@
 import type { Span } from '@jwt-factory/trace'
-import type { ProcessInfo } from './api-types.ts'
+import type { ProcessInfo } from '@jwt-factory/console/api'
 import type { Hop } from './hop-tree.ts'
 
 export interface HopCurlContext {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import type { ControlState, FactoryKey } from './api-types.ts'
+import type { ControlState } from '@jwt-factory/console/api'
+import type { KeyState } from '@jwt-factory/factory'
 import fixture from './fixtures/control-state.json' with { type: 'json' }
 import { oldKey } from './keys-over-time.ts'
 
-const withKeys = (servicea: FactoryKey[]): ControlState => ({
+const withKeys = (servicea: KeyState[]): ControlState => ({
   ...(fixture as ControlState),
   factory: { keys: { servicea }, jwksFault: 'none' },
 })

@@ -1,4 +1,5 @@
-import type { ControlState, FactoryKey } from './api-types.ts'
+import type { ControlState } from '@jwt-factory/console/api'
+import type { KeyState } from '@jwt-factory/factory'
 import { jwksCountdowns, tokenCountdowns, type Countdown } from './countdowns.ts'
 import { h, replaceContent } from './dom.ts'
 import { shortKid } from './kid-link.ts'
@@ -68,7 +69,7 @@ function countdownRow(countdown: Countdown): HTMLElement {
  * The key "Retire the old key" retires: the newest of servicea's keys that no longer signs
  * (the one a rotation just replaced); none when only the active key is left.
  */
-export function oldKey(state: ControlState | undefined): FactoryKey | undefined {
+export function oldKey(state: ControlState | undefined): KeyState | undefined {
   const old = (state?.factory?.keys.servicea ?? []).filter((key) => !key.active)
   // Newest first by createdAt; without it, the factory's order (oldest first) read backwards.
   return old.reverse().sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0))[0]

@@ -1,4 +1,6 @@
-import type { ControlState, FactoryKey, KeySetCache } from './api-types.ts'
+import type { ControlState } from '@jwt-factory/console/api'
+import type { KeyState } from '@jwt-factory/factory'
+import type { KeySetState } from '@jwt-factory/service'
 import { h, replaceContent, type Child } from './dom.ts'
 import type { KeyUsed } from './keys-used.ts'
 import { shortKid } from './kid-link.ts'
@@ -128,7 +130,7 @@ function holder(name: string, role: string, body: HTMLElement | string): HTMLEle
 }
 
 function keySet(
-  set: KeySetCache,
+  set: KeySetState,
   key: (kid: string, kind: 'public', ...details: Child[]) => HTMLElement,
   now: number,
 ): HTMLElement {
@@ -152,7 +154,7 @@ function keySet(
   )
 }
 
-function factoryKeyState(key: FactoryKey, now: number): HTMLElement {
+function factoryKeyState(key: KeyState, now: number): HTMLElement {
   const created = key.createdAt === undefined ? '' : `, made ${relativeTime(key.createdAt, now)}`
   return h(
     'span',

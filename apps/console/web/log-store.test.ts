@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { LogEvent } from './api-types.ts'
+import type { LogEvent } from '@jwt-factory/console/api'
 import { LogStore } from './log-store.ts'
 
 const line = (fields: Partial<LogEvent>): LogEvent => ({

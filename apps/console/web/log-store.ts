@@ -1,4 +1,4 @@
-import type { LogEvent } from './api-types.ts'
+import type { LogEvent } from '@jwt-factory/console/api'
 import { recentEntry } from './recent.ts'
 
 const KEPT_RIDS = 30

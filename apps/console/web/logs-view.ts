@@ -1,4 +1,4 @@
-import type { LogEvent } from './api-types.ts'
+import type { LogEvent } from '@jwt-factory/console/api'
 import { h, replaceContent } from './dom.ts'
 import { timeOfDay } from './time-format.ts'
 

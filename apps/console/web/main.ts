@@ -1,5 +1,11 @@
 import { api, ConsoleRequestError } from './api.ts'
-import type { BreakRequest, ControlState, RunRequest } from './api-types.ts'
+import type {
+  BreakAnswer,
+  BreakRequest,
+  ControlState,
+  RunAnswer,
+  RunRequest,
+} from '@jwt-factory/console/api'
 import { renderAnswer } from './answer-view.ts'
 import { breakControls } from './break-it.ts'
 import { checklistView } from './checklist.ts'
@@ -150,7 +156,7 @@ function breakIt(request: BreakRequest, label: string): void {
   start(label, api.breakToken(request))
 }
 
-function start(label: string, answer: ReturnType<typeof api.run>): void {
+function start(label: string, answer: Promise<RunAnswer | BreakAnswer>): void {
   const ticket = runs.begin(label)
   chosen = false
   flashKid = undefined

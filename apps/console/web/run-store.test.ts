@@ -1,6 +1,6 @@
 import type { Span } from '@jwt-factory/trace'
 import { describe, expect, it } from 'vitest'
-import type { RunAnswer } from './api-types.ts'
+import type { RunAnswer } from '@jwt-factory/console/api'
 import runFixture from './fixtures/scenario1-jwks-run.json' with { type: 'json' }
 import { RunStore } from './run-store.ts'
 

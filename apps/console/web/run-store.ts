@@ -1,5 +1,5 @@
 import type { Span } from '@jwt-factory/trace'
-import type { BreakAnswer, RunAnswer } from './api-types.ts'
+import type { BreakAnswer, RunAnswer } from '@jwt-factory/console/api'
 import { recentEntry } from './recent.ts'
 
 /** The console server's own request ids start so. */

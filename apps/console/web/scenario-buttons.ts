@@ -1,4 +1,4 @@
-import type { RunRequest, ScenarioNumber } from './api-types.ts'
+import type { RunRequest, ScenarioNumber } from '@jwt-factory/console/api'
 import { h } from './dom.ts'
 
 type Variant = 'expired' | 'jwks' | 'fresh'

@@ -1,23 +1,11 @@
 import { generateSigningKey, isSigningAlgorithm, type SigningKey } from '@jwt-factory/jwt'
 import { forgeToken, signForged, splitToken, withPayload } from '@jwt-factory/jwt/forge'
 import type { TokenView } from '@jwt-factory/trace'
+import type { BreakRequest } from '../api.ts'
+import type { AttackName } from './attack-names.ts'
 
-/** The "break it" attacks, each sent to serviceb in servicea's place. */
-export const ATTACKS = [
-  'edit-claim',
-  'alg-none',
-  'wrong-audience',
-  'wrong-key',
-  'user-token',
-  'replay-other-audience',
-] as const
-
-export type AttackName = (typeof ATTACKS)[number]
-
-export interface EditedClaim {
-  name: string
-  value: unknown
-}
+/** The claim edit-claim changes, and its new value. */
+export type EditedClaim = NonNullable<BreakRequest['claim']>
 
 /** The claim edit-claim changes when the learner names none: servicea claims to be admin. */
 export const DEFAULT_EDIT: EditedClaim = { name: 'sub', value: 'admin' }

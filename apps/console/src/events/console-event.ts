@@ -1,5 +1,5 @@
 import type { Span } from '@jwt-factory/trace'
-import type { ProcessState } from '../process-controller.ts'
+import type { ProcessEvent } from '../api.ts'
 
 export type LogLevelName = 'debug' | 'info' | 'warn' | 'error'
 
@@ -18,4 +18,4 @@ export interface LogEvent {
 export type ConsoleEvent =
   | { type: 'span'; data: Span }
   | { type: 'log'; data: LogEvent }
-  | { type: 'process'; data: { name: string; state: ProcessState } }
+  | { type: 'process'; data: ProcessEvent }

@@ -8,14 +8,16 @@ import {
   viewToken,
 } from '@jwt-factory/trace'
 import { z } from 'zod'
-import { ATTACKS, createAttackCrafter, type TokenSupply } from '../attacks/break-attacks.ts'
+import type { BreakAnswer } from '../api.ts'
+import { ATTACKS } from '../attacks/attack-names.ts'
+import { createAttackCrafter, type TokenSupply } from '../attacks/break-attacks.ts'
 import { curlCommand } from '../curl.ts'
 import type { ConsoleContext } from '../deps.ts'
 import type { ConsoleClient } from '../peers/console-client.ts'
 import { readBody } from './read-body.ts'
 import { callSpan, newRunId, splitTrace } from './run.ts'
 
-const BreakRequest = z.strictObject({
+export const breakRequestSchema = z.strictObject({
   attack: z.enum(ATTACKS),
   claim: z.strictObject({ name: z.string().min(1).max(64), value: z.unknown() }).optional(),
 })
@@ -33,7 +35,7 @@ export function breakRoutes(ctx: ConsoleContext) {
   const craft = createAttackCrafter()
 
   return new Hono<ServerEnv>().post('/control/break', async (c) => {
-    const { attack, claim } = await readBody(c, BreakRequest)
+    const { attack, claim } = await readBody(c, breakRequestSchema)
     const rid = newRunId()
     const crafted = await craft(attack, tokenSupply(client, rid), claim)
     const authorization = { Authorization: `Bearer ${crafted.token}` }
@@ -60,7 +62,7 @@ export function breakRoutes(ctx: ConsoleContext) {
       status: answer.status,
       body,
       trace: treeOrder([span, ...trace]),
-    })
+    } satisfies BreakAnswer)
   })
 }
 

@@ -1,7 +1,9 @@
 import { Hono, type Context } from 'hono'
+import { JWKS_FAULTS } from '@jwt-factory/factory'
 import { BadGatewayError, ConflictError, HttpError, type ServerEnv } from '@jwt-factory/server'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { z } from 'zod'
+import type { ProcessEvent } from '../api.ts'
 import type { ConsoleErrorCode } from '../console-error.ts'
 import type { ConsoleContext } from '../deps.ts'
 import type { Exchange } from '../peers/console-client.ts'
@@ -9,7 +11,7 @@ import type { ProcessInfo } from '../process-controller.ts'
 import { readBody } from './read-body.ts'
 
 const RetireRequest = z.strictObject({ kid: z.string().min(1).max(128) })
-const JwksFaultRequest = z.strictObject({ fault: z.enum(['none', 'slow', 'failing']) })
+const JwksFaultRequest = z.strictObject({ fault: z.enum(JWKS_FAULTS) })
 const ACTIONS = ['stop', 'start', 'freeze', 'thaw'] as const
 
 /**
@@ -62,7 +64,7 @@ export function controlRoutes({ client, processes }: ConsoleContext) {
         )
       }
       const info = await act(processes, current, action as (typeof ACTIONS)[number])
-      return c.json({ name: info.name, state: info.state })
+      return c.json({ name: info.name, state: info.state } satisfies ProcessEvent)
     })
 }
 

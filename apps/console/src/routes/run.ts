@@ -3,12 +3,13 @@ import { Hono } from 'hono'
 import { BadRequestError, type ServerEnv } from '@jwt-factory/server'
 import { loggableSpan, treeOrder, viewToken, type Span } from '@jwt-factory/trace'
 import { z } from 'zod'
+import type { RunAnswer } from '../api.ts'
 import { curlCommand } from '../curl.ts'
 import type { ConsoleContext } from '../deps.ts'
 import type { Exchange } from '../peers/console-client.ts'
 import { readBody } from './read-body.ts'
 
-const RunRequest = z.strictObject({
+export const runRequestSchema = z.strictObject({
   scenario: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5)]),
   expired: z.boolean().optional(),
   verify: z.enum(['factory', 'jwks']).optional(),
@@ -32,7 +33,7 @@ export function runRoutes(ctx: ConsoleContext) {
   const publish = (span: Span) => hub.publish({ type: 'span', data: loggableSpan(span) })
 
   return new Hono<ServerEnv>().post('/control/run', async (c) => {
-    const run = await readBody(c, RunRequest)
+    const run = await readBody(c, runRequestSchema)
     if (run.verify !== undefined && !VERIFY_CHOICE.has(run.scenario)) {
       throw new BadRequestError(
         `scenario ${run.scenario} has no verify choice: servicea's own key verifies it`,
@@ -62,7 +63,7 @@ export function runRoutes(ctx: ConsoleContext) {
           status: login.status,
           body: login.body,
           trace: spans,
-        })
+        } satisfies RunAnswer)
       }
       headers.Authorization = `Bearer ${login.token}`
     }
@@ -86,7 +87,7 @@ export function runRoutes(ctx: ConsoleContext) {
       status: answer.status,
       body,
       trace: treeOrder([...spans, ...trace]),
-    })
+    } satisfies RunAnswer)
   })
 }
 

@@ -1,5 +1,8 @@
 import { Hono } from 'hono'
+import type { FactoryControlState } from '@jwt-factory/factory'
 import type { ServerEnv } from '@jwt-factory/server'
+import type { CallerState, ServiceState } from '@jwt-factory/service'
+import type { ControlState } from '../api.ts'
 import type { ConsoleContext } from '../deps.ts'
 import type { Target } from '../peers/console-client.ts'
 
@@ -14,19 +17,20 @@ export function stateRoutes({ config, client, processes, now }: ConsoleContext) 
   const rid = 'console-state'
   return new Hono<ServerEnv>().get('/control/state', async (c) => {
     const list = processes.list()
-    const part = async (target: Target): Promise<unknown> => {
+    // A process's answer is taken as the type its own route answers: they are built together.
+    const part = async <State>(target: Target): Promise<State | null> => {
       if (list.find((p) => p.name === target)?.state !== 'running') return null
       const res = await client.send(target, '/control/state', {
         rid,
         timeoutMs: config.stateTimeoutMs,
       })
-      return res.status === 200 ? res.body : null
+      return res.status === 200 ? (res.body as State) : null
     }
     const [factory, servicea, serviceb, servicec] = await Promise.all([
-      part('jwt-factory'),
-      part('servicea'),
-      part('serviceb'),
-      part('servicec'),
+      part<FactoryControlState>('jwt-factory'),
+      part<CallerState>('servicea'),
+      part<ServiceState>('serviceb'),
+      part<ServiceState>('servicec'),
     ])
     return c.json({
       now: now(),
@@ -34,6 +38,6 @@ export function stateRoutes({ config, client, processes, now }: ConsoleContext) 
       factory,
       servicea,
       verifiers: { serviceb, servicec },
-    })
+    } satisfies ControlState)
   })
 }
