@@ -39,6 +39,10 @@ describe('loadConfig', () => {
     }
     expect(error).toBeInstanceOf(ConfigError)
     const { problems } = error as ConfigError
-    expect(problems.map((p) => p.split(':')[0])).toEqual(['CONSOLE_HOST', 'CONSOLE_PORT', 'SERVICEA_URL'])
+    expect(problems.map((p) => p.split(':')[0])).toEqual([
+      'CONSOLE_HOST',
+      'CONSOLE_PORT',
+      'SERVICEA_URL',
+    ])
   })
 })
