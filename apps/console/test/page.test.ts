@@ -22,7 +22,11 @@ beforeAll(async () => {
   await writeFile(join(dir, 'dist/web/console.js'), 'document.title = "x"')
   const ca = await createCertificateAuthority({ commonName: 'page test CA', validityDays: 1 })
   http = createHttpClient({ caPem: ca.certPem })
-  running = await serveConsole(loadConfig({ CONSOLE_PORT: '0' }, dir), new Supervisor(dir, {}), http)
+  running = await serveConsole(
+    loadConfig({ CONSOLE_PORT: '0' }, dir),
+    new Supervisor(dir, {}),
+    http,
+  )
 })
 afterAll(async () => {
   await running?.close()
