@@ -45,7 +45,9 @@ export function localSigner({ config, scenario3 }: ServiceContext) {
       { iss: config.scenario3.issuer, sub: me, aud },
       { ttlSeconds, now: expired ? expiredVariantTime(ttlSeconds) : new Date() },
     )
-    span.end({ status: 200, token: viewToken(token, { source: 'signed locally', expired }) })
+    if (trace.enabled) {
+      span.end({ status: 200, token: viewToken(token, { source: 'signed locally', expired }) })
+    }
     return token
   }
 }
