@@ -332,6 +332,9 @@ describe('GET /control/state', () => {
       expect(servicea.kids.length, verifier).toBeGreaterThan(0)
       expect(servicea.staleAt).toBeGreaterThan(servicea.fetchedAt)
     }
+    // Where each key lives, never the key: no PEM, no private JWK member, no compact token.
+    const text = JSON.stringify(after)
+    expect(text).not.toMatch(/PRIVATE KEY|"d":|"p":|"q":|eyJ[\w-]+\.eyJ/)
   })
 })
 
