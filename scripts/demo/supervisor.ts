@@ -6,7 +6,7 @@ import { startApp, type ExitResult, type NodeProcess } from './launch.ts'
 
 const COLORS = ['\x1b[35m', '\x1b[36m', '\x1b[33m', '\x1b[32m']
 const RESET = '\x1b[0m'
-/** How long a process started again (from the console) may take to answer its /healthz. */
+/** How long a launched process may take to answer its /healthz before a start waiting fails. */
 const READY_TIMEOUT_MS = 30_000
 
 export interface Supervised extends NodeProcess {
@@ -23,6 +23,11 @@ interface Entry {
   frozen: boolean
   /** Its /healthz answered: until then it is `starting`, and a scenario would get a 502. */
   healthy: boolean
+  /**
+   * Settles once it is healthy, or rejects when it exits first or never answers: every start
+   * asked while it is starting waits on this one launch and its one health poll.
+   */
+  ready: Promise<void>
   /** The current child was asked to stop: its exit is no failure. */
   stopping: boolean
 }
@@ -60,6 +65,15 @@ export class Supervisor implements ProcessController {
     env: NodeJS.ProcessEnv = {},
     nodeArgs: readonly string[] = [],
   ): Supervised {
+    return this.#launch(spec, index, env, nodeArgs).current
+  }
+
+  #launch(
+    spec: DemoProcess,
+    index: number,
+    env: NodeJS.ProcessEnv,
+    nodeArgs: readonly string[],
+  ): Entry {
     const prefix = this.#color
       ? `${COLORS[index % COLORS.length]}${spec.name.padEnd(11)}${RESET}|`
       : `${spec.name.padEnd(11)}|`
@@ -77,6 +91,11 @@ export class Supervisor implements ProcessController {
       },
     })
     const supervised: Supervised = { ...started, spec }
+    const ready = supervised.whenHealthy(spec.healthUrl, READY_TIMEOUT_MS).then(() => {
+      entry.healthy = true
+      this.#emitIfCurrent(entry)
+    })
+    ready.catch(() => {}) // an exit is reported below; a start that never answers, to its waiters
     const entry: Entry = {
       spec,
       index,
@@ -85,42 +104,33 @@ export class Supervisor implements ProcessController {
       current: supervised,
       frozen: false,
       healthy: false,
+      ready,
       stopping: false,
     }
     this.#processes.set(spec.name, entry)
-    supervised.whenHealthy(spec.healthUrl, READY_TIMEOUT_MS).then(
-      () => this.#markHealthy(entry, supervised),
-      () => {}, // an exit is reported below; a start that never answers, by whoever waits on it
-    )
     void supervised.exited.then((exit) => {
-      if (entry.current !== supervised) return
       entry.frozen = false
-      this.#emit(entry)
+      // A launch the name has since moved on from says nothing of the process there now.
+      if (!this.#emitIfCurrent(entry)) return
       if (!entry.stopping) for (const listener of this.#exitListeners) listener(spec.name, exit)
     })
     this.#emit(entry)
-    return supervised
+    return entry
   }
 
   list(): ProcessInfo[] {
     return [...this.#processes.values()].map(info)
   }
 
-  state(name: string): ProcessInfo['state'] {
-    return info(this.#entry(name)).state
-  }
-
   /** Starts it again as it was launched and waits until it is healthy; thaws a frozen one. */
   async start(name: string): Promise<ProcessInfo> {
-    const entry = this.#entry(name)
+    let entry = this.#entry(name)
     if (entry.frozen) return this.thaw(name)
-    if (!entry.current.hasExited()) return info(entry)
-    const { spec, index, env, nodeArgs } = entry
-    const started = this.launch(spec, index, env, nodeArgs)
-    await started.whenHealthy(spec.healthUrl, READY_TIMEOUT_MS)
-    const launched = this.#entry(name) // launch made a new entry
-    this.#markHealthy(launched, started)
-    return info(launched)
+    if (entry.current.hasExited()) {
+      entry = this.#launch(entry.spec, entry.index, entry.env, entry.nodeArgs)
+    }
+    await entry.ready
+    return info(entry)
   }
 
   /** SIGTERM (SIGCONT first: a stopped process would not act on it), SIGKILL after graceMs. */
@@ -174,10 +184,11 @@ export class Supervisor implements ProcessController {
     return info(entry)
   }
 
-  #markHealthy(entry: Entry, supervised: Supervised): void {
-    if (entry.current !== supervised || entry.healthy) return
-    entry.healthy = true
+  /** Tells the listeners of the entry's state when it is still the one its name runs. */
+  #emitIfCurrent(entry: Entry): boolean {
+    if (this.#processes.get(entry.spec.name) !== entry) return false
     this.#emit(entry)
+    return true
   }
 
   #emit(entry: Entry): void {

@@ -285,6 +285,27 @@ describe('faults from the console', () => {
     expect((await run({ scenario: 1 })).status).toBe(200)
   })
 
+  it('two starts at once (a double click) launch it once, and both answer once it is healthy', async () => {
+    const stopped = () => sse.of('process', (p) => p.name === 'servicec' && p.state === 'stopped')
+    const stoppedBefore = stopped().length
+    expect((await post('control/processes/servicec/stop')).body.state).toBe('stopped')
+    await sse.until(() => stopped().length > stoppedBefore)
+    const seen = sse.events.length
+    const start = () => post('control/processes/servicec/start')
+    const answers = await Promise.all([start(), start()])
+    for (const answer of answers) {
+      expect(answer).toEqual({ status: 200, body: { name: 'servicec', state: 'running' } })
+    }
+    const states = () =>
+      sse.events
+        .slice(seen)
+        .filter((e) => e.event === 'process' && e.data.name === 'servicec')
+        .map((e) => e.data.state)
+    await sse.until(() => states().includes('running'))
+    expect(states()).toEqual(['starting', 'running'])
+    expect((await run({ scenario: 2 })).status).toBe(200)
+  })
+
   it('answers 404 for a process or an action it does not know, 409 to freeze a stopped one', async () => {
     expect((await post('control/processes/nginx/stop')).status).toBe(404)
     expect((await post('control/processes/serviceb/restart')).status).toBe(404)
