@@ -61,12 +61,16 @@ async function main(): Promise<number> {
     if (stopping) return
     stopping = true
     say('stopping every process')
-    // The console first: nothing it is asked meanwhile may start a process again.
-    await consoleServer.close(CONSOLE_GRACE_MS)
-    await consoleHttp.close()
-    await supervisor.stopAll()
-    say('stopped')
-    process.exit(code)
+    try {
+      // The console first: nothing it is asked meanwhile may start a process again.
+      await consoleServer.close(CONSOLE_GRACE_MS)
+      await consoleHttp.close()
+    } finally {
+      await supervisor.stopAll()
+      say('stopped')
+      // A start that failed set exitCode before it sent itself SIGTERM, whose stop says 0.
+      process.exit(code || process.exitCode)
+    }
   }
   process.on('SIGINT', () => void stop(0))
   process.on('SIGTERM', () => void stop(0))
