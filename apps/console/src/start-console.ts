@@ -15,8 +15,8 @@ export interface RunningConsole {
 }
 
 /**
- * Serves the console on CONSOLE_HOST:CONSOLE_PORT (port 0: a free one) and feeds it every line and state change
- * of the processes. The one way the console runs: `npm start` and the tests.
+ * Serves the console on CONSOLE_HOST:CONSOLE_PORT (port 0: a free one) and feeds it every line
+ * and state change of the processes. The one way the console runs: `npm start` and the tests.
  */
 export async function startConsole(
   config: ConsoleConfig,

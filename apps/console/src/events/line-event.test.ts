@@ -28,6 +28,16 @@ describe('lineEvent', () => {
     expect(lineEvent('servicea', line, 'stdout', now)).toEqual({ type: 'span', data: span })
   })
 
+  it('never passes on a compact token, should a span line carry one', () => {
+    const span = { id: '1', kind: 'call', rid: 'r', status: 200 }
+    const token = { header: { alg: 'ES256' }, claims: { sub: 'servicea' }, compact: 'a.b.c' }
+    const line = json({ level: 30, msg: 'span', span, spanToken: token })
+    expect(lineEvent('servicea', line, 'stdout', now)).toEqual({
+      type: 'span',
+      data: { ...span, token: { header: token.header, claims: token.claims } },
+    })
+  })
+
   it("turns a pino line into a log event: pino's level as one of four, its ISO time in ms, its rid", () => {
     const levels = [
       [20, 'debug'],

@@ -1,4 +1,4 @@
-import { SPAN_LOG_MESSAGE, spanOfLogFields, type Span } from '@jwt-factory/trace'
+import { loggableSpan, SPAN_LOG_MESSAGE, spanOfLogFields, type Span } from '@jwt-factory/trace'
 import type { ConsoleEvent, LogLevelName } from './console-event.ts'
 
 /**
@@ -19,7 +19,8 @@ export function lineEvent(
     return { type: 'log', data: { process, level, time: now(), msg: line } }
   }
   const span = entry.msg === SPAN_LOG_MESSAGE ? spanOfLogFields(entry) : undefined
-  if (isSpan(span)) return { type: 'span', data: span }
+  // Every open page hears span events: a compact token a process let through stops here.
+  if (isSpan(span)) return { type: 'span', data: loggableSpan(span) }
   const time = typeof entry.time === 'string' ? Date.parse(entry.time) : Number(entry.time)
   return {
     type: 'log',
