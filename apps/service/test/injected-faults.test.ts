@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { nonLoopbackAddress, requestFrom } from '@jwt-factory/server/testing'
 import { Cluster, getJson } from './cluster.ts'
 
 /**
@@ -50,5 +51,25 @@ describe('?fault= on the scenarios', () => {
     const { status, body } = await a('/scenario1?fault=freeze:servicea')
     expect(status).toBe(400)
     expect(body.error.message).toMatch(/^fault must be one of freeze:jwt-factory, freeze:serviceb/)
+  })
+
+  it('a caller beyond this machine can freeze no hop: ?fault= is a 403, an x-fault header is not sent on', async ({
+    skip,
+  }) => {
+    const other = nonLoopbackAddress()
+    if (!other) skip('this machine has no non-loopback address')
+    // servicea calls every hop from loopback, so a fault it sent on would be honoured there.
+    const fromAfar = (path: string, headers: Record<string, string> = {}) =>
+      requestFrom({
+        port: Number(new URL(cluster.urls.servicea).port),
+        path,
+        headers,
+        localAddress: other,
+      })
+    const asked = await fromAfar('/scenario1?fault=freeze:serviceb')
+    expect(asked.status).toBe(403)
+    expect(asked.body).toMatchObject({ error: { name: 'ForbiddenError', code: 'ERR_FORBIDDEN' } })
+    const sent = await fromAfar('/scenario1', { 'x-fault': 'freeze:serviceb' })
+    expect(sent).toMatchObject({ status: 200, body: { valid: true } })
   })
 })

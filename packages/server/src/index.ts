@@ -52,12 +52,9 @@ export { connectionOf, type Connection } from './connection.ts'
 export { loopbackOnly } from './loopback-only.ts'
 export {
   FAULT_HEADER,
-  FREEZABLE,
-  FREEZE_LIMIT_MS,
+  forwardedFault,
   freezeWhenAsked,
-  holdUntilCallerGivesUp,
   injectedFault,
-  parseFault,
   requestedFault,
   type InjectedFault,
 } from './injected-fault.ts'

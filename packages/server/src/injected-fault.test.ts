@@ -1,7 +1,7 @@
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBaseApp } from './create-base-app.ts'
-import { freezeWhenAsked, parseFault, requestedFault } from './injected-fault.ts'
+import { forwardedFault, freezeWhenAsked, parseFault } from './injected-fault.ts'
 import { listen, type RunningServer } from './listen.ts'
 import { silentLogger } from './logger.ts'
 import { nonLoopbackAddress, requestFrom } from './testing/request-from.ts'
@@ -20,6 +20,8 @@ const app = createBaseApp({ logger: silentLogger() })
     answered++
     return c.json({ hello: 'serviceb' })
   })
+  // What a hop client sends on: servicea's ?fault=, or the x-fault this process honoured.
+  .get('/forwarded', (c) => c.json(forwardedFault(c)))
 
 beforeAll(async () => {
   server = await listen({ name: 'test', fetch: app.fetch, hostname: '127.0.0.1', port: 0 })
@@ -50,10 +52,28 @@ describe('faults asked for on one request (x-fault)', () => {
     for (const bad of ['freeze:servicea', 'freeze:', 'jwks:fast', 'freeze:serviceb ', '', 'x']) {
       expect(parseFault(bad)).toBeUndefined()
     }
-    expect(requestedFault(undefined)).toBeUndefined()
-    expect(() => requestedFault('freeze:everything')).toThrow(
-      /fault must be one of freeze:jwt-factory/,
-    )
+  })
+
+  it('?fault= is sent on as x-fault; one that names no fault is a 400 listing them', async () => {
+    const forwarded = (query: string, headers: Record<string, string> = {}) =>
+      requestFrom({ port: server.port, path: `/forwarded${query}`, headers })
+    expect(await forwarded('?fault=jwks:slow')).toMatchObject({
+      status: 200,
+      body: { 'x-fault': 'jwks:slow' },
+    })
+    expect(await forwarded('', { 'x-fault': 'freeze:jwt-factory' })).toMatchObject({
+      body: { 'x-fault': 'freeze:jwt-factory' },
+    })
+    expect(await forwarded('')).toMatchObject({ status: 200, body: {} })
+    const bad = await forwarded('?fault=freeze:everything')
+    expect(bad.status).toBe(400)
+    expect(bad.body).toMatchObject({
+      error: {
+        code: 'ERR_BAD_REQUEST',
+        message:
+          'fault must be one of freeze:jwt-factory, freeze:serviceb, freeze:servicec, jwks:slow, jwks:failing',
+      },
+    })
   })
 
   it('freeze: the named process holds the request until its caller gives up, never answering', async () => {
@@ -86,5 +106,30 @@ describe('faults asked for on one request (x-fault)', () => {
       headers: { 'x-fault': 'freeze:serviceb' },
     })
     expect(res).toMatchObject({ status: 200, body: { hello: 'serviceb' } })
+  })
+
+  it('a caller beyond this machine cannot have a fault sent on: ?fault= is a 403, x-fault is dropped', async ({
+    skip,
+  }) => {
+    const other = nonLoopbackAddress()
+    if (!other) skip('this machine has no non-loopback address')
+    const asked = await requestFrom({
+      port: server.port,
+      path: '/forwarded?fault=freeze:serviceb',
+      localAddress: other,
+    })
+    expect(asked).toMatchObject({
+      status: 403,
+      body: {
+        error: { code: 'ERR_FORBIDDEN', message: 'a fault is asked for from this machine only' },
+      },
+    })
+    const sent = await requestFrom({
+      port: server.port,
+      path: '/forwarded',
+      localAddress: other,
+      headers: { 'x-fault': 'freeze:jwt-factory' },
+    })
+    expect(sent).toMatchObject({ status: 200, body: {} })
   })
 })

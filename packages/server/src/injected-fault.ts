@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { connectionOf } from './connection.ts'
-import { BadRequestError, GatewayTimeoutError } from './http-error.ts'
+import { BadRequestError, ForbiddenError, GatewayTimeoutError } from './http-error.ts'
 
 /**
  * Faults a learner asks for on one request (`?fault=` on a scenario), carried to every hop in
@@ -17,25 +17,35 @@ export type InjectedFault =
   | { kind: 'freeze'; process: string; value: string }
   | { kind: 'jwks'; mode: 'slow' | 'failing'; value: string }
 
-export const FREEZABLE = ['jwt-factory', 'serviceb', 'servicec'] as const
-const FAULT = /^(?:freeze:(jwt-factory|serviceb|servicec)|jwks:(slow|failing))$/
+const FREEZABLE = ['jwt-factory', 'serviceb', 'servicec'] as const
+const JWKS_MODES = ['slow', 'failing'] as const
+
+/** Every fault by the name `?fault=` and x-fault carry. */
+const FAULTS: ReadonlyMap<string, InjectedFault> = new Map(
+  [
+    ...FREEZABLE.map(
+      (process) => ({ kind: 'freeze', process, value: `freeze:${process}` }) as const,
+    ),
+    ...JWKS_MODES.map((mode) => ({ kind: 'jwks', mode, value: `jwks:${mode}` }) as const),
+  ].map((fault) => [fault.value, fault]),
+)
 
 /** A fault named by `value`; undefined when it names none. */
 export function parseFault(value: string | undefined): InjectedFault | undefined {
-  const match = value === undefined ? null : FAULT.exec(value)
-  if (!match) return undefined
-  return match[1]
-    ? { kind: 'freeze', process: match[1], value: match[0] }
-    : { kind: 'jwks', mode: match[2] as 'slow' | 'failing', value: match[0] }
+  return value === undefined ? undefined : FAULTS.get(value)
 }
 
-/** `?fault=` as servicea reads it: absent, one of the faults, or a 400 naming them. */
-export function requestedFault(query: string | undefined): InjectedFault | undefined {
+/**
+ * `?fault=` as servicea reads it: absent, one of the faults, a 400 naming them, or a 403 for a
+ * caller beyond this machine (every hop would honour the fault servicea sends on from loopback).
+ */
+export function requestedFault(c: Context): InjectedFault | undefined {
+  const query = c.req.query('fault')
   if (query === undefined) return undefined
   const fault = parseFault(query)
-  if (!fault) {
-    const names = [...FREEZABLE.map((p) => `freeze:${p}`), 'jwks:slow', 'jwks:failing']
-    throw new BadRequestError(`fault must be one of ${names.join(', ')}`)
+  if (!fault) throw new BadRequestError(`fault must be one of ${[...FAULTS.keys()].join(', ')}`)
+  if (!connectionOf(c).loopback) {
+    throw new ForbiddenError('a fault is asked for from this machine only')
   }
   return fault
 }
@@ -46,14 +56,23 @@ export function injectedFault(c: Context): InjectedFault | undefined {
   return fault && connectionOf(c).loopback ? fault : undefined
 }
 
+/**
+ * The x-fault header that sends this request's fault on to the next hop: the one servicea was
+ * asked for, or the one this process honoured; nothing a caller beyond this machine asked for.
+ */
+export function forwardedFault(c: Context): Record<string, string> {
+  const fault = requestedFault(c) ?? injectedFault(c)
+  return fault ? { [FAULT_HEADER]: fault.value } : {}
+}
+
 /** A frozen request is let go after this long even when its caller never gives up. */
-export const FREEZE_LIMIT_MS = 60_000
+const FREEZE_LIMIT_MS = 60_000
 
 /**
  * Holds a request until its caller gives up (the connection closes), at most FREEZE_LIMIT_MS.
  * Whatever still listens then gets a 504.
  */
-export async function holdUntilCallerGivesUp(c: Context, what: string): Promise<never> {
+async function holdUntilCallerGivesUp(c: Context, what: string): Promise<never> {
   const signal = c.req.raw.signal
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, FREEZE_LIMIT_MS)

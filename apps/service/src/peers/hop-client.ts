@@ -2,10 +2,9 @@ import type { Context } from 'hono'
 import type { VerifyResult } from '@jwt-factory/jwt'
 import {
   BadGatewayError,
-  FAULT_HEADER,
+  forwardedFault,
   HttpError,
   isFlagSet,
-  parseFault,
   type Logger,
   type ServerEnv,
 } from '@jwt-factory/server'
@@ -17,15 +16,6 @@ import { TokenCache, type IssuedToken, type TokenSource } from './token-cache.ts
 import { tokenRefusal } from './token-refusal.ts'
 
 export const FACTORY_HOP = 'jwt-factory'
-
-/**
- * The fault this request asked for, sent on to every hop: servicea reads `?fault=` (checked by
- * scenarioOptions), the others the x-fault their caller sent.
- */
-function forwardedFault<E extends ServerEnv>(c: Context<E>): Record<string, string> {
-  const fault = parseFault(c.req.query('fault') ?? c.req.header(FAULT_HEADER))
-  return fault ? { [FAULT_HEADER]: fault.value } : {}
-}
 
 export type PeerName = 'serviceb' | 'servicec'
 

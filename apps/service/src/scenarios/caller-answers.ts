@@ -14,8 +14,9 @@ export interface ScenarioRun {
 }
 
 export function scenarioOptions<E extends ServerEnv>(c: Context<E>): ScenarioRun {
-  // A `?fault=` that names no fault is refused before anything is sent (hop-client sends it on).
-  requestedFault(c.req.query('fault'))
+  // A `?fault=` that names no fault, or comes from beyond this machine, is refused before
+  // anything is sent (the hop client sends it on).
+  requestedFault(c)
   return { ...rootTrace(c, SCENARIO_CALLER), expired: isFlagSet(c.req.query('expired')) }
 }
 
