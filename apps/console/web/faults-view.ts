@@ -14,15 +14,23 @@ const JWKS_FAULTS: readonly { fault: JwksFaultMode; label: string; what: string 
   { fault: 'failing', label: 'failing', what: 'answers 503: 502 at the verifier' },
 ]
 
+/** What each container last drew, so that a poll that changed nothing leaves it alone. */
+const drawn = new WeakMap<HTMLElement, string>()
+
 /**
  * The processes and what can go wrong with them: stop and start (the others keep running),
  * freeze and thaw (SIGSTOP: its callers time out), and the factory's JWKS made slow or failing.
+ * Drawn again only when they change: the state is polled every second, and a button rebuilt
+ * between the pointer's press and its release never receives the click.
  */
 export function renderFaults(
   container: HTMLElement,
   state: ControlState | undefined,
   actions: FaultActions,
 ): void {
+  const shown = JSON.stringify(state ? [state.processes, state.factory?.jwksFault ?? null] : null)
+  if (drawn.get(container) === shown) return
+  drawn.set(container, shown)
   if (!state) {
     replaceContent(container, h('p', { class: 'hint' }, 'Asking the console for the processes…'))
     return
