@@ -55,6 +55,16 @@ describe('the scenario buttons, in a browser', () => {
     expect((await at.page.token()).header).toEqual({})
   })
 
+  it("a checklist's heading selects its hop and keeps the keyboard on it", async () => {
+    expect(await at.page.run(1)).toBe(200)
+    const heading = at.page.page.getByTestId('checklist-1.2.1.1').getByRole('button')
+    await heading.focus()
+    await at.page.page.keyboard.press('Enter')
+    await at.page.page.locator('[data-testid="hop-1.2.1.1"][aria-pressed="true"]').waitFor()
+    // The checklists were drawn again in the same task as the selection.
+    expect(await heading.evaluate((button) => button === document.activeElement)).toBe(true)
+  })
+
   it('Scenario 1 with a fresh token: the factory issues one for this call', async () => {
     expect(await at.page.run(1, ['fresh token'])).toBe(200)
     expect((await at.page.hops())[1]?.name).toMatch(

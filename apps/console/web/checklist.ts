@@ -33,7 +33,13 @@ export function checklistView(
       {},
       h(
         'button',
-        { type: 'button', class: 'link', onclick: () => options.onSelect(hop.id) },
+        {
+          type: 'button',
+          class: 'link',
+          // Selecting draws the checklists again: the id is how the keyboard finds its place.
+          id: `checklist-${hop.id}-select`,
+          onclick: () => options.onSelect(hop.id),
+        },
         h('span', { class: 'hop-id' }, hop.id),
         ` ${verifier} verifies`,
       ),
