@@ -306,6 +306,25 @@ describe('faults from the console', () => {
     expect((await run({ scenario: 2 })).status).toBe(200)
   })
 
+  it("stop jwt-factory → scenario 5's login, span 0, is the 502 naming it, and says why", async () => {
+    expect((await post('control/processes/jwt-factory/stop')).body.state).toBe('stopped')
+    try {
+      const answer = await run({ scenario: 5 })
+      expect(answer.status).toBe(502)
+      expect(answer.body.error).toMatchObject({ code: 'ERR_BAD_GATEWAY', hop: 'jwt-factory' })
+      expect(answer.trace).toEqual([
+        expect.objectContaining({
+          id: '0',
+          call: 'POST /login',
+          status: 502,
+          result: answer.body.error.message,
+        }),
+      ])
+    } finally {
+      expect((await post('control/processes/jwt-factory/start')).body.state).toBe('running')
+    }
+  })
+
   it('answers 404 for a process or an action it does not know, 409 to freeze a stopped one', async () => {
     expect((await post('control/processes/nginx/stop')).status).toBe(404)
     expect((await post('control/processes/serviceb/restart')).status).toBe(404)

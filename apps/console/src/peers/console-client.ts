@@ -7,8 +7,6 @@ import type { ConsoleConfig } from '../config.ts'
 /** The processes the console talks to, by the names their errors and spans use. */
 export type Target = 'jwt-factory' | 'servicea' | 'serviceb' | 'servicec'
 
-export const TARGETS: readonly Target[] = ['jwt-factory', 'servicea', 'serviceb', 'servicec']
-
 export interface SendOptions {
   /** Sent as `x-request-id`: every process logs the run under it. */
   rid: string

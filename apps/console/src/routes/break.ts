@@ -15,7 +15,7 @@ import { curlCommand } from '../curl.ts'
 import type { ConsoleContext } from '../deps.ts'
 import type { ConsoleClient } from '../peers/console-client.ts'
 import { readBody } from './read-body.ts'
-import { callSpan, newRunId, splitTrace } from './run.ts'
+import { callSpan, newRunId, splitTrace } from './console-run.ts'
 
 export const breakRequestSchema = z.strictObject({
   attack: z.enum(ATTACKS),
@@ -46,7 +46,6 @@ export function breakRoutes(ctx: ConsoleContext) {
     })
     const token = viewToken(crafted.token, crafted.source ? { source: crafted.source } : {})
     const span = { ...callSpan(rid, '1', 'serviceb', `GET ${TARGET_PATH}`, answer), token }
-    if (answer.failure) span.result = answer.failure.message
     hub.publish({ type: 'span', data: loggableSpan(span) })
     const { trace, body } = splitTrace(answer.body)
     return c.json({

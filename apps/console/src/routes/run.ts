@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import { Hono } from 'hono'
 import { BadRequestError, type ServerEnv } from '@jwt-factory/server'
 import { loggableSpan, treeOrder, viewToken, type Span } from '@jwt-factory/trace'
@@ -6,7 +5,7 @@ import { z } from 'zod'
 import type { RunAnswer } from '../api.ts'
 import { curlCommand } from '../curl.ts'
 import type { ConsoleContext } from '../deps.ts'
-import type { Exchange } from '../peers/console-client.ts'
+import { callSpan, newRunId, splitTrace } from './console-run.ts'
 import { readBody } from './read-body.ts'
 
 export const runRequestSchema = z.strictObject({
@@ -18,9 +17,6 @@ export const runRequestSchema = z.strictObject({
 
 /** Scenarios 3 and 4 verify with servicea's own key: there is no factory to ask, or JWKS to use. */
 const VERIFY_CHOICE = new Set([1, 2, 5])
-
-/** A request id of the console's own, in the form the services accept from x-request-id. */
-export const newRunId = () => `console-${randomUUID().slice(0, 13)}`
 
 /**
  * `POST /control/run`: the console plays the learner. It calls servicea's `/scenarioN?trace=1…`
@@ -75,7 +71,6 @@ export function runRoutes(ctx: ConsoleContext) {
     })
     if (answer.failure) {
       const span = callSpan(rid, '1', 'servicea', `GET ${path}`, answer)
-      span.result = answer.failure.message
       spans.push(span)
       publish(span)
     }
@@ -89,35 +84,4 @@ export function runRoutes(ctx: ConsoleContext) {
       trace: treeOrder([...spans, ...trace]),
     } satisfies RunAnswer)
   })
-}
-
-/** A call the console made itself (a root: `0` or `1`), as the span the page draws for it. */
-export function callSpan(
-  rid: string,
-  id: string,
-  to: string,
-  call: string,
-  exchange: Exchange,
-): Span {
-  return {
-    id,
-    kind: 'call',
-    from: 'user',
-    to,
-    call,
-    status: exchange.status,
-    ms: exchange.ms,
-    startedAt: exchange.startedAt,
-    rid,
-    ...(exchange.tls ? { tls: exchange.tls } : {}),
-  }
-}
-
-/** A traced answer's body without its `trace`, and the spans it carried. */
-export function splitTrace(answer: unknown): { trace: Span[]; body: unknown } {
-  if (answer === null || typeof answer !== 'object' || !('trace' in answer)) {
-    return { trace: [], body: answer }
-  }
-  const { trace, ...body } = answer as { trace: unknown }
-  return { trace: Array.isArray(trace) ? (trace as Span[]) : [], body }
 }
