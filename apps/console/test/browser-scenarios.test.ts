@@ -169,6 +169,9 @@ describe('the scenario buttons, in a browser', () => {
     const token = await at.page.token()
     expect(token.header).toMatchObject({ typ: 'at+jwt' })
     expect(token.payload).toMatchObject({ sub: 'viewer', aud: 'servicea' })
+    // The user's call to servicea carries that token: servicea verifies it at 1.1.
+    await at.page.selectHop('1')
+    expect((await at.page.token()).payload).toMatchObject({ sub: 'viewer', aud: 'servicea' })
   })
 })
 

@@ -48,6 +48,17 @@ describe('hop selection', () => {
     expect(tokenAt(withoutToken, own)).toBe(parent.token)
   })
 
+  it('gives a call without a token of its own the token its callee verified', () => {
+    const [root, , , verify] = run.trace
+    const atServicea = { ...verify!, id: '1.1', parent: '1', from: 'servicea', to: 'servicea' }
+    const [call, check] = hopsOf([root, atServicea])
+    expect(call?.token).toBeUndefined()
+    expect(tokenAt(call!, [call!, check!])).toBe(check!.token)
+    // A verification by another participant under the call is not what the call carried.
+    const elsewhere = hopsOf([root, { ...atServicea, from: 'serviceb', to: 'serviceb' }])
+    expect(tokenAt(elsewhere[0]!, elsewhere)).toBeUndefined()
+  })
+
   it('shows a verified token with its compact form when a call of the run carried it', () => {
     const verify = hops.find((hop) => hop.id === '1.2.1')!
     expect(verify.token?.compact).toBeUndefined()

@@ -16,12 +16,15 @@ export function defaultHop(hops: readonly Hop[]): Hop | undefined {
 }
 
 /**
- * The token at a hop: its own, or for a verification the one its call carried. A verification's
- * span shows the token decoded only; the same token (by its jti) on a call of the answer has
- * the compact form, signature and all, so that one is shown.
+ * The token at a hop: its own, else the one its callee verified (the user's token on scenario
+ * 5's first call, which its span does not carry), else its call's (for a verification, the
+ * token it checked). A verification's span shows the token decoded only; the same token (by its
+ * jti) on a call of the answer has the compact form, signature and all, so that one is shown.
  */
 export function tokenAt(hop: Hop, hops: readonly Hop[]): TokenView | undefined {
-  const own = hop.token ?? hops.find((parent) => parent.children.includes(hop))?.token
+  const verified = hop.children.find((child) => child.kind === 'verify' && child.to === hop.to)
+  const own =
+    hop.token ?? verified?.token ?? hops.find((parent) => parent.children.includes(hop))?.token
   if (!own || own.compact) return own
   const jti = own.claims.jti
   const same =
