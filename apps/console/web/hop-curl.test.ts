@@ -23,6 +23,14 @@ describe('hopCurl', () => {
     )
   })
 
+  it("keeps the CA file as the answer's curl quoted it: a checkout path with a space", () => {
+    const ca = `'/home/me/My Projects/jwt-factory/certs/ca.pem'`
+    const runCurl = run.curl.replace('certs/ca.pem', ca)
+    expect(hopCurl(hop('1.2'), { ...context, runCurl })).toMatch(
+      /^curl --cacert '\/home\/me\/My Projects\/jwt-factory\/certs\/ca.pem' -H /,
+    )
+  })
+
   it("adds the user's token where scenario 5's verifying side takes it", () => {
     const call: Hop = { ...hop('1.2'), call: 'GET /scenario5-server' }
     const user: Span = {

@@ -20,7 +20,8 @@ export function hopCurl(hop: Hop, context: HopCurlContext): string | undefined {
   if (hop.id === '1') return context.runCurl
   const compact = hop.token?.compact
   const [method, path] = hop.call.split(' ')
-  const ca = context.runCurl?.match(/--cacert (\S+)/)?.[1]
+  // As the server's curl wrote it: single-quoted when the path has a space or a quote.
+  const ca = context.runCurl?.match(/--cacert ('(?:[^']|'\\'')*'|\S+)/)?.[1]
   const port = context.processes?.find((p) => p.name === hop.to)?.ports[1]
   if (!compact || method !== 'GET' || !path?.startsWith('/') || !ca || port === undefined)
     return undefined
