@@ -41,6 +41,17 @@ describe('jwksCountdowns', () => {
     expect(servicec?.text).toContain('not fetched yet')
   })
 
+  it("counts no other key set down as servicea's: a verifier holding only the users' keys", () => {
+    const users = state.verifiers.serviceb!.keySets[1]!
+    const fetched = { ...users, fetchedAt: set.fetchedAt!, staleAt: set.staleAt! }
+    const onlyUsers = { ...state.verifiers.serviceb!, keySets: [fetched] }
+    const [serviceb] = jwksCountdowns(
+      { ...state, verifiers: { ...state.verifiers, serviceb: onlyUsers } },
+      state.now,
+    )
+    expect(serviceb?.remaining).toBeUndefined()
+  })
+
   it('says a stale copy is fetched again, and a stopped verifier has none', () => {
     const stale = jwksCountdowns(state, set.staleAt! + 1)[0]
     expect(stale).toMatchObject({ remaining: 0, fraction: 0 })

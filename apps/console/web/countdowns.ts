@@ -65,6 +65,9 @@ export function jwksCountdowns(state: ControlState, now: number): Countdown[] {
   })
 }
 
-/** The set of servicea's keys among a verifier's sets (scenario 5 adds the users' keys). */
+/**
+ * The set of servicea's keys among a verifier's sets (scenario 5 adds the users' keys); never
+ * another set, whose times would be counted down under servicea's name.
+ */
 const servicea = (sets: readonly KeySetState[]) =>
-  sets.find((set) => `${set.name ?? ''} ${set.url}`.includes('servicea')) ?? sets[0]
+  sets.find((set) => `${set.name ?? ''} ${set.url}`.includes('servicea'))
