@@ -1,5 +1,10 @@
 import { join } from 'node:path'
-import { loadConfig, startConsole, type RunningConsole } from '@jwt-factory/console'
+import {
+  loadConfig,
+  startConsole,
+  type ConsoleConfig,
+  type RunningConsole,
+} from '@jwt-factory/console'
 import { ensureDemoUsers } from '@jwt-factory/factory'
 import { createHttpClient, type HttpClient } from '@jwt-factory/http-client'
 import { silentLogger } from '@jwt-factory/server'
@@ -48,18 +53,7 @@ export async function startConsoleCluster(options: ClusterOptions = {}): Promise
  * demo user written, on a free loopback port. Resolves once scenario 5 (the user's login) answers.
  */
 export async function serveConsoleFor(cluster: Cluster): Promise<ClusterConsole> {
-  const consoleDir = join(root, 'apps/console')
-  const config = loadConfig(
-    {
-      CONSOLE_PORT: '0',
-      FACTORY_URL: cluster.urls.factoryHttps,
-      SERVICEA_URL: httpsUrl(cluster, 'servicea'),
-      SERVICEB_URL: httpsUrl(cluster, 'serviceb'),
-      SERVICEC_URL: httpsUrl(cluster, 'servicec'),
-      CERTS_DIR: join(cluster.dir, 'certs'),
-    },
-    consoleDir,
-  )
+  const config = consoleConfigFor(cluster)
   await bundleConsolePage(root)
   const http: HttpClient = createHttpClient({
     caPem: cluster.caPem,
@@ -86,6 +80,21 @@ export async function serveConsoleFor(cluster: Cluster): Promise<ClusterConsole>
     await close()
     throw err
   }
+}
+
+/** The console's config for a cluster: a free loopback port, the cluster's HTTPS ports and CA. */
+export function consoleConfigFor(cluster: Cluster): ConsoleConfig {
+  return loadConfig(
+    {
+      CONSOLE_PORT: '0',
+      FACTORY_URL: cluster.urls.factoryHttps,
+      SERVICEA_URL: httpsUrl(cluster, 'servicea'),
+      SERVICEB_URL: httpsUrl(cluster, 'serviceb'),
+      SERVICEC_URL: httpsUrl(cluster, 'servicec'),
+      CERTS_DIR: join(cluster.dir, 'certs'),
+    },
+    join(root, 'apps/console'),
+  )
 }
 
 /** A service's HTTPS address: the second of its ports (HTTP first), as the cluster gave them. */

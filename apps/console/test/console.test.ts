@@ -4,8 +4,9 @@ import { createHttpClient, type HttpClient } from '@jwt-factory/http-client'
 import type { Span } from '@jwt-factory/trace'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { Cluster } from '../../../scripts/demo/cluster.ts'
+import { consoleConfigFor } from '../../../scripts/demo/console-cluster.ts'
 import type { RunningConsole } from '../src/start-console.ts'
-import { serveConsole, testConfig } from './console-under-test.ts'
+import { serveConsole } from './console-under-test.ts'
 import { SseReader } from './sse-reader.ts'
 
 /**
@@ -28,19 +29,8 @@ beforeAll(async () => {
       serviceb: { KEYS_RELOAD_COOLDOWN_MS: '0' },
     },
   })
-  const httpsOf = (name: string) => {
-    const ports = cluster.supervisor.list().find((p) => p.name === name)!.ports
-    return `https://localhost:${ports[1]}`
-  }
-  const config = testConfig({
-    FACTORY_URL: cluster.urls.factoryHttps,
-    SERVICEA_URL: httpsOf('servicea'),
-    SERVICEB_URL: httpsOf('serviceb'),
-    SERVICEC_URL: httpsOf('servicec'),
-    CERTS_DIR: join(cluster.dir, 'certs'),
-  })
   http = createHttpClient({ caPem: cluster.caPem, timeoutMs: 20_000 })
-  running = await serveConsole(config, cluster.supervisor, http)
+  running = await serveConsole(consoleConfigFor(cluster), cluster.supervisor, http)
   // Written while the factory runs, as npm start does before it starts it; it reloads the file.
   await ensureDemoUsers(join(cluster.dir, 'users.json'))
   sse = await SseReader.open(`${base()}events`)
