@@ -18,6 +18,7 @@ import { scenario2 } from './scenarios/scenario2.ts'
 import { scenario3 } from './scenarios/scenario3.ts'
 import { scenario4 } from './scenarios/scenario4.ts'
 import { scenario5 } from './scenarios/scenario5.ts'
+import { answeredWithTrace } from './trace.ts'
 
 /**
  * Builds a service's hono app (servicea, serviceb or servicec); it never listens. Every service
@@ -58,6 +59,7 @@ export function createServiceApp(config: ServiceConfig, deps: ServiceDeps) {
   }
   const isCaller = config.name === SCENARIO_CALLER
   const app = createBaseApp({ logger: deps.logger })
+    .use(answeredWithTrace())
     .use(freezeWhenAsked(config.name))
     .route('/', basicRoutes(context))
     .route('/', controlRoutes(context))

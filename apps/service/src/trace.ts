@@ -1,40 +1,60 @@
-import type { Context } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { isFlagSet, type ServerEnv } from '@jwt-factory/server'
 import { loggedTrace, traceFromHeaders, type OpenSpan, type Trace } from '@jwt-factory/trace'
+
+/** A traced request's trace, and servicea's root span: the request itself. */
+interface RequestTrace {
+  trace: Trace
+  root?: OpenSpan
+}
+
+/** The traces of the requests in flight, for answeredWithTrace to find. */
+const traces = new WeakMap<Context, RequestTrace>()
 
 /**
  * The trace servicea keeps when asked `?trace=1`: its root span is the request itself (`user` →
  * servicea), every hop of the scenario a span under it, each logged as it ends.
  */
-export function rootTrace<E extends ServerEnv>(c: Context<E>, me: string) {
+export function rootTrace<E extends ServerEnv>(c: Context<E>, me: string): Trace {
   const trace = loggedTrace(isFlagSet(c.req.query('trace')), settingsOf(c))
   const url = new URL(c.req.url)
   const root = trace.start(
     { kind: 'call', from: 'user', to: me, call: `${c.req.method} ${url.pathname}${url.search}` },
     { under: true },
   )
-  return { trace, root }
+  if (trace.enabled) traces.set(c, { trace, root })
+  return trace
 }
 
 /** The trace a verifying side keeps: on when its caller sent x-trace, under the caller's span. */
-export const incomingTrace = <E extends ServerEnv>(c: Context<E>) =>
-  traceFromHeaders((name) => c.req.header(name), settingsOf(c))
+export function incomingTrace<E extends ServerEnv>(c: Context<E>): Trace {
+  const trace = traceFromHeaders((name) => c.req.header(name), settingsOf(c))
+  if (trace.enabled) traces.set(c, { trace })
+  return trace
+}
 
 const settingsOf = <E extends ServerEnv>(c: Context<E>) => ({
   rid: c.get('requestId'),
   logger: c.get('logger'),
 })
 
-/** The answer's body with the spans added, when tracing and the body is an object. */
-export function withTrace(body: unknown, trace: Trace): unknown {
-  if (!trace.enabled || body === null || typeof body !== 'object') return body
-  return { ...body, trace: trace.spans() }
-}
-
-/** Ends the root span with the answer's status, then adds the spans to the answer. */
-export function endTrace(body: unknown, status: number, trace: Trace, root: OpenSpan): unknown {
-  root.end({ status })
-  return withTrace(body, trace)
+/**
+ * Every JSON answer of a traced request carries its spans, whatever made it: a scenario's answer,
+ * a refusal, or the error a hop that could not answer was thrown as (onError's answer), so a
+ * learner sees how far the request got. servicea's root span ends with the answer's status.
+ */
+export function answeredWithTrace(): MiddlewareHandler<ServerEnv> {
+  return async function addTraceToAnswer(c, next) {
+    await next()
+    const kept = traces.get(c)
+    if (!kept) return
+    kept.root?.end({ status: c.res.status })
+    if (!/^application\/json/i.test(c.res.headers.get('content-type') ?? '')) return
+    const body: unknown = await c.res.json()
+    const traced =
+      body !== null && typeof body === 'object' ? { ...body, trace: kept.trace.spans() } : body
+    c.res = new Response(JSON.stringify(traced), c.res)
+  }
 }
 
 export type { Trace }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { nonLoopbackAddress, requestFrom } from '@jwt-factory/server/testing'
+import type { Span } from '@jwt-factory/trace'
 import { Cluster, getJson } from './cluster.ts'
 
 /**
@@ -45,6 +46,26 @@ describe('?fault= on the scenarios', () => {
     const verifying = await a('/scenario1?fault=freeze:jwt-factory')
     expect(verifying.status).toBe(504)
     expect(verifying.body.error).toMatchObject(timedOut('jwt-factory'))
+  })
+
+  it('?trace=1: the answer of a hop that could not answer still carries the spans, up to that hop', async () => {
+    const line = (s: Span) => `${s.id} ${s.from}->${s.to} ${s.call} ${s.status}`
+    const issuing = await a('/scenario1?fault=freeze:jwt-factory&fresh=1&trace=1')
+    expect(issuing.status).toBe(504)
+    expect(issuing.body.error).toMatchObject(timedOut('jwt-factory'))
+    expect((issuing.body.trace as Span[]).map(line)).toEqual([
+      '1 user->servicea GET /scenario1?fault=freeze:jwt-factory&fresh=1&trace=1 504',
+      '1.1 servicea->jwt-factory POST /issueToken/servicea 504',
+    ])
+    // serviceb's own wait on the factory comes back under servicea's call to serviceb.
+    const verifying = await a('/scenario1?fault=freeze:jwt-factory&trace=1')
+    expect(verifying.status).toBe(504)
+    expect((verifying.body.trace as Span[]).map(line)).toEqual([
+      '1 user->servicea GET /scenario1?fault=freeze:jwt-factory&trace=1 504',
+      '1.1 servicea->servicea reuse cached token 200',
+      '1.2 servicea->serviceb GET /scenario1-server 504',
+      '1.2.1 serviceb->jwt-factory POST /verify/servicea 504',
+    ])
   })
 
   it('a fault that names nothing is a 400 that lists the faults, and nothing is sent', async () => {

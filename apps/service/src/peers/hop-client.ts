@@ -106,6 +106,13 @@ export function createHopClient({ http, config, logger }: HopClientOptions) {
     const startedAt = performance.timeOrigin + performance.now()
     const requestId = c.get('requestId')
     const fresh = isFlagSet(c.req.query('fresh'))
+    const issueCall = {
+      kind: 'call',
+      from: me,
+      to: FACTORY_HOP,
+      call: `POST /issueToken/${me}`,
+      startedAt,
+    } as const
     // A miss shared with a concurrent request asked the factory once, on that request's behalf.
     let tls: TlsPeer | undefined
     const issueNow = async () => {
@@ -113,22 +120,29 @@ export function createHopClient({ http, config, logger }: HopClientOptions) {
       tls = issued.tls
       return issued
     }
-    const { token, source } = expired
-      ? { token: (await issueNow()).token, source: 'issued' as const }
-      : await tokens.get(aud, issueNow, { fresh })
-    const issued = source === 'issued'
+    let got: { token: string; source: TokenSource }
+    try {
+      got = expired
+        ? { token: (await issueNow()).token, source: 'issued' }
+        : await tokens.get(aud, issueNow, { fresh })
+    } catch (err) {
+      // The trace shows the hop that could not issue, as the answer names it.
+      if (err instanceof HttpError)
+        trace.record(issueCall, { status: err.status, result: err.message })
+      throw err
+    }
+    const { token, source } = got
     // Decoding the token for the trace is work only a traced request asks for.
     if (trace.enabled)
       trace.record(
-        issued
-          ? { kind: 'call', from: me, to: FACTORY_HOP, call: `POST /issueToken/${me}`, startedAt }
+        source === 'issued'
+          ? issueCall
           : { kind: 'reuse', from: me, to: me, call: 'reuse cached token', startedAt },
         {
           status: 200,
           token: viewToken(token, { source, expired }),
           ...(tls ? { tls } : {}),
           ...(renewal ? { result: renewal } : {}),
-          ms: Math.round((performance.timeOrigin + performance.now() - startedAt) * 10) / 10,
         },
       )
     return { value: token, aud, source }
@@ -150,14 +164,20 @@ export function createHopClient({ http, config, logger }: HopClientOptions) {
       call: `POST /verify/${SCENARIO_CALLER}`,
     })
     const url = `${config.factoryUrl}/verify/${SCENARIO_CALLER}`
-    const res = await http.requestJson(FACTORY_HOP, url, {
-      body: { token, aud: me, sub: SCENARIO_CALLER },
-      headers: {
-        'x-request-id': c.get('requestId'),
-        ...traceHeaders(trace, span.id),
-        ...forwardedFault(c),
-      },
-    })
+    let res: JsonResponse
+    try {
+      res = await http.requestJson(FACTORY_HOP, url, {
+        body: { token, aud: me, sub: SCENARIO_CALLER },
+        headers: {
+          'x-request-id': c.get('requestId'),
+          ...traceHeaders(trace, span.id),
+          ...forwardedFault(c),
+        },
+      })
+    } catch (err) {
+      if (err instanceof HttpError) span.end({ status: err.status, result: err.message })
+      throw err
+    }
     const body = trace.adopt(res.body) as { valid?: unknown } | null
     if ((res.status !== 200 && res.status !== 403) || typeof body?.valid !== 'boolean') {
       const err = new BadGatewayError(

@@ -1,15 +1,13 @@
 import type { Context } from 'hono'
 import { isFlagSet, requestedFault, type ServerEnv } from '@jwt-factory/server'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import type { OpenSpan } from '@jwt-factory/trace'
 import { SCENARIO_CALLER } from '../config.ts'
 import type { HopAnswer, HopClient, PeerCall } from '../peers/hop-client.ts'
-import { endTrace, rootTrace, type Trace } from '../trace.ts'
+import { rootTrace, type Trace } from '../trace.ts'
 
-/** What every calling side reads of its request: `?trace=1` (the trace and its root span), `?expired=1`. */
+/** What every calling side reads of its request: `?trace=1` (the trace), `?expired=1`. */
 export interface ScenarioRun {
   trace: Trace
-  root: OpenSpan
   expired: boolean
 }
 
@@ -17,7 +15,7 @@ export function scenarioOptions<E extends ServerEnv>(c: Context<E>): ScenarioRun
   // A `?fault=` that names no fault, or comes from beyond this machine, is refused before
   // anything is sent (the hop client sends it on).
   requestedFault(c)
-  return { ...rootTrace(c, SCENARIO_CALLER), expired: isFlagSet(c.req.query('expired')) }
+  return { trace: rootTrace(c, SCENARIO_CALLER), expired: isFlagSet(c.req.query('expired')) }
 }
 
 /** `?verify=jwks` asks the verifying side to check locally with the factory's JWKS. */
@@ -25,11 +23,8 @@ export const verifyQuery = <E extends ServerEnv>(c: Context<E>) =>
   c.req.query('verify') === 'jwks' ? '?verify=jwks' : ''
 
 /** One hop: its status and body, as the original answered. */
-export const answerOf = <E extends ServerEnv>(c: Context<E>, run: ScenarioRun, answer: HopAnswer) =>
-  c.json(
-    endTrace(answer.body, answer.status, run.trace, run.root),
-    answer.status as ContentfulStatusCode,
-  )
+export const answerOf = <E extends ServerEnv>(c: Context<E>, answer: HopAnswer) =>
+  c.json(answer.body, answer.status as ContentfulStatusCode)
 
 /**
  * Calls serviceb and servicec at once, each with its own token, and answers
@@ -37,16 +32,16 @@ export const answerOf = <E extends ServerEnv>(c: Context<E>, run: ScenarioRun, a
  */
 export async function callBoth(
   c: Context<ServerEnv>,
-  run: ScenarioRun,
+  trace: Trace,
   hops: HopClient,
   path: string,
   [forB, forC]: [PeerCall['token'], PeerCall['token']],
 ) {
   const [serviceb, servicec] = await Promise.all([
-    hops.callPeer(c, run.trace, { peer: 'serviceb', path, token: forB }),
-    hops.callPeer(c, run.trace, { peer: 'servicec', path, token: forC }),
+    hops.callPeer(c, trace, { peer: 'serviceb', path, token: forB }),
+    hops.callPeer(c, trace, { peer: 'servicec', path, token: forC }),
   ])
   const status = Math.max(serviceb.status, servicec.status)
   const body = { serviceb: serviceb.body, servicec: servicec.body }
-  return c.json(endTrace(body, status, run.trace, run.root), status as ContentfulStatusCode)
+  return c.json(body, status as ContentfulStatusCode)
 }

@@ -17,7 +17,7 @@ export function localTokenEndpoint({ config, scenario3 }: ServiceContext) {
   return async function verifyLocalTokenRequest(c: Context<ServerEnv>) {
     const token = readBearerToken(c)
     const trace = incomingTrace(c)
-    if (token === undefined) return missingToken(c, me, trace)
+    if (token === undefined) return missingToken(c, me)
     const result = await tracedVerify(trace, {
       by: me,
       token,
@@ -29,6 +29,6 @@ export function localTokenEndpoint({ config, scenario3 }: ServiceContext) {
         clockToleranceSeconds: config.clockToleranceSeconds,
       },
     })
-    return verdict(c, me, token, result, trace)
+    return verdict(c, me, token, result)
   }
 }

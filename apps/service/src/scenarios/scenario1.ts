@@ -14,11 +14,10 @@ export function scenario1(ctx: ServiceContext) {
   const { hops } = ctx
   return {
     caller: new Hono<ServerEnv>().get('/scenario1', async (c) => {
-      const run = scenarioOptions(c)
-      const { trace, expired } = run
+      const { trace, expired } = scenarioOptions(c)
       const token = await hops.serviceToken(c, trace, 'serviceb', expired)
       const path = `/scenario1-server${verifyQuery(c)}`
-      return answerOf(c, run, await hops.callPeer(c, trace, { peer: 'serviceb', path, token }))
+      return answerOf(c, await hops.callPeer(c, trace, { peer: 'serviceb', path, token }))
     }),
     server: new Hono<ServerEnv>().get('/scenario1-server', serviceTokenEndpoint(ctx)),
   }

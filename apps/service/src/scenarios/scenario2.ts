@@ -14,14 +14,13 @@ export function scenario2(ctx: ServiceContext) {
   const { hops } = ctx
   return {
     caller: new Hono<ServerEnv>().get('/scenario2', async (c) => {
-      const run = scenarioOptions(c)
-      const { trace, expired } = run
+      const { trace, expired } = scenarioOptions(c)
       const path = `/scenario2-server${verifyQuery(c)}`
       const tokens = await Promise.all([
         hops.serviceToken(c, trace, 'serviceb', false),
         hops.serviceToken(c, trace, 'servicec', expired),
       ])
-      return callBoth(c, run, hops, path, tokens)
+      return callBoth(c, trace, hops, path, tokens)
     }),
     server: new Hono<ServerEnv>().get('/scenario2-server', serviceTokenEndpoint(ctx)),
   }

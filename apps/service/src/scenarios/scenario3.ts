@@ -19,11 +19,10 @@ export function scenario3(ctx: ServiceContext) {
   const signLocally = localSigner(ctx)
   return {
     caller: new Hono<ServerEnv>().get('/scenario3', async (c) => {
-      const run = scenarioOptions(c)
-      const { trace, expired } = run
+      const { trace, expired } = scenarioOptions(c)
       const token = await signLocally(trace, 'serviceb', expired)
       const path = '/scenario3-server'
-      return answerOf(c, run, await hops.callPeer(c, trace, { peer: 'serviceb', path, token }))
+      return answerOf(c, await hops.callPeer(c, trace, { peer: 'serviceb', path, token }))
     }),
     server: new Hono<ServerEnv>().get('/scenario3-server', localTokenEndpoint(ctx)),
   }

@@ -15,14 +15,13 @@ export function scenario4(ctx: ServiceContext) {
   const signLocally = localSigner(ctx)
   return {
     caller: new Hono<ServerEnv>().get('/scenario4', async (c) => {
-      const run = scenarioOptions(c)
-      const { trace, expired } = run
+      const { trace, expired } = scenarioOptions(c)
       const path = '/scenario4-server'
       const tokens = await Promise.all([
         signLocally(trace, 'serviceb', false),
         signLocally(trace, 'servicec', expired),
       ])
-      return callBoth(c, run, hops, path, tokens)
+      return callBoth(c, trace, hops, path, tokens)
     }),
     server: new Hono<ServerEnv>().get('/scenario4-server', localTokenEndpoint(ctx)),
   }

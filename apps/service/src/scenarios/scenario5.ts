@@ -23,7 +23,7 @@ import { addLogFields, type ServerEnv } from '@jwt-factory/server'
 import { SCENARIO_CALLER } from '../config.ts'
 import type { ServiceContext } from '../deps.ts'
 import { outcome, tracedVerify } from '@jwt-factory/trace'
-import { incomingTrace, withTrace, type Trace } from '../trace.ts'
+import { incomingTrace, type Trace } from '../trace.ts'
 import { answerOf, scenarioOptions, verifyQuery, type ScenarioRun } from './caller-answers.ts'
 import { serviceTokenVerifier } from './service-token-verifier.ts'
 import { answerWith } from './verdict.ts'
@@ -76,8 +76,7 @@ function scenario5Caller(ctx: ServiceContext) {
   const { config, hops } = ctx
   const me = config.name
   return new Hono<Scenario5Env>().get('/scenario5', userTokenGuard(ctx), async (c) => {
-    const run = c.get('run')
-    const { trace, expired } = run
+    const { trace, expired } = c.get('run')
     const token = await hops.serviceToken(c, trace, 'serviceb', expired)
     const answer = await hops.callPeer(c, trace, {
       peer: 'serviceb',
@@ -88,7 +87,7 @@ function scenario5Caller(ctx: ServiceContext) {
       refusedOwnToken: (body) =>
         (body as { service?: { valid?: unknown } })?.service?.valid === false,
     })
-    return answerOf(c, run, answer)
+    return answerOf(c, answer)
   })
 }
 
@@ -158,7 +157,6 @@ function scenario5Server(ctx: ServiceContext) {
    */
   function refuse(
     c: Context<ServerEnv>,
-    trace: Trace,
     refusal: Refusal,
     message: string,
     parts: { service: UserCheck; user?: UserCheck },
@@ -167,7 +165,7 @@ function scenario5Server(ctx: ServiceContext) {
     const failed = parts.user ?? parts.service
     const why = failed.valid ? message : `${message}: ${failed.error.message}`
     const body = answer.status >= 500 ? answer.body : { message, valid: false, ...parts }
-    return answerWith(c, { me, answer, body, trace, why })
+    return answerWith(c, { me, answer, body, why })
   }
 
   return new Hono<ServerEnv>().get('/scenario5-server', async (c) => {
@@ -176,16 +174,16 @@ function scenario5Server(ctx: ServiceContext) {
     const serviceToken = parseBearer(c.req.header('authorization'))
     if (serviceToken === undefined) {
       const service = NO_TOKEN_RESULT
-      return refuse(c, trace, { kind: 'no-token' }, 'no service token', { service })
+      return refuse(c, { kind: 'no-token' }, 'no service token', { service })
     }
     const service = await verifyServiceToken(c, serviceToken, trace)
     if (!service.valid) {
       const refusal = { kind: 'invalid-token', error: service.error } as const
-      return refuse(c, trace, refusal, 'invalid service token', { service })
+      return refuse(c, refusal, 'invalid service token', { service })
     }
     const userToken = parseBearer(c.req.header(USER_AUTHORIZATION_HEADER))
     if (userToken === undefined) {
-      return refuse(c, trace, { kind: 'no-token' }, 'no user token', {
+      return refuse(c, { kind: 'no-token' }, 'no user token', {
         service,
         user: NO_TOKEN_RESULT,
       })
@@ -203,7 +201,7 @@ function scenario5Server(ctx: ServiceContext) {
       const message = forbidden
         ? `permission ${SCENARIO5_PERMISSION} required`
         : 'invalid user token'
-      return refuse(c, trace, refusal, message, { service, user })
+      return refuse(c, refusal, message, { service, user })
     }
     const sub = String(user.claims.sub)
     const kids = `service kid ${tokenKid(serviceToken) ?? 'none'}, user kid ${tokenKid(userToken) ?? 'none'}`
@@ -212,7 +210,7 @@ function scenario5Server(ctx: ServiceContext) {
       `${me}: ${SCENARIO_CALLER} on behalf of ${sub} admitted (${kids})`,
     )
     addLogFields(c, { sub: SCENARIO_CALLER, user: sub, valid: true })
-    return c.json(withTrace({ valid: true, service, user }, trace), 200)
+    return c.json({ valid: true, service, user }, 200)
   })
 }
 

@@ -44,7 +44,7 @@ export function serviceTokenEndpoint(ctx: ServiceContext) {
   return async function verifyServiceTokenRequest(c: Context<ServerEnv>) {
     const token = readBearerToken(c)
     const trace = incomingTrace(c)
-    if (token === undefined) return missingToken(c, me, trace)
-    return verdict(c, me, token, await verifyServiceToken(c, token, trace), trace)
+    if (token === undefined) return missingToken(c, me)
+    return verdict(c, me, token, await verifyServiceToken(c, token, trace))
   }
 }
