@@ -64,11 +64,14 @@ describe('EventHub', () => {
     expect(hub.subscriberCount).toBe(0)
   })
 
-  it('close() ends every subscriber', async () => {
+  it('close() ends every subscriber, and one that subscribes afterwards at once', async () => {
     const hub = new EventHub()
     const readers = [take(hub.subscribe(), 1), take(hub.subscribe(), 1)]
     hub.close()
     expect(await Promise.all(readers)).toEqual([[], []])
+    const late = hub.subscribe([process('servicea')])
+    expect(late.closed).toBe(true)
+    expect(await take(late, 1)).toEqual([])
     expect(hub.subscriberCount).toBe(0)
   })
 

@@ -18,6 +18,7 @@ export interface Subscription extends AsyncIterable<ConsoleEvent> {
  */
 export class EventHub {
   readonly #subscribers = new Set<QueuedSubscription>()
+  #closed = false
 
   constructor(readonly backlogLimit = DEFAULT_BACKLOG_LIMIT) {
     if (!Number.isInteger(backlogLimit) || backlogLimit < 1)
@@ -39,11 +40,14 @@ export class EventHub {
     )
     this.#subscribers.add(subscriber)
     for (const event of first) subscriber.push(event)
+    // One that arrives while the console closes ends at once, rather than hold the server open.
+    if (this.#closed) subscriber.close()
     return subscriber
   }
 
-  /** Closes every subscriber: their streams end, so the server can close. */
+  /** Closes every subscriber, and any later one: their streams end, so the server can close. */
   close(): void {
+    this.#closed = true
     for (const subscriber of this.#subscribers) subscriber.close()
   }
 }
