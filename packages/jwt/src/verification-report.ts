@@ -13,7 +13,7 @@ export const CHECK_ORDER = [
   'alg',
   'signature',
   'typ',
-  /** exp, iat, iss, sub and aud are present. */
+  /** REQUIRED_CLAIMS are present. */
   'required',
   'iss',
   'sub',
@@ -25,6 +25,9 @@ export const CHECK_ORDER = [
 ] as const
 
 export type CheckName = (typeof CHECK_ORDER)[number]
+
+/** The claims every token must carry, whatever the verifier expects of their values. */
+export const REQUIRED_CLAIMS = ['exp', 'iat', 'iss', 'sub', 'aud'] as const
 
 export type CheckStatus = 'passed' | 'failed' | 'not run'
 

@@ -3,14 +3,13 @@ import type { KeySource } from './key-source.ts'
 import { SERVICE_TOKEN_TYPE } from './token-type.ts'
 import {
   CHECK_ORDER,
+  REQUIRED_CLAIMS,
   type Check,
   type CheckName,
   type VerificationReport,
 } from './verification-report.ts'
 import { isoTime } from './verify-result.ts'
 import type { VerificationRun, VerifyTokenOptions } from './verify.ts'
-
-const REQUIRED = ['exp', 'iat', 'iss', 'sub', 'aud']
 
 /**
  * The checks of one verification in the order they ran: each one before the failure passed
@@ -76,8 +75,8 @@ function describeChecks({ header, claims, keys, options, nowSeconds, ...clock }:
     alg: { expected: "the key's own algorithm", seen: text(header?.alg) },
     typ: exact(options.typ ?? SERVICE_TOKEN_TYPE, header?.typ),
     required: {
-      expected: REQUIRED.join(', '),
-      seen: claims ? REQUIRED.filter((c) => c in claims).join(', ') || '(none)' : '(none)',
+      expected: REQUIRED_CLAIMS.join(', '),
+      seen: claims ? REQUIRED_CLAIMS.filter((c) => c in claims).join(', ') || '(none)' : '(none)',
     },
     iss: exact(options.issuer, claims?.iss),
     sub: exact(options.subject, claims?.sub),

@@ -9,7 +9,7 @@ import {
 } from './jose-errors.ts'
 import type { KeySource } from './key-source.ts'
 import { SERVICE_TOKEN_TYPE } from './token-type.ts'
-import type { CheckName, VerificationReport } from './verification-report.ts'
+import { REQUIRED_CLAIMS, type CheckName, type VerificationReport } from './verification-report.ts'
 import { reportOf } from './verify-report.ts'
 import { verifyFailure, type VerifyResult } from './verify-result.ts'
 
@@ -17,7 +17,6 @@ export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30
 
 /** Far above any token this product issues; refuses oversized input before any parsing. */
 export const MAX_TOKEN_LENGTH = 8192
-const REQUIRED_CLAIMS = ['exp', 'iat', 'iss', 'sub', 'aud']
 
 export interface VerifyTokenOptions {
   issuer?: string | undefined
@@ -122,7 +121,7 @@ async function runVerification(
       subject: options.subject,
       typ: context.expected.typ,
       clockTolerance: clockToleranceSeconds,
-      requiredClaims: REQUIRED_CLAIMS,
+      requiredClaims: [...REQUIRED_CLAIMS],
       currentDate: now,
     })
     // jose checks that iat is in the past only together with maxTokenAge; a token "issued" in
