@@ -50,6 +50,10 @@ describe('the scenario buttons, in a browser', () => {
     const token = await at.page.token()
     expect(token.header).toEqual({ alg: 'ES256', kid: await activeKid(), typ: 'JWT' })
     expect(token.payload).toMatchObject({ sub: 'servicea', aud: 'serviceb' })
+    // The claims' times stay relative to now: iat's note moves on with the clock.
+    const iat = at.page.page.locator('[data-testid="token"] .json-note[data-claim="iat"]')
+    const iatThen = await iat.textContent()
+    await expect.poll(() => iat.textContent(), { timeout: 5000 }).not.toBe(iatThen)
     // Selecting another hop shows its token: the call that carried none.
     await at.page.selectHop('1')
     expect((await at.page.token()).header).toEqual({})

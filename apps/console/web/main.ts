@@ -25,7 +25,7 @@ import { scenarioCards } from './scenario-buttons.ts'
 import { drawSequence } from './sequence-diagram.ts'
 import { layoutSequence } from './sequence-layout.ts'
 import { ServerClock } from './server-clock.ts'
-import { renderTokenPanel } from './token-view.ts'
+import { refreshClaimTimes, renderTokenPanel } from './token-view.ts'
 
 /** The page's one place with side effects: the stores, the timers, the event stream, the DOM. */
 
@@ -227,5 +227,9 @@ renderRun()
 renderState()
 void pollState()
 setInterval(() => void pollState(), STATE_POLL_MS)
-setInterval(() => renderCountdowns(ui.countdowns, state, clock.now()), COUNTDOWN_TICK_MS)
-renderCountdowns(ui.countdowns, state, clock.now())
+function tick(): void {
+  renderCountdowns(ui.countdowns, state, clock.now())
+  refreshClaimTimes(ui.token, clock.now())
+}
+setInterval(tick, COUNTDOWN_TICK_MS)
+tick()

@@ -1,5 +1,5 @@
 import type { TokenView } from '@jwt-factory/trace'
-import { claimTime } from './claim-times.ts'
+import { claimTime, type ClaimTime } from './claim-times.ts'
 import { copyButton } from './copy-button.ts'
 import { h, replaceContent, type Child } from './dom.ts'
 import { answerLabel } from './hop-labels.ts'
@@ -91,8 +91,12 @@ function tokenParts(token: TokenView, input: TokenPanelInput): HTMLElement[] {
     if (!time) return null
     return h(
       'span',
-      { class: time.late ? 'json-note late' : 'json-note' },
-      `// ${time.iso} · ${time.relative}`,
+      {
+        class: time.late ? 'json-note late' : 'json-note',
+        'data-claim': name,
+        'data-seconds': String(value),
+      },
+      noteText(time),
     )
   }
   return [
@@ -130,6 +134,22 @@ function tokenParts(token: TokenView, input: TokenPanelInput): HTMLElement[] {
       part('signature', 'Signature', 'over header.payload', signature(token, segments?.signature)),
     ),
   ]
+}
+
+const noteText = (time: ClaimTime) => `// ${time.iso} · ${time.relative}`
+
+/**
+ * Keeps the time claims' notes (`in 59 min`, an exp gone red) true as the clock runs on: the
+ * panel is drawn when a run's spans come, and the learner may read it minutes later. The text
+ * changes in place, so a selection in the panel survives.
+ */
+export function refreshClaimTimes(container: HTMLElement, now: number): void {
+  for (const note of container.querySelectorAll<HTMLElement>('.json-note[data-claim]')) {
+    const time = claimTime(note.dataset.claim ?? '', Number(note.dataset.seconds), now)
+    if (!time) continue
+    note.textContent = noteText(time)
+    note.classList.toggle('late', time.late)
+  }
 }
 
 function part(kind: string, title: string, subtitle: string, body: HTMLElement): HTMLElement {
