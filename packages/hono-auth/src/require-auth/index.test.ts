@@ -5,6 +5,7 @@ import {
   SERVICE_TOKEN_TYPE,
   signToken,
   verificationKeyFromPem,
+  verifyToken,
   type KeySource,
   type SigningKey,
   expiredVariantTime,
@@ -86,6 +87,42 @@ describe('requireAuth: admitting', () => {
     const res = await guarded.bearer(user)
     await expectRefused(res, 401, claimFailed('jwt type invalid. expected: JWT'))
     expect(guarded.calls).toBe(1)
+  })
+})
+
+describe("requireAuth: a route's own verify (a traced one)", () => {
+  it('is asked with the token, the key source, the checked options and the request', async () => {
+    const asked: unknown[] = []
+    const guarded = protectedApp({
+      keys,
+      verify: (token, source, options, c) => {
+        asked.push({ token, source, options, path: c.req.path })
+        return verifyToken(token, source, options)
+      },
+    })
+    const token = await userToken(key)
+    expect((await guarded.bearer(token)).status).toBe(200)
+    const options = { issuer: ISSUER, audience: AUDIENCE, typ: 'at+jwt', clockToleranceSeconds: 30 }
+    expect(asked).toEqual([{ token, source: keys, options, path: '/protected' }])
+  })
+
+  it('its refusal is answered as any invalid token, and the handler never runs', async () => {
+    const guarded = protectedApp({
+      keys,
+      verify: async () => ({
+        valid: false,
+        claims: {},
+        error: { name: 'JsonWebTokenError', code: 'ERR_JWT_INVALID', message: 'jwt malformed' },
+      }),
+    })
+    const res = await guarded.bearer(await userToken(key))
+    expect(res.headers.get('www-authenticate')).toMatch(/error="invalid_token"/)
+    await expectRefused(res, 401, {
+      name: 'JsonWebTokenError',
+      code: 'ERR_JWT_INVALID',
+      message: 'jwt malformed',
+    })
+    expect(guarded.calls).toBe(0)
   })
 })
 
@@ -303,6 +340,7 @@ describe('requireAuth: options are checked once, at creation', () => {
     ],
     ['a negative clock tolerance', () => ({ ...base(), clockToleranceSeconds: -1 }), /clockTol/],
     ['a misspelt option', () => ({ ...base(), permissions: 'x' }), /unknown option "permissions"/],
+    ['a verify that is no function', () => ({ ...base(), verify: 'jose' }), /verify must be a/],
   ]
 
   it.each(bad)('%s: TypeError', (_label, options, message) => {
