@@ -103,6 +103,9 @@ async function main(): Promise<number> {
     say(`${name} exited (${exitText(exit)}); stopping the others`)
     void stop(1)
   })
+  // Ctrl-C while bundling or making keys: stopAll has already run, so nothing may start after it.
+  // Once stopping, stop() decides how the process exits.
+  if (stopping) return 0
   const started = plan.processes.map((spec, i) => supervisor.launch(spec, i))
   // An exit before it is healthy is reported just above; a timeout fails the start.
   const healthy = (p: (typeof started)[number]) =>
@@ -110,7 +113,7 @@ async function main(): Promise<number> {
       if (!(err instanceof LaunchError && err.exit)) throw err
     })
   await Promise.all(started.map(healthy))
-  if (stopping) return 1
+  if (stopping) return 0
 
   const factoryUrl = plan.processes[0]!.healthUrl.replace(/\/healthz$/, '')
   const headers: Record<string, string> = adminToken
