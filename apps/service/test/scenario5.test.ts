@@ -233,6 +233,17 @@ describe('scenario 5: a user through servicea to serviceb', () => {
     expect(headers.get('www-authenticate')).toContain('error="invalid_token"')
   })
 
+  it("?trace=1 on servicea's refusal: its check of the user token is in the answer, aud failed", async () => {
+    const token = await userToken('vera', { 'x-audience': 'serviceb' })
+    const { status, body } = await scenario5(token, '?trace=1')
+    expect(status).toBe(401)
+    expect(body.trace.map((t: any) => `${t.id} ${t.from}->${t.to} ${t.status}`)).toEqual([
+      '1 user->servicea 401',
+      '1.1 servicea->servicea 403',
+    ])
+    expect(body.trace[1].verification.failed).toBe('aud')
+  })
+
   it('a service token presented as the user token is refused, at servicea and at serviceb', async () => {
     // Every claim as a user token for servicea would have (a service named vera); only typ (JWT)
     // and the key differ. The key alone is enough: user tokens are checked against the user key set.
