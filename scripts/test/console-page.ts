@@ -20,7 +20,7 @@ export interface DecodedToken {
 /**
  * The teaching console's page in a browser context of its own, driven as a learner drives it
  * (buttons and checkboxes by their accessible names) and read through its stable hooks
- * (`data-testid`, `data-check`, `data-status`, `data-state`). It records every request the page
+ * (`data-testid`, `data-check`, `data-status`, `data-state`, `data-lit`). It records every request the page
  * makes and every error it throws.
  */
 export class ConsolePage {
@@ -133,6 +133,20 @@ export class ConsolePage {
         )
       return { header: part('header'), payload: part('payload') }
     })
+  }
+
+  /** The keys the keys panel lights for the selected hop: who holds each, and which half. */
+  litKeys(): Promise<{ holder: string; kind: string; kid: string }[]> {
+    return this.page
+      .getByTestId('keys')
+      .locator('li[data-lit]')
+      .evaluateAll((keys) =>
+        keys.map((key) => ({
+          holder: key.closest('[data-participant]')?.getAttribute('data-participant') ?? '',
+          kind: key.querySelector('.key-kind')?.textContent ?? '',
+          kid: key.getAttribute('data-kid') ?? '',
+        })),
+      )
   }
 
   /** The state the faults panel shows for a process: running, stopped or frozen. */

@@ -49,6 +49,11 @@ describe('the scenario buttons, in a browser', () => {
     await at.page.selectHop('1.2')
     const token = await at.page.token()
     expect(token.header).toEqual({ alg: 'ES256', kid: await activeKid(), typ: 'JWT' })
+    // Trust lives at the factory: the private key the hop's token was signed with is its.
+    const lit = await at.page.litKeys()
+    expect(lit.filter((key) => key.kind === 'private')).toEqual([
+      { holder: 'jwt-factory', kind: 'private', kid: await activeKid() },
+    ])
     expect(token.payload).toMatchObject({ sub: 'servicea', aud: 'serviceb' })
     // The claims' times stay relative to now: iat's note moves on with the clock.
     const iat = at.page.page.locator('[data-testid="token"] .json-note[data-claim="iat"]')
@@ -138,6 +143,11 @@ describe('the scenario buttons, in a browser', () => {
     const { kid } = (await at.state()).servicea.scenario3Key
     expect(token.header).toMatchObject({ alg: 'ES256', kid })
     expect(token.payload).toMatchObject({ sub: 'servicea', aud: 'serviceb' })
+    // Trust lives with servicea: its own private key, and the public half serviceb checked with.
+    expect(await at.page.litKeys()).toEqual([
+      { holder: 'servicea', kind: 'private', kid },
+      { holder: 'serviceb', kind: 'public', kid },
+    ])
   })
 
   it('Scenario 4: scenario 3 for serviceb and servicec at once', async () => {

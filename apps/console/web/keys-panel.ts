@@ -32,13 +32,16 @@ export function renderKeysPanel(
     h(
       'li',
       {
-        class: `key key-${kind}${lit.has(kid) ? ' lit' : ''}`,
+        class: `key key-${kind}`,
         'data-kid': kid,
+        'data-lit': lit.has(kid),
         ...(kind === 'private' ? { id: `key-${kid}` } : {}),
       },
       h('span', { class: `key-kind key-kind-${kind}` }, kind),
       h('code', { class: 'mono', title: kid }, shortKid(kid)),
       ...details,
+      // The light is a colour: a screen reader hears it in words.
+      lit.has(kid) ? h('span', { class: 'visually-hidden' }, ', used by the selected hop') : null,
     )
   const factory = state.factory
   const servicea = state.servicea
