@@ -25,24 +25,24 @@ export function renderAnswer(
   view: RunView | undefined,
 ): void {
   if (!view) {
-    replaceContent(summary, '')
+    say(summary, '')
     replaceContent(container, h('p', { class: 'hint' }, 'The answer of a run appears here.'))
     return
   }
   if (view.phase === 'failed') {
-    replaceContent(summary, `${view.label}: the console could not run it.`)
+    say(summary, `${view.label}: the console could not run it.`)
     replaceContent(container, h('p', { class: 'error', role: 'alert' }, view.error ?? 'failed'))
     return
   }
   const answer = view.answer
   if (!answer) {
-    replaceContent(summary, `${view.label}: running…`)
+    say(summary, `${view.label}: running…`)
     replaceContent(container, h('p', { class: 'hint' }, `${view.label}: waiting for the answer…`))
     return
   }
   const ok = answer.status < 400
   const status = `${answer.status} ${REASONS[answer.status] ?? ''}`.trim()
-  replaceContent(summary, `${view.label}: ${status}`)
+  say(summary, `${view.label}: ${status}`)
   replaceContent(
     container,
     h(
@@ -68,4 +68,12 @@ export function renderAnswer(
       copyButton('Copy', answer.curl, 'Copy the request as curl'),
     ),
   )
+}
+
+/**
+ * The summary is a live region and the run is drawn again at every span: it changes only when
+ * its words do, so a screen reader hears "running…" once, then the status.
+ */
+function say(summary: HTMLElement, text: string): void {
+  if (summary.textContent !== text) summary.textContent = text
 }
