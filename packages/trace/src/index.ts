@@ -2,10 +2,8 @@ export * from './span.ts'
 export {
   Trace,
   loggableSpan,
-  spanLogFields,
   spanOfLogFields,
   treeOrder,
-  SPAN_ID,
   type OpenSpan,
   type SpanEnd,
   type SpanStart,
@@ -19,4 +17,4 @@ export {
   type SpanLogger,
   type TraceSettings,
 } from './incoming.ts'
-export { outcome, tracedVerify, verdictStatus, type TracedVerification } from './traced-verify.ts'
+export { outcome, tracedVerify, type TracedVerification } from './traced-verify.ts'
