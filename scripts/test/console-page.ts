@@ -69,12 +69,15 @@ export class ConsolePage {
 
   /**
    * A press clears the answer at once (the page draws the new run from nothing), so the status
-   * that appears next is this run's.
+   * that appears next is this run's. A run the console could not make rejects with its words.
    */
   async press(button: Locator): Promise<number> {
     await button.click()
     const status = this.page.getByTestId('answer-status')
-    await status.waitFor({ state: 'attached' })
+    const failed = this.page.locator('#answer [role="alert"]')
+    await status.or(failed).waitFor({ state: 'attached' })
+    if ((await failed.count()) > 0)
+      throw new Error(`the console could not run it: ${await failed.textContent()}`)
     return Number(await status.getAttribute('data-status'))
   }
 
