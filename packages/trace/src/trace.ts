@@ -9,9 +9,9 @@ export type SpanStart = Pick<Span, 'kind' | 'from' | 'to' | 'call'> &
     startedAt?: number
   }
 
+/** What a span says when it ends; its `ms` is the time since it started. */
 export type SpanEnd = Pick<Span, 'status'> &
-  /** `ms` when it was timed elsewhere; by default, since start. */
-  Partial<Pick<Span, 'token' | 'tls' | 'verification' | 'result' | 'ms'>>
+  Partial<Pick<Span, 'token' | 'tls' | 'verification' | 'result'>>
 
 export interface OpenSpan {
   /** Empty when the trace is off. */
@@ -82,14 +82,14 @@ export class Trace {
     return {
       id: span.id,
       end: (end) => {
-        const ms = end.ms ?? Math.round((performance.now() - started) * 10) / 10
+        const ms = Math.round((performance.now() - started) * 10) / 10
         Object.assign(span, end, { ms })
         this.#options.onEnd?.(span)
       },
     }
   }
 
-  /** A span that is over as soon as it starts (a verification timed by its caller, say). */
+  /** A span known only once it is over: it ends as it is recorded, timed from its `startedAt`. */
   record(start: SpanStart, end: SpanEnd): string {
     const span = this.start(start)
     span.end(end)
