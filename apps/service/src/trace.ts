@@ -1,6 +1,12 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import { isFlagSet, type ServerEnv } from '@jwt-factory/server'
-import { loggedTrace, traceFromHeaders, type OpenSpan, type Trace } from '@jwt-factory/trace'
+import { connectionOf, isFlagSet, type ServerEnv } from '@jwt-factory/server'
+import {
+  loggableSpan,
+  loggedTrace,
+  traceFromHeaders,
+  type OpenSpan,
+  type Trace,
+} from '@jwt-factory/trace'
 
 /** A traced request's trace, and servicea's root span: the request itself. */
 interface RequestTrace {
@@ -42,6 +48,8 @@ const settingsOf = <E extends ServerEnv>(c: Context<E>) => ({
  * Every JSON answer of a traced request carries its spans, whatever made it: a scenario's answer,
  * a refusal, or the error a hop that could not answer was thrown as (onError's answer), so a
  * learner sees how far the request got. servicea's root span ends with the answer's status.
+ * A compact token in a span is a live credential (servicea's token for serviceb): only a caller
+ * on this machine (the console, curl beside it) gets it; anyone else its header and claims.
  */
 export function answeredWithTrace(): MiddlewareHandler<ServerEnv> {
   return async function addTraceToAnswer(c, next) {
@@ -51,8 +59,9 @@ export function answeredWithTrace(): MiddlewareHandler<ServerEnv> {
     kept.root?.end({ status: c.res.status })
     if (!/^application\/json/i.test(c.res.headers.get('content-type') ?? '')) return
     const body: unknown = await c.res.json()
-    const traced =
-      body !== null && typeof body === 'object' ? { ...body, trace: kept.trace.spans() } : body
+    const spans = kept.trace.spans()
+    const trace = connectionOf(c).loopback ? spans : spans.map(loggableSpan)
+    const traced = body !== null && typeof body === 'object' ? { ...body, trace } : body
     c.res = new Response(JSON.stringify(traced), c.res)
   }
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CHECK_ORDER } from '@jwt-factory/jwt'
+import { nonLoopbackAddress, requestFrom } from '@jwt-factory/server/testing'
 import type { Span } from '@jwt-factory/trace'
 import { Cluster, getJson } from './cluster.ts'
 
@@ -90,6 +91,23 @@ describe('the trace as a tree of spans', () => {
     expect(logged().find((l) => l.span.id === '1.2.1.1')?.name).toBe('jwt-factory')
     expect(logged().find((l) => l.span.id === '1.2.1')?.name).toBe('serviceb')
     expect(cluster.logs.some((l) => l.line.includes(signature))).toBe(false)
+  })
+
+  it('a caller beyond this machine gets the decoded tokens, never a compact one', async ({
+    skip,
+  }) => {
+    const other = nonLoopbackAddress()
+    if (!other) skip('this machine has no non-loopback address')
+    const res = await requestFrom({
+      port: Number(new URL(cluster.urls.servicea).port),
+      path: '/scenario1?trace=1&fresh=1',
+      localAddress: other,
+    })
+    expect(res.status).toBe(200)
+    const trace = (res.body as { trace: Span[] }).trace
+    const issued = trace.find((s) => s.call === 'POST /issueToken/servicea')!
+    expect(issued.token).toMatchObject({ header: { alg: 'ES256' }, claims: { aud: 'serviceb' } })
+    expect(trace.filter((s) => s.token?.compact !== undefined)).toEqual([])
   })
 
   it('a refused token at the factory: its verify span names the failed check', async () => {
