@@ -94,11 +94,13 @@ export function drawSequence(layout: SequenceLayout, options: DiagramOptions): S
 
 function drawHop(hop: Hop, layout: SequenceLayout, options: DiagramOptions): SVGGElement {
   const selected = hop.id === options.selected
-  const look = selected ? 'selected' : hop.pending ? 'pending' : isFailed(hop) ? 'failed' : 'ok'
+  const failed = !hop.pending && isFailed(hop)
+  const look = selected ? 'selected' : hop.pending ? 'pending' : failed ? 'failed' : 'ok'
   const select = () => options.onSelect(hop.id)
   const group = svg('g', {
     'data-testid': `hop-${hop.id}`,
-    class: `hop hop-${look}`,
+    // A selected hop keeps its labels red when it failed: selecting a 504 must not hide it.
+    class: `hop hop-${look}${selected && failed ? ' hop-failed' : ''}`,
     tabindex: 0,
     role: 'button',
     'aria-pressed': selected ? 'true' : 'false',
