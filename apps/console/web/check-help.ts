@@ -6,7 +6,7 @@ export const CHECK_HELP: Record<CheckName, string> = {
   key: "the key set has a key for the token's kid",
   alg: "the key's own algorithm, never the token's pick",
   signature: 'matches header.payload under that key',
-  typ: 'a service JWT, not a user at+jwt',
+  typ: 'the kind of token this slot takes: a service JWT or a user at+jwt, never the other',
   required: 'exp, iat, iss, sub and aud are there',
   iss: 'the issuer this verifier trusts',
   sub: 'the caller it expects',
