@@ -7,7 +7,7 @@ export const CHECK_HELP: Record<CheckName, string> = {
   alg: "the key's own algorithm, never the token's pick",
   signature: 'matches header.payload under that key',
   typ: 'the kind of token this slot takes: a service JWT or a user at+jwt, never the other',
-  required: 'exp, iat, iss, sub and aud are there',
+  required: 'exp, iat, iss, sub and aud are there, iat a date',
   iss: 'the issuer this verifier trusts',
   sub: 'the caller it expects',
   aud: 'meant for this verifier, not another',

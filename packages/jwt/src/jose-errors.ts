@@ -101,6 +101,9 @@ export function failedCheckOf(err: unknown, stage: 'key' | 'token'): CheckName {
   if (err instanceof errors.JWTExpired) return 'exp'
   if (err instanceof errors.JWTClaimValidationFailed) {
     if (err.reason === 'missing') return 'required'
+    // jose reads iat's type before nbf and exp: a non-number iat is a claim not there as a
+    // date, found before either time was compared.
+    if (err.claim === 'iat' && err.reason === 'invalid') return 'required'
     const claim = err.claim as CheckName
     return CLAIM_CHECKS.has(claim) ? claim : 'format'
   }

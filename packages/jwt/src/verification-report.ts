@@ -13,7 +13,7 @@ export const CHECK_ORDER = [
   'alg',
   'signature',
   'typ',
-  /** REQUIRED_CLAIMS are present. */
+  /** REQUIRED_CLAIMS are present, iat a number (jose reads its type before nbf and exp). */
   'required',
   'iss',
   'sub',

@@ -73,6 +73,8 @@ describe('verifyTokenWithReport: every check in the order it ran', () => {
     ['signature', async () => signed({}, {}, other)],
     ['typ', async () => signed({}, { typ: 'at+jwt' })],
     ['required', async () => signed({ aud: undefined })],
+    // jose reads iat's type before comparing nbf and exp: those must not show as passed.
+    ['required', async () => signed({ iat: 'yesterday' as unknown as number })],
     ['iss', async () => signed({ iss: 'https://evil/' })],
     ['sub', async () => signed({ sub: 'servicec' })],
     ['aud', async () => signed({ aud: 'servicec' })],
