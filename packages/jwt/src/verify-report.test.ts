@@ -149,6 +149,32 @@ describe('verifyTokenWithReport: every check in the order it ran', () => {
     }
   })
 
+  it('alg: none against a JWKS: the set refuses the alg while choosing a key, so key did not run', async () => {
+    const server = createServer((_, res) => {
+      res.setHeader('content-type', 'application/json')
+      res.end(JSON.stringify(toJwks([key])))
+    })
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
+    try {
+      const { port } = server.address() as { port: number }
+      const remote = remoteKeys(`http://127.0.0.1:${port}/jwks`, { algorithms: ['ES256'] })
+      const none = forgeToken({ alg: 'none', kid: key.kid, typ: 'JWT' }, claimsOf({}), '')
+      const { report: r } = await verifyTokenWithReport(none, remote, {
+        ...expected,
+        currentDate: T,
+      })
+      expect(r.failed).toBe('alg')
+      expect(r.checks.slice(0, 3).map((c) => `${c.name}:${c.status}`)).toEqual([
+        'format:passed',
+        'key:not run',
+        'alg:failed',
+      ])
+      expect(r.key).toBeUndefined()
+    } finally {
+      await new Promise((ok) => server.close(ok))
+    }
+  })
+
   it('the report never carries the signature', async () => {
     const token = await signed({}, {}, other)
     const { report: r } = await report(token)

@@ -67,6 +67,8 @@ export interface VerificationRun {
   failed?: CheckName
   /** The protected header, once it could be read. */
   header?: JWSHeaderParameters
+  /** The key was never looked up: a key set refused the token's alg while choosing one. */
+  keyNotLookedUp?: boolean
   now: Date
   clockToleranceSeconds: number
 }
@@ -110,7 +112,9 @@ async function runVerification(
   try {
     resolved = await keys.resolve(header)
   } catch (err) {
-    return stop(failureFromJoseError(err, context), failedCheckOf(err, 'key'), header)
+    const failed = failedCheckOf(err, 'key')
+    const run = stop(failureFromJoseError(err, context), failed, header)
+    return failed === 'alg' ? { ...run, keyNotLookedUp: true } : run
   }
   if (!resolved) return stop(noMatchingKey(context), 'key', header)
   try {
