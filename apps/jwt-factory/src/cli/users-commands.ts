@@ -6,6 +6,7 @@ import { hashPassword } from '../users/password-hash.ts'
 import { USER_NAME, type UserRecord } from '../users/user-record.ts'
 import { readUsersFile, updateUsersFile } from '../users/users-file.ts'
 import { CliError, usageError } from './cli-error.ts'
+import type { CliCommand } from './run-cli.ts'
 import { formatUserTable } from './user-table.ts'
 
 export interface UsersCliContext {
@@ -18,12 +19,7 @@ export interface UsersCliContext {
   force: boolean
 }
 
-export interface UsersCommand {
-  usage: string
-  /** Positional arguments after the command name. */
-  args: number
-  run(ctx: UsersCliContext, args: string[]): Promise<void>
-}
+export type UsersCommand = CliCommand<UsersCliContext>
 
 /** The issuer shown by authenticator apps beside the account name. */
 const TOTP_ISSUER = 'jwt-factory'

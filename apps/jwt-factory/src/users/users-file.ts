@@ -1,9 +1,20 @@
-import { open, readdir, rm, stat } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
-import { ensureDirectory, writeFileAtomic } from '@jwt-factory/files'
-import type { z } from 'zod'
-import { FileLockTimeoutError, removeStaleLockFiles, withFileLock } from './file-lock.ts'
-import { USERS_FILE_VERSION, usersFileSchema, type UserRecord } from './user-record.ts'
+import {
+  readJsonFile,
+  sameVersion,
+  statJsonFile,
+  updateJsonFile,
+  writeJsonFile,
+  type FileVersion,
+  type JsonFileFormat,
+} from '../stores/locked-json-file.ts'
+import {
+  USERS_FILE_VERSION,
+  usersFileSchema,
+  type UserRecord,
+  type UsersFile,
+} from './user-record.ts'
+
+export { sameVersion, statJsonFile as statUsersFile, type FileVersion }
 
 /** The users file could not be read or is not a valid users file. Never quotes the content. */
 export class UsersFileError extends Error {
@@ -17,115 +28,44 @@ export class UsersFileError extends Error {
   }
 }
 
-/** What identifies one version of the file on disk: an atomic replace changes the inode. */
-export interface FileVersion {
-  ino: number
-  size: number
-  mtimeMs: number
-}
-
 export interface UsersSnapshot {
   users: UserRecord[]
   /** Undefined when the file does not exist (no users yet). */
   version: FileVersion | undefined
 }
 
-export function sameVersion(a: FileVersion | undefined, b: FileVersion | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b
-  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs
+const USERS_FORMAT: JsonFileFormat<UsersFile> = {
+  schema: usersFileSchema,
+  empty: () => ({ version: USERS_FILE_VERSION, users: [] }),
+  error: (file, problems, options) => new UsersFileError(file, problems, options),
 }
 
-/** Reads and validates the file; missing is an empty store. Stat and content from one handle. */
+const fileOf = (users: readonly UserRecord[]): UsersFile => ({
+  version: USERS_FILE_VERSION,
+  users: [...users].sort((a, b) => a.name.localeCompare(b.name)),
+})
+
+/** Reads and validates the file; missing is an empty store. */
 export async function readUsersFile(file: string): Promise<UsersSnapshot> {
-  let handle
-  try {
-    handle = await open(file, 'r')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { users: [], version: undefined }
-    throw new UsersFileError(file, [`cannot read: ${(err as Error).message}`], { cause: err })
-  }
-  try {
-    const { ino, size, mtimeMs } = await handle.stat()
-    const text = await handle.readFile('utf8')
-    return { users: parseUsers(file, text), version: { ino, size, mtimeMs } }
-  } finally {
-    await handle.close()
-  }
+  const { data, version } = await readJsonFile(file, USERS_FORMAT)
+  return { users: data.users, version }
 }
-
-/** The version only, for the cheap "did it change?" check. */
-export async function statUsersFile(file: string): Promise<FileVersion | undefined> {
-  try {
-    const { ino, size, mtimeMs } = await stat(file)
-    return { ino, size, mtimeMs }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw err
-  }
-}
-
-function parseUsers(file: string, text: string): UserRecord[] {
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch {
-    throw new UsersFileError(file, ['not valid JSON'])
-  }
-  const result = usersFileSchema.safeParse(value)
-  if (!result.success) throw new UsersFileError(file, problemsOf(result.error))
-  return result.data.users
-}
-
-const problemsOf = (error: z.ZodError) =>
-  error.issues.map((i) => `${i.path.map(String).join('.') || '(file)'}: ${i.message}`)
 
 /** Atomically, mode 0600: the file holds password hashes and TOTP secrets. */
 export async function writeUsersFile(file: string, users: readonly UserRecord[]): Promise<void> {
-  await ensureDirectory(dirname(file), 0o700)
-  const sorted = [...users].sort((a, b) => a.name.localeCompare(b.name))
-  const text = `${JSON.stringify({ version: USERS_FILE_VERSION, users: sorted }, null, 2)}\n`
-  await writeFileAtomic(file, text, { mode: 0o600 })
+  await writeJsonFile(file, fileOf(users))
 }
 
 /**
- * Read, change, write, holding `<file>.lock`, so two processes changing the file at once (two
- * `npm run users` runs) both land instead of the second overwriting the first. The change gets a
- * copy of the current users and returns the new list, validated before writing: no bug here can
- * leave a file the factory refuses to load.
+ * Read, change, write under the file's lock (two `npm run users` runs both land). The change gets
+ * a copy of the current users and returns the new list, validated before writing.
  */
 export async function updateUsersFile(
   file: string,
   change: (users: UserRecord[]) => UserRecord[] | Promise<UserRecord[]>,
 ): Promise<UserRecord[]> {
-  await ensureDirectory(dirname(file), 0o700)
-  try {
-    return await withFileLock(file, async (lock) => {
-      await removeLeftovers(file)
-      const { users } = await readUsersFile(file)
-      const next = await change(users.map((u) => ({ ...u, roles: [...u.roles] })))
-      const checked = usersFileSchema.safeParse({ version: USERS_FILE_VERSION, users: next })
-      if (!checked.success) throw new UsersFileError(file, problemsOf(checked.error))
-      await lock.assertHeld()
-      await writeUsersFile(file, checked.data.users)
-      return checked.data.users
-    })
-  } catch (err) {
-    if (err instanceof FileLockTimeoutError)
-      throw new UsersFileError(file, [err.message], { cause: err })
-    throw err
-  }
-}
-
-/**
- * Temporary files of writers killed half-way (SIGKILL, power loss): never the users file itself.
- * Only the lock holder writes, so while it holds the lock no live write can be among them.
- */
-async function removeLeftovers(file: string): Promise<void> {
-  const dir = dirname(file)
-  const escaped = basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-  const atomicTemp = new RegExp(`^\\.${escaped}\\.[0-9a-f]{12}\\.tmp$`)
-  for (const name of await readdir(dir)) {
-    if (atomicTemp.test(name)) await rm(join(dir, name), { force: true })
-  }
-  await removeStaleLockFiles(file)
+  const written = await updateJsonFile(file, USERS_FORMAT, async ({ users }) =>
+    fileOf(await change(users.map((u) => ({ ...u, roles: [...u.roles] })))),
+  )
+  return written.users
 }
