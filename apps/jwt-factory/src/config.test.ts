@@ -6,6 +6,7 @@ describe('loadConfig: users and login', () => {
   it('defaults: data/users.json and policy.json resolved against the app folder, the user key beside the service keys', () => {
     const config = loadConfig({}, '/srv/repo/apps/jwt-factory')
     expect(config.usersFile).toBe('/srv/repo/data/users.json')
+    expect(config.clientsFile).toBe('/srv/repo/data/clients.json')
     expect(config.policyFile).toBe('/srv/repo/apps/jwt-factory/policy.json')
     expect(config.userKeysDir).toBe('/srv/repo/keys/users')
     expect(config.userAudiences).toEqual(['jwt-factory', 'servicea', 'serviceb', 'servicec'])

@@ -31,6 +31,7 @@ const schema = z
     LOG_LEVEL: envEnum(LOG_LEVELS, 'info'),
     LOG_FORMAT: envEnum(LOG_FORMATS, 'pretty'),
     USERS_FILE: envString('../../data/users.json'),
+    CLIENTS_FILE: envString('../../data/clients.json'),
     POLICY_FILE: envString('policy.json'),
     USER_AUDIENCES: envString('jwt-factory,servicea,serviceb,servicec').pipe(audienceList),
     TOTP_CHALLENGE_SECONDS: envInteger(120, 10, 900),
@@ -106,6 +107,8 @@ export function loadConfig(env: Record<string, string | undefined>, baseDir: str
     logFormat: e.LOG_FORMAT,
     /** The users (JSON, 0600), watched for changes; see users/users-file.ts. */
     usersFile: path(e.USERS_FILE),
+    /** The OAuth clients (JSON, 0600); see clients/clients-file.ts. */
+    clientsFile: path(e.CLIENTS_FILE),
     /** Roles → permissions and the claim policy; read once at start. */
     policyFile: path(e.POLICY_FILE),
     /**

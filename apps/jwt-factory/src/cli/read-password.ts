@@ -9,11 +9,15 @@ export interface PasswordInput {
  * From a terminal: prompts on stderr and reads without echo (raw mode), twice to catch a typo.
  * Otherwise (a pipe, a file, a test): the first line of stdin, so scripts can set passwords.
  */
-export async function readNewPassword(name: string, io: PasswordInput): Promise<string> {
-  if (!io.stdin.isTTY || !io.stdin.setRawMode) return readFirstLine(io.stdin)
-  const first = await promptHidden(`New password for ${name}: `, io)
+export async function readNewPassword(
+  name: string,
+  io: PasswordInput,
+  what: 'password' | 'secret' = 'password',
+): Promise<string> {
+  if (!io.stdin.isTTY || !io.stdin.setRawMode) return readFirstLine(io.stdin, what)
+  const first = await promptHidden(`New ${what} for ${name}: `, io)
   const again = await promptHidden('Repeat it: ', io)
-  if (first !== again) throw new CliError('the two passwords differ; nothing changed')
+  if (first !== again) throw new CliError(`the two ${what}s differ; nothing changed`)
   return first
 }
 
@@ -48,7 +52,7 @@ function promptHidden(prompt: string, { stdin, stderr }: PasswordInput): Promise
 }
 
 /** The first line (without its line break), then stdin is let go so the process can exit. */
-function readFirstLine(stdin: PasswordInput['stdin']): Promise<string> {
+function readFirstLine(stdin: PasswordInput['stdin'], what: string): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = ''
     const finish = () => {
@@ -57,7 +61,7 @@ function readFirstLine(stdin: PasswordInput['stdin']): Promise<string> {
       stdin.off('error', reject)
       ;(stdin as Partial<{ destroy(): void }>).destroy?.()
       const line = text.split(/\r?\n/, 1)[0] ?? ''
-      if (line === '') reject(new CliError('no password on stdin (give it as the first line)'))
+      if (line === '') reject(new CliError(`no ${what} on stdin (give it as the first line)`))
       else resolve(line)
     }
     const onData = (chunk: string | Buffer) => {

@@ -1,0 +1,148 @@
+import { readFile } from 'node:fs/promises'
+import { KeyImportError } from '@jwt-factory/jwt'
+import { BadRequestError } from '@jwt-factory/server'
+import { publicJwkFromPem, publicJwksFromJwksText } from '../clients/client-keys.ts'
+import type { ClientPublicJwk, ClientRecord } from '../clients/client-record.ts'
+import { readClientsFile, updateClientsFile } from '../clients/clients-file.ts'
+import { parseKeyId } from '../keys/key-id.ts'
+import { hashPassword } from '../users/password-hash.ts'
+import { CliError, usageError } from './cli-error.ts'
+import type { CliCommand } from './run-cli.ts'
+import { formatTable } from './text-table.ts'
+
+export interface ClientsCliContext {
+  file: string
+  out: (text: string) => void
+  readSecret: (name: string) => Promise<string>
+  now: () => Date
+  jwks: string | undefined
+  publicKey: string | undefined
+}
+
+export type ClientsCommand = CliCommand<ClientsCliContext>
+
+/** A client secret is typed by no one: it comes from a generator, so it can be long. */
+const MIN_SECRET = 16
+const MAX_SECRET = 1024
+
+export const CLIENTS_COMMANDS: Record<string, ClientsCommand> = {
+  add: {
+    usage:
+      'add NAME [--jwks FILE | --public-key FILE]   (else a secret: prompted, or the first line of stdin)',
+    args: 1,
+    async run(ctx, [name]) {
+      checkName(name!)
+      if (ctx.jwks !== undefined && ctx.publicKey !== undefined)
+        throw usageError('give --jwks or --public-key, not both')
+      await refuseExisting(ctx, name!)
+      const keys = await readKeys(ctx)
+      const credential = keys ? { keys } : { secret: await newSecret(ctx, name!) }
+      const client: ClientRecord = {
+        name: name!,
+        ...credential,
+        createdAt: ctx.now().toISOString(),
+      }
+      await updateClientsFile(ctx.file, (clients) => {
+        if (clients.some((c) => c.name === name)) throw new CliError(`${name} exists already`)
+        return [...clients, client]
+      })
+      ctx.out(`added ${name} (${keys ? `${keys.length} public key(s)` : 'a secret'})`)
+    },
+  },
+  'rotate-secret': {
+    usage: 'rotate-secret NAME   (the new secret: prompted, or the first line of stdin)',
+    args: 1,
+    async run(ctx, [name]) {
+      const client = await requireClient(ctx, name!)
+      if (client.keys) throw new CliError(`${name} authenticates with public keys, not a secret`)
+      const secret = await newSecret(ctx, name!)
+      await updateClientsFile(ctx.file, (clients) => {
+        const i = clients.findIndex((c) => c.name === name)
+        if (i < 0) throw new CliError(`no client ${name} in ${ctx.file}`)
+        clients[i] = { ...clients[i]!, secret }
+        return clients
+      })
+      ctx.out(`changed the secret of ${name}; the old one no longer works`)
+    },
+  },
+  remove: {
+    usage: 'remove NAME',
+    args: 1,
+    async run(ctx, [name]) {
+      await requireClient(ctx, name!)
+      await updateClientsFile(ctx.file, (clients) => clients.filter((c) => c.name !== name))
+      ctx.out(`removed ${name}`)
+    },
+  },
+  list: {
+    usage: 'list',
+    args: 0,
+    async run(ctx) {
+      const clients = await readClientsFile(ctx.file)
+      ctx.out(clients.length === 0 ? `no clients in ${ctx.file}` : formatClientTable(clients))
+    },
+  },
+}
+
+function checkName(name: string): void {
+  try {
+    parseKeyId(name)
+  } catch (err) {
+    if (err instanceof BadRequestError) throw usageError(`"${name}": ${err.message}`)
+    throw err
+  }
+}
+
+async function refuseExisting(ctx: ClientsCliContext, name: string): Promise<void> {
+  if ((await readClientsFile(ctx.file)).some((c) => c.name === name))
+    throw new CliError(`${name} exists already (remove it, or rotate-secret)`)
+}
+
+async function requireClient(ctx: ClientsCliContext, name: string): Promise<ClientRecord> {
+  const client = (await readClientsFile(ctx.file)).find((c) => c.name === name)
+  if (!client) throw new CliError(`no client ${name} in ${ctx.file}`)
+  return client
+}
+
+/** The keys of --jwks or --public-key, each checked by the factory's key import; else none. */
+async function readKeys(ctx: ClientsCliContext): Promise<ClientPublicJwk[] | undefined> {
+  const path = ctx.jwks ?? ctx.publicKey
+  if (path === undefined) return undefined
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    throw new CliError(`cannot read ${path}: ${(err as Error).message}`)
+  }
+  try {
+    return ctx.jwks !== undefined
+      ? await publicJwksFromJwksText(text)
+      : [await publicJwkFromPem(text)]
+  } catch (err) {
+    if (err instanceof KeyImportError)
+      throw new CliError(`${path}: ${err.message}; nothing changed`)
+    throw err
+  }
+}
+
+async function newSecret(ctx: ClientsCliContext, name: string) {
+  const secret = await ctx.readSecret(name)
+  if (secret.length < MIN_SECRET || secret.length > MAX_SECRET) {
+    throw new CliError(
+      `a client secret has ${MIN_SECRET} to ${MAX_SECRET} characters; nothing changed`,
+    )
+  }
+  return hashPassword(secret)
+}
+
+/** `list`'s table: names, how each authenticates, when it was added. Never a secret or a hash. */
+function formatClientTable(clients: readonly ClientRecord[]): string {
+  return formatTable([
+    ['NAME', 'AUTH', 'CREATED'],
+    ...clients.map((c) => [
+      c.name,
+      c.keys ? `private_key_jwt (${c.keys.map((k) => k.kid).join(', ')})` : 'client_secret',
+      c.createdAt,
+    ]),
+  ])
+}

@@ -1,0 +1,152 @@
+import { readFile, stat, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { generateSigningKey } from '@jwt-factory/jwt'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readClientsFile } from '../src/clients/clients-file.ts'
+import { verifyPassword } from '../src/users/password-hash.ts'
+import { cleanUp, makeTempDir } from './factory-process.ts'
+import { runFactoryCli } from './users-cli-process.ts'
+
+/** `npm run clients -- …` as a real child process on a temporary clients file. */
+let dir: string
+let file: string
+const clients = (args: string[], stdin = '') => runFactoryCli('clients', file, args, stdin)
+const client = async (name: string) => (await readClientsFile(file)).find((c) => c.name === name)
+
+const SECRET = 'servicea-client-secret-0123456789'
+
+beforeAll(async () => {
+  dir = await makeTempDir('jwt-factory-clients-cli-')
+  file = join(dir, 'data', 'clients.json')
+})
+afterAll(() => cleanUp())
+
+describe('npm run clients', () => {
+  it('adds a client with the secret from stdin: hashed, never stored, mode 0600 in a 0700 folder', async () => {
+    const r = await clients(['add', 'servicea'], `${SECRET}\n`)
+    expect(r).toMatchObject({ code: 0, stdout: 'added servicea (a secret)\n' })
+    expect((await stat(file)).mode & 0o777).toBe(0o600)
+    expect((await stat(dirname(file))).mode & 0o777).toBe(0o700)
+    const a = await client('servicea')
+    expect(await verifyPassword(SECRET, a!.secret!)).toBe(true)
+    expect(await readFile(file, 'utf8')).not.toContain(SECRET)
+  })
+
+  it('refuses a second add (1), a bad or reserved name (2), a missing or short secret (1)', async () => {
+    const refusals: [string[], string, number, string][] = [
+      [['add', 'servicea'], `${SECRET}\n`, 1, 'servicea exists already'],
+      [['add', '../x'], `${SECRET}\n`, 2, 'keyId must be'],
+      [['add', 'users'], `${SECRET}\n`, 2, 'reserved'],
+      [['add', 'serviceb'], '', 1, 'no secret on stdin'],
+      [['add', 'serviceb'], 'too-short\n', 1, '16 to 1024 characters'],
+      [['add', 'serviceb', '--jwks', 'a', '--public-key', 'b'], '', 2, 'not both'],
+      [['frobnicate'], '', 2, 'unknown command frobnicate'],
+    ]
+    for (const [args, stdin, code, message] of refusals) {
+      const r = await clients(args, stdin)
+      expect(r, args.join(' ')).toMatchObject({ code, stderr: expect.stringContaining(message) })
+    }
+    expect(await client('serviceb')).toBeUndefined()
+  })
+
+  it('adds a private_key_jwt client from a JWKS file or a public key PEM; a bad JWKS writes nothing', async () => {
+    const ec = await generateSigningKey('ES256')
+    const jwks = join(dir, 'serviceb.jwks.json')
+    await writeFile(jwks, JSON.stringify({ keys: [{ ...ec.publicJwk, kid: 'b-1' }] }))
+    expect(await clients(['add', 'serviceb', '--jwks', jwks])).toMatchObject({
+      code: 0,
+      stdout: 'added serviceb (1 public key(s))\n',
+    })
+    expect((await client('serviceb'))?.keys).toEqual([
+      {
+        kty: 'EC',
+        crv: 'P-256',
+        x: ec.publicJwk.x,
+        y: ec.publicJwk.y,
+        kid: 'b-1',
+        alg: 'ES256',
+        use: 'sig',
+      },
+    ])
+
+    const rsa = await generateSigningKey('RS256')
+    const pem = join(dir, 'servicec.pem')
+    await writeFile(pem, rsa.publicPem)
+    expect(await clients(['add', 'servicec', '--public-key', pem])).toMatchObject({ code: 0 })
+    expect((await client('servicec'))?.keys?.[0]).toMatchObject({ kid: rsa.kid, alg: 'RS256' })
+
+    const before = await readFile(file, 'utf8')
+    const privateJwks = join(dir, 'private.jwks.json')
+    await writeFile(
+      privateJwks,
+      JSON.stringify({ keys: [ec.privateKeyObject.export({ format: 'jwk' })] }),
+    )
+    const notJwks = join(dir, 'not.jwks.json')
+    await writeFile(notJwks, '{"keys": "none"}')
+    for (const [path, message] of [
+      [privateJwks, 'private or secret key'],
+      [notJwks, 'not a JWKS'],
+      [join(dir, 'missing.json'), 'cannot read'],
+    ]) {
+      expect(await clients(['add', 'serviced', '--jwks', path!])).toMatchObject({
+        code: 1,
+        stderr: expect.stringContaining(message!),
+      })
+    }
+    expect(await readFile(file, 'utf8')).toBe(before)
+  })
+
+  it('lists names and how each authenticates, never a secret or a hash', async () => {
+    const r = await clients(['list'])
+    expect(r.code).toBe(0)
+    const lines = r.stdout.trimEnd().split('\n')
+    expect(lines[0]).toMatch(/^NAME\s+AUTH\s+CREATED$/)
+    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 2))).toEqual([
+      ['servicea', 'client_secret'],
+      ['serviceb', 'private_key_jwt'],
+      ['servicec', 'private_key_jwt'],
+    ])
+    const a = await client('servicea')
+    expect(r.stdout).not.toContain(a!.secret!.hash)
+    expect(r.stdout).not.toContain(a!.secret!.salt)
+  })
+
+  it('rotates a secret (the old one stops verifying); refuses it for a key-based or unknown client', async () => {
+    const newSecret = 'servicea-rotated-secret-9876543210'
+    expect(await clients(['rotate-secret', 'servicea'], `${newSecret}\n`)).toMatchObject({
+      code: 0,
+    })
+    const a = await client('servicea')
+    expect(await verifyPassword(newSecret, a!.secret!)).toBe(true)
+    expect(await verifyPassword(SECRET, a!.secret!)).toBe(false)
+    expect(await clients(['rotate-secret', 'serviceb'], `${newSecret}\n`)).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('authenticates with public keys'),
+    })
+    expect(await clients(['rotate-secret', 'nobody'], `${newSecret}\n`)).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('no client nobody'),
+    })
+  })
+
+  it('removes a client; removing an unknown one is refused', async () => {
+    expect(await clients(['remove', 'servicec'])).toMatchObject({
+      code: 0,
+      stdout: 'removed servicec\n',
+    })
+    expect(await client('servicec')).toBeUndefined()
+    expect(await clients(['remove', 'servicec'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('no client servicec'),
+    })
+  })
+
+  it('keeps every client when several CLI processes add at once (the file lock)', async () => {
+    const names = ['con-1', 'con-2', 'con-3', 'con-4']
+    const results = await Promise.all(names.map((n) => clients(['add', n], `${SECRET}-${n}\n`)))
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0])
+    const stored = (await readClientsFile(file)).map((c) => c.name)
+    expect(stored).toEqual(expect.arrayContaining(names))
+    expect(stored).toHaveLength(names.length + 2)
+  })
+})
