@@ -1,5 +1,5 @@
 import type { JWTPayload } from 'jose'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { keyList, remoteKeys, type KeySource } from './key-source.ts'
 import { generateSigningKey, type SigningKey } from './signing-key.ts'
 import { forgeToken, signForged, splitToken } from './forge.ts'
@@ -15,11 +15,20 @@ const t = T.getTime() / 1000
 let key: SigningKey
 let other: SigningKey
 let keys: KeySource
+/** A real JWKS endpoint on loopback serving `key`, for the fetched key sets. */
+const jwksServer = createServer((_, res) => {
+  res.setHeader('content-type', 'application/json')
+  res.end(JSON.stringify(toJwks([key])))
+})
+let jwksUrl: string
 
 beforeAll(async () => {
   ;[key, other] = await Promise.all([generateSigningKey('ES256'), generateSigningKey('ES256')])
   keys = keyList([key], "servicea's public key")
+  await new Promise<void>((ok) => jwksServer.listen(0, '127.0.0.1', ok))
+  jwksUrl = `http://127.0.0.1:${(jwksServer.address() as { port: number }).port}/jwks`
 })
+afterAll(() => new Promise((ok) => jwksServer.close(ok)))
 
 /** The claims the verifier expects, with `over` changed; an undefined value drops the claim. */
 const claimsOf = (over: JWTPayload) =>
@@ -124,55 +133,35 @@ describe('verifyTokenWithReport: every check in the order it ran', () => {
   })
 
   it('a key set fetched over the network says how long ago it was fetched', async () => {
-    const server = createServer((_, res) => {
-      res.setHeader('content-type', 'application/json')
-      res.end(JSON.stringify(toJwks([key])))
+    let nowMs = T.getTime()
+    const remote = remoteKeys(jwksUrl, {
+      algorithms: ['ES256'],
+      now: () => nowMs,
     })
-    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
-    try {
-      const { port } = server.address() as { port: number }
-      let nowMs = T.getTime()
-      const remote = remoteKeys(`http://127.0.0.1:${port}/jwks`, {
-        algorithms: ['ES256'],
-        now: () => nowMs,
-      })
-      const token = await signed()
-      const first = await verifyTokenWithReport(token, remote, { ...expected, currentDate: T })
-      expect(first.report.keysFetchedSecondsAgo).toBe(0)
-      nowMs += 42_000
-      const later = new Date(T.getTime() + 42_000)
-      const second = await verifyTokenWithReport(token, remote, { ...expected, currentDate: later })
-      expect(second.report.keysFetchedSecondsAgo).toBe(42)
-      expect(remote.cache?.()).toMatchObject({ kids: [key.kid], fetchedAt: T.getTime() })
-    } finally {
-      await new Promise((ok) => server.close(ok))
-    }
+    const token = await signed()
+    const first = await verifyTokenWithReport(token, remote, { ...expected, currentDate: T })
+    expect(first.report.keysFetchedSecondsAgo).toBe(0)
+    nowMs += 42_000
+    const later = new Date(T.getTime() + 42_000)
+    const second = await verifyTokenWithReport(token, remote, { ...expected, currentDate: later })
+    expect(second.report.keysFetchedSecondsAgo).toBe(42)
+    expect(remote.cache?.()).toMatchObject({ kids: [key.kid], fetchedAt: T.getTime() })
   })
 
   it('alg: none against a JWKS: the set refuses the alg while choosing a key, so key did not run', async () => {
-    const server = createServer((_, res) => {
-      res.setHeader('content-type', 'application/json')
-      res.end(JSON.stringify(toJwks([key])))
+    const remote = remoteKeys(jwksUrl, { algorithms: ['ES256'] })
+    const none = forgeToken({ alg: 'none', kid: key.kid, typ: 'JWT' }, claimsOf({}), '')
+    const { report: r } = await verifyTokenWithReport(none, remote, {
+      ...expected,
+      currentDate: T,
     })
-    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
-    try {
-      const { port } = server.address() as { port: number }
-      const remote = remoteKeys(`http://127.0.0.1:${port}/jwks`, { algorithms: ['ES256'] })
-      const none = forgeToken({ alg: 'none', kid: key.kid, typ: 'JWT' }, claimsOf({}), '')
-      const { report: r } = await verifyTokenWithReport(none, remote, {
-        ...expected,
-        currentDate: T,
-      })
-      expect(r.failed).toBe('alg')
-      expect(r.checks.slice(0, 3).map((c) => `${c.name}:${c.status}`)).toEqual([
-        'format:passed',
-        'key:not run',
-        'alg:failed',
-      ])
-      expect(r.key).toBeUndefined()
-    } finally {
-      await new Promise((ok) => server.close(ok))
-    }
+    expect(r.failed).toBe('alg')
+    expect(r.checks.slice(0, 3).map((c) => `${c.name}:${c.status}`)).toEqual([
+      'format:passed',
+      'key:not run',
+      'alg:failed',
+    ])
+    expect(r.key).toBeUndefined()
   })
 
   it('the report never carries the signature', async () => {
