@@ -1,3 +1,4 @@
+import type { TlsPeer } from '@jwt-factory/http-client'
 import type { VerificationReport } from '@jwt-factory/jwt'
 
 /**
@@ -31,13 +32,8 @@ export interface TokenView {
   compact?: string
 }
 
-/** The TLS connection a call went over: whom the certificate named and which CA vouched for it. */
-export interface TlsPeer {
-  /** The peer certificate's subject (CN), e.g. `serviceb`. */
-  peer: string
-  /** The issuer that verified it, e.g. the project's CA. */
-  ca: string
-}
+/** The TLS connection a call went over, as the HTTP client that made it recorded it. */
+export type { TlsPeer }
 
 /** One step of a request's path. Spans form a tree by `parent`; a trace lists them in start order. */
 export interface Span {
