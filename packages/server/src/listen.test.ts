@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { connect, type AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createBaseApp } from './create-base-app.ts'
 import { ListenError, listen, type RunningServer } from './listen.ts'
@@ -95,5 +95,69 @@ describe('listen', () => {
     release()
     expect(await answer).toEqual({ status: 200, connection: 'close', body: { slow: 'done' } })
     await closed
+  })
+
+  describe('what the parser refuses before the app sees it', () => {
+    /**
+     * Writes a request with a header of `headerBytes` over a raw socket and reads until the server
+     * ends the connection. Resolves with what came back and how the connection ended.
+     */
+    function sendRawRequest(url: string, headerBytes: number) {
+      const { hostname, port } = new URL(url)
+      return new Promise<{ answer: string; ended: 'end' | string; wrote: boolean }>((resolve) => {
+        const socket = connect(Number(port), hostname)
+        const chunks: Buffer[] = []
+        let wrote = false
+        socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+        const done = (ended: string) =>
+          resolve({ answer: Buffer.concat(chunks).toString(), ended, wrote })
+        socket.on('end', () => {
+          done('end')
+          socket.end()
+        })
+        socket.on('error', (err: NodeJS.ErrnoException) => done(err.code ?? err.message))
+        const request = `GET /hello HTTP/1.1\r\nHost: ${hostname}\r\nX-Big: ${'a'.repeat(headerBytes)}\r\n\r\n`
+        socket.write(request, (err) => (wrote = !err))
+      })
+    }
+
+    it('a 1 MB header is answered 431 in the JSON error shape, and the connection ends cleanly while the client still writes (no reset)', async () => {
+      const server = await listenOn('127.0.0.1', 0)
+      running.push(server)
+      const { answer, ended, wrote } = await sendRawRequest(server.url, 1024 * 1024)
+      // Node's own answer destroys the socket with the header unread, which can reach a client
+      // still writing as a reset (ECONNRESET) instead of the 431.
+      expect(ended).toBe('end')
+      expect(wrote).toBe(true)
+      const [head, body] = answer.split('\r\n\r\n')
+      expect(head).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/)
+      expect(head).toMatch(/\r\nContent-Type: application\/json\r\n/)
+      expect(JSON.parse(body!)).toEqual({
+        error: {
+          name: 'RequestHeaderFieldsTooLarge',
+          code: 'ERR_HEADERS_TOO_LARGE',
+          message: 'the request headers are larger than this server reads',
+        },
+      })
+      // The server is unharmed.
+      expect((await fetch(`${server.url}/hello`)).status).toBe(200)
+    })
+
+    it('malformed HTTP is a 400 in the JSON error shape', async () => {
+      const server = await listenOn('127.0.0.1', 0)
+      running.push(server)
+      const { hostname, port } = new URL(server.url)
+      const answer = await new Promise<string>((resolve) => {
+        const socket = connect(Number(port), hostname)
+        const chunks: Buffer[] = []
+        socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+        socket.on('end', () => resolve(Buffer.concat(chunks).toString()))
+        socket.write('NOT HTTP AT ALL\r\n\r\n')
+      })
+      expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/)
+      expect(JSON.parse(answer.split('\r\n\r\n')[1]!)).toMatchObject({
+        error: { name: 'BadRequest', code: 'ERR_BAD_REQUEST' },
+      })
+    })
   })
 })

@@ -5,6 +5,7 @@ import {
 import type { AddressInfo } from 'node:net'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { serve } from '@hono/node-server'
+import { answerClientErrors } from './client-error.ts'
 import type { Logger } from './logger.ts'
 
 export interface ListenOptions {
@@ -46,6 +47,7 @@ export function listen(options: ListenOptions): Promise<RunningServer> {
       port: options.port,
       ...(options.tls ? { createServer: createHttpsServer, serverOptions: options.tls } : {}),
     }) as Server
+    answerClientErrors(server)
     const onError = (err: NodeJS.ErrnoException) => {
       const reason =
         err.code === 'EADDRINUSE'
