@@ -35,6 +35,39 @@ describe('the policy file', () => {
     expect(Object.isFrozen(policy.roles.admin?.permissions)).toBe(true)
   })
 
+  it("the committed one's exchange policy is scenario 6's chain: servicea → serviceb → servicec", async () => {
+    const policy = await loadPolicyFile(POLICY_FILE)
+    expect(policy.exchange).toEqual({ servicea: ['serviceb'], serviceb: ['servicec'] })
+    expect(Object.isFrozen(policy.exchange.servicea)).toBe(true)
+  })
+
+  it('a file without an exchange section allows no exchange', async () => {
+    const path = await policyFile(JSON.stringify({ roles: {} }))
+    expect((await loadPolicyFile(path)).exchange).toEqual({})
+  })
+
+  it('refuses an exchange section naming a bad client or audience, each problem named', async () => {
+    const { err } = await problems(
+      JSON.stringify({
+        roles: {},
+        exchange: {
+          '../x': ['serviceb'],
+          users: ['serviceb'],
+          servicea: ['service b', ''],
+          serviceb: ['servicec', 'servicec'],
+          servicec: 'servicea',
+        },
+      }),
+    )
+    const text = err.problems.join('\n')
+    expect(text).toMatch(/exchange\.\.\.\/x: must be a valid keyId/)
+    expect(text).toMatch(/exchange\.users: must be a valid keyId/)
+    expect(text).toMatch(/exchange\.servicea\.0: must be an audience/)
+    expect(text).toMatch(/exchange\.servicea\.1: must be an audience/)
+    expect(text).toMatch(/exchange\.serviceb: lists an audience twice/)
+    expect(text).toMatch(/exchange\.servicec: /)
+  })
+
   it('a missing file or one that is not JSON is a ConfigError naming the file', async () => {
     const missing = await loadPolicyFile('/nonexistent/policy.json').catch((e: unknown) => e)
     expect(missing).toBeInstanceOf(ConfigError)

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { ConfigError } from '@jwt-factory/config'
 import { z } from 'zod'
+import { clientNameSchema } from '../clients/client-record.ts'
 import { isValidKeyId } from '../keys/key-id.ts'
 import { PERMISSION_ID, roleNameSchema } from '../users/user-record.ts'
 
@@ -46,6 +47,21 @@ const serviceSchema = z
     }
   })
 
+/** An `aud` value a token exchange may ask for: an audience name or a resource URI, no spaces. */
+const exchangeAudience = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,200}$/, 'must be an audience (1-200 visible characters, no spaces)')
+
+/**
+ * Token exchange: a client → the audiences it may exchange a subject token for (RFC 8693 leaves
+ * who may obtain which token to the server's policy). A client with no entry may exchange for none:
+ * a token meant for a client is not a ticket to every other service.
+ */
+const exchangeSchema = z.record(
+  clientNameSchema,
+  z.array(exchangeAudience).refine((a) => new Set(a).size === a.length, 'lists an audience twice'),
+)
+
 const policySchema = z
   .object({
     $comment: z.union([z.string(), z.array(z.string())]).optional(),
@@ -53,10 +69,14 @@ const policySchema = z
     services: z
       .record(z.string().refine(isValidKeyId, 'must be a valid keyId'), serviceSchema)
       .default({}),
+    exchange: exchangeSchema.default({}),
   })
   .strict()
 
-/** Roles → permissions, and what may go into a token, per role and per keyId. Frozen. */
+/**
+ * Roles → permissions, what may go into a token per role and per keyId, and which client may
+ * exchange a token for which audience. Frozen.
+ */
 export type Policy = z.output<typeof policySchema>
 
 /** Validates a policy object; problems come back as one ConfigError naming `source`. */
@@ -64,7 +84,7 @@ export function parsePolicy(value: unknown, source: string): Policy {
   const result = policySchema.safeParse(value)
   if (!result.success) {
     const problems = result.error.issues.map(
-      (i) => `${i.path.map(String).join('.') || '(file)'}: ${i.message}`,
+      (i) => `${i.path.map(String).join('.') || '(file)'}: ${messageOf(i)}`,
     )
     throw new ConfigError(source, problems)
   }
@@ -86,6 +106,11 @@ export async function loadPolicyFile(path: string): Promise<Policy> {
     throw new ConfigError(path, [`not valid JSON: ${(err as Error).message}`])
   }
   return parsePolicy(value, path)
+}
+
+/** A record key's refusal names its rule (zod's own message only says the key is invalid). */
+function messageOf(issue: z.core.$ZodIssue): string {
+  return issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message
 }
 
 function deepFreeze<T>(value: T): T {
