@@ -105,6 +105,21 @@ describe('requestJson over real TLS', () => {
     })
   })
 
+  it('POSTs URLSearchParams as a form, as OAuth endpoints take it', async () => {
+    const hop = await server(serverTls, (req, res) => {
+      let text = ''
+      req.setEncoding('utf8')
+      req.on('data', (chunk: string) => (text += chunk))
+      req.on('end', () => sendJson(res, 200, { contentType: req.headers['content-type'], text }))
+    })
+    const body = new URLSearchParams({ grant_type: 'client_credentials', audience: 'a b&c' })
+    const response = await client().requestJson('jwt-factory', `${hop.url}/token`, { body })
+    expect(response.body).toEqual({
+      contentType: 'application/x-www-form-urlencoded',
+      text: 'grant_type=client_credentials&audience=a+b%26c',
+    })
+  })
+
   it('reaches an IPv6 server on ::1', async () => {
     const hop = await server(serverTls, echo, '::1')
     expect(hop.url).toMatch(/^https:\/\/\[::1\]:\d+$/)

@@ -8,7 +8,10 @@ export interface RequestJsonOptions {
   /** Default GET, or POST when there is a body. */
   method?: string
   headers?: Record<string, string>
-  /** Sent as JSON (content-type application/json unless given). */
+  /**
+   * Sent as JSON (content-type application/json unless given); URLSearchParams as a form
+   * (application/x-www-form-urlencoded), what OAuth endpoints take (RFC 6749 §3.2).
+   */
   body?: unknown
   /** Limit for the whole exchange, connecting included; default the client's timeoutMs. */
   timeoutMs?: number
@@ -44,10 +47,14 @@ export async function requestJson(
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
     throw new TypeError(`timeoutMs must be a positive integer, got ${timeoutMs}`)
   }
-  const hasBody = options.body !== undefined
+  const { body: sent } = options
+  const hasBody = sent !== undefined
+  const form = sent instanceof URLSearchParams
   const headers: Record<string, string> = {
     accept: 'application/json',
-    ...(hasBody ? { 'content-type': 'application/json' } : {}),
+    ...(hasBody
+      ? { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json' }
+      : {}),
     ...lowerCaseKeys(options.headers ?? {}),
   }
   let status: number
@@ -67,7 +74,7 @@ export async function requestJson(
       dispatcher: context.agent,
       method: options.method ?? (hasBody ? 'POST' : 'GET'),
       headers,
-      body: hasBody ? JSON.stringify(options.body) : null,
+      body: form ? sent.toString() : hasBody ? JSON.stringify(sent) : null,
       // The signal bounds connect + headers + body together; the two undici timers only
       // bound the waits between bytes, so a slow trickle cannot outlive the limit either.
       signal: deadline.signal,
