@@ -2,7 +2,12 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadConfig as loadConsoleConfig, startConsole } from '@jwt-factory/console'
 import { readEnvFile } from '@jwt-factory/config'
-import { ensureDemoUsers, isLoopbackHost, readAdminToken } from '@jwt-factory/factory'
+import {
+  ensureDemoClients,
+  ensureDemoUsers,
+  isLoopbackHost,
+  readAdminToken,
+} from '@jwt-factory/factory'
 import { createHttpClient } from '@jwt-factory/http-client'
 import { createLogger, formatLogLine } from '@jwt-factory/server'
 import { ensureCertificates, loadTlsFiles } from '@jwt-factory/tls'
@@ -96,6 +101,12 @@ async function main(): Promise<number> {
   } else {
     say(`no demo users: the factory listens on ${plan.factory.host}, beyond loopback`)
   }
+  // The services' OAuth clients (scenario 6): random secrets, each in the file its service reads.
+  const secretsDir = dirname(servicea.clientSecretFile)
+  const clients = await ensureDemoClients(plan.factory.clientsFile, secretsDir)
+  say(
+    `${clients.created.length ? `made the demo clients ${clients.created.join(', ')}` : 'kept the demo clients'} in ${plan.factory.clientsFile} (their secrets in ${secretsDir})`,
+  )
 
   // Only an exit nobody asked for ends the demo: a process the console stops is no failure.
   supervisor.onUnrequestedExit((name, exit) => {

@@ -3,6 +3,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { ensureDemoClients } from '@jwt-factory/factory'
 import type { SigningAlgorithm } from '@jwt-factory/jwt'
 import type { LogLevel } from '@jwt-factory/server'
 import { createHttpClient, type HttpClient } from '@jwt-factory/http-client'
@@ -103,10 +104,16 @@ export class Cluster {
       KEYS_DIR: join(this.dir, 'keys'),
       SCENARIO3_KEYS_DIR: join(this.dir, 'scenario-3-keys'),
       USERS_FILE: join(this.dir, 'users.json'),
+      CLIENTS_FILE: join(this.dir, 'clients.json'),
+      REVOCATIONS_FILE: join(this.dir, 'revocations.json'),
     }
+    const secretsDir = join(this.dir, 'client-secrets')
     await bundleApps(root)
     await ensureCertificates(dirs.CERTS_DIR)
     await ensureScenario3Keys(dirs.SCENARIO3_KEYS_DIR, algorithm)
+    // The services' OAuth clients, as `npm start` makes them: each service reads its own secret.
+    await ensureDemoClients(dirs.CLIENTS_FILE, secretsDir)
+    const secretOf = (name: string) => ({ CLIENT_SECRET_FILE: join(secretsDir, name) })
     this.caPem = (await loadTlsFiles(dirs.CERTS_DIR)).caPem
     this.https = createHttpClient({ caPem: this.caPem, timeoutMs: 10_000 })
     const [fHttp, fHttps, aHttp, aHttps, bHttp, bHttps, cHttp, cHttps] = (await freePorts(8)) as [
@@ -127,6 +134,11 @@ export class Cluster {
       SERVICEC_URL: `https://localhost:${cHttps}`,
       HOP_TIMEOUT_MS: String(options.hopTimeoutMs ?? 3000),
       LOG_LEVEL: options.logLevel ?? 'info',
+      // The issuers follow the random ports (PUBLIC_URL's and FACTORY_URL's defaults), never the shell's.
+      PUBLIC_URL: '',
+      ISSUER: '',
+      FACTORY_ISSUER: '',
+      FACTORY_USER_ISSUER: '',
       // Never a credential of the shell the tests run in; a test sets its own.
       ADMIN_TOKEN: '',
       ADMIN_TOKEN_FILE: '',
@@ -135,9 +147,9 @@ export class Cluster {
     }
     const own: Record<ProcessName, Record<string, string>> = {
       'jwt-factory': { PORT: String(fHttp), HTTPS_PORT: String(fHttps) },
-      servicea: { HTTP_PORT: String(aHttp), HTTPS_PORT: String(aHttps) },
-      serviceb: { HTTP_PORT: String(bHttp), HTTPS_PORT: String(bHttps) },
-      servicec: { HTTP_PORT: String(cHttp), HTTPS_PORT: String(cHttps) },
+      servicea: { HTTP_PORT: String(aHttp), HTTPS_PORT: String(aHttps), ...secretOf('servicea') },
+      serviceb: { HTTP_PORT: String(bHttp), HTTPS_PORT: String(bHttps), ...secretOf('serviceb') },
+      servicec: { HTTP_PORT: String(cHttp), HTTPS_PORT: String(cHttps), ...secretOf('servicec') },
     }
     Object.assign(this.urls, {
       'jwt-factory': `http://127.0.0.1:${fHttp}`,

@@ -40,6 +40,8 @@ function configSchema(baseDir: string) {
       LOG_LEVEL: envEnum(LOG_LEVELS, 'info'),
       LOG_FORMAT: envEnum(LOG_FORMATS, 'pretty'),
       CONSOLE_URL: envUrl('http://localhost:4000/'),
+      /** This service's OAuth client secret (made by `npm start`); unset: data/client-secrets/<name>. */
+      CLIENT_SECRET_FILE: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
     })
     .transform((e) => ({
       name: e.SERVICE_NAME,
@@ -81,6 +83,11 @@ function configSchema(baseDir: string) {
       logFormat: e.LOG_FORMAT,
       /** Where `npm start` serves the teaching console; GET / names it. */
       consoleUrl: e.CONSOLE_URL,
+      /**
+       * The secret this service authenticates with at the factory's POST /token (its client_id is
+       * its name), read at start; scenario 6's token exchanges need it.
+       */
+      clientSecretFile: path(e.CLIENT_SECRET_FILE ?? `../../data/client-secrets/${e.SERVICE_NAME}`),
     }))
 }
 
