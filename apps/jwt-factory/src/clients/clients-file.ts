@@ -18,7 +18,7 @@ export class ClientsFileError extends Error {
   }
 }
 
-const CLIENTS_FORMAT: JsonFileFormat<ClientsFile> = {
+export const CLIENTS_FORMAT: JsonFileFormat<ClientsFile> = {
   schema: clientsFileSchema,
   empty: () => ({ version: CLIENTS_FILE_VERSION, clients: [] }),
   error: (file, problems, options) => new ClientsFileError(file, problems, options),

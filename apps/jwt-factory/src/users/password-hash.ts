@@ -82,3 +82,19 @@ export async function verifyPassword(password: string, stored: PasswordHash): Pr
   const actual = await derive(password, salt, { ...stored, keyLength: expected.length })
   return actual.length === expected.length && timingSafeEqual(actual, expected)
 }
+
+/** Made once, on first use: what a name nobody registered is checked against. */
+let dummyHash: Promise<PasswordHash> | undefined
+
+/**
+ * verifyPassword, or, when there is no stored hash (an unknown name), one scrypt run against a
+ * dummy hash and false: the answer takes as long either way, so its time says nothing.
+ */
+export async function verifyPasswordOrDummy(
+  password: string,
+  stored: PasswordHash | undefined,
+): Promise<boolean> {
+  dummyHash ??= hashPassword(randomBytes(24).toString('base64'))
+  const matches = await verifyPassword(password, stored ?? (await dummyHash))
+  return stored !== undefined && matches
+}

@@ -1,10 +1,9 @@
-import { watch, type FSWatcher } from 'node:fs'
-import { basename, dirname } from 'node:path'
-import { ensureDirectory } from '@jwt-factory/files'
 import { type Logger } from '@jwt-factory/server'
+import type { FileVersion } from '../stores/locked-json-file.ts'
+import { WatchedFile } from '../stores/watched-file.ts'
 import { hasDemoPassword } from './demo-users.ts'
 import type { UserRecord } from './user-record.ts'
-import { readUsersFile, sameVersion, statUsersFile, type FileVersion } from './users-file.ts'
+import { readUsersFile } from './users-file.ts'
 
 export interface UserStoreOptions {
   file: string
@@ -19,26 +18,16 @@ export interface UserStoreOptions {
   onLoad?: (store: UserStore) => void
 }
 
-/** Events of one write (temp file, rename) arrive together; one reload serves them all. */
-const DEBOUNCE_MS = 30
-/** Only when the platform cannot watch the folder (inotify limits, some network filesystems). */
-const FALLBACK_POLL_MS = 2000
-
 /**
- * The users of the users file, in memory. The file is re-read only when its inode, size or mtime
- * changed, noticed by watching its folder (an atomic replace is a rename, which a watch on the
- * file itself would lose). A file that turns invalid keeps the last good users and logs a warning.
+ * The users of the users file, in memory, kept current by its WatchedFile: re-read when the file
+ * changes, the last good users kept (and a warning logged) when it turns invalid.
  */
 export class UserStore {
   readonly #options: UserStoreOptions
   #users: ReadonlyMap<string, UserRecord> = new Map()
-  #version: FileVersion | undefined
+  #watched: WatchedFile | undefined
   /** Demo-password checks cost two scrypt runs; a hash, once checked, is not checked again. */
   readonly #demoChecks = new Map<string, boolean>()
-  #watcher: FSWatcher | undefined
-  #poll: NodeJS.Timeout | undefined
-  #debounce: NodeJS.Timeout | undefined
-  #refreshing: Promise<boolean> = Promise.resolve(false)
 
   private constructor(options: UserStoreOptions) {
     this.#options = options
@@ -47,8 +36,9 @@ export class UserStore {
   /** Loads the file (missing: no users). An invalid file at start throws UsersFileError. */
   static async open(options: UserStoreOptions): Promise<UserStore> {
     const store = new UserStore(options)
-    await store.#load()
-    if (options.watch) await store.#watch()
+    const { file, logger, watch } = options
+    const load = () => store.#load()
+    store.#watched = await WatchedFile.open({ file, logger, load, holds: 'users', watch: !!watch })
     return store
   }
 
@@ -70,31 +60,14 @@ export class UserStore {
 
   /** Re-reads the file if it changed since the last load; true when it did. One at a time. */
   refresh(): Promise<boolean> {
-    this.#refreshing = this.#refreshing.then(() => this.#refreshNow())
-    return this.#refreshing
+    return this.#watched?.refresh() ?? Promise.resolve(false)
   }
 
   close(): void {
-    this.#watcher?.close()
-    clearInterval(this.#poll)
-    clearTimeout(this.#debounce)
+    this.#watched?.close()
   }
 
-  async #refreshNow(): Promise<boolean> {
-    try {
-      if (sameVersion(await statUsersFile(this.file), this.#version)) return false
-      await this.#load()
-      return true
-    } catch (err) {
-      this.#options.logger.warn(
-        { file: this.file },
-        `kept the last good users: ${(err as Error).message}`,
-      )
-      return false
-    }
-  }
-
-  async #load(): Promise<void> {
+  async #load(): Promise<FileVersion | undefined> {
     const { users, version } = await readUsersFile(this.file)
     const loaded = new Map<string, UserRecord>()
     const refused: string[] = []
@@ -108,9 +81,9 @@ export class UserStore {
       }
     }
     this.#users = loaded
-    this.#version = version
     this.#report(refused)
     this.#options.onLoad?.(this)
+    return version
   }
 
   #report(refused: string[]): void {
@@ -139,32 +112,5 @@ export class UserStore {
       this.#demoChecks.set(key, result)
     }
     return result
-  }
-
-  async #watch(): Promise<void> {
-    const dir = dirname(this.file)
-    const name = basename(this.file)
-    await ensureDirectory(dir, 0o700)
-    const schedule = () => {
-      clearTimeout(this.#debounce)
-      this.#debounce = setTimeout(() => void this.refresh(), DEBOUNCE_MS).unref()
-    }
-    try {
-      this.#watcher = watch(dir, { persistent: false }, (_event, file) => {
-        if (file === null || file === name) schedule()
-      })
-      this.#watcher.on('error', (err) => this.#pollInstead(err))
-    } catch (err) {
-      this.#pollInstead(err as Error)
-    }
-  }
-
-  #pollInstead(err: Error): void {
-    this.#watcher?.close()
-    this.#watcher = undefined
-    if (this.#poll) return
-    const message = `cannot watch ${dirname(this.file)} (${err.message}); polling every ${FALLBACK_POLL_MS / 1000} s`
-    this.#options.logger.warn({ file: this.file }, message)
-    this.#poll = setInterval(() => void this.refresh(), FALLBACK_POLL_MS).unref()
   }
 }

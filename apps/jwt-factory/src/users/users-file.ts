@@ -1,7 +1,5 @@
 import {
   readJsonFile,
-  sameVersion,
-  statJsonFile,
   updateJsonFile,
   writeJsonFile,
   type FileVersion,
@@ -13,8 +11,6 @@ import {
   type UserRecord,
   type UsersFile,
 } from './user-record.ts'
-
-export { sameVersion, statJsonFile as statUsersFile, type FileVersion }
 
 /** The users file could not be read or is not a valid users file. Never quotes the content. */
 export class UsersFileError extends Error {
