@@ -4,7 +4,7 @@ import { isoTime, verifyFailure, type VerifyError, type VerifyFailure } from './
 
 /** What a refusal can say about the token and the verifier, besides jose's own error. */
 export interface RefusalContext {
-  expected: { issuer?: string; audience?: string; subject?: string; typ: string }
+  expected: { issuer?: string; audience?: string; subject?: string; typ?: string }
   /** The header's `kid` and `typ` (a `kid` that is not a string never gets this far). */
   seen: Pick<VerifyError, 'kid' | 'typ'>
   keys: { name: string; hop?: string }

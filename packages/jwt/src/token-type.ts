@@ -2,3 +2,7 @@
 export const SERVICE_TOKEN_TYPE = 'JWT'
 /** `typ` of user access tokens (RFC 9068 §2.1); never accepted where a service token is expected. */
 export const USER_TOKEN_TYPE = 'at+jwt'
+
+/** The `typ` a verifier requires: "JWT" unless told; none when told `false`. */
+export const expectedTyp = (typ: string | false | undefined): string | undefined =>
+  typ === false ? undefined : (typ ?? SERVICE_TOKEN_TYPE)

@@ -1,6 +1,6 @@
 import { decodeJwt, type JWTPayload } from 'jose'
 import type { KeySource } from './key-source.ts'
-import { SERVICE_TOKEN_TYPE } from './token-type.ts'
+import { expectedTyp } from './token-type.ts'
 import {
   CHECK_ORDER,
   REQUIRED_CLAIMS,
@@ -66,6 +66,7 @@ function describeChecks({ header, claims, keys, options, nowSeconds, ...clock }:
   const time = (claim: 'exp' | 'nbf' | 'iat') =>
     claims?.[claim] === undefined ? '(none)' : (isoTime(claims[claim]) ?? text(claims[claim]))
   const at = (seconds: number) => isoTime(seconds) ?? String(seconds)
+  const required = options.requiredClaims ?? REQUIRED_CLAIMS
   const exact = (expected: string | undefined, seen: unknown) => ({
     expected: expected ?? '(any)',
     seen: text(seen),
@@ -74,10 +75,10 @@ function describeChecks({ header, claims, keys, options, nowSeconds, ...clock }:
     format: { expected: 'a compact JWS', seen: header ? 'header and payload readable' : '(none)' },
     key: { expected: keys.name, seen: `kid ${text(header?.kid)}` },
     alg: { expected: "the key's own algorithm", seen: text(header?.alg) },
-    typ: exact(options.typ ?? SERVICE_TOKEN_TYPE, header?.typ),
+    typ: exact(expectedTyp(options.typ), header?.typ),
     required: {
-      expected: REQUIRED_CLAIMS.join(', '),
-      seen: claims ? REQUIRED_CLAIMS.filter((c) => c in claims).join(', ') || '(none)' : '(none)',
+      expected: required.join(', '),
+      seen: claims ? required.filter((c) => c in claims).join(', ') || '(none)' : '(none)',
     },
     iss: exact(options.issuer, claims?.iss),
     sub: exact(options.subject, claims?.sub),

@@ -8,7 +8,7 @@ import {
   type RefusalContext,
 } from './jose-errors.ts'
 import type { KeySource } from './key-source.ts'
-import { SERVICE_TOKEN_TYPE } from './token-type.ts'
+import { expectedTyp } from './token-type.ts'
 import { REQUIRED_CLAIMS, type CheckName, type VerificationReport } from './verification-report.ts'
 import { reportOf } from './verify-report.ts'
 import { verifyFailure, type VerifyResult } from './verify-result.ts'
@@ -22,8 +22,13 @@ export interface VerifyTokenOptions {
   issuer?: string | undefined
   audience?: string | undefined
   subject?: string | undefined
-  /** Required `typ` header (default "JWT"; user tokens use "at+jwt", RFC 9068). */
-  typ?: string | undefined
+  /**
+   * Required `typ` header (default "JWT"; user tokens use "at+jwt", RFC 9068). `false`: none is
+   * required, for tokens whose standard defines none (RFC 7523 client assertions).
+   */
+  typ?: string | false | undefined
+  /** Claims that must be present (default REQUIRED_CLAIMS; RFC 7523 assertions need no iat). */
+  requiredClaims?: readonly string[]
   /** Leeway for exp, nbf and iat, in seconds (default 30). */
   clockToleranceSeconds?: number
   /** The verifier's clock; tests pass a time instead of waiting for one. */
@@ -99,7 +104,7 @@ async function runVerification(
   const header = readHeader(token)
   if (!header) return stop(malformed(), 'format')
   const context: RefusalContext = {
-    expected: { ...options, typ: options.typ ?? SERVICE_TOKEN_TYPE },
+    expected: { ...options, typ: expectedTyp(options.typ) },
     seen: {
       ...(header.kid !== undefined ? { kid: header.kid } : {}),
       ...(typeof header.typ === 'string' ? { typ: header.typ } : {}),
@@ -125,7 +130,7 @@ async function runVerification(
       subject: options.subject,
       typ: context.expected.typ,
       clockTolerance: clockToleranceSeconds,
-      requiredClaims: [...REQUIRED_CLAIMS],
+      requiredClaims: [...(options.requiredClaims ?? REQUIRED_CLAIMS)],
       currentDate: now,
     })
     // jose checks that iat is in the past only together with maxTokenAge; a token "issued" in
