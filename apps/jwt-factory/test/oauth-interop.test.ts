@@ -43,6 +43,30 @@ afterAll(async () => {
   await cleanUp()
 })
 
+/** RFC 8693 through openid-client's generic grant: `from` exchanges `subjectToken` for `audience`. */
+const exchange = async (
+  from: 'servicea' | 'serviceb',
+  subjectToken: string,
+  audience: string,
+  extra: Record<string, string> = {},
+) =>
+  client.genericGrantRequest(
+    await secretClient(factory, from, factory.userIssuer),
+    TOKEN_EXCHANGE,
+    { subject_token: subjectToken, subject_token_type: ACCESS_TOKEN_TYPE, audience, ...extra },
+  )
+
+/** oauth4webapi's resource-server check of `token`, with `issuer`'s discovered metadata. */
+const validate = async (issuer: string, token: string, audience: string) => {
+  const metadata = (await secretClient(factory, 'servicea', issuer)).serverMetadata()
+  const request = new Request('https://serviceb.example/api', {
+    headers: { authorization: `Bearer ${token}` },
+  })
+  return oauth.validateJwtAccessToken(metadata, request, audience, {
+    [oauth.customFetch]: factory.fetch,
+  })
+}
+
 /** Every member of a discovery document that is a URL. */
 const urlMembers = (metadata: object) =>
   Object.entries(metadata).filter(([name]) => /(_endpoint|_uri)$/.test(name))
@@ -83,6 +107,8 @@ describe('discovery with openid-client', () => {
         expect.arrayContaining(['client_secret_basic', 'client_secret_post', 'private_key_jwt']),
       )
       expect(metadata.token_endpoint_auth_signing_alg_values_supported).toContain('ES256')
+      expect(metadata.scopes_supported).toEqual(expect.any(Array))
+      if (which === 'user issuer') expect(metadata.scopes_supported).toContain('app-view')
       for (const [name, url] of urlMembers(metadata)) {
         expect(String(url), name).toMatch(new RegExp(`^${factory.serviceIssuer}/`))
       }
@@ -244,23 +270,6 @@ describe('private_key_jwt assertions (RFC 7523 §3, RFC 7521 §5.2)', () => {
 })
 
 describe('token exchange with openid-client genericGrantRequest (RFC 8693)', () => {
-  const exchange = async (
-    from: 'servicea' | 'serviceb',
-    subjectToken: string,
-    audience: string,
-    extra: Record<string, string> = {},
-  ) =>
-    client.genericGrantRequest(
-      await secretClient(factory, from, factory.userIssuer),
-      TOKEN_EXCHANGE,
-      {
-        subject_token: subjectToken,
-        subject_token_type: ACCESS_TOKEN_TYPE,
-        audience,
-        ...extra,
-      },
-    )
-
   it("servicea exchanges a user's token for serviceb, then serviceb for servicec: act nests (§4.1)", async () => {
     const userToken = await loginUser(factory, 'servicea')
     const subject = claimsOf(userToken)
@@ -319,6 +328,14 @@ describe('introspection and revocation with openid-client (RFC 7662, RFC 7009)',
     // RFC 7662 §4: a client that is neither the token's audience nor its client learns nothing.
     const other = await client.tokenIntrospection(await secretClient(factory, 'servicec'), token)
     expect(other).toEqual({ active: false })
+    const hinted = await client.tokenIntrospection(b, token, { token_type_hint: 'access_token' })
+    expect(hinted).toMatchObject({ active: true, jti: claims.jti })
+    // RFC 7009 §2.1: a client may revoke only tokens issued to it.
+    const servicec = await secretClient(factory, 'servicec')
+    const refused = await client.tokenRevocation(servicec, token).catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(client.ResponseBodyError)
+    expect(refused).toMatchObject({ status: 400, error: 'unauthorized_client' })
+    expect(await client.tokenIntrospection(b, token)).toMatchObject({ active: true })
 
     await client.tokenRevocation(a, token)
     const revoked = await client.tokenIntrospection(b, token)
@@ -337,27 +354,36 @@ describe('introspection and revocation with openid-client (RFC 7662, RFC 7009)',
     expect(await client.tokenIntrospection(a, userToken)).toMatchObject({ active: true })
     await client.tokenRevocation(a, userToken)
     expect(await client.tokenIntrospection(a, userToken)).toEqual({ active: false })
-    const err = await client
-      .genericGrantRequest(a, TOKEN_EXCHANGE, {
-        subject_token: userToken,
-        subject_token_type: ACCESS_TOKEN_TYPE,
-        audience: 'serviceb',
-      })
-      .catch((e: unknown) => e)
+    const err = await exchange('servicea', userToken, 'serviceb').catch((e: unknown) => e)
     expect(err).toBeInstanceOf(client.ResponseBodyError)
     expect(err).toMatchObject({ status: 400, error: 'invalid_grant' })
+    // A verifier with the JWKS alone cannot see a revocation: the token stays good there until
+    // its exp. That is what short lifetimes are for.
+    expect(await validate(factory.userIssuer, userToken, 'servicea')).toMatchObject({
+      sub: USER.name,
+    })
+  })
+
+  it('private_key_jwt at /introspect and /revoke too: the key client sees and revokes its own token', async () => {
+    const config = await discover(
+      factory,
+      factory.serviceIssuer,
+      factory.keyClient.name,
+      client.PrivateKeyJwt(factory.keyClient.key),
+    )
+    const { access_token: token } = await client.clientCredentialsGrant(config, {
+      audience: 'serviceb',
+    })
+    expect(await client.tokenIntrospection(config, token)).toMatchObject({
+      active: true,
+      sub: factory.keyClient.name,
+    })
+    await client.tokenRevocation(config, token)
+    expect(await client.tokenIntrospection(config, token)).toEqual({ active: false })
   })
 
   it('an exchanged user token introspects with its act chain at its audience', async () => {
-    const forB = await client.genericGrantRequest(
-      await secretClient(factory, 'servicea', factory.userIssuer),
-      TOKEN_EXCHANGE,
-      {
-        subject_token: await loginUser(factory, 'servicea'),
-        subject_token_type: ACCESS_TOKEN_TYPE,
-        audience: 'serviceb',
-      },
-    )
+    const forB = await exchange('servicea', await loginUser(factory, 'servicea'), 'serviceb')
     const b = await secretClient(factory, 'serviceb', factory.userIssuer)
     expect(await client.tokenIntrospection(b, forB.access_token)).toMatchObject({
       active: true,
@@ -371,15 +397,6 @@ describe('introspection and revocation with openid-client (RFC 7662, RFC 7009)',
 })
 
 describe("oauth4webapi's validateJwtAccessToken (RFC 9068 §4) with the discovered metadata", () => {
-  const bearer = (token: string) =>
-    new Request('https://serviceb.example/api', { headers: { authorization: `Bearer ${token}` } })
-  const metadataOf = async (issuer: string) =>
-    (await secretClient(factory, 'servicea', issuer)).serverMetadata()
-  const validate = async (issuer: string, token: string, audience: string) =>
-    oauth.validateJwtAccessToken(await metadataOf(issuer), bearer(token), audience, {
-      [oauth.customFetch]: factory.fetch,
-    })
-
   it("accepts a user token from /login, with every claim of RFC 9068 §2.2; client_id is the login's", async () => {
     const claims = await validate(
       factory.userIssuer,
@@ -397,15 +414,7 @@ describe("oauth4webapi's validateJwtAccessToken (RFC 9068 §4) with the discover
   })
 
   it('accepts an exchanged token, act and all', async () => {
-    const forB = await client.genericGrantRequest(
-      await secretClient(factory, 'servicea', factory.userIssuer),
-      TOKEN_EXCHANGE,
-      {
-        subject_token: await loginUser(factory, 'servicea'),
-        subject_token_type: ACCESS_TOKEN_TYPE,
-        audience: 'serviceb',
-      },
-    )
+    const forB = await exchange('servicea', await loginUser(factory, 'servicea'), 'serviceb')
     const claims = await validate(factory.userIssuer, forB.access_token, 'serviceb')
     expect(claims).toMatchObject({
       sub: USER.name,
