@@ -5,6 +5,7 @@ import { generateSigningKey } from '@jwt-factory/jwt'
 import { createLogger } from '@jwt-factory/server'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { hashPassword } from '../users/password-hash.ts'
+import type { ClientPublicJwk } from './client-record.ts'
 import { ClientStore } from './client-store.ts'
 import { ClientsFileError, updateClientsFile } from './clients-file.ts'
 
@@ -55,7 +56,7 @@ describe('the client store', () => {
 
   it("imports a client's keys once, at load, under their registered kid and alg", async () => {
     const key = await generateSigningKey('PS256')
-    const jwk = { ...key.publicJwk, kid: 'my-own-kid' }
+    const jwk = { ...key.publicJwk, kid: 'my-own-kid' } as ClientPublicJwk
     await updateClientsFile(file, () => [{ name: 'signer', keys: [jwk], createdAt }])
     const loaded = (await open()).get('signer')!
     expect(loaded.record.keys).toEqual([jwk])
