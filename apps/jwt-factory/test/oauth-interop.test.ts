@@ -171,6 +171,19 @@ describe('client credentials with openid-client (RFC 6749 §4.4), each client au
     })
   }
 
+  it('the answer is never cached (RFC 6749 §5.1: Cache-Control no-store)', async () => {
+    const body = new URLSearchParams({
+      grant_type: CLIENT_CREDENTIALS,
+      audience: 'serviceb',
+      client_id: 'servicea',
+      client_secret: factory.secrets.servicea,
+    })
+    const res = await postForm(factory, `${factory.serviceIssuer}/token`, body.toString())
+    expect(res.status).toBe(200)
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    expect(res.json).toMatchObject({ token_type: 'Bearer', access_token: expect.any(String) })
+  })
+
   it('resource (RFC 8707) sets aud to the resource URI', async () => {
     const config = await secretClient(factory, 'servicea')
     const resource = 'https://serviceb.example/api'
@@ -259,14 +272,34 @@ describe('private_key_jwt assertions (RFC 7523 §3, RFC 7521 §5.2)', () => {
     }
   })
 
-  it('attack: an assertion for another server (aud) → invalid_client', async () => {
-    const config = await assertingFor(factory.serviceIssuer, 'https://other-issuer.example')
-    const err = await client
-      .clientCredentialsGrant(config, { audience: 'serviceb' })
-      .catch((e: unknown) => e)
-    expect(err).toMatchObject({ status: 401 })
-    expect(factory.refusals.join('\n')).toContain('"error":"invalid_client"')
-  })
+  const now = () => Math.floor(Date.now() / 1000)
+  /** What openid-client's hook changes in its assertion, and what the refusal must name. */
+  const badAssertions: [string, (payload: Record<string, unknown>) => void, RegExp][] = [
+    ['for another server (aud)', (p) => (p.aud = 'https://other-issuer.example'), /\baud\b/],
+    ['valid for a day (exp not short)', (p) => (p.exp = now() + 86_400), /expires|\bexp\b/],
+    ['without exp', (p) => delete p.exp, /\bexp\b/],
+    ['without jti (nothing to hold single-use)', (p) => delete p.jti, /\bjti\b/],
+    ['naming another client as iss', (p) => (p.iss = 'servicea'), /\biss(uer)?\b/],
+  ]
+  for (const [what, change, reason] of badAssertions) {
+    it(`attack: an assertion ${what} → 401 invalid_client`, async () => {
+      const config = await discover(
+        factory,
+        factory.serviceIssuer,
+        factory.keyClient.name,
+        client.PrivateKeyJwt(factory.keyClient.key, {
+          [client.modifyAssertion]: (_header, payload) => change(payload),
+        }),
+      )
+      const err = await client
+        .clientCredentialsGrant(config, { audience: 'serviceb' })
+        .catch((e: unknown) => e)
+      expect(err).toMatchObject({ status: 401 })
+      const [refusal] = factory.refusals
+      expect(refusal).toContain('"error":"invalid_client"')
+      expect(refusal).toMatch(reason)
+    })
+  }
 })
 
 describe('token exchange with openid-client genericGrantRequest (RFC 8693)', () => {
