@@ -45,7 +45,12 @@ export function createServiceApp(config: ServiceConfig, deps: ServiceDeps) {
   const context: ServiceContext = {
     ...deps,
     config,
-    hops: createHopClient({ http: deps.http, config, logger: deps.logger }),
+    hops: createHopClient({
+      http: deps.http,
+      config,
+      logger: deps.logger,
+      clientSecret: deps.clientSecret,
+    }),
     // Pinned key sets, not the whole JWKS: servicea's keys for its service tokens, the factory's
     // user key for user tokens. A set of every service's keys would let serviceb's key speak for
     // servicea. Each JWK's own `alg` pins its key; the list bounds it to the asymmetric algorithms.

@@ -11,6 +11,8 @@ export interface ServiceDeps {
   http: HttpClient
   logger: Logger
   scenario3: Scenario3Keys
+  /** The OAuth client secret of CLIENT_SECRET_FILE, read at start; absent: no token exchange. */
+  clientSecret?: string
 }
 
 export interface ServiceContext extends ServiceDeps {

@@ -6,6 +6,7 @@ import { createHttpClient } from '@jwt-factory/http-client'
 import { loadClientCertificate, loadTlsFiles } from '@jwt-factory/tls'
 import { createServiceApp } from './app.ts'
 import { loadConfig, SERVICE_NAMES } from './config.ts'
+import { readClientSecret } from './peers/client-secret.ts'
 import { Scenario3Keys } from './scenarios/scenario3-keys.ts'
 
 /**
@@ -48,7 +49,13 @@ async function main(): Promise<void> {
     signer: config.name === 'servicea',
     reloadCooldownMs: config.keysReloadCooldownMs,
   })
-  const app = createServiceApp(config, { http, logger, scenario3 })
+  const clientSecret = await readClientSecret(config.clientSecretFile, config.name, logger)
+  const app = createServiceApp(config, {
+    http,
+    logger,
+    scenario3,
+    ...(clientSecret ? { clientSecret } : {}),
+  })
 
   const servers = [
     await listen({

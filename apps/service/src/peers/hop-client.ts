@@ -5,6 +5,7 @@ import {
   forwardedFault,
   HttpError,
   isFlagSet,
+  ServiceUnavailableError,
   type Logger,
   type ServerEnv,
 } from '@jwt-factory/server'
@@ -13,6 +14,8 @@ import { outcome, traceHeaders, viewToken, type TlsPeer, type TokenView } from '
 import { SCENARIO_CALLER, type ServiceConfig } from '../config.ts'
 import type { Trace } from '../trace.ts'
 import { TokenCache, type IssuedToken, type TokenSource } from './token-cache.ts'
+import { missingSecretAdvice } from './client-secret.ts'
+import { oauthRefusalOf, TokenExchangeRefusedError } from './token-exchange-refused.ts'
 import { tokenRefusal } from './token-refusal.ts'
 
 export const FACTORY_HOP = 'jwt-factory'
@@ -49,7 +52,16 @@ export interface HopClientOptions {
   http: HttpClient
   config: ServiceConfig
   logger: Logger
+  /** This service's OAuth client secret (CLIENT_SECRET_FILE); without it, no token exchange. */
+  clientSecret?: string | undefined
 }
+
+/** RFC 8693 §2.1's grant type and §3's token type: what POST /token is asked for. */
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
+const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
+
+/** RFC 6749 §2.3.1: client_id and secret are form-encoded before they are joined and base64'd. */
+const formEncoded = (value: string) => encodeURIComponent(value).replace(/%20/g, '+')
 
 export type HopClient = ReturnType<typeof createHopClient>
 
@@ -59,7 +71,7 @@ export type HopClient = ReturnType<typeof createHopClient>
  * and the calls to serviceb and servicec. Every hop goes over the process's one HTTPS client, is
  * recorded in the trace and the log, and one that cannot answer is a 502 or 504 naming it.
  */
-export function createHopClient({ http, config, logger }: HopClientOptions) {
+export function createHopClient({ http, config, logger, clientSecret }: HopClientOptions) {
   const me = config.name
   const tokens = new TokenCache()
 
@@ -193,6 +205,86 @@ export function createHopClient({ http, config, logger }: HopClientOptions) {
   }
 
   /**
+   * Token exchange (RFC 8693) at the factory's POST /token: `subject`, a token issued to this
+   * service, for one for `audience` on the same subject's behalf. This service authenticates as
+   * the OAuth client of its own name (client_secret_basic). The factory's refusal, `invalid_target`
+   * (the exchange policy) or `invalid_grant` (the subject token), is this service's 403 carrying the
+   * factory's `error` and `error_description`; a service without its secret answers 503.
+   */
+  async function exchangeToken<E extends ServerEnv>(
+    c: Context<E>,
+    trace: Trace,
+    subject: string,
+    audience: PeerName,
+  ): Promise<ServiceToken> {
+    if (clientSecret === undefined) {
+      throw new ServiceUnavailableError(
+        `${me} has no OAuth client secret (CLIENT_SECRET_FILE ${config.clientSecretFile}) to exchange tokens with: ${missingSecretAdvice(me)}`,
+      )
+    }
+    const span = trace.start({
+      kind: 'call',
+      from: me,
+      to: FACTORY_HOP,
+      call: `POST /token (token exchange for ${audience})`,
+    })
+    logger.info(
+      { rid: c.get('requestId') },
+      `${me} → ${FACTORY_HOP}: token exchange for ${audience}`,
+    )
+    const credentials = `${formEncoded(me)}:${formEncoded(clientSecret)}`
+    let res: JsonResponse
+    try {
+      res = await http.requestJson(FACTORY_HOP, `${config.factoryUrl}/token`, {
+        body: new URLSearchParams({
+          grant_type: TOKEN_EXCHANGE,
+          subject_token: subject,
+          subject_token_type: ACCESS_TOKEN_TYPE,
+          requested_token_type: ACCESS_TOKEN_TYPE,
+          audience,
+        }),
+        headers: {
+          authorization: `Basic ${Buffer.from(credentials).toString('base64')}`,
+          'x-request-id': c.get('requestId'),
+          ...forwardedFault(c),
+        },
+      })
+    } catch (err) {
+      if (err instanceof HttpError) span.end({ status: err.status, result: err.message })
+      throw err
+    }
+    const body = res.body as { access_token?: unknown } | null
+    if (res.status === 200 && typeof body?.access_token === 'string') {
+      const token = body.access_token
+      span.end({
+        status: 200,
+        ...(trace.enabled ? { token: viewToken(token, { source: 'issued' }) } : {}),
+        ...tlsOf(res),
+      })
+      return { value: token, aud: audience, source: 'issued' }
+    }
+    const err = exchangeRefusal(res, audience)
+    span.end({ status: res.status, result: err.message, ...tlsOf(res) })
+    throw err
+  }
+
+  /** The factory's answer to a refused exchange, as this service's own refusal. */
+  function exchangeRefusal(res: JsonResponse, audience: PeerName): HttpError {
+    const oauth = oauthRefusalOf(res.body)
+    const said = oauth ? `${oauth.error}: ${oauth.error_description ?? 'no description'}` : ''
+    // 400: the factory judged the request (policy, subject token); anything else is the hop failing,
+    // its 401 included: this service's own credentials are wrong, not its caller's request.
+    if (res.status === 400 && oauth) {
+      const message = `${FACTORY_HOP} refused to exchange the token for ${audience} (${said})`
+      return new TokenExchangeRefusedError(message, oauth)
+    }
+    return new BadGatewayError(
+      FACTORY_HOP,
+      `${FACTORY_HOP} did not exchange the token for ${me} (${res.status}): ${said || errorMessage(res.body)}`,
+    )
+  }
+
+  /**
    * Calls a peer's scenario endpoint; its answer comes back as it is, or as the hop's 502/504.
    * A cached service token the peer refuses as `invalid_token` (its key retired, say) is what a
    * real client drops: servicea gets a new one and calls once more, never twice. A token issued
@@ -262,7 +354,13 @@ export function createHopClient({ http, config, logger }: HopClientOptions) {
     }
   }
 
-  return { serviceToken, verifyAtFactory, callPeer, cachedTokens: () => tokens.entries() }
+  return {
+    serviceToken,
+    verifyAtFactory,
+    exchangeToken,
+    callPeer,
+    cachedTokens: () => tokens.entries(),
+  }
 }
 
 /** The TLS peer of the connection that carried an answer, when the client recorded one. */
