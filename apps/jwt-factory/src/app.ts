@@ -11,8 +11,10 @@ import { LoginFlow } from './login/login-flow.ts'
 import { authRoutes } from './routes/auth.ts'
 import { controlRoutes } from './routes/control.ts'
 import { homeRoutes } from './routes/home.ts'
+import { introspectRoutes } from './routes/introspect.ts'
 import { keyRoutes } from './routes/keys.ts'
 import { loginRoutes } from './routes/login.ts'
+import { revokeRoutes } from './routes/revoke.ts'
 import { tokenRoutes } from './routes/tokens.ts'
 import { totpRoutes } from './routes/totp.ts'
 import { utilRoutes } from './routes/utils.ts'
@@ -53,6 +55,8 @@ export function createFactoryApp(config: FactoryConfig, deps: FactoryDeps) {
     .route('/', loginRoutes(context))
     .route('/', totpRoutes(context))
     .route('/', authRoutes(context))
+    .route('/', introspectRoutes(context))
+    .route('/', revokeRoutes(context))
   assertEndpointsClassified(app.routes)
   return app
 }

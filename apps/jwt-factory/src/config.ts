@@ -32,6 +32,7 @@ const schema = z
     LOG_FORMAT: envEnum(LOG_FORMATS, 'pretty'),
     USERS_FILE: envString('../../data/users.json'),
     CLIENTS_FILE: envString('../../data/clients.json'),
+    REVOCATIONS_FILE: envString('../../data/revocations.json'),
     POLICY_FILE: envString('policy.json'),
     USER_AUDIENCES: envString('jwt-factory,servicea,serviceb,servicec').pipe(audienceList),
     TOTP_CHALLENGE_SECONDS: envInteger(120, 10, 900),
@@ -109,6 +110,8 @@ export function loadConfig(env: Record<string, string | undefined>, baseDir: str
     usersFile: path(e.USERS_FILE),
     /** The OAuth clients (JSON, 0600); see clients/clients-file.ts. */
     clientsFile: path(e.CLIENTS_FILE),
+    /** Revoked tokens' jti until they expire (JSON, 0600); see oauth/revocations.ts. */
+    revocationsFile: path(e.REVOCATIONS_FILE),
     /** Roles → permissions and the claim policy; read once at start. */
     policyFile: path(e.POLICY_FILE),
     /**

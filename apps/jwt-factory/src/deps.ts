@@ -6,6 +6,7 @@ import type { FileKeyStore } from './keys/file-key-store.ts'
 import type { JwksFault } from './keys/jwks-fault.ts'
 import type { UserKeys } from './keys/user-keys.ts'
 import type { LoginFlow } from './login/login-flow.ts'
+import type { RevocationStore } from './oauth/revocations.ts'
 import type { Policy } from './policy/policy-file.ts'
 import type { UserStore } from './users/user-store.ts'
 
@@ -18,6 +19,8 @@ export interface FactoryDeps {
   userKeys: UserKeys
   /** Roles → permissions and the claim policy (POLICY_FILE). */
   policy: Policy
+  /** Tokens revoked at POST /revoke (REVOCATIONS_FILE), refused wherever the factory verifies. */
+  revocations: RevocationStore
   logger: Logger
   /** ADMIN_TOKEN_FILE's credential, read by main.ts; by default the one of ADMIN_TOKEN, if set. */
   adminCredential?: AdminCredential

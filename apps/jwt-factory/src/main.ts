@@ -15,6 +15,8 @@ import { createAdminCredential, readAdminToken } from './exposure/admin-credenti
 import { FileKeyStore } from './keys/file-key-store.ts'
 import { JwksFault } from './keys/jwks-fault.ts'
 import { UserKeys } from './keys/user-keys.ts'
+import { RevocationsFileError } from './oauth/revocations-file.ts'
+import { RevocationStore } from './oauth/revocations.ts'
 import { loadPolicyFile } from './policy/policy-file.ts'
 import { UserStore } from './users/user-store.ts'
 import { UsersFileError } from './users/users-file.ts'
@@ -69,12 +71,20 @@ async function main(): Promise<void> {
     onLoad: ensureUserKey,
   })
   if (userStore.size > 0) await userKeys.signingKey()
+  const revocations = await RevocationStore.open({
+    file: config.revocationsFile,
+    logger,
+    now: () => new Date(),
+    keepSeconds: config.clockToleranceSeconds,
+    watch: true,
+  })
   const jwksFault = new JwksFault(config.jwksFaultDelayMs)
   const app = createFactoryApp(config, {
     keyStore,
     userStore,
     userKeys,
     policy,
+    revocations,
     logger,
     jwksFault,
     ...(adminCredential ? { adminCredential } : {}),
@@ -124,6 +134,7 @@ async function main(): Promise<void> {
   onShutdownSignal(logger, async () => {
     logger.info('jwt-factory stopping')
     userStore.close()
+    revocations.close()
     jwksFault.close() // held JWKS answers go out now, not when their delay ends
     await Promise.all(servers.map((s) => s.close()))
     logger.flush()
@@ -131,7 +142,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof ListenError || err instanceof UsersFileError) {
+  if (
+    err instanceof ConfigError ||
+    err instanceof ListenError ||
+    err instanceof UsersFileError ||
+    err instanceof RevocationsFileError
+  ) {
     console.error(`jwt-factory: ${err.message}`)
   } else {
     console.error('jwt-factory failed to start:', err)

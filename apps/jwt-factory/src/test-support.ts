@@ -8,6 +8,7 @@ import { loadConfig } from './config.ts'
 import { FileKeyStore } from './keys/file-key-store.ts'
 import type { JwksFault } from './keys/jwks-fault.ts'
 import { UserKeys } from './keys/user-keys.ts'
+import { RevocationStore } from './oauth/revocations.ts'
 import { loadPolicyFile, type Policy } from './policy/policy-file.ts'
 import { UserStore } from './users/user-store.ts'
 
@@ -35,10 +36,20 @@ export async function createTestFactory(
   const dir = await mkdtemp(join(tmpdir(), 'jwt-factory-keys-'))
   const keysDir = join(dir, 'keys')
   const usersFile = join(dir, 'users.json')
-  const paths = { KEYS_DIR: keysDir, USERS_FILE: usersFile, POLICY_FILE }
+  const revocationsFile = join(dir, 'revocations.json')
+  const paths = {
+    KEYS_DIR: keysDir,
+    USERS_FILE: usersFile,
+    REVOCATIONS_FILE: revocationsFile,
+    POLICY_FILE,
+  }
   const config = loadConfig({ ...paths, LOG_LEVEL: 'silent', ...env }, process.cwd())
   const logger = silentLogger()
-  const keyStore = await FileKeyStore.open({ dir: keysDir, algorithm: config.algorithm, logger })
+  const keyStore = await FileKeyStore.open({
+    dir: config.keysDir,
+    algorithm: config.algorithm,
+    logger,
+  })
   const policy = options.policy ?? (await loadPolicyFile(config.policyFile))
   await options.prepareUsers?.(usersFile)
   const userKeys = await UserKeys.open({
@@ -48,11 +59,18 @@ export async function createTestFactory(
   })
   const refuseDemoPasswords = !isLoopbackHost(config.host)
   const userStore = await UserStore.open({ file: config.usersFile, logger, refuseDemoPasswords })
+  const revocations = await RevocationStore.open({
+    file: config.revocationsFile,
+    logger,
+    now: now ?? (() => new Date()),
+    keepSeconds: config.clockToleranceSeconds,
+  })
   const deps = {
     keyStore,
     userStore,
     userKeys,
     policy,
+    revocations,
     logger,
     ...(now ? { now } : {}),
     ...(options.jwksFault ? { jwksFault: options.jwksFault } : {}),
@@ -60,9 +78,21 @@ export async function createTestFactory(
   const app = createFactoryApp(config, deps)
   const cleanup = async () => {
     userStore.close()
+    revocations.close()
     await rm(dir, { recursive: true, force: true })
   }
-  return { app, config, keyStore, userStore, userKeys, keysDir, usersFile, cleanup }
+  return {
+    app,
+    config,
+    keyStore,
+    userStore,
+    userKeys,
+    revocations,
+    keysDir,
+    usersFile,
+    revocationsFile,
+    cleanup,
+  }
 }
 
 export const jsonPost = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({

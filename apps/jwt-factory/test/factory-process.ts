@@ -38,6 +38,7 @@ const FACTORY_VARIABLES = [
   'LOG_LEVEL',
   'LOG_FORMAT',
   'USERS_FILE',
+  'REVOCATIONS_FILE',
   'POLICY_FILE',
   'USER_AUDIENCES',
   'TOTP_CHALLENGE_SECONDS',
@@ -126,6 +127,7 @@ async function factoryEnv(
     KEYS_DIR: keysDir,
     // Never the repository's data/users.json: a test's users live beside its keys folder.
     USERS_FILE: join(dirname(keysDir), 'users.json'),
+    REVOCATIONS_FILE: join(dirname(keysDir), 'revocations.json'),
     LOG_FORMAT: 'json',
     LOG_LEVEL: 'info',
     ...env,

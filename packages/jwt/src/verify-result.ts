@@ -25,6 +25,8 @@ export type VerifyErrorCode =
   | 'ERR_JWKS_UNAVAILABLE'
   /** The keys did not arrive in time: the token was never judged. */
   | 'ERR_JWKS_TIMEOUT'
+  /** Verified, but its issuer revoked it (RFC 7009): only the issuer itself can tell. */
+  | 'ERR_TOKEN_REVOKED'
 
 export interface VerifyError {
   name: VerifyErrorName

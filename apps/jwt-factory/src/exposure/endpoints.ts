@@ -25,6 +25,8 @@ export const ENDPOINTS: Readonly<Record<string, EndpointClass>> = Object.freeze(
   'POST /login': 'secret',
   'POST /totp/validate': 'secret',
   'POST /auth': 'secret',
+  'POST /introspect': 'secret',
+  'POST /revoke': 'secret',
   'GET /keys/:keyId': 'admin',
   'POST /keys/:keyId': 'admin',
   'DELETE /keys/:keyId/:kid': 'admin',

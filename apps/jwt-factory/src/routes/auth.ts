@@ -5,6 +5,7 @@ import { addLogFields, BadRequestError, type ServerEnv } from '@jwt-factory/serv
 import type { FactoryContext } from '../deps.ts'
 import { PERMISSION_ID } from '../users/user-record.ts'
 import { FACTORY_NAME } from '../factory-name.ts'
+import { unlessRevoked } from '../oauth/token-revoked.ts'
 
 const ANSWER = { realm: FACTORY_NAME, style: 'bearer' } as const
 
@@ -23,7 +24,7 @@ const invalid = (name: string, message: string): Refusal => ({
  * user tokens (typ at+jwt, the user key, an audience of USER_AUDIENCES): a service token is a 401
  * here, as a user token is at /verify (RFC 8725 §3.12).
  */
-export function authRoutes({ config, userKeys, userStore, now }: FactoryContext) {
+export function authRoutes({ config, userKeys, userStore, now, revocations }: FactoryContext) {
   const keys = localKeys((kid) => userKeys.lookup(kid), 'the user key')
   return new Hono<ServerEnv>().post('/auth', async (c) => {
     const permission = c.req.header('x-permission')?.trim() || undefined
@@ -37,12 +38,13 @@ export function authRoutes({ config, userKeys, userStore, now }: FactoryContext)
       const message = 'missing bearer token (Authorization: Bearer <token>)'
       return refuse(c, { kind: 'no-token', message }, ANSWER)
     }
-    const result = await verifyToken(token, keys, {
+    const verified = await verifyToken(token, keys, {
       typ: USER_TOKEN_TYPE,
       issuer: config.issuer,
       clockToleranceSeconds: config.clockToleranceSeconds,
       currentDate: now(),
     })
+    const result = unlessRevoked(verified, revocations)
     if (!result.valid) return refuse(c, { kind: 'invalid-token', error: result.error }, ANSWER)
     const { claims } = result
     // verifyToken takes one audience; a user token may be for any configured one.

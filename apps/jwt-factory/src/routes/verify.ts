@@ -6,9 +6,10 @@ import { addLogFields, BadRequestError, readJsonObject, type ServerEnv } from '@
 import type { FactoryContext } from '../deps.ts'
 import { FACTORY_NAME } from '../factory-name.ts'
 import { parseKeyId } from '../keys/key-id.ts'
+import { unlessRevoked } from '../oauth/token-revoked.ts'
 import { unknownKeyId } from './keys.ts'
 
-export function verifyRoutes({ keyStore, config, now }: FactoryContext) {
+export function verifyRoutes({ keyStore, config, now, revocations }: FactoryContext) {
   return new Hono<ServerEnv>().post('/verify/:keyId', async (c) => {
     const keyId = parseKeyId(c.req.param('keyId'))
     if (!keyStore.get(keyId)) throw unknownKeyId(keyId)
@@ -22,7 +23,7 @@ export function verifyRoutes({ keyStore, config, now }: FactoryContext) {
       rid: c.get('requestId'),
       logger: c.get('logger'),
     })
-    const result = await tracedVerify(trace, {
+    const verified = await tracedVerify(trace, {
       by: FACTORY_NAME,
       token,
       keys,
@@ -34,6 +35,8 @@ export function verifyRoutes({ keyStore, config, now }: FactoryContext) {
         currentDate: now(),
       },
     })
+    // Revoked at POST /revoke: the signature and claims are fine, the factory no longer stands by it.
+    const result = unlessRevoked(verified, revocations)
     addLogFields(c, {
       keyId,
       kid: result.valid ? tokenKid(token) : undefined,
