@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { decodeTokenParts } from '@jwt-factory/jwt'
+import { decodeTokenParts, type SigningKey } from '@jwt-factory/jwt'
+import { signForged } from '@jwt-factory/jwt/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLoginFactory, TEST_USERS } from '../src/login/login-test-support.ts'
 import { createTestFactory, jsonPost } from '../src/test-support.ts'
@@ -124,6 +125,16 @@ describe('POST /revoke', () => {
     })
     expect(await introspect(token)).toEqual({ active: false })
     expect((await verifyAt(f.app, other)).status).toBe(200)
+    // Traced: the verify span's checks all passed, and a span after it says what refused it.
+    const traced = await f.app.request(
+      '/verify/servicea',
+      jsonPost({ token, aud: 'serviceb', sub: 'servicea' }, { 'x-trace': '1' }),
+    )
+    const spans = ((await traced.json()) as { trace: { call: string; status: number }[] }).trace
+    expect(spans.map((s) => [s.call, s.status])).toEqual([
+      ['verify with the keys of servicea', 200],
+      ['check the revocations (POST /revoke)', 403],
+    ])
     const onDisk = JSON.parse((await fileText())!) as { revoked: { jti: string; exp: number }[] }
     expect(onDisk.revoked).toContainEqual({
       jti: jtiOf(token),
@@ -148,6 +159,22 @@ describe('POST /revoke', () => {
     expect(refused.headers.get('www-authenticate')).toMatch(/error="invalid_token"/)
     expect(await refused.json()).toMatchObject({ error: { code: 'ERR_TOKEN_REVOKED' } })
     expect(await introspect(token, 'servicea')).toEqual({ active: false })
+  })
+
+  it("a token of the factory's key without a jti: 400 unsupported_token_type, nothing written", async () => {
+    // /issueToken always sets a jti; this one is signed with servicea's key by hand.
+    const key = f.keyStore.get('servicea')!.active as SigningKey
+    const now = Math.floor(f.clock.time.getTime() / 1000)
+    const claims = { iss: f.config.serviceIssuer, sub: 'servicea', aud: 'serviceb' }
+    const header = { alg: key.alg, kid: key.kid, typ: 'JWT' }
+    const token = signForged(key, header, { ...claims, iat: now, exp: now + 300 })
+    const before = await fileText()
+    const { status, text } = await revoke(token)
+    expect({ status, body: JSON.parse(text) }).toEqual({
+      status: 400,
+      body: { error: 'unsupported_token_type', error_description: expect.any(String) },
+    })
+    expect(await fileText()).toBe(before)
   })
 
   it('a restart (a new app on the same keys and revocations file) still refuses it', async () => {

@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { refuse } from '@jwt-factory/hono-auth'
 import { localKeys, tokenKid } from '@jwt-factory/jwt'
-import { traceFromHeaders, tracedVerify } from '@jwt-factory/trace'
+import { outcome, traceFromHeaders, tracedVerify } from '@jwt-factory/trace'
 import { addLogFields, BadRequestError, readJsonObject, type ServerEnv } from '@jwt-factory/server'
 import type { FactoryContext } from '../deps.ts'
 import { FACTORY_NAME } from '../factory-name.ts'
@@ -37,6 +37,13 @@ export function verifyRoutes({ keyStore, config, now, revocations }: FactoryCont
     })
     // Revoked at POST /revoke: the signature and claims are fine, the factory no longer stands by it.
     const result = unlessRevoked(verified, revocations)
+    if (verified.valid && !result.valid) {
+      // Every check of the verify span passed: a traced caller sees what refused it after them.
+      const call = 'check the revocations (POST /revoke)'
+      trace
+        .start({ kind: 'verify', from: FACTORY_NAME, to: FACTORY_NAME, call })
+        .end({ status: 403, result: outcome(result) })
+    }
     addLogFields(c, {
       keyId,
       kid: result.valid ? tokenKid(token) : undefined,
