@@ -27,7 +27,7 @@ export interface RevocationStoreOptions {
  */
 export class RevocationStore {
   readonly #options: RevocationStoreOptions
-  /** jti → exp; only ever grows between writes, so no answer here is older than the disk's. */
+  /** jti → exp: what this process revoked and what the file held at each load, until expired. */
   readonly #revoked = new Map<string, number>()
   #watched: WatchedFile | undefined
 

@@ -40,18 +40,13 @@ export function introspectRoutes(context: FactoryContext) {
     const client = await authenticateClient(c, params, context)
     const token = requiredParam(params, 'token')
     const inspection = await inspectToken(context, token)
-    const concerns =
-      inspection.active && tokenConcerns(inspection.issuer, inspection.claims, client.id)
-    addLogFields(c, {
-      client: client.id,
-      active: concerns,
-      reason: inspection.active
-        ? concerns
-          ? undefined
-          : 'not for the caller'
-        : inspection.error.code,
-    })
-    if (!inspection.active || !concerns) return c.json(INACTIVE)
+    if (!inspection.active) {
+      addLogFields(c, { client: client.id, active: false, reason: inspection.error.code })
+      return c.json(INACTIVE)
+    }
+    const concerns = tokenConcerns(inspection.issuer, inspection.claims, client.id)
+    addLogFields(c, { client: client.id, active: concerns })
+    if (!concerns) return c.json(INACTIVE)
     return c.json(activeIntrospection(inspection.claims))
   })
 }
