@@ -29,7 +29,7 @@ export interface CryptoLimitsOptions {
 }
 
 /** The same claims and options the factory uses for `POST /issueToken/servicea` and `/verify`. */
-const ISSUER = 'https://jwt-factory/'
+const ISSUER = 'https://localhost:5443'
 const CLAIMS = { iss: ISSUER, sub: 'servicea', aud: 'serviceb' }
 const VERIFY = { issuer: ISSUER, audience: 'serviceb', subject: 'servicea' }
 

@@ -58,7 +58,11 @@ describe('factory routes', () => {
       typ: 'JWT',
     })
     const claims = claimsOf(token)
-    expect(claims).toMatchObject({ iss: 'https://jwt-factory/', sub: 'servicea', aud: 'serviceb' })
+    expect(claims).toMatchObject({
+      iss: 'https://localhost:5443',
+      sub: 'servicea',
+      aud: 'serviceb',
+    })
     expect(claims.exp - claims.iat).toBe(3600)
     expect(claims.jti).toMatch(/^[0-9a-f-]{36}$/)
     const { status, body } = await verify(factory.app, 'servicea', token)
@@ -202,8 +206,8 @@ describe('factory routes', () => {
     const discovery = (await (
       await factory.app.request('/.well-known/openid-configuration')
     ).json()) as Record<string, string>
-    expect(discovery.issuer).toBe('https://jwt-factory/')
-    expect(discovery.jwks_uri).toBe('http://127.0.0.1:5555/.well-known/jwks.json')
+    expect(discovery.issuer).toBe('https://localhost:5443')
+    expect(discovery.jwks_uri).toBe('https://localhost:5443/.well-known/jwks.json')
     expect(await (await factory.app.request('/healthz')).json()).toEqual({ status: 'ok' })
   })
 })

@@ -6,7 +6,6 @@ import { createAdminCredential } from './exposure/admin-credential.ts'
 import { assertEndpointsClassified } from './exposure/endpoints.ts'
 import { exposureGuard } from './exposure/exposure-guard.ts'
 import { JwksFault } from './keys/jwks-fault.ts'
-import { publishedJwks } from './keys/published-jwks.ts'
 import { LoginFlow } from './login/login-flow.ts'
 import { authRoutes } from './routes/auth.ts'
 import { controlRoutes } from './routes/control.ts'
@@ -24,11 +23,10 @@ import { wellKnownRoutes } from './routes/well-known.ts'
 /** Builds the factory's hono app; it never listens, so tests call `app.request()` directly. */
 export function createFactoryApp(config: FactoryConfig, deps: FactoryDeps) {
   const now = deps.now ?? (() => new Date())
-  const { userStore, userKeys, policy, keyStore } = deps
+  const { userStore, userKeys, policy } = deps
   const loginFlow = new LoginFlow({ config, userStore, userKeys, policy, now })
-  const jwks = publishedJwks(keyStore, userKeys)
   const jwksFault = deps.jwksFault ?? new JwksFault(config.jwksFaultDelayMs)
-  const context: FactoryContext = { ...deps, config, now, loginFlow, jwks, jwksFault }
+  const context: FactoryContext = { ...deps, config, now, loginFlow, jwksFault }
   const admin =
     deps.adminCredential ??
     (config.adminToken === undefined ? undefined : createAdminCredential(config.adminToken))
@@ -38,7 +36,7 @@ export function createFactoryApp(config: FactoryConfig, deps: FactoryDeps) {
       exposureGuard({
         exposed: config.exposed,
         admin,
-        issuer: config.issuer,
+        issuer: config.serviceIssuer,
         httpsPort: config.httpsPort,
       }),
     )

@@ -104,3 +104,62 @@ describe('loadConfig: exposure beyond loopback', () => {
     )
   })
 })
+
+describe('loadConfig: PUBLIC_URL and the two issuers', () => {
+  const problems = (env: Record<string, string>) => {
+    try {
+      loadConfig(env, '/x')
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError)
+      return (e as ConfigError).problems
+    }
+    throw new Error('expected a ConfigError')
+  }
+
+  it('defaults to https://localhost:HTTPS_PORT: the service issuer, the user issuer beneath it, one token endpoint', () => {
+    expect(loadConfig({ HTTPS_PORT: '6443' }, '/x')).toMatchObject({
+      publicUrl: 'https://localhost:6443',
+      serviceIssuer: 'https://localhost:6443',
+      userIssuer: 'https://localhost:6443/users',
+      endpoints: {
+        token: 'https://localhost:6443/token',
+        introspection: 'https://localhost:6443/introspect',
+        revocation: 'https://localhost:6443/revoke',
+      },
+    })
+  })
+
+  it('takes a deployment name, its trailing slash dropped, and http:// only when set explicitly', () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://factory.example/' }, '/x')).toMatchObject({
+      serviceIssuer: 'https://factory.example',
+      userIssuer: 'https://factory.example/users',
+    })
+    expect(loadConfig({ PUBLIC_URL: 'http://127.0.0.1:5555' }, '/x').serviceIssuer).toBe(
+      'http://127.0.0.1:5555',
+    )
+  })
+
+  it.each([
+    ['not a url', 'must be a URL'],
+    ['ftp://factory.example', 'must be an https:// URL'],
+    ['https://factory.example/factory', 'without a path, query or fragment'],
+    ['https://factory.example/?a=1', 'without a path, query or fragment'],
+    ['https://factory.example/#top', 'without a path, query or fragment'],
+    ['https://admin@factory.example', 'must not carry a user name or password'],
+  ])('refuses PUBLIC_URL=%s: %s', (PUBLIC_URL, message) => {
+    const [problem, ...others] = problems({ PUBLIC_URL })
+    expect(others).toEqual([])
+    expect(problem).toMatch(/^PUBLIC_URL: /)
+    expect(problem).toContain(message)
+  })
+
+  it('refuses ISSUER, naming PUBLIC_URL as what replaced it, beside every other problem', () => {
+    const found = problems({ ISSUER: 'https://jwt-factory/', PORT: 'x' })
+    expect(found).toHaveLength(2)
+    const issuer = found.find((p) => p.startsWith('ISSUER: '))
+    expect(issuer).toContain('is no longer read: PUBLIC_URL replaces it')
+    expect(issuer).toContain('unset ISSUER')
+    // Empty, as a cleared variable is, it is unset.
+    expect(loadConfig({ ISSUER: '' }, '/x').serviceIssuer).toBe('https://localhost:5443')
+  })
+})

@@ -3,6 +3,7 @@ import { SIGNING_ALGORITHMS } from '@jwt-factory/jwt'
 import { envEnum, envInteger, envPort, envString, envUrl, parseEnv } from '@jwt-factory/config'
 import { isLoopbackHost, LOG_FORMATS, LOG_LEVELS } from '@jwt-factory/server'
 import { z } from 'zod'
+import { issuers, publicUrlSchema } from './oauth/issuers.ts'
 import { ADMIN_TOKEN_RULE, adminTokenSchema } from './exposure/admin-token.ts'
 
 /** Comma-separated audiences; each is an `aud` value, so no spaces, commas or control characters. */
@@ -12,22 +13,23 @@ const audienceList = z
   .transform((list) => list.split(',').map((a) => a.trim()))
   .pipe(z.array(z.string().regex(/^[\x21-\x2b\x2d-\x7e]{1,200}$/, AUDIENCES_MESSAGE)).min(1))
 
+const ISSUER_REPLACED =
+  'is no longer read: PUBLIC_URL replaces it (service tokens are issued by PUBLIC_URL, user tokens by PUBLIC_URL/users; default https://localhost:HTTPS_PORT): unset ISSUER'
+
 const schema = z
   .object({
     HOST: envString('127.0.0.1'),
     PORT: envPort(5555),
     HTTPS_PORT: envPort(5443),
     CERTS_DIR: envString('../../certs'),
-    ISSUER: envString('https://jwt-factory/'),
+    /** Replaced by PUBLIC_URL (issue 13): set, it stops the start with a message saying so. */
+    ISSUER: z.preprocess(unsetIfEmpty, z.undefined({ error: ISSUER_REPLACED }).optional()),
     ALGORITHM: envEnum(SIGNING_ALGORITHMS, 'ES256'),
     TOKEN_TTL_SECONDS: envInteger(3600, 1, 31_536_000),
     MAX_TOKEN_TTL_SECONDS: envInteger(86_400, 1, 31_536_000),
     CLOCK_TOLERANCE_SECONDS: envInteger(30, 0, 300),
     KEYS_DIR: envString('../../keys'),
-    PUBLIC_URL: z.preprocess(
-      (v) => (v === '' ? undefined : v),
-      z.url({ error: 'must be a URL' }).optional(),
-    ),
+    PUBLIC_URL: z.preprocess(unsetIfEmpty, publicUrlSchema.optional()),
     LOG_LEVEL: envEnum(LOG_LEVELS, 'info'),
     LOG_FORMAT: envEnum(LOG_FORMATS, 'pretty'),
     USERS_FILE: envString('../../data/users.json'),
@@ -87,7 +89,6 @@ export type FactoryConfig = ReturnType<typeof loadConfig>
  */
 export function loadConfig(env: Record<string, string | undefined>, baseDir: string) {
   const e = parseEnv(schema, env, 'apps/jwt-factory/.env')
-  const host = e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST
   const path = (value: string) => (isAbsolute(value) ? value : resolve(baseDir, value))
   const keysDir = path(e.KEYS_DIR)
   return Object.freeze({
@@ -96,14 +97,12 @@ export function loadConfig(env: Record<string, string | undefined>, baseDir: str
     /** HTTPS listener, served when CERTS_DIR holds the project's certificates. */
     httpsPort: e.HTTPS_PORT,
     certsDir: path(e.CERTS_DIR),
-    issuer: e.ISSUER,
     algorithm: e.ALGORITHM,
     tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
     maxTokenTtlSeconds: e.MAX_TOKEN_TTL_SECONDS,
     clockToleranceSeconds: e.CLOCK_TOLERANCE_SECONDS,
     keysDir,
-    /** Where clients reach the factory; used in the discovery document. */
-    publicUrl: (e.PUBLIC_URL ?? `http://${host}:${e.PORT}`).replace(/\/$/, ''),
+    ...issuers(e.PUBLIC_URL ?? `https://localhost:${e.HTTPS_PORT}`),
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     /** The users (JSON, 0600), watched for changes; see users/users-file.ts. */

@@ -1,4 +1,3 @@
-import type { Jwks } from '@jwt-factory/jwt'
 import type { Logger } from '@jwt-factory/server'
 import type { FactoryConfig } from './config.ts'
 import type { AdminCredential } from './exposure/admin-credential.ts'
@@ -35,7 +34,5 @@ export interface FactoryContext extends FactoryDeps {
   now: () => Date
   /** Login state of this app: throttle, TOTP challenges, replay guard. */
   loginFlow: LoginFlow
-  /** The published key set: service keys and the user key, rebuilt only when keys change. */
-  jwks: () => Jwks
   jwksFault: JwksFault
 }

@@ -49,7 +49,7 @@ beforeAll(async () => {
   context = {
     key,
     otherServiceKey: factory.keyStore.get('serviceb')!.active,
-    claims: { iss: factory.config.issuer, sub: CALLER, aud: AUDIENCE },
+    claims: { iss: factory.config.serviceIssuer, sub: CALLER, aud: AUDIENCE },
     attacker: await generateAttackerKeys(),
     clockToleranceSeconds: factory.config.clockToleranceSeconds,
   }
@@ -184,7 +184,7 @@ describe('POST /verify/:keyId under attack', () => {
     expectRefused(
       await verify(token),
       'JsonWebTokenError',
-      `jwt issuer invalid. expected: ${factory.config.issuer}`,
+      `jwt issuer invalid. expected: ${factory.config.serviceIssuer}`,
     )
   })
 

@@ -35,7 +35,7 @@ const contextFor = (
   checksSubject: false,
   // /auth checks the audience against a list, so its message differs: only the name is compared.
   otherAudience: 'not-a-user-audience',
-  claims: { iss: 'https://jwt-factory/', sub: TEST_USERS.alice.name, aud: audience },
+  claims: { iss: 'https://localhost:5443/users', sub: TEST_USERS.alice.name, aud: audience },
   now,
 })
 

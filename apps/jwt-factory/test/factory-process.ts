@@ -109,6 +109,13 @@ export async function freshKeysDir(): Promise<string> {
  * certificates folder does not exist) so parallel factories never race for HTTPS_PORT; should it
  * come on anyway, its port is a free one too.
  */
+/**
+ * Each keys folder's PUBLIC_URL: the HTTP URL of the first factory on it (these factories serve
+ * HTTP only), kept when a test starts another on the same folder, as a deployment keeps its
+ * PUBLIC_URL across restarts: it is the `iss` of the tokens issued before.
+ */
+const publicUrls = new Map<string, string>()
+
 async function factoryEnv(
   port: number,
   keysDir: string,
@@ -118,10 +125,13 @@ async function factoryEnv(
   for (const name of FACTORY_VARIABLES) delete base[name]
   let httpsPort = await freePort()
   while (httpsPort === port) httpsPort = await freePort()
+  const publicUrl = publicUrls.get(keysDir) ?? `http://${HOST}:${port}`
+  publicUrls.set(keysDir, publicUrl)
   return {
     ...base,
     HOST,
     PORT: String(port),
+    PUBLIC_URL: publicUrl,
     HTTPS_PORT: String(httpsPort),
     CERTS_DIR: join(dirname(keysDir), 'no-certs'),
     KEYS_DIR: keysDir,

@@ -32,7 +32,7 @@ beforeAll(async () => {
   const context = {
     key: factory.keyStore.get('servicea')!.active,
     otherServiceKey: factory.keyStore.get('serviceb')!.active,
-    claims: { iss: factory.config.issuer, sub: 'servicea', aud: 'serviceb' },
+    claims: { iss: factory.config.serviceIssuer, sub: 'servicea', aud: 'serviceb' },
     attacker: await generateAttackerKeys(),
   }
   // The 1 MB token is left out: a body that large is a 413 before anything else, tested below.

@@ -29,10 +29,11 @@ const login = (name: string, password: string, headers: Record<string, string> =
     method: 'POST',
     headers: { authorization: basic(name, password), ...headers },
   })
+/** The user issuer's key set: the user key alone (the service keys are at /.well-known/jwks.json). */
 const jwksKids = async () =>
-  (
-    (await call(`${factory.url}/.well-known/jwks.json`)).json as { keys: { kid: string }[] }
-  ).keys.map((k) => k.kid)
+  ((await call(`${factory.url}/jwks/users`)).json as { keys: { kid: string }[] }).keys.map(
+    (k) => k.kid,
+  )
 const codes: string[] = []
 
 /** Polls an async check (the factory picks file changes up within moments, not at once). */

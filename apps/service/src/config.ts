@@ -11,6 +11,8 @@ export type ServiceName = (typeof SERVICE_NAMES)[number]
 export const SCENARIO_CALLER = 'servicea' satisfies ServiceName
 
 const trimSlash = (url: string) => url.replace(/\/+$/, '')
+const unsetIfEmpty = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value
 
 /**
  * Each variable once: its rule and default, then its place in the config. Relative folders are
@@ -25,7 +27,10 @@ function configSchema(baseDir: string) {
       HTTP_PORT: envPort(3000),
       HTTPS_PORT: envPort(3443),
       FACTORY_URL: envUrl('https://localhost:5443'),
-      FACTORY_ISSUER: envString('https://jwt-factory/'),
+      /** Unset: FACTORY_URL, the factory's PUBLIC_URL when both are its default. */
+      FACTORY_ISSUER: z.preprocess(unsetIfEmpty, z.string().min(1).optional()),
+      /** Unset: FACTORY_URL/users. */
+      FACTORY_USER_ISSUER: z.preprocess(unsetIfEmpty, z.string().min(1).optional()),
       SERVICEA_URL: envUrl('https://localhost:3443'),
       SERVICEB_URL: envUrl('https://localhost:8443'),
       SERVICEC_URL: envUrl('https://localhost:9443'),
@@ -49,8 +54,10 @@ function configSchema(baseDir: string) {
       httpPort: e.HTTP_PORT,
       httpsPort: e.HTTPS_PORT,
       factoryUrl: trimSlash(e.FACTORY_URL),
-      /** The factory's `iss`, checked when verifying its tokens locally (?verify=jwks). */
-      factoryIssuer: e.FACTORY_ISSUER,
+      /** The `iss` of the factory's service tokens, checked when verifying them locally (?verify=jwks). */
+      factoryIssuer: e.FACTORY_ISSUER ?? trimSlash(e.FACTORY_URL),
+      /** The `iss` of the factory's user tokens (scenario 5): an issuer apart, with only the user key. */
+      factoryUserIssuer: e.FACTORY_USER_ISSUER ?? `${trimSlash(e.FACTORY_URL)}/users`,
       /** Where servicea's HTTPS listener is, for answers that send a caller there. */
       callerUrl: trimSlash(e.SERVICEA_URL),
       /** Where each peer's HTTPS listener is. */

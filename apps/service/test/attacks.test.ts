@@ -22,7 +22,6 @@ import { Cluster } from './cluster.ts'
  * servicea's own public key. Tokens are forged with the cluster's real keys, read from its
  * temporary folders; real tokens come from the factory over HTTPS.
  */
-const FACTORY_ISSUER = 'https://jwt-factory/'
 const SCENARIO3_ISSUER = 'https://service-issuer'
 const CALLER = 'servicea'
 
@@ -83,6 +82,9 @@ beforeAll(async () => {
 
 afterAll(() => cluster?.stop())
 
+/** The factory's service issuer, on the cluster's random port; a stand-in names the tests before it starts. */
+const factoryIssuer = () => cluster?.urls.factoryHttps ?? 'https://localhost'
+
 function contextFor({ service, trust }: Place, k = keys, a = attacker): AttackContext {
   const factory = trust === 'factory'
   return {
@@ -90,7 +92,7 @@ function contextFor({ service, trust }: Place, k = keys, a = attacker): AttackCo
     // For scenarios 3 and 4 the factory's serviceb key is as foreign as any other.
     otherServiceKey: k.factoryB,
     otherAudience: service === 'serviceb' ? 'servicec' : 'serviceb',
-    claims: { iss: factory ? FACTORY_ISSUER : SCENARIO3_ISSUER, sub: CALLER, aud: service },
+    claims: { iss: factory ? factoryIssuer() : SCENARIO3_ISSUER, sub: CALLER, aud: service },
     attacker: a,
   }
 }
@@ -278,7 +280,7 @@ describe('attacks with real tokens from the factory over HTTPS', () => {
         await call(place, token),
         place,
         'JsonWebTokenError',
-        `jwt issuer invalid. expected: ${FACTORY_ISSUER}`,
+        `jwt issuer invalid. expected: ${factoryIssuer()}`,
       )
     }
   })

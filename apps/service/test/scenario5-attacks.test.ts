@@ -23,11 +23,10 @@ import { Cluster, getJson } from './cluster.ts'
 /**
  * The attack catalogue at scenario 5's second slot: serviceb's /scenario5-server with a valid
  * service token from servicea, and the forged token in X-User-Authorization. That slot trusts
- * the factory's user key (its JWKS at /jwks/users), wants `typ: at+jwt`, issuer the factory and
+ * the factory's user key (its JWKS at /jwks/users), wants `typ: at+jwt`, the factory's user issuer and
  * audience servicea, and any user; the catalogue's tokens carry `scope: app-view`, so each one
  * is refused for what was forged, not for a missing permission (the control proves it).
  */
-const FACTORY_ISSUER = 'https://jwt-factory/'
 const SERVICE = 'serviceb'
 const USER = 'vera'
 
@@ -65,7 +64,9 @@ afterAll(() => cluster?.stop())
 
 function contextFor(k = keys, a = attacker): AttackContext {
   // The catalogue spreads these claims into every token it signs: scope rides along.
-  const claims = { iss: FACTORY_ISSUER, sub: USER, aud: 'servicea', scope: 'app-view' }
+  // The user issuer follows the cluster's random port; a stand-in names the tests before it starts.
+  const iss = `${cluster?.urls.factoryHttps ?? 'https://localhost'}/users`
+  const claims = { iss, sub: USER, aud: 'servicea', scope: 'app-view' }
   return {
     key: k.user,
     claims,

@@ -85,11 +85,13 @@ const scenario5Server = (headers: Record<string, string>, query = '') =>
   getJson(`${cluster.urls.serviceb}/scenario5-server${query}`, { headers })
 
 const nowSeconds = () => Math.floor(Date.now() / 1000)
-const ISSUER = 'https://jwt-factory/'
+/** The factory's issuers follow the cluster's random port: service tokens, and user tokens. */
+const serviceIssuer = () => cluster.urls.factoryHttps
+const userIssuer = () => `${cluster.urls.factoryHttps}/users`
 
 function expectServiceClaims(service: any) {
   expect(service.valid).toBe(true)
-  expect(service.claims).toMatchObject({ iss: ISSUER, sub: 'servicea', aud: 'serviceb' })
+  expect(service.claims).toMatchObject({ iss: serviceIssuer(), sub: 'servicea', aud: 'serviceb' })
   expect(service.claims.exp).toBeGreaterThan(nowSeconds())
   expect(service.claims).not.toHaveProperty('scope')
 }
@@ -103,7 +105,8 @@ describe('scenario 5: a user through servicea to serviceb', () => {
     expectServiceClaims(body.service)
     expect(body.user.valid).toBe(true)
     expect(body.user.claims).toMatchObject({
-      iss: ISSUER,
+      iss: userIssuer(),
+      client_id: 'jwt-factory-login',
       sub: 'vera',
       aud: 'servicea',
       scope: 'app-view',

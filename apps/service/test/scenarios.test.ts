@@ -10,6 +10,8 @@ beforeAll(async () => {
 afterAll(() => cluster?.stop())
 
 const a = (path: string) => getJson(`${cluster.urls.servicea}${path}`)
+/** The factory's service issuer: its public URL, which follows the cluster's random port. */
+const factoryIssuer = () => cluster.urls.factoryHttps
 const nowSeconds = () => Math.floor(Date.now() / 1000)
 
 function expectValid(result: any, aud: string, iss: string) {
@@ -30,7 +32,7 @@ describe('scenarios 1-4 over HTTPS, end to end', () => {
     const { status, body } = await a('/scenario1')
     expect(status).toBe(200)
     expect(Object.keys(body)).toEqual(['valid', 'claims'])
-    expectValid(body, 'serviceb', 'https://jwt-factory/')
+    expectValid(body, 'serviceb', factoryIssuer())
   })
 
   it('scenario 1 expired: serviceb refuses with 403 and the original error', async () => {
@@ -56,22 +58,22 @@ describe('scenarios 1-4 over HTTPS, end to end', () => {
     {
       title: 'scenario 2: tokens for serviceb and servicec; with expired=1 only servicec refuses',
       path: '/scenario2',
-      iss: 'https://jwt-factory/',
+      iss: factoryIssuer,
     },
     {
       title: 'scenario 4: one local token for each; with expired=1 only servicec refuses',
       path: '/scenario4',
-      iss: 'https://service-issuer',
+      iss: () => 'https://service-issuer',
     },
   ]) {
     it(title, async () => {
       const ok = await a(path)
       expect(ok.status).toBe(200)
-      expectValid(ok.body.serviceb, 'serviceb', iss)
-      expectValid(ok.body.servicec, 'servicec', iss)
+      expectValid(ok.body.serviceb, 'serviceb', iss())
+      expectValid(ok.body.servicec, 'servicec', iss())
       const expired = await a(`${path}?expired=1`)
       expect(expired.status).toBe(403)
-      expectValid(expired.body.serviceb, 'serviceb', iss)
+      expectValid(expired.body.serviceb, 'serviceb', iss())
       expectExpired(expired.body.servicec)
     })
   }
@@ -122,8 +124,8 @@ describe('scenarios 1-4 over HTTPS, end to end', () => {
   it("?verify=jwks: serviceb verifies with the factory's JWKS instead of calling /verify", async () => {
     const { status, body } = await a('/scenario2?verify=jwks&trace=1')
     expect(status).toBe(200)
-    expectValid(body.serviceb, 'serviceb', 'https://jwt-factory/')
-    expectValid(body.servicec, 'servicec', 'https://jwt-factory/')
+    expectValid(body.serviceb, 'serviceb', factoryIssuer())
+    expectValid(body.servicec, 'servicec', factoryIssuer())
     const calls = body.trace.map((t: any) => `${t.from}->${t.to} ${t.call}`)
     expect(calls).toContain("serviceb->serviceb verify with servicea's keys at jwt-factory")
     expect(calls.some((c: string) => c.includes('/verify/'))).toBe(false)

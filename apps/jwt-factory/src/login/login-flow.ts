@@ -134,10 +134,9 @@ export class LoginFlow {
     const claims = userClaims(permissionsOf(policy, user.roles), amr, authTime)
     checkRoleClaims(policy, user.roles, claims)
     const key = await userKeys.signingKey()
-    const { issuer } = config
     const response = await issueUserToken({
       key,
-      issuer,
+      issuer: config.userIssuer,
       user: user.name,
       audience,
       claims,

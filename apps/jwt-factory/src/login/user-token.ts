@@ -1,5 +1,12 @@
 import { signToken, USER_TOKEN_TYPE, type JWTPayload, type SigningKey } from '@jwt-factory/jwt'
 
+/**
+ * The `client_id` of a token from POST /login itself (RFC 9068 §2.2 requires one in every access
+ * token): no OAuth client asked for it, the factory's own login did. A token exchange's result
+ * names the client that exchanged it instead.
+ */
+export const LOGIN_CLIENT_ID = 'jwt-factory-login'
+
 /** How the user proved who they are (RFC 8176 method names). */
 export type AuthMethod = 'pwd' | 'otp'
 
@@ -35,10 +42,14 @@ export interface IssueUserTokenOptions {
   now: Date
 }
 
-/** Signs an RFC 9068 access token (`typ: at+jwt`) for a user; never accepted as a service token. */
+/**
+ * Signs an RFC 9068 access token (`typ: at+jwt`) for a user; never accepted as a service token.
+ * §2.2's required claims: iss (the user issuer), sub, aud, client_id here; iat, exp, jti by
+ * signToken; auth_time, scope and amr come with `claims`.
+ */
 export async function issueUserToken(options: IssueUserTokenOptions): Promise<TokenResponse> {
   const { key, issuer, user, audience, claims, ttlSeconds, now } = options
-  const payload = { ...claims, iss: issuer, sub: user, aud: audience }
+  const payload = { ...claims, iss: issuer, sub: user, aud: audience, client_id: LOGIN_CLIENT_ID }
   const signed = await signToken(key, payload, { ttlSeconds, now, typ: USER_TOKEN_TYPE })
   return {
     access_token: signed.token,

@@ -108,7 +108,7 @@ describe('POST /auth', () => {
     await f.app.request('/keys/servicea')
     const forged = await signToken(
       f.keyStore.get('servicea')!.active,
-      { iss: f.config.issuer, sub: 'alice', aud: 'jwt-factory', scope: 'app-manage' },
+      { iss: f.config.userIssuer, sub: 'alice', aud: 'jwt-factory', scope: 'app-manage' },
       { ttlSeconds: 60, typ: USER_TOKEN_TYPE, now: f.now() },
     )
     expect((await auth({ authorization: `Bearer ${forged.token}` })).status).toBe(401)
@@ -161,7 +161,7 @@ describe('user tokens at /verify/:keyId', () => {
 
     const typed = await signToken(
       f.keyStore.get('servicea')!.active,
-      { iss: f.config.issuer, sub: 'servicea', aud: 'serviceb' },
+      { iss: f.config.serviceIssuer, sub: 'servicea', aud: 'serviceb' },
       { ttlSeconds: 60, typ: USER_TOKEN_TYPE, now: f.now() },
     )
     const byType = await f.app.request(

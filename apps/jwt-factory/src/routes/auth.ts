@@ -40,7 +40,7 @@ export function authRoutes({ config, userKeys, userStore, now, revocations }: Fa
     }
     const verified = await verifyToken(token, keys, {
       typ: USER_TOKEN_TYPE,
-      issuer: config.issuer,
+      issuer: config.userIssuer,
       clockToleranceSeconds: config.clockToleranceSeconds,
       currentDate: now(),
     })

@@ -153,7 +153,7 @@ describe('POST /control/jwks-fault', () => {
     await send('/control/jwks-fault', { body: { fault: 'none' } })
     const sets = (await answers).map((res) => [res.status, (res.body as { keys: [] }).keys.length])
     expect(sets).toEqual([
-      [200, 2], // servicea's key and the user key
+      [200, 1], // servicea's key: the user key is in /jwks/users alone
       [200, 1],
       [200, 1],
     ])

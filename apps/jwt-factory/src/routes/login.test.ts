@@ -31,7 +31,8 @@ describe('POST /login', () => {
     const userKey = await f.userKeys.signingKey()
     expect(headerOf(body.access_token)).toEqual({ alg: 'ES256', kid: userKey.kid, typ: 'at+jwt' })
     expect(claimsOf(body.access_token)).toEqual({
-      iss: 'https://jwt-factory/',
+      iss: 'https://localhost:5443/users',
+      client_id: 'jwt-factory-login',
       sub: 'alice',
       aud: 'jwt-factory',
       iat: t,
@@ -44,15 +45,15 @@ describe('POST /login', () => {
     })
   })
 
-  it('signs with the user key: published in the JWKS, no keyId of /keys, /utils/keys or /verify', async () => {
+  it("signs with the user key: published at /jwks/users alone, not in the service issuer's JWKS, no keyId of /keys, /utils/keys or /verify", async () => {
     f = await createLoginFactory()
     await f.app.request('/keys/servicea')
     expect((await f.login(alice.name, alice.password)).status).toBe(200)
     const userKid = (await f.userKeys.signingKey()).kid
-    const jwks = await json(await f.app.request('/.well-known/jwks.json'))
-    expect(jwks.keys.map((k: { kid: string }) => k.kid).sort()).toEqual(
-      [userKid, f.keyStore.get('servicea')!.active.kid].sort(),
-    )
+    const kids = async (path: string) =>
+      (await json(await f.app.request(path))).keys.map((k: { kid: string }) => k.kid)
+    expect(await kids('/jwks/users')).toEqual([userKid])
+    expect(await kids('/.well-known/jwks.json')).toEqual([f.keyStore.get('servicea')!.active.kid])
     expect(await json(await f.app.request('/utils/keys'))).toEqual(['servicea'])
     expect((await f.app.request('/utils/publicKey/users')).status).toBe(400) // reserved for the user key
   })

@@ -28,7 +28,18 @@ export function tokenRoutes({ keyStore, config, policy, now }: FactoryContext) {
     const ring = keyStore.get(keyId)
     if (!ring) throw unknownKeyId(keyId)
     const body = await readJsonObject(c, { allowEmpty: true })
-    const claims: JWTPayload = { iss: config.issuer, sub: keyId, ...checkClaims(body, keyId) }
+    const claims: JWTPayload = {
+      iss: config.serviceIssuer,
+      sub: keyId,
+      ...checkClaims(body, keyId),
+    }
+    // A keyId never speaks as a user: the user issuer's tokens come from /login alone.
+    if (claims.iss === config.userIssuer) {
+      throw new BadRequestError<FactoryErrorCode>(
+        `claim "iss" must not be the user issuer (${config.userIssuer}): a keyId's tokens are service tokens`,
+        'ERR_INVALID_CLAIMS',
+      )
+    }
     checkServiceClaims(policy, keyId, claims)
     const ttlSeconds = requestedTtl(c, config.tokenTtlSeconds, config.maxTokenTtlSeconds)
     const expired = isFlagSet(c.req.query('expired'))

@@ -28,7 +28,7 @@ export function verifyRoutes({ keyStore, config, now, revocations }: FactoryCont
       token,
       keys,
       options: {
-        issuer: config.issuer,
+        issuer: config.serviceIssuer,
         audience: aud,
         subject: sub,
         clockToleranceSeconds: config.clockToleranceSeconds,

@@ -92,15 +92,15 @@ function scenario5Caller(ctx: ServiceContext) {
 }
 
 /**
- * requireAuth for user tokens: the factory's issuer, this service's audience, `typ: at+jwt` (a
- * service token is refused, RFC 8725 §3.12), keys from the factory's JWKS (cached, never fetched
- * per request). No permission here: serviceb decides that. The JWKS is a hop like any other:
- * when it cannot be had, requireAuth's 502 (504 on a timeout) names the factory.
+ * requireAuth for user tokens: the factory's user issuer, this service's audience, `typ: at+jwt`
+ * (a service token is refused, RFC 8725 §3.12), keys from the factory's user JWKS (cached, never
+ * fetched per request). No permission here: serviceb decides that. The JWKS is a hop like any
+ * other: when it cannot be had, requireAuth's 502 (504 on a timeout) names the factory.
  */
 function userTokenGuard({ config, userKeys }: ServiceContext): MiddlewareHandler<Scenario5Env> {
   const me = config.name
   const guard = requireAuth({
-    issuer: config.factoryIssuer,
+    issuer: config.factoryUserIssuer,
     audience: me,
     keys: userKeys,
     tokenType: USER_TOKEN_TYPE,
@@ -134,7 +134,7 @@ function scenario5Server(ctx: ServiceContext) {
       keys: userKeys,
       source: 'user',
       options: {
-        issuer: config.factoryIssuer,
+        issuer: config.factoryUserIssuer,
         audience: SCENARIO_CALLER,
         typ: USER_TOKEN_TYPE,
         clockToleranceSeconds: config.clockToleranceSeconds,

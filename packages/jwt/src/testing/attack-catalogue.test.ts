@@ -19,7 +19,7 @@ import {
  * remote key set: every attack refused with the catalogue's error, never a throw; the control
  * token accepted, so each refusal is the attack's doing.
  */
-const claims = { iss: 'https://jwt-factory/', sub: 'servicea', aud: 'serviceb' }
+const claims = { iss: 'https://localhost:5443', sub: 'servicea', aud: 'serviceb' }
 const expected: VerifyTokenOptions = {
   issuer: claims.iss,
   audience: claims.aud,
