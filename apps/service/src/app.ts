@@ -18,6 +18,7 @@ import { scenario2 } from './scenarios/scenario2.ts'
 import { scenario3 } from './scenarios/scenario3.ts'
 import { scenario4 } from './scenarios/scenario4.ts'
 import { scenario5 } from './scenarios/scenario5.ts'
+import { scenario6 } from './scenarios/scenario6.ts'
 import { answeredWithTrace } from './trace.ts'
 
 /**
@@ -75,6 +76,7 @@ export function createServiceApp(config: ServiceConfig, deps: ServiceDeps) {
     scenario3(context),
     scenario4(context),
     scenario5(context),
+    scenario6(context),
   ]
   for (const { caller, server } of scenarios) {
     app.route('/', server)

@@ -32,7 +32,7 @@ import { answerWith } from './verdict.ts'
 export const SCENARIO5_PERMISSION = 'app-view'
 
 /** servicea's route behind requireAuth: the verified user, and the run its check is traced in. */
-interface Scenario5Env {
+export interface Scenario5Env {
   Variables: ServerEnv['Variables'] & AuthEnv['Variables'] & { run: ScenarioRun }
 }
 
@@ -97,7 +97,10 @@ function scenario5Caller(ctx: ServiceContext) {
  * fetched per request). No permission here: serviceb decides that. The JWKS is a hop like any
  * other: when it cannot be had, requireAuth's 502 (504 on a timeout) names the factory.
  */
-function userTokenGuard({ config, userKeys }: ServiceContext): MiddlewareHandler<Scenario5Env> {
+export function userTokenGuard({
+  config,
+  userKeys,
+}: ServiceContext): MiddlewareHandler<Scenario5Env> {
   const me = config.name
   const guard = requireAuth({
     issuer: config.factoryUserIssuer,
