@@ -7,6 +7,7 @@ import { assertEndpointsClassified } from './exposure/endpoints.ts'
 import { exposureGuard } from './exposure/exposure-guard.ts'
 import { JwksFault } from './keys/jwks-fault.ts'
 import { LoginFlow } from './login/login-flow.ts'
+import { AssertionJtis } from './oauth/assertion-jtis.ts'
 import { authRoutes } from './routes/auth.ts'
 import { controlRoutes } from './routes/control.ts'
 import { homeRoutes } from './routes/home.ts'
@@ -14,6 +15,7 @@ import { introspectRoutes } from './routes/introspect.ts'
 import { keyRoutes } from './routes/keys.ts'
 import { loginRoutes } from './routes/login.ts'
 import { revokeRoutes } from './routes/revoke.ts'
+import { tokenEndpointRoutes } from './routes/token.ts'
 import { tokenRoutes } from './routes/tokens.ts'
 import { totpRoutes } from './routes/totp.ts'
 import { utilRoutes } from './routes/utils.ts'
@@ -26,7 +28,8 @@ export function createFactoryApp(config: FactoryConfig, deps: FactoryDeps) {
   const { userStore, userKeys, policy } = deps
   const loginFlow = new LoginFlow({ config, userStore, userKeys, policy, now })
   const jwksFault = deps.jwksFault ?? new JwksFault(config.jwksFaultDelayMs)
-  const context: FactoryContext = { ...deps, config, now, loginFlow, jwksFault }
+  const assertionJtis = new AssertionJtis({ now })
+  const context: FactoryContext = { ...deps, config, now, loginFlow, assertionJtis, jwksFault }
   const admin =
     deps.adminCredential ??
     (config.adminToken === undefined ? undefined : createAdminCredential(config.adminToken))
@@ -47,6 +50,7 @@ export function createFactoryApp(config: FactoryConfig, deps: FactoryDeps) {
     .route('/', controlRoutes(context)) // before the JWKS routes: it holds or fails them
     .route('/', keyRoutes(context))
     .route('/', tokenRoutes(context))
+    .route('/', tokenEndpointRoutes(context))
     .route('/', verifyRoutes(context))
     .route('/', utilRoutes(context))
     .route('/', wellKnownRoutes(context))

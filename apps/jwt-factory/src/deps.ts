@@ -1,10 +1,12 @@
 import type { Logger } from '@jwt-factory/server'
+import type { ClientStore } from './clients/client-store.ts'
 import type { FactoryConfig } from './config.ts'
 import type { AdminCredential } from './exposure/admin-credential.ts'
 import type { FileKeyStore } from './keys/file-key-store.ts'
 import type { JwksFault } from './keys/jwks-fault.ts'
 import type { UserKeys } from './keys/user-keys.ts'
 import type { LoginFlow } from './login/login-flow.ts'
+import type { AssertionJtis } from './oauth/assertion-jtis.ts'
 import type { RevocationStore } from './oauth/revocations.ts'
 import type { Policy } from './policy/policy-file.ts'
 import type { UserStore } from './users/user-store.ts'
@@ -14,6 +16,8 @@ export interface FactoryDeps {
   keyStore: FileKeyStore
   /** The users file, kept current by its own watch. */
   userStore: UserStore
+  /** The OAuth clients file (CLIENTS_FILE), kept current by its own watch. */
+  clients: ClientStore
   /** The user token key, apart from every keyId. */
   userKeys: UserKeys
   /** Roles → permissions and the claim policy (POLICY_FILE). */
@@ -34,5 +38,7 @@ export interface FactoryContext extends FactoryDeps {
   now: () => Date
   /** Login state of this app: throttle, TOTP challenges, replay guard. */
   loginFlow: LoginFlow
+  /** Client assertions already used at this app (private_key_jwt): a replay is refused. */
+  assertionJtis: AssertionJtis
   jwksFault: JwksFault
 }

@@ -10,6 +10,8 @@ import {
 } from '@jwt-factory/server'
 import { loadTlsFiles } from '@jwt-factory/tls'
 import { createFactoryApp } from './app.ts'
+import { ClientStore } from './clients/client-store.ts'
+import { ClientsFileError } from './clients/clients-file.ts'
 import { loadConfig } from './config.ts'
 import { createAdminCredential, readAdminToken } from './exposure/admin-credential.ts'
 import { FileKeyStore } from './keys/file-key-store.ts'
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
     onLoad: ensureUserKey,
   })
   if (userStore.size > 0) await userKeys.signingKey()
+  const clients = await ClientStore.open({ file: config.clientsFile, logger, watch: true })
   const revocations = await RevocationStore.open({
     file: config.revocationsFile,
     logger,
@@ -82,6 +85,7 @@ async function main(): Promise<void> {
   const app = createFactoryApp(config, {
     keyStore,
     userStore,
+    clients,
     userKeys,
     policy,
     revocations,
@@ -134,6 +138,7 @@ async function main(): Promise<void> {
   onShutdownSignal(logger, async () => {
     logger.info('jwt-factory stopping')
     userStore.close()
+    clients.close()
     revocations.close()
     jwksFault.close() // held JWKS answers go out now, not when their delay ends
     await Promise.all(servers.map((s) => s.close()))
@@ -146,6 +151,7 @@ main().catch((err: unknown) => {
     err instanceof ConfigError ||
     err instanceof ListenError ||
     err instanceof UsersFileError ||
+    err instanceof ClientsFileError ||
     err instanceof RevocationsFileError
   ) {
     console.error(`jwt-factory: ${err.message}`)

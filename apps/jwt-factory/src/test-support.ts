@@ -2,14 +2,18 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { isLoopbackHost, silentLogger } from '@jwt-factory/server'
+import { isLoopbackHost, silentLogger, type Logger } from '@jwt-factory/server'
 import { createFactoryApp } from './app.ts'
+import type { ClientPublicJwk } from './clients/client-record.ts'
+import { ClientStore } from './clients/client-store.ts'
+import { updateClientsFile } from './clients/clients-file.ts'
 import { loadConfig } from './config.ts'
 import { FileKeyStore } from './keys/file-key-store.ts'
 import type { JwksFault } from './keys/jwks-fault.ts'
 import { UserKeys } from './keys/user-keys.ts'
 import { RevocationStore } from './oauth/revocations.ts'
 import { loadPolicyFile, type Policy } from './policy/policy-file.ts'
+import { hashPassword } from './users/password-hash.ts'
 import { UserStore } from './users/user-store.ts'
 
 /** The committed policy file, the one the factory reads by default. */
@@ -22,6 +26,8 @@ export interface TestFactoryOptions {
   prepareUsers?: (usersFile: string) => Promise<unknown>
   /** A JWKS fault the test holds, to see and release the answers it holds. */
   jwksFault?: JwksFault
+  /** Where the factory logs (default: nowhere), for tests that read its lines. */
+  logger?: Logger
 }
 
 /**
@@ -36,15 +42,17 @@ export async function createTestFactory(
   const dir = await mkdtemp(join(tmpdir(), 'jwt-factory-keys-'))
   const keysDir = join(dir, 'keys')
   const usersFile = join(dir, 'users.json')
+  const clientsFile = join(dir, 'clients.json')
   const revocationsFile = join(dir, 'revocations.json')
   const paths = {
     KEYS_DIR: keysDir,
     USERS_FILE: usersFile,
+    CLIENTS_FILE: clientsFile,
     REVOCATIONS_FILE: revocationsFile,
     POLICY_FILE,
   }
   const config = loadConfig({ ...paths, LOG_LEVEL: 'silent', ...env }, process.cwd())
-  const logger = silentLogger()
+  const logger = options.logger ?? silentLogger()
   const keyStore = await FileKeyStore.open({
     dir: config.keysDir,
     algorithm: config.algorithm,
@@ -59,6 +67,7 @@ export async function createTestFactory(
   })
   const refuseDemoPasswords = !isLoopbackHost(config.host)
   const userStore = await UserStore.open({ file: config.usersFile, logger, refuseDemoPasswords })
+  const clients = await ClientStore.open({ file: config.clientsFile, logger })
   const revocations = await RevocationStore.open({
     file: config.revocationsFile,
     logger,
@@ -68,6 +77,7 @@ export async function createTestFactory(
   const deps = {
     keyStore,
     userStore,
+    clients,
     userKeys,
     policy,
     revocations,
@@ -76,8 +86,20 @@ export async function createTestFactory(
     ...(options.jwksFault ? { jwksFault: options.jwksFault } : {}),
   }
   const app = createFactoryApp(config, deps)
+  /** Registers a client (a secret, hashed as the CLI does, or public keys) and reloads the store. */
+  const addClient = async (
+    name: string,
+    credential: { secret: string } | { keys: ClientPublicJwk[] },
+  ) => {
+    const stored =
+      'secret' in credential ? { secret: await hashPassword(credential.secret) } : credential
+    const record = { name, ...stored, createdAt: new Date(0).toISOString() }
+    await updateClientsFile(clientsFile, (list) => [...list.filter((c) => c.name !== name), record])
+    await clients.refresh()
+  }
   const cleanup = async () => {
     userStore.close()
+    clients.close()
     revocations.close()
     await rm(dir, { recursive: true, force: true })
   }
@@ -88,6 +110,8 @@ export async function createTestFactory(
     userStore,
     userKeys,
     revocations,
+    clients,
+    addClient,
     keysDir,
     usersFile,
     revocationsFile,

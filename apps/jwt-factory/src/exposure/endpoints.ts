@@ -30,6 +30,7 @@ export const ENDPOINTS: Readonly<Record<string, EndpointClass>> = Object.freeze(
   'POST /auth': 'secret',
   'POST /introspect': 'secret',
   'POST /revoke': 'secret',
+  'POST /token': 'secret',
   'GET /keys/:keyId': 'admin',
   'POST /keys/:keyId': 'admin',
   'DELETE /keys/:keyId/:kid': 'admin',
