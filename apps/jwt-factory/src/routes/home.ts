@@ -11,7 +11,7 @@ export function homeRoutes({ config }: FactoryContext) {
     console: `${config.consoleUrl} (the teaching console, when npm start runs it)`,
     try: {
       'GET /.well-known/openid-configuration': 'where everything is',
-      'GET /.well-known/jwks.json': 'every public key the factory publishes',
+      'GET /.well-known/jwks.json': 'the service keys (the user key is at /jwks/users alone)',
       'GET /jwks/servicea': "servicea's public keys alone: the set ?verify=jwks pins",
       'GET /keys/servicea': "servicea's active key (made at the first call)",
       'POST /issueToken/servicea': 'a token for servicea; body {"aud": "serviceb"}',
