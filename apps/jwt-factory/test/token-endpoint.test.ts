@@ -1,4 +1,6 @@
+import crypto, { type ScryptOptions } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
+import { syncBuiltinESMExports } from 'node:module'
 import { createLogger } from '@jwt-factory/server'
 import { generateSigningKey, remoteKeys, verifyToken, type SigningKey } from '@jwt-factory/jwt'
 import {
@@ -11,7 +13,7 @@ import {
   withSignature,
   type AttackContext,
 } from '@jwt-factory/jwt/testing'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ClientPublicJwk } from '../src/clients/client-record.ts'
 import { JWT_BEARER_ASSERTION } from '../src/oauth/grant.ts'
 import { parsePolicy } from '../src/policy/policy-file.ts'
@@ -256,6 +258,30 @@ describe('POST /token: who may not authenticate', () => {
     expect(new Set([wrong, unknown, post, keysOnly].map((a) => a.body.error_description))).toEqual(
       new Set(['client authentication failed: unknown client or wrong secret']),
     )
+  })
+
+  it('an unknown client, and one registered with keys, cost one scrypt run as a wrong secret does', async () => {
+    await token(cc(), { authorization: basic('warm-up', SECRET) }) // the dummy hash, made once
+    // node's own scrypt, wrapped to record each call's cost parameters (as routes/login.test.ts).
+    const scrypt = vi.spyOn(crypto, 'scrypt')
+    syncBuiltinESMExports()
+    try {
+      const costOf = async (id: string) => {
+        scrypt.mockClear()
+        expectInvalidClient(await token(cc(), { authorization: basic(id, 'not-the-secret-1234') }))
+        return scrypt.mock.calls.map(([, , keyLength, options]) => {
+          const { N, r, p } = options as ScryptOptions
+          return { N, r, p, keyLength }
+        })
+      }
+      const wrongSecret = await costOf('servicea')
+      expect(wrongSecret).toEqual([{ N: 2 ** 15, r: 8, p: 1, keyLength: 32 }])
+      expect(await costOf('nobody')).toEqual(wrongSecret)
+      expect(await costOf('signer')).toEqual(wrongSecret)
+    } finally {
+      scrypt.mockRestore()
+      syncBuiltinESMExports()
+    }
   })
 
   it('no client authentication at all, or another scheme than Basic, is 401 invalid_client', async () => {

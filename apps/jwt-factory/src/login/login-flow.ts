@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto'
 import { UnauthorizedError } from '@jwt-factory/server'
 import type { FactoryConfig } from '../config.ts'
 import type { UserKeys } from '../keys/user-keys.ts'
 import { checkRoleClaims, permissionsOf } from '../policy/claim-policy.ts'
 import type { Policy } from '../policy/policy-file.ts'
-import { hashPassword, verifyPassword } from '../users/password-hash.ts'
+import { verifyPasswordOrDummy } from '../users/password-hash.ts'
 import type { UserRecord } from '../users/user-record.ts'
 import type { UserStore } from '../users/user-store.ts'
 import { BASIC_CHALLENGE } from './basic-credentials.ts'
@@ -50,8 +49,6 @@ export class LoginFlow {
   readonly #throttle: LoginThrottle
   readonly #challenges: TotpChallenges
   readonly #replay = new TotpReplayGuard()
-  /** An unknown user's password is checked against this: that answer takes as long as any. */
-  readonly #dummyHash = hashPassword(randomBytes(24).toString('base64'))
 
   constructor(options: LoginFlowOptions) {
     this.#o = options
@@ -71,8 +68,7 @@ export class LoginFlow {
     try {
       const user = this.#o.userStore.get(name)
       // Always one scrypt run, whoever asks: the time of the answer says nothing either.
-      const hash = user?.password ?? (await this.#dummyHash)
-      const matches = await verifyPassword(password, hash)
+      const matches = await verifyPasswordOrDummy(password, user?.password)
       if (!user || !matches || user.locked) throw this.#fail(name, address, WRONG_CREDENTIALS)
       return user
     } finally {
