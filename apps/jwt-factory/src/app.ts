@@ -50,15 +50,17 @@ export function createFactoryApp(config: FactoryConfig, deps: FactoryDeps) {
     .route('/', controlRoutes(context)) // before the JWKS routes: it holds or fails them
     .route('/', keyRoutes(context))
     .route('/', tokenRoutes(context))
-    .route('/', tokenEndpointRoutes(context))
     .route('/', verifyRoutes(context))
     .route('/', utilRoutes(context))
     .route('/', wellKnownRoutes(context))
     .route('/', loginRoutes(context))
     .route('/', totpRoutes(context))
     .route('/', authRoutes(context))
+    // The OAuth endpoints last: the no-store middleware of oauthRoutes() reaches every route
+    // mounted after them (the JWKS would lose its max-age).
     .route('/', introspectRoutes(context))
     .route('/', revokeRoutes(context))
+    .route('/', tokenEndpointRoutes(context))
   assertEndpointsClassified(app.routes)
   return app
 }
