@@ -167,7 +167,9 @@ export class Cluster {
     plan.processes.forEach((spec, index) => {
       const name = spec.name as ProcessName
       // Its own ports: a process the console starts again is awaited where it listens.
-      const ports = Object.values(own[name]).map(Number)
+      const ports = Object.entries(own[name])
+        .filter(([variable]) => variable.endsWith('PORT'))
+        .map(([, port]) => Number(port))
       const at = { ...spec, healthUrl: `${this.urls[name]}/healthz`, ports }
       this.#specs.set(name, { spec: at, index, env: { ...own[name], ...options.env?.[name] } })
     })

@@ -4,7 +4,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 export const CONSOLE_VIEWPORT = { width: 1400, height: 1000 } as const
 
 /** The variants' accessible names, as a scenario's card offers them. */
-export const VARIANTS = ['expired', 'verify with JWKS', 'fresh token'] as const
+export const VARIANTS = ['expired', 'verify with JWKS', 'fresh token', 'skip serviceb'] as const
 export type Variant = (typeof VARIANTS)[number]
 
 export interface CheckRow {

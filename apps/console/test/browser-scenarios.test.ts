@@ -223,4 +223,32 @@ describe('the page with the network cut', () => {
       ]),
     )
   })
+
+  it('Scenario 6: the token is exchanged at each hop; servicec sees the user, with serviceb and servicea in act', async () => {
+    expect(await at.page.run(6)).toBe(200)
+    await expectHops([
+      ['0', /^Hop 0, user to jwt-factory: POST \/login, 200/],
+      ['1', /^Hop 1, user to servicea: GET \/scenario6, 200/],
+      ['1.1', /^Hop 1\.1, servicea: ✓ verified/],
+      ['1.2', /^Hop 1\.2, servicea to jwt-factory: POST \/token .*, 200/],
+      ['1.3', /^Hop 1\.3, servicea to serviceb: GET \/scenario6-server/],
+      ['1.3.1', /^Hop 1\.3\.1, serviceb: ✓ verified/],
+      ['1.3.2', /^Hop 1\.3\.2, serviceb/],
+      ['1.3.3', /^Hop 1\.3\.3, serviceb to jwt-factory: POST \/token .*, 200/],
+      ['1.3.4', /^Hop 1\.3\.4, serviceb to servicec: GET \/scenario6-server/],
+      ['1.3.4.1', /^Hop 1\.3\.4\.1, servicec: ✓ verified/],
+      ['1.3.4.2', /^Hop 1\.3\.4\.2, servicec/],
+    ])
+    for (const verification of ['1.1', '1.3.1', '1.3.4.1']) await expectAccepted(verification)
+    // The token servicec got: the user as sub, the chain of services that carried it in act.
+    await at.page.selectHop('1.3.4')
+    const token = await at.page.token()
+    expect(token.header).toMatchObject({ typ: 'at+jwt' })
+    expect(token.payload).toMatchObject({
+      sub: 'viewer',
+      aud: 'servicec',
+      client_id: 'serviceb',
+      act: { sub: 'serviceb', act: { sub: 'servicea' } },
+    })
+  })
 })

@@ -171,6 +171,44 @@ describe('POST /control/run', () => {
     await sse.until(() => sse.of('span', (s) => s.rid === answer.rid && s.id === '0').length === 1)
   })
 
+  it('scenario 6 logs the demo user in, then each hop exchanges the token: servicec sees the user and the act chain', async () => {
+    const answer = await run({ scenario: 6 })
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200)
+    expect(answer.url).toMatch(/\/scenario6\?trace=1$/)
+    expect(answer.trace[0]).toMatchObject({ id: '0', call: 'POST /login', status: 200 })
+    const exchanges = answer.trace.filter((s) => s.call.startsWith('POST /token'))
+    expect(exchanges.map((s) => `${s.from}->${s.to} ${s.status}`)).toEqual([
+      'servicea->jwt-factory 200',
+      'serviceb->jwt-factory 200',
+    ])
+    const last = answer.trace.find((s) => s.kind === 'call' && s.to === 'servicec')
+    expect(last?.token?.claims).toMatchObject({
+      sub: 'viewer',
+      aud: 'servicec',
+      act: { sub: 'serviceb', act: { sub: 'servicea' } },
+    })
+  })
+
+  it("scenario 6 skip: servicea asks for servicec straight away, and the factory's exchange policy refuses it", async () => {
+    const answer = await run({ scenario: 6, skip: true })
+    expect(answer.status).toBe(403)
+    expect(answer.url).toMatch(/\/scenario6\?trace=1&skip=1$/)
+    expect(answer.body.oauth).toMatchObject({ error: 'invalid_target' })
+    expect(answer.trace.some((s) => s.to === 'servicec')).toBe(false)
+  })
+
+  it('scenario 6 takes only the skip variant, and only scenario 6 takes it: 400 otherwise', async () => {
+    for (const request of [
+      { scenario: 6, expired: true },
+      { scenario: 6, verify: 'jwks' },
+      { scenario: 1, skip: true },
+    ]) {
+      const answer = await post('control/run', request)
+      expect(answer.status, JSON.stringify(request)).toBe(400)
+      expect(answer.body.error.code).toBe('ERR_BAD_REQUEST')
+    }
+  })
+
   it('the variants: expired is refused with exp failing; verify=jwks checks at serviceb itself', async () => {
     const expired = await run({ scenario: 1, expired: true, verify: 'jwks' })
     expect(expired.status).toBe(403)
@@ -181,7 +219,7 @@ describe('POST /control/run', () => {
   })
 
   it('refuses a body it does not understand, naming the field', async () => {
-    const bad = await post('control/run', { scenario: 6 })
+    const bad = await post('control/run', { scenario: 7 })
     expect(bad.status).toBe(400)
     expect(bad.body.error.message).toContain('scenario')
     const noVerify = await post('control/run', { scenario: 3, verify: 'jwks' })

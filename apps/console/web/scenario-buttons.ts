@@ -1,7 +1,7 @@
 import type { RunRequest, ScenarioNumber } from '@jwt-factory/console/api'
 import { h } from './dom.ts'
 
-type Variant = 'expired' | 'jwks' | 'fresh'
+type Variant = 'expired' | 'jwks' | 'fresh' | 'skip'
 
 interface Scenario {
   n: ScenarioNumber
@@ -9,7 +9,7 @@ interface Scenario {
   variants: Variant[]
 }
 
-/** The five scenarios; verify=jwks and a fresh token apply where the factory signs. */
+/** The six scenarios; verify=jwks and a fresh token apply where the factory signs. */
 export const SCENARIOS: readonly Scenario[] = [
   {
     n: 1,
@@ -32,6 +32,12 @@ export const SCENARIOS: readonly Scenario[] = [
     caption: 'A user logs in; servicea checks the user, then calls serviceb with both tokens.',
     variants: ['expired', 'jwks', 'fresh'],
   },
+  {
+    n: 6,
+    caption:
+      'The user’s token is exchanged at each hop, servicea → serviceb → servicec, each named in act.',
+    variants: ['skip'],
+  },
 ]
 
 /** The checkboxes' accessible names, as the browser tests find them. */
@@ -39,6 +45,7 @@ const VARIANT_NAMES: Record<Variant, string> = {
   expired: 'expired',
   jwks: 'verify with JWKS',
   fresh: 'fresh token',
+  skip: 'skip serviceb',
 }
 
 export type RunHandler = (request: RunRequest, label: string) => void
@@ -67,6 +74,7 @@ export function scenarioCards(onRun: RunHandler): HTMLElement[] {
         ...(on('expired') ? { expired: true } : {}),
         ...(on('jwks') ? { verify: 'jwks' as const } : {}),
         ...(on('fresh') ? { fresh: true } : {}),
+        ...(on('skip') ? { skip: true } : {}),
       }
       const chosen = boxes
         .filter((box) => box.input.checked)
