@@ -57,6 +57,8 @@ function homeAnswer({ name, callerUrl, consoleUrl }: ServiceConfig) {
         'GET /scenario4': 'scenario 3 for serviceb and servicec',
         'GET /scenario5':
           "a user's token passed along: Authorization: Bearer <the factory's POST /login token>",
+        'GET /scenario6':
+          "the user's token exchanged at each hop, servicea → serviceb → servicec (POST /token, RFC 8693); ?skip=1 tries to skip serviceb",
         ...common,
         'GET /control/state':
           'its cached tokens, its scenario-3 key and its key sets, as the console shows them (this machine only)',
