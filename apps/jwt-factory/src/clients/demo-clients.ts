@@ -6,7 +6,7 @@ import type { ClientRecord } from './client-record.ts'
 import { readClientsFile, updateClientsFile } from './clients-file.ts'
 
 /** The demo's services, each an OAuth client of its own name (scenario 6's token exchanges). */
-export const DEMO_CLIENTS = Object.freeze(['servicea', 'serviceb', 'servicec'] as const)
+const DEMO_CLIENTS = Object.freeze(['servicea', 'serviceb', 'servicec'] as const)
 
 /** 256 bits from the system's generator: a secret nobody types, so nothing to guess. */
 const SECRET_BYTES = 32
