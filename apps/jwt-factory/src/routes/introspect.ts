@@ -4,7 +4,7 @@ import type { FactoryContext } from '../deps.ts'
 import { authenticateClient } from '../oauth/client-auth.ts'
 import { readFormParams, requiredParam } from '../oauth/form-params.ts'
 import { inspectToken } from '../oauth/inspect-token.ts'
-import { oauthRoutes } from '../oauth/oauth-routes.ts'
+import { noStore, oauthRoutes } from '../oauth/oauth-routes.ts'
 import { tokenConcerns } from '../oauth/token-concerns.ts'
 
 /** RFC 7662 §2.2's answer for an active token: what a resource server needs to decide. */
@@ -35,7 +35,7 @@ const INACTIVE = Object.freeze({ active: false as const })
  * is accepted and not needed: every token here is an access token.
  */
 export function introspectRoutes(context: FactoryContext) {
-  return oauthRoutes().post('/introspect', async (c) => {
+  return oauthRoutes().post('/introspect', noStore, async (c) => {
     const params = await readFormParams(c)
     const client = await authenticateClient(c, params, context)
     const token = requiredParam(params, 'token')

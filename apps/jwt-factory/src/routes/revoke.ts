@@ -4,7 +4,7 @@ import { authenticateClient } from '../oauth/client-auth.ts'
 import { readFormParams, requiredParam } from '../oauth/form-params.ts'
 import { inspectToken } from '../oauth/inspect-token.ts'
 import { OAuthError } from '../oauth/oauth-error.ts'
-import { oauthRoutes } from '../oauth/oauth-routes.ts'
+import { noStore, oauthRoutes } from '../oauth/oauth-routes.ts'
 import { MAX_JTI_LENGTH } from '../oauth/revocations-file.ts'
 import { tokenConcerns } from '../oauth/token-concerns.ts'
 
@@ -17,7 +17,7 @@ import { tokenConcerns } from '../oauth/token-concerns.ts'
  * hold the JWKS never hear of a revocation: docs/13-security.md says what that means.
  */
 export function revokeRoutes(context: FactoryContext) {
-  return oauthRoutes().post('/revoke', async (c) => {
+  return oauthRoutes().post('/revoke', noStore, async (c) => {
     const params = await readFormParams(c)
     const client = await authenticateClient(c, params, context)
     const token = requiredParam(params, 'token')

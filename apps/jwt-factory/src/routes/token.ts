@@ -5,7 +5,7 @@ import { clientCredentialsGrant } from '../oauth/client-credentials.ts'
 import { readFormParams, requiredParam } from '../oauth/form-params.ts'
 import { CLIENT_CREDENTIALS, TOKEN_EXCHANGE, type Grant } from '../oauth/grant.ts'
 import { OAuthError } from '../oauth/oauth-error.ts'
-import { oauthRoutes } from '../oauth/oauth-routes.ts'
+import { noStore, oauthRoutes } from '../oauth/oauth-routes.ts'
 import { tokenExchangeGrant } from '../oauth/token-exchange.ts'
 
 const GRANTS: Readonly<Record<string, Grant>> = {
@@ -18,7 +18,7 @@ const GRANTS: Readonly<Record<string, Grant>> = {
  * decides the token. One endpoint for both issuers: the grant says whose token it is.
  */
 export function tokenEndpointRoutes(context: FactoryContext) {
-  return oauthRoutes().post('/token', async (c) => {
+  return oauthRoutes().post('/token', noStore, async (c) => {
     const params = await readFormParams(c)
     const grantType = requiredParam(params, 'grant_type')
     const client = await authenticateClient(c, params, context)
