@@ -7,6 +7,7 @@ import { assertEndpointsClassified } from './exposure/endpoints.ts'
 import { exposureGuard } from './exposure/exposure-guard.ts'
 import { JwksFault } from './keys/jwks-fault.ts'
 import { LoginFlow } from './login/login-flow.ts'
+import { ClientSecretCheck } from './oauth/client-secret-check.ts'
 import { AssertionJtis } from './oauth/assertion-jtis.ts'
 import { authRoutes } from './routes/auth.ts'
 import { controlRoutes } from './routes/control.ts'
@@ -29,7 +30,21 @@ export function createFactoryApp(config: FactoryConfig, deps: FactoryDeps) {
   const loginFlow = new LoginFlow({ config, userStore, userKeys, policy, now })
   const jwksFault = deps.jwksFault ?? new JwksFault(config.jwksFaultDelayMs)
   const assertionJtis = new AssertionJtis({ now })
-  const context: FactoryContext = { ...deps, config, now, loginFlow, assertionJtis, jwksFault }
+  const clientSecrets = new ClientSecretCheck({
+    windowSeconds: config.loginFailureWindowSeconds,
+    maxFailuresPerClient: config.loginMaxFailuresPerUser,
+    maxFailuresPerAddress: config.loginMaxFailuresPerAddress,
+    now,
+  })
+  const context: FactoryContext = {
+    ...deps,
+    config,
+    now,
+    loginFlow,
+    assertionJtis,
+    clientSecrets,
+    jwksFault,
+  }
   const admin =
     deps.adminCredential ??
     (config.adminToken === undefined ? undefined : createAdminCredential(config.adminToken))
@@ -56,8 +71,6 @@ export function createFactoryApp(config: FactoryConfig, deps: FactoryDeps) {
     .route('/', loginRoutes(context))
     .route('/', totpRoutes(context))
     .route('/', authRoutes(context))
-    // The OAuth endpoints last: the no-store middleware of oauthRoutes() reaches every route
-    // mounted after them (the JWKS would lose its max-age).
     .route('/', introspectRoutes(context))
     .route('/', revokeRoutes(context))
     .route('/', tokenEndpointRoutes(context))

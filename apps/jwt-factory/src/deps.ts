@@ -1,6 +1,7 @@
 import type { Logger } from '@jwt-factory/server'
 import type { ClientStore } from './clients/client-store.ts'
 import type { FactoryConfig } from './config.ts'
+import type { ClientSecretCheck } from './oauth/client-secret-check.ts'
 import type { AdminCredential } from './exposure/admin-credential.ts'
 import type { FileKeyStore } from './keys/file-key-store.ts'
 import type { JwksFault } from './keys/jwks-fault.ts'
@@ -40,5 +41,7 @@ export interface FactoryContext extends FactoryDeps {
   loginFlow: LoginFlow
   /** Client assertions already used at this app (private_key_jwt): a replay is refused. */
   assertionJtis: AssertionJtis
+  /** Client secrets: each verified once per secret, failures throttled as logins are. */
+  clientSecrets: ClientSecretCheck
   jwksFault: JwksFault
 }

@@ -284,6 +284,51 @@ describe('POST /token: who may not authenticate', () => {
     }
   })
 
+  it('a secret already verified costs no scrypt run the next time; a new secret is checked afresh', async () => {
+    await factory.addClient('frequent', { secret: SECRET })
+    const scrypt = vi.spyOn(crypto, 'scrypt')
+    syncBuiltinESMExports()
+    try {
+      const runsFor = async (secret: string, status: number) => {
+        scrypt.mockClear()
+        const answer = await token(cc(), { authorization: basic('frequent', secret) })
+        expect(answer.status, JSON.stringify(answer.body)).toBe(status)
+        return scrypt.mock.calls.length
+      }
+      expect(await runsFor(SECRET, 200)).toBe(1)
+      expect(await runsFor(SECRET, 200)).toBe(0)
+      expect(await runsFor(SECRET, 200)).toBe(0)
+      // A wrong secret is never taken for the remembered one, and still costs its scrypt run.
+      expect(await runsFor(`${SECRET}x`, 401)).toBe(1)
+      // A new secret in the file (rotate-secret) is a new hash: the old secret no longer passes.
+      await factory.addClient('frequent', { secret: `${SECRET}-rotated` })
+      expect(await runsFor(SECRET, 401)).toBe(1)
+      expect(await runsFor(`${SECRET}-rotated`, 200)).toBe(1)
+    } finally {
+      scrypt.mockRestore()
+      syncBuiltinESMExports()
+    }
+  })
+
+  it("attack: guessing a client's secret → 429 with Retry-After once its failures reach LOGIN_MAX_FAILURES_PER_USER, then 401s again after the window", async () => {
+    await factory.addClient('guessed', { secret: SECRET })
+    const limit = factory.config.loginMaxFailuresPerUser
+    for (let i = 0; i < limit; i++) {
+      expectInvalidClient(
+        await token(cc(), { authorization: basic('guessed', `guess-${i}-0123456789`) }),
+      )
+    }
+    const throttled = await token(cc(), { authorization: basic('guessed', SECRET) })
+    expect(throttled.status).toBe(429)
+    expect(throttled.body.error).toBe('invalid_request')
+    expect(Number(throttled.res.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(throttled.res.headers.get('cache-control')).toBe('no-store')
+    // Another client is not locked out by it.
+    expect((await token(cc(), { authorization: basic('servicea', SECRET) })).status).toBe(200)
+    clock = new Date(clock.getTime() + (factory.config.loginFailureWindowSeconds + 1) * 1000)
+    expect((await token(cc(), { authorization: basic('guessed', SECRET) })).status).toBe(200)
+  })
+
   it('no client authentication at all, or another scheme than Basic, is 401 invalid_client', async () => {
     expectInvalidClient(await token(cc()), /no client authentication/)
     expectInvalidClient(await token(cc({ client_id: 'servicea' })), /no client authentication/)

@@ -63,7 +63,7 @@ export async function verifyClientAssertion(
   const { aud, exp, jti } = result.claims
   const ours = new Set([config.serviceIssuer, config.userIssuer, config.endpoints.token, endpoint])
   if (!(Array.isArray(aud) ? aud : [aud]).some((a) => a !== undefined && ours.has(a)))
-    throw refused(`aud must name this server: ${config.serviceIssuer} or ${endpoint}`)
+    throw refused(`aud must name this server: one of ${[...ours].join(', ')}`)
   const nowSeconds = Math.floor(currentDate.getTime() / 1000)
   if (exp! > nowSeconds + MAX_ASSERTION_LIFETIME_SECONDS + tolerance)
     throw refused(

@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import { HttpError, type ServerEnv } from '@jwt-factory/server'
 import type { FactoryContext } from '../deps.ts'
 import { parseBasicCredentials } from '../login/basic-credentials.ts'
-import { verifyPasswordOrDummy } from '../users/password-hash.ts'
+import { clientAddress } from '../login/client-address.ts'
 import { verifyClientAssertion } from './client-assertion.ts'
 import type { AuthenticatedClient } from './grant.ts'
 import { OAuthError } from './oauth-error.ts'
@@ -41,14 +41,14 @@ export async function authenticateClient(
     const sent = params.get('client_id')
     if (sent !== undefined && sent !== id)
       throw new OAuthError('invalid_client', 'client_id differs from the Authorization header')
-    await checkSecret(context, id, secret)
+    await checkSecret(c, context, id, secret)
     return { id, method: 'client_secret_basic' }
   }
   if (post) {
     const id = params.get('client_id')
     if (id === undefined)
       throw new OAuthError('invalid_client', 'client_secret needs client_id beside it')
-    await checkSecret(context, id, params.get('client_secret')!)
+    await checkSecret(c, context, id, params.get('client_secret')!)
     return { id, method: 'client_secret_post' }
   }
   if (assertion) {
@@ -87,9 +87,17 @@ function basicClient(header: string): { id: string; secret: string } {
 
 const formDecode = (value: string) => decodeURIComponent(value.replace(/\+/g, ' '))
 
-/** One scrypt run whoever asks: an unknown client, a client with keys and a wrong secret alike. */
-async function checkSecret(context: FactoryContext, id: string, secret: string): Promise<void> {
+/**
+ * One scrypt run whoever asks (an unknown client, a client with keys and a wrong secret alike),
+ * and none for a secret already verified (client-secret-check.ts); failures throttled.
+ */
+async function checkSecret(
+  c: Context<ServerEnv>,
+  context: FactoryContext,
+  id: string,
+  secret: string,
+): Promise<void> {
   const stored = context.clients.get(id)?.record.secret
-  if (!(await verifyPasswordOrDummy(secret, stored)))
+  if (!(await context.clientSecrets.matches(id, secret, stored, clientAddress(c))))
     throw new OAuthError('invalid_client', WRONG_SECRET)
 }

@@ -1,0 +1,77 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { PasswordHash } from '../users/password-hash.ts'
+import { verifyPasswordOrDummy } from '../users/password-hash.ts'
+import { LoginThrottle } from '../login/login-throttle.ts'
+
+export interface ClientSecretCheckOptions {
+  windowSeconds: number
+  maxFailuresPerClient: number
+  maxFailuresPerAddress: number
+  now: () => Date
+}
+
+/** How many clients' verified secrets are kept; past it the oldest goes (it costs a scrypt run). */
+const MAX_REMEMBERED = 1000
+
+/**
+ * A client secret checked against its scrypt hash, at the cost of a login once per client and
+ * secret, not once per request: a service asking for a token or introspecting at every call
+ * would otherwise pay a scrypt run (tens of MiB, a large share of a core) each time.
+ *
+ * After a secret verified, the SHA-256 of it is kept in memory beside the hash it matched, and
+ * the next request with the same secret compares digests in constant time. The file keeps only
+ * the scrypt hash, so a copy of it still yields nothing to guess cheaply; a new secret
+ * (`npm run clients -- rotate-secret`) is a new hash, which no remembered digest matches.
+ *
+ * Failures are throttled as logins are (the same window and limits, per client_id and per
+ * address): each wrong secret costs a scrypt run, and an unthrottled endpoint would let anyone
+ * guess secrets or load the CPU for free.
+ */
+export class ClientSecretCheck {
+  readonly #verified = new Map<string, { hash: PasswordHash; digest: Buffer }>()
+  readonly #throttle: LoginThrottle
+
+  constructor(options: ClientSecretCheckOptions) {
+    this.#throttle = new LoginThrottle({
+      windowSeconds: options.windowSeconds,
+      maxFailuresPerUser: options.maxFailuresPerClient,
+      maxFailuresPerAddress: options.maxFailuresPerAddress,
+      now: options.now,
+    })
+  }
+
+  /** True when `secret` is the client's; throws a 429 (TooManyRequestsError) when throttled. */
+  async matches(
+    id: string,
+    secret: string,
+    stored: PasswordHash | undefined,
+    address: string,
+  ): Promise<boolean> {
+    const digest = sha256(secret)
+    const known = this.#verified.get(id)
+    if (stored !== undefined && known?.hash === stored && timingSafeEqual(known.digest, digest))
+      return true
+    const end = this.#throttle.begin(id, address)
+    try {
+      if (!(await verifyPasswordOrDummy(secret, stored)) || stored === undefined) {
+        this.#throttle.failed(id, address)
+        return false
+      }
+      this.#throttle.succeeded(id)
+      this.#remember(id, stored, digest)
+      return true
+    } finally {
+      end()
+    }
+  }
+
+  #remember(id: string, hash: PasswordHash, digest: Buffer): void {
+    this.#verified.delete(id)
+    this.#verified.set(id, { hash, digest })
+    if (this.#verified.size > MAX_REMEMBERED) {
+      this.#verified.delete(this.#verified.keys().next().value!)
+    }
+  }
+}
+
+const sha256 = (secret: string) => createHash('sha256').update(secret, 'utf8').digest()
