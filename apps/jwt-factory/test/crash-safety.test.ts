@@ -330,10 +330,12 @@ describe('SIGTERM to the factory with a request in flight', () => {
       req.write(body.slice(0, half))
       await new Promise((resolve) => setTimeout(resolve, 300))
 
-      const signalledAt = Date.now()
       factory.child.kill('SIGTERM')
-      await new Promise((resolve) => setTimeout(resolve, 300))
-      expect(await connectOutcome(factory.port)).toBe('ECONNREFUSED')
+      // Until the listener has closed, a connection still gets in (or is reset as it closes).
+      let outcome = await connectOutcome(factory.port)
+      while (outcome === 'connected' || outcome === 'ECONNRESET')
+        outcome = await connectOutcome(factory.port)
+      expect(outcome).toBe('ECONNREFUSED')
       expect(factory.child.exitCode, 'it waits for the request in flight').toBeNull()
 
       req.end(body.slice(half))
@@ -341,8 +343,9 @@ describe('SIGTERM to the factory with a request in flight', () => {
       expect(res.status).toBe(200)
       expect(res.text).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/)
       expect(res.connection).toBe('close')
+      // That it exits without waiting out a keep-alive timeout is listen.test.ts's to show, with
+      // a timeout far past the test's own, not with a clock here.
       expect(await exited).toEqual({ code: 0, signal: null })
-      expect(Date.now() - signalledAt).toBeLessThan(3000)
       await factory.stop()
 
       // The answer was a real one: the token verifies on the next start.

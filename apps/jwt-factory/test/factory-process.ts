@@ -38,6 +38,7 @@ const FACTORY_VARIABLES = [
   'LOG_LEVEL',
   'LOG_FORMAT',
   'USERS_FILE',
+  'CLIENTS_FILE',
   'REVOCATIONS_FILE',
   'POLICY_FILE',
   'USER_AUDIENCES',
@@ -135,8 +136,9 @@ async function factoryEnv(
     HTTPS_PORT: String(httpsPort),
     CERTS_DIR: join(dirname(keysDir), 'no-certs'),
     KEYS_DIR: keysDir,
-    // Never the repository's data/users.json: a test's users live beside its keys folder.
+    // Never the repository's data/: a test's users and clients live beside its keys folder.
     USERS_FILE: join(dirname(keysDir), 'users.json'),
+    CLIENTS_FILE: join(dirname(keysDir), 'clients.json'),
     REVOCATIONS_FILE: join(dirname(keysDir), 'revocations.json'),
     LOG_FORMAT: 'json',
     LOG_LEVEL: 'info',

@@ -374,7 +374,6 @@ describe('SIGTERM to servicea with requests in flight', () => {
         outcome = await connectOutcome(port)
       expect(outcome).toBe('ECONNREFUSED')
       expect(answered, 'the requests were still in flight').toEqual([])
-      const releasedAt = Date.now()
       held.splice(0).forEach((answer) => answer())
       for (const res of await Promise.all(inFlight)) {
         expect(res.status).toBe(200)
@@ -384,8 +383,8 @@ describe('SIGTERM to servicea with requests in flight', () => {
         })
       }
       expect(await exit).toEqual({ name: 'servicea', code: 0 })
-      // It did not wait out a keep-alive timeout once the answers were out.
-      expect(Date.now() - releasedAt).toBeLessThan(3000)
+      // That it does not wait out a keep-alive timeout once the answers are out is shown by
+      // packages/server's listen.test.ts, with a timeout far past the test's, not a clock here.
       expect(answered).toHaveLength(4)
     },
   )
