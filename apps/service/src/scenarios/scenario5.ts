@@ -26,6 +26,7 @@ import { outcome, tracedVerify } from '@jwt-factory/trace'
 import { incomingTrace, type Trace } from '../trace.ts'
 import { answerOf, scenarioOptions, verifyQuery, type ScenarioRun } from './caller-answers.ts'
 import { serviceTokenVerifier } from './service-token-verifier.ts'
+import { userTokenVerifier } from './user-token-verifier.ts'
 import { answerWith } from './verdict.ts'
 
 /** What a user must be allowed to do (policy.json) to get through to serviceb in scenario 5. */
@@ -125,24 +126,14 @@ export function userTokenGuard({
 }
 
 function scenario5Server(ctx: ServiceContext) {
-  const { config, userKeys, logger } = ctx
+  const { config, logger } = ctx
   const me = config.name
   const verifyServiceToken = serviceTokenVerifier(ctx)
+  const verifyUserTokenFor = userTokenVerifier(ctx)
 
   /** The user token as servicea's users' token (its audience), then its permission. */
   async function verifyUserToken(token: string, trace: Trace): Promise<UserCheck> {
-    const result = await tracedVerify(trace, {
-      by: me,
-      token,
-      keys: userKeys,
-      source: 'user',
-      options: {
-        issuer: config.factoryUserIssuer,
-        audience: SCENARIO_CALLER,
-        typ: USER_TOKEN_TYPE,
-        clockToleranceSeconds: config.clockToleranceSeconds,
-      },
-    })
+    const result = await verifyUserTokenFor(token, SCENARIO_CALLER, trace)
     if (!result.valid) return result
     const check = permissionCheck(result)
     if (!check.valid) {

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { getAuth, parseBearer } from '@jwt-factory/hono-auth'
-import { USER_TOKEN_TYPE, type JWTPayload } from '@jwt-factory/jwt'
+import type { JWTPayload } from '@jwt-factory/jwt'
 import {
   addLogFields,
   ForbiddenError,
@@ -8,7 +8,6 @@ import {
   NotFoundError,
   type ServerEnv,
 } from '@jwt-factory/server'
-import { tracedVerify } from '@jwt-factory/trace'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { ServiceName } from '../config.ts'
 import type { ServiceContext } from '../deps.ts'
@@ -16,6 +15,7 @@ import type { PeerName } from '../peers/hop-client.ts'
 import { incomingTrace } from '../trace.ts'
 import { answerOf } from './caller-answers.ts'
 import { userTokenGuard, type Scenario5Env } from './scenario5.ts'
+import { userTokenVerifier } from './user-token-verifier.ts'
 import { missingToken, verdict } from './verdict.ts'
 
 /**
@@ -62,27 +62,17 @@ function scenario6Caller(ctx: ServiceContext) {
 }
 
 function scenario6Server(ctx: ServiceContext) {
-  const { config, userKeys, hops } = ctx
+  const { config, hops } = ctx
   const me = config.name
   const hop = HOPS[me]
+  const verifyUserToken = userTokenVerifier(ctx)
   return new Hono<ServerEnv>().get('/scenario6-server', async (c) => {
     if (!hop) throw new NotFoundError(`${me} is not a hop of scenario 6 (serviceb, servicec are)`)
     const trace = incomingTrace(c)
     // Only the Authorization header: a service never sends a token in a cookie.
     const token = parseBearer(c.req.header('authorization'))
     if (token === undefined) return missingToken(c, me)
-    const result = await tracedVerify(trace, {
-      by: me,
-      token,
-      keys: userKeys,
-      source: 'user',
-      options: {
-        issuer: config.factoryUserIssuer,
-        audience: me,
-        typ: USER_TOKEN_TYPE,
-        clockToleranceSeconds: config.clockToleranceSeconds,
-      },
-    })
+    const result = await verifyUserToken(token, me, trace)
     if (!result.valid) return verdict(c, me, token, result)
     const chain = actorsOf(result.claims)
     const expected = hop.actors.join(' ← ')
