@@ -134,8 +134,8 @@ export class Cluster {
       SERVICEC_URL: `https://localhost:${cHttps}`,
       HOP_TIMEOUT_MS: String(options.hopTimeoutMs ?? 3000),
       LOG_LEVEL: options.logLevel ?? 'info',
-      // The issuers follow the random ports (PUBLIC_URL's and FACTORY_URL's defaults), never the shell's.
-      PUBLIC_URL: '',
+      // The issuers follow the random ports, never the shell's (an exposed factory needs PUBLIC_URL).
+      PUBLIC_URL: `https://localhost:${fHttps}`,
       ISSUER: '',
       FACTORY_ISSUER: '',
       FACTORY_USER_ISSUER: '',

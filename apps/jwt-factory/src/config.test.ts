@@ -50,6 +50,7 @@ describe('loadConfig: users and login', () => {
 
 describe('loadConfig: exposure beyond loopback', () => {
   const TOKEN = 'a'.repeat(20) + 'B'.repeat(20)
+  const PUBLIC_URL = 'https://jwt-factory.example:5443'
   const problems = (env: Record<string, string>) => {
     try {
       loadConfig(env, '/x')
@@ -79,22 +80,29 @@ describe('loadConfig: exposure beyond loopback', () => {
     }
   })
 
-  it('beyond loopback with ADMIN_TOKEN or ADMIN_TOKEN_FILE: exposed', () => {
-    expect(loadConfig({ HOST: '0.0.0.0', ADMIN_TOKEN: TOKEN }, '/x')).toMatchObject({
+  it('beyond loopback with ADMIN_TOKEN or ADMIN_TOKEN_FILE and PUBLIC_URL: exposed', () => {
+    expect(loadConfig({ HOST: '0.0.0.0', ADMIN_TOKEN: TOKEN, PUBLIC_URL }, '/x')).toMatchObject({
       exposed: true,
       adminToken: TOKEN,
+      serviceIssuer: PUBLIC_URL,
     })
     expect(
-      loadConfig({ HOST: '0.0.0.0', ADMIN_TOKEN_FILE: 'secrets/admin' }, '/srv/app'),
+      loadConfig({ HOST: '0.0.0.0', ADMIN_TOKEN_FILE: 'secrets/admin', PUBLIC_URL }, '/srv/app'),
     ).toMatchObject({
       exposed: true,
       adminTokenFile: '/srv/app/secrets/admin',
     })
   })
 
+  it('beyond loopback without PUBLIC_URL: refused, naming it (the default issuer https://localhost would name each client itself)', () => {
+    const message = problems({ HOST: '0.0.0.0', ADMIN_TOKEN: TOKEN })
+    expect(message).toContain('PUBLIC_URL: required: HOST 0.0.0.0 is beyond loopback')
+    expect(loadConfig({ HOST: '127.0.0.1' }, '/x').publicUrl).toBe('https://localhost:5443')
+  })
+
   it('refuses a short or malformed ADMIN_TOKEN, or both variables, without echoing the token', () => {
     const short = 'short-secret-value'
-    const message = problems({ HOST: '0.0.0.0', ADMIN_TOKEN: short })
+    const message = problems({ HOST: '0.0.0.0', ADMIN_TOKEN: short, PUBLIC_URL })
     expect(message).toContain('ADMIN_TOKEN: must be at least 32 characters')
     expect(message).not.toContain(short)
     const spaced = `${TOKEN} ${TOKEN}`

@@ -72,6 +72,15 @@ const schema = z
         message: `required: ${why}: set ADMIN_TOKEN (${ADMIN_TOKEN_RULE}) or ADMIN_TOKEN_FILE (a file holding it)`,
       })
     }
+    // The default issuer is https://localhost: on another machine that names the client itself,
+    // so discovery and every `iss` check there would fail (or reach the wrong server).
+    if (!isLoopbackHost(c.HOST) && c.PUBLIC_URL === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PUBLIC_URL'],
+        message: `required: HOST ${c.HOST} is beyond loopback, so the issuers need the name clients reach this factory at: set PUBLIC_URL (e.g. https://jwt-factory.example:${c.HTTPS_PORT})`,
+      })
+    }
   })
 
 function unsetIfEmpty(value: unknown): unknown {

@@ -73,7 +73,11 @@ describe('on loopback with ADMIN_TOKEN set', () => {
 
 describe('beyond loopback, a request that proves neither TLS nor a loopback peer', () => {
   it('gets only the public endpoints; secrets 403 naming HTTPS, issuing 403 naming mutual TLS', async () => {
-    const { app } = await factory({ HOST: '0.0.0.0', ADMIN_TOKEN: TOKEN })
+    const { app } = await factory({
+      HOST: '0.0.0.0',
+      ADMIN_TOKEN: TOKEN,
+      PUBLIC_URL: 'https://jwt-factory.example:5443',
+    })
     for (const path of [
       '/healthz',
       '/.well-known/jwks.json',

@@ -90,6 +90,7 @@ describe('GET /control/state', () => {
     const { send, jwksFault } = await servedFactory({
       HOST: '0.0.0.0',
       ADMIN_TOKEN: 'Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFy',
+      PUBLIC_URL: 'https://jwt-factory.example:5443',
     })
     for (const res of [
       await send('/control/state'),
