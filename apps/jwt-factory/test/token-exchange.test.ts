@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensureDemoClients } from '../src/clients/demo-clients.ts'
 import { basic, claimsOf, createLoginFactory, TEST_USERS } from '../src/login/login-test-support.ts'
 import { ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE, TOKEN_EXCHANGE } from '../src/oauth/grant.ts'
+import { updateUsersFile } from '../src/users/users-file.ts'
 
 /**
  * Token exchange (RFC 8693) at POST /token through app.request(): the demo clients servicea,
@@ -341,6 +342,44 @@ describe('POST /token, token exchange refusals: the RFC error, nothing written',
 
   it('wrote nothing on any of these refusals', async () => {
     expect(await snapshot()).toBe(before)
+  })
+})
+
+describe('POST /token, token exchange: what the factory knows beyond the token', () => {
+  it('a subject token of a user locked since it was issued → invalid_grant; unlocked, it exchanges again', async () => {
+    const token = await userToken(victor)
+    const lock = (locked: boolean) =>
+      updateUsersFile(f.usersFile, (users) =>
+        users.map((u) => (u.name === victor.name ? { ...u, locked } : u)),
+      )
+    await lock(true)
+    await f.userStore.refresh()
+    try {
+      expectRefused(
+        await exchangeFor('servicea', token, 'serviceb'),
+        'invalid_grant',
+        /locked or no longer exists/,
+      )
+    } finally {
+      await lock(false)
+      await f.userStore.refresh()
+    }
+    expect((await exchangeFor('servicea', token, 'serviceb')).status).toBe(200)
+  })
+
+  it("attack: a service token with an act chain or client_id of the caller's choosing (POST /issueToken) → 400, never exchanged as a delegation", async () => {
+    for (const claim of ['act', 'may_act', 'client_id']) {
+      const value = claim === 'client_id' ? 'serviceb' : { sub: 'servicea' }
+      const issued = await f.app.request('/issueToken/servicea', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ aud: 'serviceb', [claim]: value }),
+      })
+      expect(issued.status, claim).toBe(400)
+      expect(await issued.json()).toMatchObject({
+        error: { code: 'ERR_INVALID_CLAIMS', message: expect.stringContaining(`"${claim}"`) },
+      })
+    }
   })
 })
 

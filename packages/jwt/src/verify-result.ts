@@ -27,6 +27,8 @@ export type VerifyErrorCode =
   | 'ERR_JWKS_TIMEOUT'
   /** Verified, but its issuer revoked it (RFC 7009): only the issuer itself can tell. */
   | 'ERR_TOKEN_REVOKED'
+  /** Verified, but its user is locked or removed since: only the issuer itself can tell. */
+  | 'ERR_USER_INACTIVE'
 
 export interface VerifyError {
   name: VerifyErrorName

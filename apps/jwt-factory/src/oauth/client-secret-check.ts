@@ -23,9 +23,9 @@ const MAX_REMEMBERED = 1000
  * the scrypt hash, so a copy of it still yields nothing to guess cheaply; a new secret
  * (`npm run clients -- rotate-secret`) is a new hash, which no remembered digest matches.
  *
- * Failures are throttled as logins are (the same window and limits, per client_id and per
- * address): each wrong secret costs a scrypt run, and an unthrottled endpoint would let anyone
- * guess secrets or load the CPU for free.
+ * Failures are throttled as logins are (the same window and limits, per client_id and address,
+ * and per address): each wrong secret costs a scrypt run, and an unthrottled endpoint would let
+ * anyone guess secrets or load the CPU for free.
  */
 export class ClientSecretCheck {
   readonly #verified = new Map<string, { hash: PasswordHash; digest: Buffer }>()
@@ -49,15 +49,19 @@ export class ClientSecretCheck {
   ): Promise<boolean> {
     const digest = sha256(secret)
     const known = this.#verified.get(id)
-    if (stored !== undefined && known?.hash === stored && timingSafeEqual(known.digest, digest))
-      return true
-    const end = this.#throttle.begin(id, address)
+    if (stored !== undefined && known && sameHash(known.hash, stored)) {
+      if (timingSafeEqual(known.digest, digest)) return true
+    }
+    // Per client and address, not per client alone: wrong secrets sent from elsewhere must not
+    // lock the client itself out. The address's own limit still bounds a guesser.
+    const who = `${id} from ${address}`
+    const end = this.#throttle.begin(who, address)
     try {
       if (!(await verifyPasswordOrDummy(secret, stored)) || stored === undefined) {
-        this.#throttle.failed(id, address)
+        this.#throttle.failed(who, address)
         return false
       }
-      this.#throttle.succeeded(id)
+      this.#throttle.succeeded(who)
       this.#remember(id, stored, digest)
       return true
     } finally {
@@ -73,5 +77,9 @@ export class ClientSecretCheck {
     }
   }
 }
+
+/** The same stored hash, whether or not the clients file was read again since. */
+const sameHash = (a: PasswordHash, b: PasswordHash) =>
+  a.salt === b.salt && a.hash === b.hash && a.N === b.N && a.r === b.r && a.p === b.p
 
 const sha256 = (secret: string) => createHash('sha256').update(secret, 'utf8').digest()

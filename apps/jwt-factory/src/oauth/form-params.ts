@@ -5,8 +5,8 @@ import { OAuthError } from './oauth-error.ts'
 /**
  * An OAuth endpoint's parameters: an `application/x-www-form-urlencoded` body (RFC 6749 §3.2,
  * RFC 7662 §2.1, RFC 7009 §2.1), within the app's body limit. A parameter sent twice is
- * `invalid_request` (§3.1: parameters MUST NOT be included more than once), and so is an empty
- * value, which §3.1 says to treat as omitted: refusing it says so instead of guessing.
+ * `invalid_request` (§3.1: parameters MUST NOT be included more than once); an empty one is
+ * treated as omitted, as §3.1 says (some clients send `scope=`).
  */
 export async function readFormParams(c: Context<ServerEnv>): Promise<ReadonlyMap<string, string>> {
   const type = c.req.header('content-type') ?? ''
@@ -17,14 +17,13 @@ export async function readFormParams(c: Context<ServerEnv>): Promise<ReadonlyMap
     )
   }
   const params = new Map<string, string>()
+  const seen = new Set<string>()
   for (const [name, value] of new URLSearchParams(await readBodyText(c))) {
-    if (params.has(name)) {
+    if (seen.has(name)) {
       throw new OAuthError('invalid_request', `parameter "${name.slice(0, 64)}" is sent twice`)
     }
-    if (value === '') {
-      throw new OAuthError('invalid_request', `parameter "${name.slice(0, 64)}" is empty`)
-    }
-    params.set(name, value)
+    seen.add(name)
+    if (value !== '') params.set(name, value)
   }
   return params
 }

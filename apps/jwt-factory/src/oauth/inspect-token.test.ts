@@ -14,6 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../config.ts'
 import { FileKeyStore } from '../keys/file-key-store.ts'
 import { UserKeys } from '../keys/user-keys.ts'
+import { hashPassword } from '../users/password-hash.ts'
+import type { UserRecord } from '../users/user-record.ts'
+import { UserStore } from '../users/user-store.ts'
+import { writeUsersFile } from '../users/users-file.ts'
 import { inspectToken, type InspectionContext } from './inspect-token.ts'
 import { RevocationStore } from './revocations.ts'
 
@@ -22,6 +26,9 @@ let context: InspectionContext
 let servicea: SigningKey
 let serviceb: SigningKey
 let userKey: SigningKey
+let userStore: UserStore
+let usersFile: string
+let alice: UserRecord
 /** The factory's clock; tests move it instead of waiting. */
 let now = new Date('2030-01-01T00:00:00Z')
 const PUBLIC_URL = 'https://factory.test'
@@ -43,10 +50,19 @@ beforeAll(async () => {
   servicea = (await keyStore.ensure('servicea')).ring.active
   serviceb = (await keyStore.ensure('serviceb')).ring.active
   userKey = await userKeys.signingKey()
-  context = { config, keyStore, userKeys, revocations, now: () => now }
+  usersFile = join(dir, 'users.json')
+  const password = await hashPassword('alice-password-0123')
+  const created = new Date(0).toISOString()
+  alice = { name: 'alice', password, roles: ['viewer'], locked: false, created, updated: created }
+  await writeUsersFile(usersFile, [alice])
+  userStore = await UserStore.open({ file: usersFile, logger, refuseDemoPasswords: false })
+  context = { config, keyStore, userKeys, revocations, userStore, now: () => now }
 })
 
-afterAll(() => rm(dir, { recursive: true, force: true }))
+afterAll(async () => {
+  userStore.close()
+  await rm(dir, { recursive: true, force: true })
+})
 
 const SERVICE_CLAIMS = { iss: PUBLIC_URL, sub: 'servicea', aud: 'serviceb' }
 const USER_CLAIMS = { iss: `${PUBLIC_URL}/users`, sub: 'alice', aud: 'servicea' }
@@ -164,5 +180,36 @@ describe('inspectToken', () => {
       expect((await inspectToken(context, token)).active, token.slice(0, 20)).toBe(false)
     }
     expect(await inactiveBecause(forged)).toMatchObject({ name: 'JsonWebTokenError' })
+  })
+})
+
+describe('a user token whose user changed since it was issued', () => {
+  it('is inactive once the user is locked, and again active when unlocked (as POST /auth decides)', async () => {
+    const token = await sign(userKey, USER_CLAIMS, USER_TOKEN_TYPE)
+    expect((await inspectToken(context, token)).active).toBe(true)
+    await writeUsersFile(usersFile, [{ ...alice, locked: true }])
+    await userStore.refresh()
+    expect(await inspectToken(context, token)).toEqual({
+      active: false,
+      error: expect.objectContaining({ code: 'ERR_USER_INACTIVE' }),
+    })
+    await writeUsersFile(usersFile, [alice])
+    await userStore.refresh()
+    expect((await inspectToken(context, token)).active).toBe(true)
+  })
+
+  it('is inactive once the user is removed', async () => {
+    const token = await sign(userKey, USER_CLAIMS, USER_TOKEN_TYPE)
+    await writeUsersFile(usersFile, [])
+    await userStore.refresh()
+    try {
+      expect(await inspectToken(context, token)).toMatchObject({
+        active: false,
+        error: { code: 'ERR_USER_INACTIVE' },
+      })
+    } finally {
+      await writeUsersFile(usersFile, [alice])
+      await userStore.refresh()
+    }
   })
 })

@@ -12,6 +12,13 @@ import {
 import type { FactoryContext } from '../deps.ts'
 import { TOKEN_REVOKED } from './token-revoked.ts'
 
+/** A user token whose user is locked or removed since: in the verify-result shape. */
+const USER_INACTIVE: VerifyError = Object.freeze({
+  name: 'JsonWebTokenError',
+  code: 'ERR_USER_INACTIVE',
+  message: 'the user is locked or no longer exists',
+})
+
 /** Which of the factory's two issuers signed a token. */
 export type TokenIssuer = 'services' | 'users'
 
@@ -25,7 +32,7 @@ export type Inspection =
 /** What inspecting needs of the factory: its issuers, keys, revocations and clock. */
 export type InspectionContext = Pick<
   FactoryContext,
-  'config' | 'keyStore' | 'userKeys' | 'revocations' | 'now'
+  'config' | 'keyStore' | 'userKeys' | 'revocations' | 'userStore' | 'now'
 >
 
 /** The keys and `typ` a token of this issuer must have, and the subject they belong to. */
@@ -42,7 +49,8 @@ interface Expectation {
  * of its own `sub` with `typ: JWT`; a user token (iss = the user issuer) by the user key with
  * `typ: at+jwt`; each key pinned to its own algorithm. Nothing else the token says (its `alg`,
  * `jku`, `typ`) picks a key, and any other `iss` is no token of ours. Times are checked on the
- * factory's clock with CLOCK_TOLERANCE_SECONDS; a revoked `jti` is inactive. Never throws.
+ * factory's clock with CLOCK_TOLERANCE_SECONDS; a revoked `jti` is inactive, and so is a user
+ * token whose user is locked or removed. Never throws.
  */
 export async function inspectToken(context: InspectionContext, token: string): Promise<Inspection> {
   const { config, revocations } = context
@@ -63,6 +71,12 @@ export async function inspectToken(context: InspectionContext, token: string): P
   })
   if (!result.valid) return inactive(result.error)
   if (revocations.isRevoked(result.claims.jti)) return inactive(TOKEN_REVOKED)
+  // The factory knows more than the token: a user locked or removed since it was issued is no
+  // one it stands behind any more (as POST /auth refuses them), so nothing is exchanged for them.
+  if (issuer === 'users') {
+    const user = context.userStore.get(String(result.claims.sub))
+    if (!user || user.locked) return inactive(USER_INACTIVE)
+  }
   return { active: true, issuer, header: parts.header, claims: result.claims }
 }
 

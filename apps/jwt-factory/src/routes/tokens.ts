@@ -22,6 +22,13 @@ import { unknownKeyId } from './keys.ts'
 /** Times and ids are the factory's to set; a caller asks for a lifetime with X-Expire-Seconds. */
 const RESERVED_CLAIMS = ['exp', 'iat', 'nbf', 'jti'] as const
 
+/**
+ * Who acts and for which client is the factory's to say (RFC 8693 §4.1, §4.4, RFC 9068 §2.2):
+ * a service token carrying a chain or a client_id of the caller's choosing would be taken for
+ * the product of an exchange, and the named client could introspect or revoke it.
+ */
+const DELEGATION_CLAIMS = ['act', 'may_act', 'client_id'] as const
+
 export function tokenRoutes({ keyStore, config, policy, now }: FactoryContext) {
   return new Hono<ServerEnv>().post('/issueToken/:keyId', async (c) => {
     const keyId = parseKeyId(c.req.param('keyId'))
@@ -84,6 +91,14 @@ function checkClaims(body: Record<string, unknown>, keyId: string): JWTPayload {
     if (claim in body) {
       throw new BadRequestError<FactoryErrorCode>(
         `claim "${claim}" is set by the factory (ask a lifetime with X-Expire-Seconds)`,
+        'ERR_INVALID_CLAIMS',
+      )
+    }
+  }
+  for (const claim of DELEGATION_CLAIMS) {
+    if (claim in body) {
+      throw new BadRequestError<FactoryErrorCode>(
+        `claim "${claim}" is set by the factory: a token exchange at POST /token names who acts`,
         'ERR_INVALID_CLAIMS',
       )
     }
