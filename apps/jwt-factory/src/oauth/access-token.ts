@@ -1,12 +1,11 @@
 import {
   InvalidClaimsError,
-  MAX_TOKEN_LENGTH,
-  signToken,
   USER_TOKEN_TYPE,
   type JWTPayload,
   type SignedToken,
 } from '@jwt-factory/jwt'
 import type { FactoryContext } from '../deps.ts'
+import { signIssuableToken } from '../issuable-token.ts'
 import type { TokenIssuer } from './inspect-token.ts'
 import { OAuthError } from './oauth-error.ts'
 
@@ -34,7 +33,8 @@ export async function signAccessToken(
     ? (await keyStore.ensure(claims.sub)).ring.active
     : await userKeys.signingKey()
   const iss = services ? config.serviceIssuer : config.userIssuer
-  const signed = await signToken(
+  // Claims that make a token too long (a long act chain, many audiences) are refused too.
+  const signed = await signIssuableToken(
     key,
     { ...claims, iss },
     {
@@ -47,12 +47,5 @@ export async function signAccessToken(
       ? new OAuthError('invalid_request', err.message, { cause: err })
       : err
   })
-  // A token no verifier here would accept is not issued (a long act chain, many audiences).
-  if (signed.token.length > MAX_TOKEN_LENGTH) {
-    throw new OAuthError(
-      'invalid_request',
-      `the token would be longer than ${MAX_TOKEN_LENGTH} characters`,
-    )
-  }
   return signed
 }

@@ -1,11 +1,5 @@
 import { Hono, type Context } from 'hono'
-import {
-  InvalidClaimsError,
-  MAX_TOKEN_LENGTH,
-  signToken,
-  type JWTPayload,
-  expiredVariantTime,
-} from '@jwt-factory/jwt'
+import { InvalidClaimsError, type JWTPayload, expiredVariantTime } from '@jwt-factory/jwt'
 import {
   addLogFields,
   BadRequestError,
@@ -14,6 +8,7 @@ import {
   type ServerEnv,
 } from '@jwt-factory/server'
 import type { FactoryContext } from '../deps.ts'
+import { signIssuableToken } from '../issuable-token.ts'
 import type { FactoryErrorCode } from '../factory-error-code.ts'
 import { parseKeyId } from '../keys/key-id.ts'
 import { checkServiceClaims } from '../policy/claim-policy.ts'
@@ -51,20 +46,14 @@ export function tokenRoutes({ keyStore, config, policy, now }: FactoryContext) {
     const ttlSeconds = requestedTtl(c, config.tokenTtlSeconds, config.maxTokenTtlSeconds)
     const expired = isFlagSet(c.req.query('expired'))
     const issuedAt = expired ? expiredVariantTime(ttlSeconds, now()) : now()
-    const signed = await signToken(ring.active, claims, { ttlSeconds, now: issuedAt }).catch(
-      (err: unknown) => {
-        throw err instanceof InvalidClaimsError
-          ? new BadRequestError<FactoryErrorCode>(err.message, 'ERR_INVALID_CLAIMS', { cause: err })
-          : err
-      },
-    )
-    // A token no verifier here would accept is not issued at all.
-    if (signed.token.length > MAX_TOKEN_LENGTH) {
-      throw new BadRequestError<FactoryErrorCode>(
-        `the claims make a token longer than ${MAX_TOKEN_LENGTH} characters`,
-        'ERR_INVALID_CLAIMS',
-      )
-    }
+    const signed = await signIssuableToken(ring.active, claims, {
+      ttlSeconds,
+      now: issuedAt,
+    }).catch((err: unknown) => {
+      throw err instanceof InvalidClaimsError
+        ? new BadRequestError<FactoryErrorCode>(err.message, 'ERR_INVALID_CLAIMS', { cause: err })
+        : err
+    })
     addLogFields(c, {
       keyId,
       kid: ring.active.kid,

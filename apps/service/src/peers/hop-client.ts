@@ -60,7 +60,7 @@ export interface HopClientOptions {
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
 
-/** RFC 6749 §2.3.1: client_id and secret are form-encoded before they are joined and base64'd. */
+/** application/x-www-form-urlencoded, as a Basic credential's parts are (RFC 6749 §2.3.1). */
 const formEncoded = (value: string) => encodeURIComponent(value).replace(/%20/g, '+')
 
 export type HopClient = ReturnType<typeof createHopClient>
@@ -74,6 +74,11 @@ export type HopClient = ReturnType<typeof createHopClient>
 export function createHopClient({ http, config, logger, clientSecret }: HopClientOptions) {
   const me = config.name
   const tokens = new TokenCache()
+  // RFC 6749 §2.3.1: client_id and secret are form-encoded before they are joined and base64'd.
+  const basicCredentials =
+    clientSecret === undefined
+      ? undefined
+      : `Basic ${Buffer.from(`${formEncoded(me)}:${formEncoded(clientSecret)}`).toString('base64')}`
 
   async function issue(
     requestId: string,
@@ -217,7 +222,7 @@ export function createHopClient({ http, config, logger, clientSecret }: HopClien
     subject: string,
     audience: PeerName,
   ): Promise<ServiceToken> {
-    if (clientSecret === undefined) {
+    if (basicCredentials === undefined) {
       throw new ServiceUnavailableError(
         `${me} has no OAuth client secret (CLIENT_SECRET_FILE ${config.clientSecretFile}) to exchange tokens with: ${missingSecretAdvice(me)}`,
       )
@@ -232,7 +237,6 @@ export function createHopClient({ http, config, logger, clientSecret }: HopClien
       { rid: c.get('requestId') },
       `${me} → ${FACTORY_HOP}: token exchange for ${audience}`,
     )
-    const credentials = `${formEncoded(me)}:${formEncoded(clientSecret)}`
     let res: JsonResponse
     try {
       res = await http.requestJson(FACTORY_HOP, `${config.factoryUrl}/token`, {
@@ -244,7 +248,7 @@ export function createHopClient({ http, config, logger, clientSecret }: HopClien
           audience,
         }),
         headers: {
-          authorization: `Basic ${Buffer.from(credentials).toString('base64')}`,
+          authorization: basicCredentials,
           'x-request-id': c.get('requestId'),
           ...forwardedFault(c),
         },
