@@ -13,6 +13,23 @@ const audienceList = z
   .transform((list) => list.split(',').map((a) => a.trim()))
   .pipe(z.array(z.string().regex(/^[\x21-\x2b\x2d-\x7e]{1,200}$/, AUDIENCES_MESSAGE)).min(1))
 
+export const STORE_KINDS = ['files', 'etcd'] as const
+const ETCD_ENDPOINTS_MESSAGE = 'must be a comma-separated list of http:// or https:// URLs'
+const etcdEndpointList = z
+  .string()
+  .transform((list) => list.split(',').map((a) => a.trim()))
+  .pipe(
+    z
+      .array(
+        z
+          .url({ error: ETCD_ENDPOINTS_MESSAGE })
+          .refine((u) => /^https?:\/\/[^/]+\/?$/.test(u), ETCD_ENDPOINTS_MESSAGE),
+      )
+      .min(1),
+  )
+const ETCD_PREFIX_MESSAGE =
+  'must be key parts of letters, digits, ".", "_" or "-", separated and ended by "/" (jwt-factory/)'
+
 const ISSUER_REPLACED =
   'is no longer read: PUBLIC_URL replaces it (service tokens are issued by PUBLIC_URL, user tokens by PUBLIC_URL/users; default https://localhost:HTTPS_PORT): unset ISSUER'
 
@@ -47,12 +64,31 @@ const schema = z
     ADMIN_TOKEN_FILE: z.preprocess(unsetIfEmpty, z.string().optional()),
     JWKS_FAULT_DELAY_MS: envInteger(10_000, 1, 600_000),
     CONSOLE_URL: envUrl('http://localhost:4000/'),
+    STORE: envEnum(STORE_KINDS, 'files'),
+    ETCD_ENDPOINTS: envString('http://127.0.0.1:2379').pipe(etcdEndpointList),
+    ETCD_PREFIX: envString('jwt-factory/').pipe(
+      z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/$/, ETCD_PREFIX_MESSAGE),
+    ),
+    /** The CA etcd's certificate is checked against on https endpoints; default CERTS_DIR/ca.pem. */
+    ETCD_CA_FILE: z.preprocess(unsetIfEmpty, z.string().optional()),
+    /** A client certificate for etcd's --client-cert-auth; both or neither. */
+    ETCD_CERT_FILE: z.preprocess(unsetIfEmpty, z.string().optional()),
+    ETCD_KEY_FILE: z.preprocess(unsetIfEmpty, z.string().optional()),
+    ETCD_TIMEOUT_MS: envInteger(2000, 100, 60_000),
+    STORE_KEK_FILE: envString('../../data/store.kek'),
   })
   .refine((c) => c.TOKEN_TTL_SECONDS <= c.MAX_TOKEN_TTL_SECONDS, {
     path: ['TOKEN_TTL_SECONDS'],
     message: 'must not be larger than MAX_TOKEN_TTL_SECONDS',
   })
   .superRefine((c, ctx) => {
+    if ((c.ETCD_CERT_FILE === undefined) !== (c.ETCD_KEY_FILE === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.ETCD_CERT_FILE === undefined ? 'ETCD_CERT_FILE' : 'ETCD_KEY_FILE'],
+        message: 'set ETCD_CERT_FILE and ETCD_KEY_FILE together (the client certificate for etcd)',
+      })
+    }
     if (c.ADMIN_TOKEN !== undefined && c.ADMIN_TOKEN_FILE !== undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -154,5 +190,22 @@ export function loadConfig(env: Record<string, string | undefined>, baseDir: str
     jwksFaultDelayMs: e.JWKS_FAULT_DELAY_MS,
     /** Where `npm start` serves the teaching console; GET / names it. */
     consoleUrl: e.CONSOLE_URL,
+    /**
+     * Where keys, users, clients and revocations live: `files` (the folders and files above) or
+     * `etcd`, shared by every factory on the same cluster; see stores/factory-store.ts.
+     */
+    store: e.STORE,
+    etcd: Object.freeze({
+      endpoints: Object.freeze(e.ETCD_ENDPOINTS.map((u) => u.replace(/\/$/, ''))),
+      /** Every key the factory writes starts with it, so several deployments can share a cluster. */
+      prefix: e.ETCD_PREFIX,
+      caFile: path(e.ETCD_CA_FILE ?? join(e.CERTS_DIR, 'ca.pem')),
+      certFile: e.ETCD_CERT_FILE === undefined ? undefined : path(e.ETCD_CERT_FILE),
+      keyFile: e.ETCD_KEY_FILE === undefined ? undefined : path(e.ETCD_KEY_FILE),
+      /** How long a call to etcd may take before it counts as unavailable (503 on a write). */
+      timeoutMs: e.ETCD_TIMEOUT_MS,
+    }),
+    /** The key-encryption key (32 bytes, base64) that seals private keys and TOTP secrets in etcd. */
+    kekFile: path(e.STORE_KEK_FILE),
   })
 }

@@ -10,3 +10,5 @@ export type FactoryErrorCode =
   | 'ERR_UNKNOWN_KEY_ID'
   /** Claims a token may not carry: reserved, malformed, or beyond the claim policy (400). */
   | 'ERR_INVALID_CLAIMS'
+  /** The shared store (etcd) cannot be reached: a write answers 503 and writes nothing. */
+  | 'ERR_STORE_UNAVAILABLE'
