@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -10,29 +9,15 @@ import { createHttpClient, type HttpClient } from '@jwt-factory/http-client'
 import { ensureCertificates, loadTlsFiles } from '@jwt-factory/tls'
 import { ensureScenario3Keys } from '@jwt-factory/service'
 import { bundleApps } from '../build/bundle-apps.ts'
+import { freePorts } from '../net/free-ports.ts'
 import { planDemo, type DemoProcess } from './demo-processes.ts'
 import { exitText } from './launch.ts'
 import { Supervisor, type Supervised } from './supervisor.ts'
 
 export const root = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 
-/** Free loopback ports: bound on port 0, read, released. */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((ok, fail) => {
-          const server = createServer()
-          server.once('error', fail)
-          server.listen(0, '127.0.0.1', () => ok(server))
-        }),
-    ),
-  )
-  const ports = servers.map((s) => (s.address() as { port: number }).port)
-  await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))))
-  return ports
-}
+// Its own file, so the etcd test cluster (apps/jwt-factory) uses it without loading the demo.
+export { freePorts }
 
 export const PROCESS_NAMES = ['jwt-factory', 'servicea', 'serviceb', 'servicec'] as const
 export type ProcessName = (typeof PROCESS_NAMES)[number]
