@@ -3,7 +3,7 @@ import type { ClientStore } from './clients/client-store.ts'
 import type { FactoryConfig } from './config.ts'
 import type { ClientSecretCheck } from './oauth/client-secret-check.ts'
 import type { AdminCredential } from './exposure/admin-credential.ts'
-import type { FileKeyStore } from './keys/file-key-store.ts'
+import type { KeyStore } from './keys/key-store.ts'
 import type { JwksFault } from './keys/jwks-fault.ts'
 import type { UserKeys } from './keys/user-keys.ts'
 import type { LoginFlow } from './login/login-flow.ts'
@@ -14,7 +14,7 @@ import type { UserStore } from './users/user-store.ts'
 
 /** What the factory's routes are built from; tests pass their own. */
 export interface FactoryDeps {
-  keyStore: FileKeyStore
+  keyStore: KeyStore
   /** The users file, kept current by its own watch. */
   userStore: UserStore
   /** The OAuth clients file (CLIENTS_FILE), kept current by its own watch. */

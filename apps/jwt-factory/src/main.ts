@@ -14,7 +14,8 @@ import { ClientStore } from './clients/client-store.ts'
 import { ClientsFileError } from './clients/clients-file.ts'
 import { loadConfig } from './config.ts'
 import { createAdminCredential, readAdminToken } from './exposure/admin-credential.ts'
-import { FileKeyStore } from './keys/file-key-store.ts'
+import { FileKeyRingSource } from './keys/file-key-ring-source.ts'
+import { KeyStore } from './keys/key-store.ts'
 import { JwksFault } from './keys/jwks-fault.ts'
 import { UserKeys } from './keys/user-keys.ts'
 import { RevocationsFileError } from './oauth/revocations-file.ts'
@@ -46,14 +47,14 @@ async function main(): Promise<void> {
     logger.warn(`HTTPS is off: ${err.message}`)
     return undefined
   })
-  const keyStore = await FileKeyStore.open({
-    dir: config.keysDir,
+  const keyStore = await KeyStore.open({
+    source: new FileKeyRingSource({ dir: config.keysDir, algorithm: config.algorithm, logger }),
     algorithm: config.algorithm,
     logger,
   })
   const policy = await loadPolicyFile(config.policyFile)
   const userKeys = await UserKeys.open({
-    dir: config.userKeysDir,
+    source: new FileKeyRingSource({ dir: config.userKeysDir, algorithm: config.algorithm, logger }),
     algorithm: config.algorithm,
     logger,
   })

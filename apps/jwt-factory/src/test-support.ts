@@ -8,7 +8,8 @@ import type { ClientPublicJwk } from './clients/client-record.ts'
 import { ClientStore } from './clients/client-store.ts'
 import { updateClientsFile } from './clients/clients-file.ts'
 import { loadConfig } from './config.ts'
-import { FileKeyStore } from './keys/file-key-store.ts'
+import { FileKeyRingSource } from './keys/file-key-ring-source.ts'
+import { KeyStore } from './keys/key-store.ts'
 import type { JwksFault } from './keys/jwks-fault.ts'
 import { UserKeys } from './keys/user-keys.ts'
 import { RevocationStore } from './oauth/revocations.ts'
@@ -53,15 +54,15 @@ export async function createTestFactory(
   }
   const config = loadConfig({ ...paths, LOG_LEVEL: 'silent', ...env }, process.cwd())
   const logger = options.logger ?? silentLogger()
-  const keyStore = await FileKeyStore.open({
-    dir: config.keysDir,
+  const keyStore = await KeyStore.open({
+    source: new FileKeyRingSource({ dir: config.keysDir, algorithm: config.algorithm, logger }),
     algorithm: config.algorithm,
     logger,
   })
   const policy = options.policy ?? (await loadPolicyFile(config.policyFile))
   await options.prepareUsers?.(usersFile)
   const userKeys = await UserKeys.open({
-    dir: config.userKeysDir,
+    source: new FileKeyRingSource({ dir: config.userKeysDir, algorithm: config.algorithm, logger }),
     algorithm: config.algorithm,
     logger,
   })

@@ -1,4 +1,4 @@
-import { readdir, readFile, rm } from 'node:fs/promises'
+import { access, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ensureDirectory, isAtomicTempFile, writeFileAtomic } from '@jwt-factory/files'
 import type { SigningKey } from '@jwt-factory/jwt'
@@ -24,10 +24,26 @@ export class KeyFiles {
   previousPublic = (keyId: string, kid: string) =>
     join(this.previousDir(keyId), `${kid}${PUBLIC_SUFFIX}`)
 
-  async prepare(): Promise<void> {
+  /**
+   * At load: false when the folder does not exist yet (it is made at the first write). Else it
+   * is narrowed to 0700 (git checks keys/ out 0755) and the leftovers of killed writes go.
+   */
+  async prepare(): Promise<boolean> {
+    const names = await readdir(this.dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined
+      throw err
+    })
+    if (names === undefined) return false
     await ensureDirectory(this.dir, 0o700)
     await this.#removeTempFiles(this.dir)
+    return true
   }
+
+  hasActive = (keyId: string): Promise<boolean> =>
+    access(this.activePrivate(keyId)).then(
+      () => true,
+      () => false,
+    )
 
   /** keyIds that have an active private key file, and files that are not ours to load. */
   async listActive(): Promise<{ keyIds: string[]; orphans: string[] }> {
@@ -58,6 +74,7 @@ export class KeyFiles {
   read = (path: string) => readFile(path, 'utf8')
 
   async writeActive(keyId: string, key: SigningKey): Promise<void> {
+    await ensureDirectory(this.dir, 0o700)
     // Private first: after a crash between the two writes, the loader repairs the public file.
     await writeFileAtomic(this.activePrivate(keyId), key.privatePem, { mode: 0o600 })
     await writeFileAtomic(this.activePublic(keyId), key.publicPem, { mode: 0o644 })
@@ -68,6 +85,7 @@ export class KeyFiles {
   }
 
   async writePrevious(keyId: string, key: SigningKey): Promise<void> {
+    await ensureDirectory(this.dir, 0o700)
     await ensureDirectory(join(this.dir, PREVIOUS_DIR), 0o700)
     await ensureDirectory(this.previousDir(keyId), 0o700)
     await writeFileAtomic(this.previousPrivate(keyId, key.kid), key.privatePem, { mode: 0o600 })

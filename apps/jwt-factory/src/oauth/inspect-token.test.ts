@@ -12,7 +12,8 @@ import {
 import { silentLogger } from '@jwt-factory/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../config.ts'
-import { FileKeyStore } from '../keys/file-key-store.ts'
+import { FileKeyRingSource } from '../keys/file-key-ring-source.ts'
+import { KeyStore } from '../keys/key-store.ts'
 import { UserKeys } from '../keys/user-keys.ts'
 import { hashPassword } from '../users/password-hash.ts'
 import type { UserRecord } from '../users/user-record.ts'
@@ -39,8 +40,13 @@ beforeAll(async () => {
   const config = loadConfig({ ...env, PUBLIC_URL, LOG_LEVEL: 'silent' }, dir)
   const logger = silentLogger()
   const algorithm = config.algorithm
-  const keyStore = await FileKeyStore.open({ dir: config.keysDir, algorithm, logger })
-  const userKeys = await UserKeys.open({ dir: config.userKeysDir, algorithm, logger })
+  const fileSource = (dir: string) => new FileKeyRingSource({ dir, algorithm, logger })
+  const keyStore = await KeyStore.open({ source: fileSource(config.keysDir), algorithm, logger })
+  const userKeys = await UserKeys.open({
+    source: fileSource(config.userKeysDir),
+    algorithm,
+    logger,
+  })
   const revocations = await RevocationStore.open({
     file: config.revocationsFile,
     logger,

@@ -9,7 +9,7 @@ import {
   type ServerEnv,
 } from '@jwt-factory/server'
 import type { FactoryContext } from '../deps.ts'
-import type { FileKeyStore } from '../keys/file-key-store.ts'
+import type { KeyStore } from '../keys/key-store.ts'
 import { JWKS_FAULTS, type JwksFaultMode } from '../keys/jwks-fault.ts'
 import { USER_KEY_ID, type UserKeys } from '../keys/user-keys.ts'
 
@@ -61,7 +61,7 @@ export function controlRoutes({ keyStore, userKeys, jwksFault }: FactoryContext)
 }
 
 /** Every keyId's live keys, the user key (`users`) included once it exists. */
-function keyStates(keyStore: FileKeyStore, userKeys: UserKeys): Record<string, KeyState[]> {
+function keyStates(keyStore: KeyStore, userKeys: UserKeys): Record<string, KeyState[]> {
   const keys: Record<string, KeyState[]> = {}
   for (const keyId of keyStore.keyIds()) {
     const ring = keyStore.get(keyId)

@@ -3,7 +3,7 @@ import { addLogFields, ConflictError, NotFoundError, type ServerEnv } from '@jwt
 import type { FactoryContext } from '../deps.ts'
 import type { FactoryErrorCode } from '../factory-error-code.ts'
 import { parseKeyId } from '../keys/key-id.ts'
-import type { FileKeyStore, KeyRing } from '../keys/file-key-store.ts'
+import type { KeyRing, KeyStore } from '../keys/key-store.ts'
 import { USER_KEY_ID } from '../keys/user-keys.ts'
 
 /** The original demo's answer: `publicKey` is the base64 of the PEM. */
@@ -17,28 +17,26 @@ export function keyRoutes({ keyStore, userKeys }: FactoryContext) {
    * A service's keyId, or `users`: the user key lives in a store of its own, and is managed the
    * same way (a user key may need rotating as much as any other), except that it is never removed.
    */
-  const storeFor = async (
-    param: string | undefined,
-  ): Promise<{ keyId: string; store: FileKeyStore }> =>
+  const storeFor = (param: string | undefined): { keyId: string; store: KeyStore } =>
     param === USER_KEY_ID
-      ? { keyId: USER_KEY_ID, store: await userKeys.store() }
+      ? { keyId: USER_KEY_ID, store: userKeys.store() }
       : { keyId: parseKeyId(param), store: keyStore }
 
   return new Hono<ServerEnv>()
     .get('/keys/:keyId', async (c) => {
-      const { keyId, store } = await storeFor(c.req.param('keyId'))
+      const { keyId, store } = storeFor(c.req.param('keyId'))
       const { ring, created } = await store.ensure(keyId)
       addLogFields(c, { keyId, kid: ring.active.kid, created })
       return c.json(describeKey(ring), created ? 201 : 200)
     })
     .post('/keys/:keyId', async (c) => {
-      const { keyId, store } = await storeFor(c.req.param('keyId'))
+      const { keyId, store } = storeFor(c.req.param('keyId'))
       const ring = await store.rotate(keyId)
       addLogFields(c, { keyId, kid: ring.active.kid, keys: ring.keys.size })
       return c.json(describeKey(ring), 201)
     })
     .delete('/keys/:keyId/:kid', async (c) => {
-      const { keyId, store } = await storeFor(c.req.param('keyId'))
+      const { keyId, store } = storeFor(c.req.param('keyId'))
       const kid = c.req.param('kid')
       if (!store.get(keyId)) throw unknownKeyId(keyId)
       if (!(await store.retire(keyId, kid))) {

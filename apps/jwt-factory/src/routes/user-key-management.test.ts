@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises'
 import { afterEach, describe, expect, it } from 'vitest'
 import { silentLogger } from '@jwt-factory/server'
+import { FileKeyRingSource } from '../keys/file-key-ring-source.ts'
 import { UserKeys } from '../keys/user-keys.ts'
 import { createLoginFactory, headerOf, TEST_USERS } from '../login/login-test-support.ts'
 
@@ -58,10 +59,11 @@ describe('/keys/users: the user key is managed like a service key', () => {
     const oldKid = (await f.userKeys.signingKey()).kid
     const newKid = (await json(await f.app.request('/keys/users', { method: 'POST' })))
       .kid as string
+    const logger = silentLogger()
     const reopened = await UserKeys.open({
-      dir: f.config.userKeysDir,
+      source: new FileKeyRingSource({ dir: f.config.userKeysDir, algorithm: 'ES256', logger }),
       algorithm: 'ES256',
-      logger: silentLogger(),
+      logger,
     })
     expect((await reopened.signingKey()).kid).toBe(newKid)
     expect(reopened.lookup(oldKid)?.kid).toBe(oldKid)
