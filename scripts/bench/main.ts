@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Cluster, PROCESS_NAMES } from '../demo/cluster.ts'
+import { BenchStoreRunner } from './bench-store.ts'
 import { CONSOLE_OPENS, measureConsolePaint } from './console-paint.ts'
 import { measureCryptoLimits, type CryptoLimits } from './crypto-limits.ts'
 import { httpRows, runHttpRow, type HttpRowResult } from './http-rows.ts'
@@ -29,6 +30,7 @@ const stopLoad = new AbortController()
 let cluster: Cluster | undefined
 let launching: Promise<void> | undefined
 let monitor: RssMonitor | undefined
+const storeRunner = new BenchStoreRunner()
 
 async function run(options: BenchOptions): Promise<BenchReport> {
   const secs = options.durationSeconds
@@ -47,16 +49,25 @@ async function run(options: BenchOptions): Promise<BenchReport> {
   const wanted = [...options.rows].filter((id) => id !== 'crypto')
   if (wanted.length === 0) return buildReport(options, crypto, [], undefined)
 
-  say(`starting jwt-factory (ALGORITHM=${options.algorithm}), servicea, serviceb, servicec`)
+  if (options.store === 'etcd') say('starting one etcd member on free loopback ports')
+  const store = await storeRunner.start(options.store)
+  if (stopLoad.signal.aborted) return new Promise<never>(() => undefined) // stopping: see main() and the signal handlers
+  say(
+    `starting jwt-factory (ALGORITHM=${options.algorithm}, STORE=${options.store}), servicea, serviceb, servicec`,
+  )
   cluster = new Cluster()
   launching = cluster.launch({
     logLevel: 'warn',
     algorithm: options.algorithm,
+    env: { 'jwt-factory': store.factoryEnv },
     nodeArgs: await profileArgs(options.cpuProfDir),
   })
   await launching
   const running = cluster
-  const pids = new Map(PROCESS_NAMES.map((name) => [name, running.pidOf(name)!] as const))
+  const pids = new Map<string, number>([
+    ...PROCESS_NAMES.map((name) => [name, running.pidOf(name)!] as const),
+    ...store.pids,
+  ])
   if (options.cpuProfDir)
     say(
       `CPU profiles go to ${options.cpuProfDir}; pids ${[...pids].map(([n, p]) => `${n} ${p}`).join(', ')}`,
@@ -98,7 +109,7 @@ async function run(options: BenchOptions): Promise<BenchReport> {
     const after = monitor.sample()
     monitor.stop()
     const memory: NonNullable<BenchReport['memory']> = {}
-    for (const name of PROCESS_NAMES) {
+    for (const name of pids.keys()) {
       memory[name] = {
         beforeMb: before.get(name)! / MB,
         peakMb: monitor.peaks.get(name)! / MB,
@@ -146,11 +157,14 @@ let stopping: Promise<void> | undefined
 function stopEverything(): Promise<void> {
   stopping ??= (async () => {
     monitor?.stop()
-    if (!cluster) return
-    say('stopping every process')
-    await cluster.stop()
-    await launching?.catch(() => undefined)
-    await cluster.stop()
+    if (cluster) {
+      say('stopping every process')
+      await cluster.stop()
+      await launching?.catch(() => undefined)
+      await cluster.stop()
+    }
+    // After the factory, which would otherwise log every call it could no longer make.
+    await storeRunner.stop()
   })()
   return stopping
 }

@@ -29,6 +29,10 @@ const ROW_GROUPS: Record<string, readonly RowId[]> = {
   ],
 }
 
+/** Where the factory keeps its keys, users and clients during the run (its STORE). */
+export const BENCH_STORES = ['files', 'etcd'] as const
+export type BenchStore = (typeof BENCH_STORES)[number]
+
 export interface BenchOptions {
   /** Measured seconds per row (a short warm-up comes before each). */
   durationSeconds: number
@@ -36,6 +40,7 @@ export interface BenchOptions {
   algorithm: SigningAlgorithm
   json: boolean
   rows: ReadonlySet<RowId>
+  store: BenchStore
   /** Before each figure, wait up to this long for other processes to leave the CPU alone. */
   waitIdleSeconds: number
   /** When set, every server process writes a V8 CPU profile into this folder at exit. */
@@ -54,6 +59,8 @@ Options:
                        servicea's scenario-3 key, and the in-process row
   --only <rows>        comma-separated, from: ${ROW_IDS.join(' ')}
                        and the groups factory, scenarios (default: all)
+  --store <store>      ${BENCH_STORES.join(' | ')} (default files): the factory's STORE; etcd starts
+                       one etcd member on free loopback ports for the run (etcd-server on PATH)
   --wait-idle <s>      on a shared machine: before each figure, wait up to <s> seconds until
                        other processes use under 10% CPU (default 0: do not wait)
   --json               print the figures as one JSON document on stdout instead of the table
@@ -94,6 +101,9 @@ export function parseBenchOptions(argv: string[]): BenchOptions | undefined {
     else problems.push(`--only: unknown row ${JSON.stringify(name)}`)
   }
   if (rows.size === 0 && problems.length === 0) problems.push('--only names no row')
+  const store = values.store ?? 'files'
+  if (!isBenchStore(store))
+    problems.push(`--store must be one of ${BENCH_STORES.join(', ')}, got ${store}`)
   const waitIdleSeconds = Number(values['wait-idle'] ?? '0')
   if (!Number.isFinite(waitIdleSeconds) || waitIdleSeconds < 0 || waitIdleSeconds > 3600) {
     problems.push(
@@ -108,10 +118,14 @@ export function parseBenchOptions(argv: string[]): BenchOptions | undefined {
     algorithm: algorithm as SigningAlgorithm,
     json: values.json ?? false,
     rows,
+    store: store as BenchStore,
     waitIdleSeconds,
     ...(values['cpu-prof'] ? { cpuProfDir: values['cpu-prof'] } : {}),
   }
 }
+
+const isBenchStore = (name: string): name is BenchStore =>
+  (BENCH_STORES as readonly string[]).includes(name)
 
 function readArgs(argv: string[]) {
   try {
@@ -124,6 +138,7 @@ function readArgs(argv: string[]) {
         connections: { type: 'string' },
         alg: { type: 'string' },
         only: { type: 'string' },
+        store: { type: 'string' },
         'wait-idle': { type: 'string' },
         json: { type: 'boolean' },
         'cpu-prof': { type: 'string' },

@@ -1,9 +1,8 @@
 import { cpus, totalmem } from 'node:os'
-import type { ProcessName } from '../demo/cluster.ts'
 import type { ConsolePaint } from './console-paint.ts'
 import type { CryptoLimits } from './crypto-limits.ts'
 import type { HttpRowResult } from './http-rows.ts'
-import type { BenchOptions, RowId } from './options.ts'
+import type { BenchOptions, BenchStore, RowId } from './options.ts'
 
 export interface MemoryFigures {
   beforeMb: number
@@ -26,10 +25,13 @@ export interface BenchReport {
     durationSeconds: number
     waitIdleSeconds: number
     rows: RowId[]
+    /** The factory's STORE: its files, or one etcd member the bench started. */
+    store: BenchStore
   }
   crypto?: CryptoLimits
   http: HttpRowReport[]
-  memory?: Partial<Record<ProcessName, MemoryFigures>>
+  /** By process: the factory, the services, and etcd's member with `--store etcd`. */
+  memory?: Record<string, MemoryFigures>
   console?: ConsolePaint
 }
 
@@ -61,6 +63,7 @@ export function buildReport(
       durationSeconds: options.durationSeconds,
       waitIdleSeconds: options.waitIdleSeconds,
       rows: [...options.rows],
+      store: options.store,
     },
     ...(crypto ? { crypto } : {}),
     http: http.map((row) => {
@@ -81,13 +84,19 @@ const merge = (a: Record<string, number>, b: Record<string, number> = {}) => {
   return all
 }
 const LABEL = 44
-const CPU_ORDER = ['jwt-factory', 'servicea', 'serviceb', 'servicec', 'bench', 'other']
+const CPU_ORDER = ['jwt-factory', 'servicea', 'serviceb', 'servicec', 'etcd', 'bench', 'other']
+const CPU_LABEL: Record<string, string> = {
+  'jwt-factory': 'factory',
+  servicea: 'a',
+  serviceb: 'b',
+  servicec: 'c',
+}
 
 /** The report as a plain-text table, for a terminal or a README. */
 export function formatReport(report: BenchReport): string {
   const { machine, options, crypto, http, memory, console: paint } = report
   const out: string[] = [
-    `jwt-factory bench: ${options.algorithm}, ${options.connections} connections, ${options.durationSeconds} s per row`,
+    `jwt-factory bench: ${options.algorithm}, ${options.connections} connections, ${options.durationSeconds} s per row, STORE=${options.store}`,
     `${machine.cpus} × ${machine.cpuModel}, ${machine.totalMemoryMb} MB, Node ${machine.node}, ${machine.platform}`,
     '',
   ]
@@ -110,6 +119,8 @@ export function formatReport(report: BenchReport): string {
     )
   }
   if (http.length > 0) {
+    // etcd's column only when the bench started one.
+    const cpuNames = CPU_ORDER.filter((name) => name !== 'etcd' || options.store === 'etcd')
     const number = (id: string) =>
       id === 'issue' ? '(2)' : id === 'verify' ? '(3)' : id === 'jwks' ? '(4)' : '(5)'
     out.push(
@@ -121,10 +132,10 @@ export function formatReport(report: BenchReport): string {
         'p50@1'.padStart(8) +
         'non-2xx'.padStart(8) +
         'errors'.padStart(7) +
-        '  CPU % factory/a/b/c/bench/other',
+        `  CPU % ${cpuNames.map((name) => CPU_LABEL[name] ?? name).join('/')}`,
     )
     for (const row of http) {
-      const cpu = CPU_ORDER.map((name) => int(row.cpuPercent[name] ?? Number.NaN)).join('/')
+      const cpu = cpuNames.map((name) => int(row.cpuPercent[name] ?? Number.NaN)).join('/')
       out.push(
         `${number(row.id)} ${row.label}`.padEnd(LABEL) +
           int(row.requestsPerSecond).padStart(8) +

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest'
+import { parseBenchOptions, USAGE, UsageError } from '../bench/options.ts'
+
+/** `npm run bench`'s command line: what it runs, and the one message for what it cannot run. */
+describe('npm run bench options', () => {
+  it('runs every row on the files, ES256, 32 connections, 5 s, when given nothing', () => {
+    const options = parseBenchOptions([])!
+    expect(options.store).toBe('files')
+    expect(options).toMatchObject({ durationSeconds: 5, connections: 32, algorithm: 'ES256' })
+    expect(options.rows.has('issue')).toBe(true)
+    expect(options.rows.has('console')).toBe(true)
+  })
+
+  it('--store etcd with the factory group: the issue, verify and jwks rows on etcd', () => {
+    const options = parseBenchOptions(['--only', 'factory', '--store', 'etcd', '--duration', '2'])!
+    expect(options.store).toBe('etcd')
+    expect([...options.rows]).toEqual(['issue', 'verify', 'jwks'])
+    expect(options.durationSeconds).toBe(2)
+  })
+
+  it('refuses a store it does not know, naming the ones it does, with every other problem', () => {
+    const attempt = () => parseBenchOptions(['--store', 'consul', '--connections', '0'])
+    expect(attempt).toThrow(UsageError)
+    expect(attempt).toThrow(/--store must be one of files, etcd, got consul/)
+    expect(attempt).toThrow(/--connections must be a whole number/)
+  })
+
+  it('refuses --store without a value, and says --store in its help', () => {
+    expect(() => parseBenchOptions(['--store'])).toThrow(UsageError)
+    expect(parseBenchOptions(['--help'])).toBeUndefined()
+    expect(USAGE).toMatch(/--store <store>\s+files \| etcd \(default files\)/)
+  })
+})
