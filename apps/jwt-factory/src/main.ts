@@ -11,18 +11,19 @@ import {
 import { loadTlsFiles } from '@jwt-factory/tls'
 import { createFactoryApp } from './app.ts'
 import { ClientStore } from './clients/client-store.ts'
-import { ClientsFileError } from './clients/clients-file.ts'
+import { CLIENTS_FORMAT, ClientsFileError } from './clients/clients-file.ts'
 import { loadConfig } from './config.ts'
 import { createAdminCredential, readAdminToken } from './exposure/admin-credential.ts'
 import { FileKeyRingSource } from './keys/file-key-ring-source.ts'
 import { KeyStore } from './keys/key-store.ts'
 import { JwksFault } from './keys/jwks-fault.ts'
 import { UserKeys } from './keys/user-keys.ts'
-import { RevocationsFileError } from './oauth/revocations-file.ts'
+import { REVOCATIONS_FORMAT, RevocationsFileError } from './oauth/revocations-file.ts'
 import { RevocationStore } from './oauth/revocations.ts'
 import { loadPolicyFile } from './policy/policy-file.ts'
+import { fileDocumentSource } from './stores/file-document-source.ts'
 import { UserStore } from './users/user-store.ts'
-import { UsersFileError } from './users/users-file.ts'
+import { USERS_FORMAT, UsersFileError } from './users/users-file.ts'
 
 /** The only file with side effects: read .env, validate, load keys, listen, stop on a signal. */
 const appDir = fileURLToPath(new URL('..', import.meta.url))
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
     userKeys.signingKey().catch((err: unknown) => logger.error({ err }, 'cannot make the user key'))
   }
   const userStore = await UserStore.open({
-    file: config.usersFile,
+    source: fileDocumentSource(config.usersFile, USERS_FORMAT, logger),
     logger,
     refuseDemoPasswords: !isLoopbackHost(config.host),
     knownRoles: new Set(Object.keys(policy.roles)),
@@ -74,9 +75,13 @@ async function main(): Promise<void> {
     onLoad: ensureUserKey,
   })
   if (userStore.size > 0) await userKeys.signingKey()
-  const clients = await ClientStore.open({ file: config.clientsFile, logger, watch: true })
+  const clients = await ClientStore.open({
+    source: fileDocumentSource(config.clientsFile, CLIENTS_FORMAT, logger),
+    logger,
+    watch: true,
+  })
   const revocations = await RevocationStore.open({
-    file: config.revocationsFile,
+    source: fileDocumentSource(config.revocationsFile, REVOCATIONS_FORMAT, logger),
     logger,
     now: () => new Date(),
     keepSeconds: config.clockToleranceSeconds,

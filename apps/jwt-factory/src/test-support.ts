@@ -6,16 +6,19 @@ import { isLoopbackHost, silentLogger, type Logger } from '@jwt-factory/server'
 import { createFactoryApp } from './app.ts'
 import type { ClientPublicJwk } from './clients/client-record.ts'
 import { ClientStore } from './clients/client-store.ts'
-import { updateClientsFile } from './clients/clients-file.ts'
+import { CLIENTS_FORMAT, updateClientsFile } from './clients/clients-file.ts'
 import { loadConfig } from './config.ts'
 import { FileKeyRingSource } from './keys/file-key-ring-source.ts'
 import { KeyStore } from './keys/key-store.ts'
 import type { JwksFault } from './keys/jwks-fault.ts'
 import { UserKeys } from './keys/user-keys.ts'
+import { REVOCATIONS_FORMAT } from './oauth/revocations-file.ts'
 import { RevocationStore } from './oauth/revocations.ts'
 import { loadPolicyFile, type Policy } from './policy/policy-file.ts'
 import { hashPassword } from './users/password-hash.ts'
+import { fileDocumentSource } from './stores/file-document-source.ts'
 import { UserStore } from './users/user-store.ts'
+import { USERS_FORMAT } from './users/users-file.ts'
 
 /** The committed policy file, the one the factory reads by default. */
 export const POLICY_FILE = fileURLToPath(new URL('../policy.json', import.meta.url))
@@ -67,10 +70,17 @@ export async function createTestFactory(
     logger,
   })
   const refuseDemoPasswords = !isLoopbackHost(config.host)
-  const userStore = await UserStore.open({ file: config.usersFile, logger, refuseDemoPasswords })
-  const clients = await ClientStore.open({ file: config.clientsFile, logger })
+  const userStore = await UserStore.open({
+    source: fileDocumentSource(config.usersFile, USERS_FORMAT, logger),
+    logger,
+    refuseDemoPasswords,
+  })
+  const clients = await ClientStore.open({
+    source: fileDocumentSource(config.clientsFile, CLIENTS_FORMAT, logger),
+    logger,
+  })
   const revocations = await RevocationStore.open({
-    file: config.revocationsFile,
+    source: fileDocumentSource(config.revocationsFile, REVOCATIONS_FORMAT, logger),
     logger,
     now: now ?? (() => new Date()),
     keepSeconds: config.clockToleranceSeconds,

@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { hashPassword } from '../users/password-hash.ts'
 import type { ClientPublicJwk } from './client-record.ts'
 import { ClientStore } from './client-store.ts'
-import { ClientsFileError, updateClientsFile } from './clients-file.ts'
+import { fileDocumentSource } from '../stores/file-document-source.ts'
+import { CLIENTS_FORMAT, ClientsFileError, updateClientsFile } from './clients-file.ts'
 
 let dir: string
 let file: string
@@ -22,7 +23,8 @@ const open = async (watch = false) => {
     format: 'json',
     destination: { write: (line: string) => lines.push(line) },
   })
-  const store = await ClientStore.open({ file, logger, watch })
+  const source = fileDocumentSource(file, CLIENTS_FORMAT, logger)
+  const store = await ClientStore.open({ source, logger, watch })
   stores.push(store)
   return store
 }

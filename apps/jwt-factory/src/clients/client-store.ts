@@ -1,15 +1,15 @@
 import { createPublicKey } from 'node:crypto'
 import { verificationKeyFromPem, type VerificationKey } from '@jwt-factory/jwt'
 import type { Logger } from '@jwt-factory/server'
-import { readJsonFile, type FileVersion } from '../stores/locked-json-file.ts'
-import { WatchedFile } from '../stores/watched-file.ts'
-import type { ClientPublicJwk, ClientRecord } from './client-record.ts'
-import { CLIENTS_FORMAT } from './clients-file.ts'
+import type { DocumentSource } from '../stores/document-source.ts'
+import { WatchedSource } from '../stores/watched-source.ts'
+import type { ClientPublicJwk, ClientRecord, ClientsFile } from './client-record.ts'
 
 export interface ClientStoreOptions {
-  file: string
+  /** The clients file, or the clients in etcd (stores/factory-store.ts). */
+  source: DocumentSource<ClientsFile>
   logger: Logger
-  /** Reload when the file changes on disk; tests without it call refresh(). */
+  /** Reload when the clients change, whoever changed them; tests without it call refresh(). */
   watch?: boolean
 }
 
@@ -21,32 +21,36 @@ export interface LoadedClient {
 }
 
 /**
- * The OAuth clients of the clients file, in memory, kept current as the users are (WatchedFile):
+ * The OAuth clients, in memory, kept current as the users are (WatchedSource):
  * a client added, removed or given a new secret with `npm run clients` counts at the next request,
  * without a restart. Keys are imported at load, never per request.
  */
 export class ClientStore {
   readonly #options: ClientStoreOptions
   #clients: ReadonlyMap<string, LoadedClient> = new Map()
-  #watched: WatchedFile | undefined
+  #watched: WatchedSource<ClientsFile> | undefined
 
   private constructor(options: ClientStoreOptions) {
     this.#options = options
   }
 
-  /** Loads the file (missing: no clients). An invalid file at start throws ClientsFileError. */
+  /** Loads the clients (none stored: none). Invalid ones at start throw ClientsFileError. */
   static async open(options: ClientStoreOptions): Promise<ClientStore> {
     const store = new ClientStore(options)
-    const { file, logger, watch } = options
-    const load = () => store.#load()
-    store.#watched = await WatchedFile.open({
-      file,
+    const { source, logger, watch } = options
+    const load = (data: ClientsFile) => store.#load(data)
+    store.#watched = await WatchedSource.open({
+      source,
       logger,
       load,
       holds: 'clients',
       watch: !!watch,
     })
     return store
+  }
+
+  get where(): string {
+    return this.#options.source.where
   }
 
   get size(): number {
@@ -57,7 +61,7 @@ export class ClientStore {
     return this.#clients.get(name)
   }
 
-  /** Re-reads the file if it changed since the last load; true when it did. */
+  /** Re-reads the clients if they changed since the last load; true when they did. */
   refresh(): Promise<boolean> {
     return this.#watched?.refresh() ?? Promise.resolve(false)
   }
@@ -66,17 +70,15 @@ export class ClientStore {
     this.#watched?.close()
   }
 
-  async #load(): Promise<FileVersion | undefined> {
-    const { file, logger } = this.#options
-    const { data, version } = await readJsonFile(file, CLIENTS_FORMAT)
+  async #load(data: ClientsFile): Promise<void> {
     const loaded = new Map<string, LoadedClient>()
     for (const record of data.clients) {
       const keys = await Promise.all((record.keys ?? []).map((jwk) => importKey(record.name, jwk)))
       loaded.set(record.name, { record, keys })
     }
     this.#clients = loaded
-    logger.info({ file, clients: loaded.size }, `loaded ${loaded.size} client(s)`)
-    return version
+    const { logger } = this.#options
+    logger.info({ where: this.where, clients: loaded.size }, `loaded ${loaded.size} client(s)`)
   }
 }
 

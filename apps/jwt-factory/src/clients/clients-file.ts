@@ -24,6 +24,12 @@ export const CLIENTS_FORMAT: JsonFileFormat<ClientsFile> = {
   error: (file, problems, options) => new ClientsFileError(file, problems, options),
 }
 
+/** The clients as the document holds them: sorted by name. */
+export const clientsFileOf = (clients: readonly ClientRecord[]): ClientsFile => ({
+  version: CLIENTS_FILE_VERSION,
+  clients: [...clients].sort((a, b) => a.name.localeCompare(b.name)),
+})
+
 /** The registered clients; a missing file is none. */
 export async function readClientsFile(file: string): Promise<ClientRecord[]> {
   return (await readJsonFile(file, CLIENTS_FORMAT)).data.clients
@@ -34,13 +40,8 @@ export async function updateClientsFile(
   file: string,
   change: (clients: ClientRecord[]) => ClientRecord[] | Promise<ClientRecord[]>,
 ): Promise<ClientRecord[]> {
-  const written = await updateJsonFile(
-    file,
-    CLIENTS_FORMAT,
-    async ({ clients }): Promise<ClientsFile> => ({
-      version: CLIENTS_FILE_VERSION,
-      clients: [...(await change([...clients]))].sort((a, b) => a.name.localeCompare(b.name)),
-    }),
+  const written = await updateJsonFile(file, CLIENTS_FORMAT, async ({ clients }) =>
+    clientsFileOf(await change([...clients])),
   )
   return written.clients
 }

@@ -18,8 +18,10 @@ import { UserKeys } from '../keys/user-keys.ts'
 import { hashPassword } from '../users/password-hash.ts'
 import type { UserRecord } from '../users/user-record.ts'
 import { UserStore } from '../users/user-store.ts'
-import { writeUsersFile } from '../users/users-file.ts'
+import { USERS_FORMAT, writeUsersFile } from '../users/users-file.ts'
 import { inspectToken, type InspectionContext } from './inspect-token.ts'
+import { fileDocumentSource } from '../stores/file-document-source.ts'
+import { REVOCATIONS_FORMAT } from './revocations-file.ts'
 import { RevocationStore } from './revocations.ts'
 
 let dir: string
@@ -48,7 +50,7 @@ beforeAll(async () => {
     logger,
   })
   const revocations = await RevocationStore.open({
-    file: config.revocationsFile,
+    source: fileDocumentSource(config.revocationsFile, REVOCATIONS_FORMAT, logger),
     logger,
     now: () => now,
     keepSeconds: config.clockToleranceSeconds,
@@ -61,7 +63,8 @@ beforeAll(async () => {
   const created = new Date(0).toISOString()
   alice = { name: 'alice', password, roles: ['viewer'], locked: false, created, updated: created }
   await writeUsersFile(usersFile, [alice])
-  userStore = await UserStore.open({ file: usersFile, logger, refuseDemoPasswords: false })
+  const source = fileDocumentSource(usersFile, USERS_FORMAT, logger)
+  userStore = await UserStore.open({ source, logger, refuseDemoPasswords: false })
   context = { config, keyStore, userKeys, revocations, userStore, now: () => now }
 })
 

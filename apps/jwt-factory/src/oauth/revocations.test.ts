@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { silentLogger } from '@jwt-factory/server'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { RevocationsFileError } from './revocations-file.ts'
+import { fileDocumentSource } from '../stores/file-document-source.ts'
+import { REVOCATIONS_FORMAT, RevocationsFileError } from './revocations-file.ts'
 import { RevocationStore } from './revocations.ts'
 
 let dir: string
@@ -13,7 +14,9 @@ let nowSeconds: number
 const KEEP = 30
 
 const now = () => new Date(nowSeconds * 1000)
-const open = () => RevocationStore.open({ file, logger: silentLogger(), now, keepSeconds: KEEP })
+const source = () => fileDocumentSource(file, REVOCATIONS_FORMAT, silentLogger())
+const open = () =>
+  RevocationStore.open({ source: source(), logger: silentLogger(), now, keepSeconds: KEEP })
 
 const onDisk = async () => JSON.parse(await readFile(file, 'utf8')) as { revoked: unknown[] }
 
@@ -98,7 +101,7 @@ describe('RevocationStore', () => {
 
   it('a watching store sees a revocation written by another one without being asked', async () => {
     const watching = await RevocationStore.open({
-      file,
+      source: source(),
       logger: silentLogger(),
       now,
       keepSeconds: KEEP,

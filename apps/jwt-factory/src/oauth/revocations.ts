@@ -1,12 +1,13 @@
 import type { Logger } from '@jwt-factory/server'
-import { WatchedFile } from '../stores/watched-file.ts'
-import { readRevocationsFile, updateRevocationsFile, type Revocation } from './revocations-file.ts'
+import type { DocumentSource } from '../stores/document-source.ts'
+import { WatchedSource } from '../stores/watched-source.ts'
+import { revocationsFileOf, type Revocation, type RevocationsFile } from './revocations-file.ts'
 
 export interface RevocationStoreOptions {
-  /** REVOCATIONS_FILE. */
-  file: string
+  /** REVOCATIONS_FILE, or the revocations in etcd (stores/factory-store.ts). */
+  source: DocumentSource<RevocationsFile>
   logger: Logger
-  /** Take in what another process (a second factory on the same file) revokes. */
+  /** Take in what another process (a second factory on the same store) revokes. */
   watch?: boolean
   now: () => Date
   /**
@@ -18,42 +19,39 @@ export interface RevocationStoreOptions {
 }
 
 /**
- * Revoked tokens by `jti` (RFC 7009), in memory for every check and on disk the moment one is
- * added, so a revocation survives a restart. The file is watched as the users file is, and read
- * again under its lock at every revocation, so what another factory on the same file revokes is
+ * Revoked tokens by `jti` (RFC 7009), in memory for every check and stored the moment one is
+ * added, so a revocation survives a restart. The source is watched as the users are, and read
+ * again atomically at every revocation, so what another factory on the same store revokes is
  * taken in too; a reload only ever adds (a revocation is never taken back). Entries are dropped
- * once their token can no longer verify anyway, when the file is next written: the file holds
- * live revocations only, the tokens revoked within one token lifetime.
+ * once their token can no longer verify anyway, when the source is next written (in etcd each
+ * expires by itself): the store holds live revocations only, those revoked within one token
+ * lifetime.
  */
 export class RevocationStore {
   readonly #options: RevocationStoreOptions
-  /** jti → exp: what this process revoked and what the file held at each load, until expired. */
+  /** jti → exp: what this process revoked and what the store held at each load, until expired. */
   readonly #revoked = new Map<string, number>()
-  #watched: WatchedFile | undefined
+  #watched: WatchedSource<RevocationsFile> | undefined
 
   private constructor(options: RevocationStoreOptions) {
     this.#options = options
   }
 
-  /** Loads the file (missing: none revoked). An invalid file throws RevocationsFileError. */
+  /** Loads the revocations (none stored: none). Invalid ones throw RevocationsFileError. */
   static async open(options: RevocationStoreOptions): Promise<RevocationStore> {
     const store = new RevocationStore(options)
-    const { file, logger, watch } = options
-    const load = async () => {
-      const { revoked, version } = await readRevocationsFile(file)
-      store.#add(revoked)
-      return version
-    }
+    const { source, logger, watch } = options
+    const load = ({ revoked }: RevocationsFile) => store.#add(revoked)
     const holds = 'revocations'
-    store.#watched = await WatchedFile.open({ file, logger, load, holds, watch: !!watch })
+    store.#watched = await WatchedSource.open({ source, logger, load, holds, watch: !!watch })
     return store
   }
 
-  get file(): string {
-    return this.#options.file
+  get where(): string {
+    return this.#options.source.where
   }
 
-  /** Takes in what the file holds now if it changed (the watch does this by itself). */
+  /** Takes in what the source holds now if it changed (the watch does this by itself). */
   refresh(): Promise<boolean> {
     return this.#watched?.refresh() ?? Promise.resolve(false)
   }
@@ -62,23 +60,22 @@ export class RevocationStore {
     this.#watched?.close()
   }
 
-  /** From memory, never waiting on the disk: it is asked at every verification. */
+  /** From memory, never waiting on the store: it is asked at every verification. */
   isRevoked(jti: unknown): boolean {
     return typeof jti === 'string' && this.#revoked.has(jti)
   }
 
   /**
    * Revokes `jti` until `exp` (the token's, in seconds). Seen by isRevoked at once, before the
-   * write: if the disk fails, this process still refuses the token, and the caller hears of the
-   * failure. Resolves once the file holds it.
+   * write: if the store fails, this process still refuses the token, and the caller hears of the
+   * failure. Resolves once the store holds it.
    */
   async revoke(jti: string, exp: number): Promise<void> {
     this.#add([{ jti, exp }])
-    const written = await updateRevocationsFile(this.file, (revoked) => [
-      ...revoked.filter((r) => r.jti !== jti && this.#live(r)),
-      { jti, exp },
-    ])
-    this.#add(written)
+    const written = await this.#options.source.update(({ revoked }) =>
+      revocationsFileOf([...revoked.filter((r) => r.jti !== jti && this.#live(r)), { jti, exp }]),
+    )
+    this.#add(written.revoked)
   }
 
   #live({ exp }: Revocation): boolean {

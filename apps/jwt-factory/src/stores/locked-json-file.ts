@@ -28,11 +28,6 @@ export interface JsonFileSnapshot<T> {
   version: FileVersion | undefined
 }
 
-export function sameVersion(a: FileVersion | undefined, b: FileVersion | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b
-  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs
-}
-
 /** Reads and validates the file; missing is `format.empty()`. Stat and content from one handle. */
 export async function readJsonFile<T>(
   file: string,
@@ -78,7 +73,8 @@ function parse<T>(file: string, text: string, format: JsonFileFormat<T>): T {
   return result.data
 }
 
-const problemsOf = (error: z.ZodError) =>
+/** Zod's issues as lines naming the path, never the value. */
+export const problemsOf = (error: z.ZodError): string[] =>
   error.issues.map((i) => `${i.path.map(String).join('.') || '(file)'}: ${i.message}`)
 
 /** Atomically, mode 0600 in a 0700 folder: these files hold password hashes and secrets. */

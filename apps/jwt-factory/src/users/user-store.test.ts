@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { writeTestUsers } from '../login/login-test-support.ts'
 import { ensureDemoUsers } from './demo-users.ts'
 import { UserStore } from './user-store.ts'
-import { readUsersFile, UsersFileError } from './users-file.ts'
+import { fileDocumentSource } from '../stores/file-document-source.ts'
+import { readUsersFile, USERS_FORMAT, UsersFileError } from './users-file.ts'
 
 let dir: string
 let file: string
@@ -21,9 +22,10 @@ const logger = () =>
     destination: { write: (line: string) => lines.push(line) },
   })
 const open = async (options: { watch?: boolean; refuseDemoPasswords?: boolean } = {}) => {
+  const log = logger()
   const store = await UserStore.open({
-    file,
-    logger: logger(),
+    source: fileDocumentSource(file, USERS_FORMAT, log),
+    logger: log,
     refuseDemoPasswords: options.refuseDemoPasswords ?? false,
     watch: options.watch ?? false,
   })

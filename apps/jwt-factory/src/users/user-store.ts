@@ -1,31 +1,31 @@
 import { type Logger } from '@jwt-factory/server'
-import type { FileVersion } from '../stores/locked-json-file.ts'
-import { WatchedFile } from '../stores/watched-file.ts'
+import type { DocumentSource } from '../stores/document-source.ts'
+import { WatchedSource } from '../stores/watched-source.ts'
 import { hasDemoPassword } from './demo-users.ts'
-import type { UserRecord } from './user-record.ts'
-import { readUsersFile } from './users-file.ts'
+import type { UserRecord, UsersFile } from './user-record.ts'
 
 export interface UserStoreOptions {
-  file: string
+  /** The users file, or the users in etcd (stores/factory-store.ts). */
+  source: DocumentSource<UsersFile>
   logger: Logger
   /** Treat users whose password is a documented demo one as locked (a HOST beyond loopback). */
   refuseDemoPasswords: boolean
   /** Roles the policy knows; a user holding another one is reported at load. */
   knownRoles?: ReadonlySet<string>
-  /** Reload when the file changes on disk. Off for one-shot readers. */
+  /** Reload when the users change, whoever changed them. Off for one-shot readers. */
   watch?: boolean
   /** Called after every successful load, the first one included. */
   onLoad?: (store: UserStore) => void
 }
 
 /**
- * The users of the users file, in memory, kept current by its WatchedFile: re-read when the file
- * changes, the last good users kept (and a warning logged) when it turns invalid.
+ * The users, in memory, kept current by a WatchedSource: re-read when they change, the last good
+ * users kept (and a warning logged) when they turn invalid.
  */
 export class UserStore {
   readonly #options: UserStoreOptions
   #users: ReadonlyMap<string, UserRecord> = new Map()
-  #watched: WatchedFile | undefined
+  #watched: WatchedSource<UsersFile> | undefined
   /** Demo-password checks cost two scrypt runs; a hash, once checked, is not checked again. */
   readonly #demoChecks = new Map<string, boolean>()
 
@@ -33,17 +33,23 @@ export class UserStore {
     this.#options = options
   }
 
-  /** Loads the file (missing: no users). An invalid file at start throws UsersFileError. */
+  /** Loads the users (none stored: no users). Invalid ones at start throw UsersFileError. */
   static async open(options: UserStoreOptions): Promise<UserStore> {
     const store = new UserStore(options)
-    const { file, logger, watch } = options
-    const load = () => store.#load()
-    store.#watched = await WatchedFile.open({ file, logger, load, holds: 'users', watch: !!watch })
+    const { source, logger, watch } = options
+    const load = (data: UsersFile) => store.#load(data)
+    store.#watched = await WatchedSource.open({
+      source,
+      logger,
+      load,
+      holds: 'users',
+      watch: !!watch,
+    })
     return store
   }
 
-  get file(): string {
-    return this.#options.file
+  get where(): string {
+    return this.#options.source.where
   }
 
   get size(): number {
@@ -58,7 +64,7 @@ export class UserStore {
     return [...this.#users.values()]
   }
 
-  /** Re-reads the file if it changed since the last load; true when it did. One at a time. */
+  /** Re-reads the users if they changed since the last load; true when they did. One at a time. */
   refresh(): Promise<boolean> {
     return this.#watched?.refresh() ?? Promise.resolve(false)
   }
@@ -67,8 +73,7 @@ export class UserStore {
     this.#watched?.close()
   }
 
-  async #load(): Promise<FileVersion | undefined> {
-    const { users, version } = await readUsersFile(this.file)
+  async #load({ users }: UsersFile): Promise<void> {
     const loaded = new Map<string, UserRecord>()
     const refused: string[] = []
     for (const user of users) {
@@ -83,7 +88,6 @@ export class UserStore {
     this.#users = loaded
     this.#report(refused)
     this.#options.onLoad?.(this)
-    return version
   }
 
   #report(refused: string[]): void {
@@ -91,7 +95,7 @@ export class UserStore {
     if (refused.length > 0) {
       const names = refused.join(', ')
       const why = 'documented demo password on a factory not bound to loopback; treated as locked'
-      logger.error({ file: this.file, users: refused.join(' ') }, `refused ${names}: ${why}`)
+      logger.error({ where: this.where, users: refused.join(' ') }, `refused ${names}: ${why}`)
     }
     for (const user of this.#users.values()) {
       const unknown = knownRoles ? user.roles.filter((r) => !knownRoles.has(r)) : []
@@ -101,7 +105,10 @@ export class UserStore {
         `user ${user.name} has roles the policy does not define: ${unknown.join(', ')}`,
       )
     }
-    logger.info({ file: this.file, users: this.#users.size }, `loaded ${this.#users.size} user(s)`)
+    logger.info(
+      { where: this.where, users: this.#users.size },
+      `loaded ${this.#users.size} user(s)`,
+    )
   }
 
   async #hasDemoPassword(user: UserRecord): Promise<boolean> {

@@ -30,13 +30,14 @@ export interface UsersSnapshot {
   version: FileVersion | undefined
 }
 
-const USERS_FORMAT: JsonFileFormat<UsersFile> = {
+export const USERS_FORMAT: JsonFileFormat<UsersFile> = {
   schema: usersFileSchema,
   empty: () => ({ version: USERS_FILE_VERSION, users: [] }),
   error: (file, problems, options) => new UsersFileError(file, problems, options),
 }
 
-const fileOf = (users: readonly UserRecord[]): UsersFile => ({
+/** The users as the document holds them: sorted by name. */
+export const usersFileOf = (users: readonly UserRecord[]): UsersFile => ({
   version: USERS_FILE_VERSION,
   users: [...users].sort((a, b) => a.name.localeCompare(b.name)),
 })
@@ -49,7 +50,7 @@ export async function readUsersFile(file: string): Promise<UsersSnapshot> {
 
 /** Atomically, mode 0600: the file holds password hashes and TOTP secrets. */
 export async function writeUsersFile(file: string, users: readonly UserRecord[]): Promise<void> {
-  await writeJsonFile(file, fileOf(users))
+  await writeJsonFile(file, usersFileOf(users))
 }
 
 /**
@@ -61,7 +62,7 @@ export async function updateUsersFile(
   change: (users: UserRecord[]) => UserRecord[] | Promise<UserRecord[]>,
 ): Promise<UserRecord[]> {
   const written = await updateJsonFile(file, USERS_FORMAT, async ({ users }) =>
-    fileOf(await change(users.map((u) => ({ ...u, roles: [...u.roles] })))),
+    usersFileOf(await change(users.map((u) => ({ ...u, roles: [...u.roles] })))),
   )
   return written.users
 }
