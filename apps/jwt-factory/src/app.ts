@@ -26,15 +26,16 @@ import { wellKnownRoutes } from './routes/well-known.ts'
 /** Builds the factory's hono app; it never listens, so tests call `app.request()` directly. */
 export function createFactoryApp(config: FactoryConfig, deps: FactoryDeps) {
   const now = deps.now ?? (() => new Date())
-  const { userStore, userKeys, policy } = deps
-  const loginFlow = new LoginFlow({ config, userStore, userKeys, policy, now })
+  const { userStore, userKeys, policy, sharedState } = deps
+  const loginFlow = new LoginFlow({ config, userStore, userKeys, policy, now, sharedState })
   const jwksFault = deps.jwksFault ?? new JwksFault(config.jwksFaultDelayMs)
-  const assertionJtis = new AssertionJtis({ now })
+  const assertionJtis = new AssertionJtis({ now, shared: sharedState })
   const clientSecrets = new ClientSecretCheck({
     windowSeconds: config.loginFailureWindowSeconds,
     maxFailuresPerClient: config.loginMaxFailuresPerUser,
     maxFailuresPerAddress: config.loginMaxFailuresPerAddress,
     now,
+    failures: sharedState?.failures,
   })
   const context: FactoryContext = {
     ...deps,

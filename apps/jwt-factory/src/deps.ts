@@ -10,6 +10,7 @@ import type { LoginFlow } from './login/login-flow.ts'
 import type { AssertionJtis } from './oauth/assertion-jtis.ts'
 import type { RevocationStore } from './oauth/revocations.ts'
 import type { Policy } from './policy/policy-file.ts'
+import type { SharedState } from './stores/shared-state.ts'
 import type { UserStore } from './users/user-store.ts'
 
 /** What the factory's routes are built from; tests pass their own. */
@@ -32,6 +33,8 @@ export interface FactoryDeps {
   now?: () => Date
   /** The JWKS fault a learner asks for; main.ts releases its held answers at shutdown. */
   jwksFault?: JwksFault
+  /** With STORE=etcd: TOTP steps and assertions used, and failed logins, known at every factory. */
+  sharedState?: SharedState
 }
 
 export interface FactoryContext extends FactoryDeps {
@@ -39,7 +42,7 @@ export interface FactoryContext extends FactoryDeps {
   now: () => Date
   /** Login state of this app: throttle, TOTP challenges, replay guard. */
   loginFlow: LoginFlow
-  /** Client assertions already used at this app (private_key_jwt): a replay is refused. */
+  /** Client assertions already used (private_key_jwt), here and through sharedState: refused. */
   assertionJtis: AssertionJtis
   /** Client secrets: each verified once per secret, failures throttled as logins are. */
   clientSecrets: ClientSecretCheck

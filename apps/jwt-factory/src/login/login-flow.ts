@@ -3,6 +3,7 @@ import type { FactoryConfig } from '../config.ts'
 import type { UserKeys } from '../keys/user-keys.ts'
 import { checkRoleClaims, permissionsOf } from '../policy/claim-policy.ts'
 import type { Policy } from '../policy/policy-file.ts'
+import type { SharedState } from '../stores/shared-state.ts'
 import { verifyPasswordOrDummy } from '../users/password-hash.ts'
 import type { UserRecord } from '../users/user-record.ts'
 import type { UserStore } from '../users/user-store.ts'
@@ -19,6 +20,8 @@ export interface LoginFlowOptions {
   userKeys: UserKeys
   policy: Policy
   now: () => Date
+  /** The store the factories share: TOTP steps used and failed logins, known at every factory. */
+  sharedState?: SharedState
 }
 
 /** One message for an unknown user, a wrong password and a locked user: none tells them apart. */
@@ -48,17 +51,19 @@ export class LoginFlow {
   readonly #o: LoginFlowOptions
   readonly #throttle: LoginThrottle
   readonly #challenges: TotpChallenges
-  readonly #replay = new TotpReplayGuard()
+  readonly #replay: TotpReplayGuard
 
   constructor(options: LoginFlowOptions) {
     this.#o = options
-    const { config, now } = options
+    const { config, now, sharedState } = options
     this.#throttle = new LoginThrottle({
       windowSeconds: config.loginFailureWindowSeconds,
       maxFailuresPerUser: config.loginMaxFailuresPerUser,
       maxFailuresPerAddress: config.loginMaxFailuresPerAddress,
       now,
+      failures: sharedState?.failures,
     })
+    this.#replay = new TotpReplayGuard(sharedState)
     this.#challenges = new TotpChallenges({ lifetimeSeconds: config.totpChallengeSeconds, now })
   }
 
@@ -83,12 +88,15 @@ export class LoginFlow {
     return { totp_challenge: challenge, digits, period, expires }
   }
 
-  /** A code checked against the user's secret, ±1 step, once per step (RFC 6238 §5.2); else 401. */
-  checkTotp(user: UserRecord, code: string, address: string): void {
+  /**
+   * A code checked against the user's secret, ±1 step, once per step (RFC 6238 §5.2); else 401.
+   * 503 when the shared store cannot say whether the step was used (nothing counted as failed).
+   */
+  async checkTotp(user: UserRecord, code: string, address: string): Promise<void> {
     const secret = user.totpSecret
     const now = this.#o.now().getTime()
     const step = secret === undefined ? undefined : matchTotpCode(secret, code, now)
-    if (step === undefined || !this.#replay.accept(user.name, step)) {
+    if (step === undefined || !(await this.#replay.accept(user.name, step))) {
       throw this.#fail(user.name, address, WRONG_TOTP_CODE)
     }
   }
@@ -110,7 +118,7 @@ export class LoginFlow {
     if (!user || user.locked || user.totpSecret === undefined) {
       throw this.#fail(name, address, WRONG_CREDENTIALS)
     }
-    this.checkTotp(user, code, address)
+    await this.checkTotp(user, code, address)
     const { audience } = pending
     return this.issue(user, {
       audience,

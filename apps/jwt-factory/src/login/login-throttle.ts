@@ -1,4 +1,5 @@
 import { TooManyRequestsError } from '@jwt-factory/server'
+import type { FailureFeed, FailureScope } from '../stores/shared-state.ts'
 import { SlidingWindow } from './sliding-window.ts'
 
 export interface LoginThrottleOptions {
@@ -6,6 +7,10 @@ export interface LoginThrottleOptions {
   maxFailuresPerUser: number
   maxFailuresPerAddress: number
   now: () => Date
+  /** Failures shared with the other factories on the same store: told, and counted here. */
+  failures?: FailureFeed
+  /** Under which scopes this throttle's failures go on the feed; a login's by default. */
+  scopes?: { user: FailureScope; address: FailureScope }
 }
 
 /**
@@ -13,6 +18,10 @@ export interface LoginThrottleOptions {
  * many accounts). Names are counted whether or not the user exists, so a 429 tells nothing about
  * which accounts exist. A successful login clears its user's failures, not its address's.
  * Not rate-limiter-flexible: a fixed window from a key's first hit, on Date.now(), keys unbounded.
+ *
+ * With a FailureFeed, each failure here is told to the other factories, and each one there is
+ * counted here when it arrives: a guesser spreading attempts over the factories meets one limit.
+ * Memory still decides, so a login never waits on the store, and the throttle works without it.
  */
 export class LoginThrottle {
   readonly #byUser: SlidingWindow
@@ -20,12 +29,22 @@ export class LoginThrottle {
   /** Checks still running, per `u:<user>` and `a:<address>`: they count until they end. */
   readonly #pending = new Map<string, number>()
   readonly #now: () => Date
+  readonly #failures: FailureFeed | undefined
+  readonly #scopes: { user: FailureScope; address: FailureScope }
 
   constructor(options: LoginThrottleOptions) {
     const windowMs = options.windowSeconds * 1000
     this.#byUser = new SlidingWindow({ limit: options.maxFailuresPerUser, windowMs })
     this.#byAddress = new SlidingWindow({ limit: options.maxFailuresPerAddress, windowMs })
     this.#now = options.now
+    this.#failures = options.failures
+    const scopes = (this.#scopes = options.scopes ?? { user: 'u', address: 'a' })
+    // At its arrival, not at the sender's time: clocks of other machines may be off.
+    this.#failures?.subscribe((scope, name) => {
+      const now = this.#now().getTime()
+      if (scope === scopes.user) this.#byUser.hit(name, now)
+      else if (scope === scopes.address) this.#byAddress.hit(name, now)
+    })
   }
 
   /**
@@ -63,6 +82,8 @@ export class LoginThrottle {
     const now = this.#now().getTime()
     this.#byUser.hit(user, now)
     this.#byAddress.hit(address, now)
+    this.#failures?.publish(this.#scopes.user, user, now)
+    this.#failures?.publish(this.#scopes.address, address, now)
   }
 
   succeeded(user: string): void {

@@ -70,7 +70,7 @@ export async function verifyClientAssertion(
       `expires more than ${MAX_ASSERTION_LIFETIME_SECONDS} s from now: sign a short one`,
     )
   if (typeof jti !== 'string' || jti === '') throw refused('needs a jti (a non-empty string)')
-  const seen = assertionJtis.consume(id, jti, exp! + tolerance)
+  const seen = await assertionJtis.consume(id, jti, exp! + tolerance)
   if (seen === 'replayed') throw refused('already used: its jti was seen before (RFC 7523 §3)')
   if (seen === 'full') throw refused('cannot be remembered now: too many live assertions; retry')
   return id

@@ -2,12 +2,15 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { PasswordHash } from '../users/password-hash.ts'
 import { verifyPasswordOrDummy } from '../users/password-hash.ts'
 import { LoginThrottle } from '../login/login-throttle.ts'
+import type { FailureFeed } from '../stores/shared-state.ts'
 
 export interface ClientSecretCheckOptions {
   windowSeconds: number
   maxFailuresPerClient: number
   maxFailuresPerAddress: number
   now: () => Date
+  /** Failures shared with the other factories on the same store (LoginThrottle). */
+  failures?: FailureFeed
 }
 
 /** How many clients' verified secrets are kept; past it the oldest goes (it costs a scrypt run). */
@@ -37,6 +40,9 @@ export class ClientSecretCheck {
       maxFailuresPerUser: options.maxFailuresPerClient,
       maxFailuresPerAddress: options.maxFailuresPerAddress,
       now: options.now,
+      failures: options.failures,
+      // Apart from the logins', as the two throttles are: a login's name is no client's.
+      scopes: { user: 'c', address: 'ca' },
     })
   }
 

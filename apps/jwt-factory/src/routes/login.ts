@@ -28,7 +28,7 @@ export function loginRoutes({ config, loginFlow }: FactoryContext) {
       addLogFields(c, { totp: 'challenge' })
       return c.json(loginFlow.startTotp({ user: user.name, audience, ttlSeconds }), 428)
     }
-    if (hasTotp && code) loginFlow.checkTotp(user, code, address)
+    if (hasTotp && code) await loginFlow.checkTotp(user, code, address)
     const amr: AuthMethod[] = hasTotp ? ['pwd', 'otp'] : ['pwd']
     const response = await loginFlow.issue(user, { audience, ttlSeconds, amr })
     addLogFields(c, { amr: amr.join(' ') })
