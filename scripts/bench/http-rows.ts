@@ -131,13 +131,21 @@ export async function runHttpRow(row: HttpRow, options: RunRowOptions): Promise<
     url: `${row.target.origin}${row.target.path}`,
     connections,
     cpuPercent,
-    cpuMicrosPerRequest: Object.fromEntries(
-      Object.entries(cpuPercent).map(([name, percent]) => [
-        name,
-        (percent * 10_000) / result.requestsPerSecond,
-      ]),
-    ),
+    cpuMicrosPerRequest: cpuMicrosPerRequest(cpuPercent, result.requestsPerSecond),
     ...result,
     ...(single ? { single } : {}),
   }
+}
+
+/** CPU µs per answered request, by process, from the % of one core it used at that rate. */
+export function cpuMicrosPerRequest(
+  cpuPercent: Record<string, number>,
+  requestsPerSecond: number,
+): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(cpuPercent).map(([name, percent]) => [
+      name,
+      (percent * 10_000) / requestsPerSecond,
+    ]),
+  )
 }

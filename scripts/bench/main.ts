@@ -8,6 +8,7 @@ import { measureCryptoLimits, type CryptoLimits } from './crypto-limits.ts'
 import { httpRows, runHttpRow, type HttpRowResult } from './http-rows.ts'
 import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from './options.ts'
 import { CpuMeter, RssMonitor, waitForIdleMachine } from './process-stats.ts'
+import { ROTATION_LABEL, runRotationRow } from './rotation-row.ts'
 import { buildReport, formatReport, type BenchReport } from './report.ts'
 
 /**
@@ -102,6 +103,12 @@ async function run(options: BenchOptions): Promise<BenchReport> {
         beforeEach,
       }
       results.push(await runHttpRow(row, rowOptions))
+    }
+    if (options.rows.has('rotate') && !stopLoad.signal.aborted) {
+      say(`${ROTATION_LABEL}: one write at a time, ${secs} s`)
+      const beforeEach = () => waitIdle(options, pids)
+      const rowOptions = { durationMs: secs * 1000, cpu, signal: stopLoad.signal, beforeEach }
+      results.push(await runRotationRow(running, rowOptions))
     }
     if (stopLoad.signal.aborted) return new Promise<never>(() => undefined) // stopping: see main() and the signal handlers
     say(`idle ${IDLE_AFTER_MS / 1000} s, then RSS after`)

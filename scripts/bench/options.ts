@@ -7,6 +7,7 @@ export const ROW_IDS = [
   'issue',
   'verify',
   'jwks',
+  'rotate',
   'scenario1',
   'scenario1-fresh',
   'scenario1-jwks',
@@ -18,7 +19,7 @@ export const ROW_IDS = [
 export type RowId = (typeof ROW_IDS)[number]
 
 const ROW_GROUPS: Record<string, readonly RowId[]> = {
-  factory: ['issue', 'verify', 'jwks'],
+  factory: ['issue', 'verify', 'jwks', 'rotate'],
   scenarios: [
     'scenario1',
     'scenario1-fresh',

@@ -84,6 +84,13 @@ const merge = (a: Record<string, number>, b: Record<string, number> = {}) => {
   return all
 }
 const LABEL = 44
+/** As docs/14-performance.md numbers them; every scenario row is (5). */
+const ROW_NUMBERS: Record<string, string> = {
+  issue: '(2)',
+  verify: '(3)',
+  jwks: '(4)',
+  rotate: '(8)',
+}
 const CPU_ORDER = ['jwt-factory', 'servicea', 'serviceb', 'servicec', 'etcd', 'bench', 'other']
 const CPU_LABEL: Record<string, string> = {
   'jwt-factory': 'factory',
@@ -121,8 +128,7 @@ export function formatReport(report: BenchReport): string {
   if (http.length > 0) {
     // etcd's column only when the bench started one.
     const cpuNames = CPU_ORDER.filter((name) => name !== 'etcd' || options.store === 'etcd')
-    const number = (id: string) =>
-      id === 'issue' ? '(2)' : id === 'verify' ? '(3)' : id === 'jwks' ? '(4)' : '(5)'
+    const number = (id: string) => ROW_NUMBERS[id] ?? '(5)'
     out.push(
       'Row'.padEnd(LABEL) +
         'req/s'.padStart(8) +

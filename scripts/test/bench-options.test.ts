@@ -11,10 +11,10 @@ describe('npm run bench options', () => {
     expect(options.rows.has('console')).toBe(true)
   })
 
-  it('--store etcd with the factory group: the issue, verify and jwks rows on etcd', () => {
+  it('--store etcd with the factory group: issuing, verifying, the JWKS and rotating on etcd', () => {
     const options = parseBenchOptions(['--only', 'factory', '--store', 'etcd', '--duration', '2'])!
     expect(options.store).toBe('etcd')
-    expect([...options.rows]).toEqual(['issue', 'verify', 'jwks'])
+    expect([...options.rows]).toEqual(['issue', 'verify', 'jwks', 'rotate'])
     expect(options.durationSeconds).toBe(2)
   })
 
