@@ -1,9 +1,17 @@
+import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
+import { get } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 // The project's own local etcd (npm run etcd), so the tests run etcd the way developers do.
-import { clientUrl, layout, type MemberCount } from '../../../../../scripts/etcd/cluster-layout.ts'
+import {
+  clientUrl,
+  layout,
+  memberArgs,
+  type EtcdMember,
+  type MemberCount,
+} from '../../../../../scripts/etcd/cluster-layout.ts'
 import { findEtcd } from '../../../../../scripts/etcd/find-etcd.ts'
 import {
   restartMember,
@@ -12,6 +20,7 @@ import {
 } from '../../../../../scripts/etcd/local-cluster.ts'
 import { isMemberProcess } from '../../../../../scripts/etcd/member-process.ts'
 import { stopProcess } from '../../../../../scripts/etcd/stop-process.ts'
+import { waitFor } from '../../../../../scripts/etcd/wait-for.ts'
 import { freePorts } from '../../../../../scripts/net/free-ports.ts'
 
 /**
@@ -71,4 +80,89 @@ export async function startTestEtcd(options: { members: MemberCount }): Promise<
       await stopCluster(root, { removeData: true, graceMs: GRACE_MS })
     },
   }
+}
+
+export interface TlsTestEtcdOptions {
+  /** The CA, the server certificate and its key, as `npm run certs` (ensureCertificates) makes them. */
+  caFile: string
+  certFile: string
+  keyFile: string
+  /** Clients must show a certificate issued by the CA (etcd's --client-cert-auth). */
+  clientCertAuth?: boolean
+  /** The client certificate the readiness probe shows when clientCertAuth is on. */
+  clientCertFile?: string
+  clientKeyFile?: string
+}
+
+/**
+ * One etcd member serving its clients over TLS (https://127.0.0.1:<port>) with the given server
+ * certificate. scripts/etcd runs plain HTTP only, so the member is started here with the same
+ * arguments plus the TLS ones (etcd takes the last value of a flag given twice).
+ */
+export async function startTlsTestEtcd(options: TlsTestEtcdOptions): Promise<{
+  readonly endpoints: string[]
+  stop(): Promise<void>
+}> {
+  const etcd = findEtcd()
+  if (!etcd) throw new Error('etcd is not installed (apt-get install etcd-server)')
+  const root = mkdtempSync(join(tmpdir(), 'factory-etcd-tls-'))
+  const [clientPort, peerPort] = (await freePorts(2)) as [number, number]
+  const member: EtcdMember = { name: 'etcd-tls', clientPort, peerPort }
+  const endpoint = `https://127.0.0.1:${clientPort}`
+  const args = [
+    ...memberArgs(member, [member], join(root, member.name)),
+    `--listen-client-urls=${endpoint}`,
+    `--advertise-client-urls=${endpoint}`,
+    `--cert-file=${options.certFile}`,
+    `--key-file=${options.keyFile}`,
+    ...(options.clientCertAuth
+      ? ['--client-cert-auth', `--trusted-ca-file=${options.caFile}`]
+      : []),
+  ]
+  const logFile = join(root, `${member.name}.log`)
+  const log = openSync(logFile, 'a', 0o600)
+  const child = spawn(etcd, args, { stdio: ['ignore', log, log] })
+  closeSync(log)
+  child.on('error', () => {}) // seen as the member never answering, with its log named
+  const pid = child.pid!
+  const alive = () => child.exitCode === null && child.signalCode === null
+  const stop = async () => {
+    await stopProcess(pid, alive, GRACE_MS)
+    rmSync(root, { recursive: true, force: true })
+  }
+  const tls = {
+    ca: readFileSync(options.caFile),
+    ...(options.clientCertAuth && {
+      cert: readFileSync(options.clientCertFile!),
+      key: readFileSync(options.clientKeyFile!),
+    }),
+  }
+  try {
+    await waitFor(
+      () => alive() && healthyOverTls(`${endpoint}/health`, tls),
+      `${member.name} healthy at ${endpoint} (log: ${logFile})`,
+      START_TIMEOUT_MS,
+    )
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  return { endpoints: [endpoint], stop }
+}
+
+const START_TIMEOUT_MS = 30_000
+const PROBE_TIMEOUT_MS = 1000
+
+/** GET /health over TLS, the server's certificate checked against the CA. */
+function healthyOverTls(url: string, tls: { ca: Buffer; cert?: Buffer; key?: Buffer }) {
+  return new Promise<boolean>((resolve) => {
+    const req = get(url, { ...tls, timeout: PROBE_TIMEOUT_MS }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => (body += chunk))
+      res.on('end', () => resolve(res.statusCode === 200 && body.includes('"health":"true"')))
+    })
+    req.on('timeout', () => req.destroy())
+    req.on('error', () => resolve(false)) // not listening yet
+  })
 }
