@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { createLogger } from '@jwt-factory/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { revocationsFileOf } from '../../oauth/revocations-file.ts'
 import { revocationsKvLayout } from '../../oauth/revocations-kv-layout.ts'
 import { RevocationStore } from '../../oauth/revocations.ts'
 import { hashPassword, type PasswordHash } from '../../users/password-hash.ts'
@@ -164,6 +165,16 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
     } finally {
       store.close()
     }
+  })
+
+  it('an update larger than one etcd transaction (an import) lands whole, in several commits', async () => {
+    const [a] = await backendsOnOnePrefix(1)
+    const now = () => new Date(2_000_000_000 * 1000)
+    const source = kvDocumentSource(a!, revocationsKvLayout(30, now), logger)
+    const many = Array.from({ length: 300 }, (_, i) => ({ jti: `jti-${i}`, exp: 2_000_000_600 }))
+    await source.update(() => revocationsFileOf(many))
+    expect((await a!.list('revocations/')).length).toBe(300)
+    expect((await source.read()).data).toEqual(revocationsFileOf(many))
   })
 
   it('revocations expire in etcd by themselves once their token can no longer verify', async () => {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import type { Logger } from '@jwt-factory/server'
 import { debounced } from '../debounced.ts'
 import type { DocumentSource } from '../document-source.ts'
@@ -28,6 +28,8 @@ export interface KvDocumentLayout<T, R> {
 const DEBOUNCE_MS = 30
 /** Each failed attempt means another writer's update landed in between; this many is a fault. */
 const MAX_ATTEMPTS = 10
+/** etcd refuses a transaction of more operations (its --max-txn-ops, 128 by default). */
+const MAX_WRITES_PER_COMMIT = 128
 
 interface Stored<R> {
   key: string
@@ -109,19 +111,40 @@ class KvDocumentSource<T, R> implements DocumentSource<T> {
       const checked = format.schema.safeParse(await change(document))
       if (!checked.success) throw format.error(this.where, problemsOf(checked.error))
       const writes = this.#writes(records, recordsOf(checked.data))
-      if (await this.#backend.commit([{ key: name, revision: head?.revision }], writes)) {
-        return checked.data
-      }
+      if (await this.#commit(head, writes)) return checked.data
     }
     const why = `overtaken by other writers ${MAX_ATTEMPTS} times in a row; nothing written`
     throw format.error(this.where, [why])
   }
 
-  /** The head, the records that changed, the deletion of those removed. */
+  /**
+   * One commit expecting the head's revision; false when another writer's update came first. An
+   * update too large for one commit (an import) lands in several, each expecting the head as
+   * this update left it: another writer in between stops it, saying how much was written.
+   */
+  async #commit(head: KvEntry | undefined, writes: readonly KvWrite[]): Promise<boolean> {
+    const { name, format } = this.#layout
+    const first = writes.slice(0, MAX_WRITES_PER_COMMIT)
+    if (!(await this.#backend.commit([{ key: name, revision: head?.revision }], first)))
+      return false
+    for (let done = first.length; done < writes.length; done += MAX_WRITES_PER_COMMIT) {
+      const now = await this.#backend.get(name)
+      const rest = writes.slice(done, done + MAX_WRITES_PER_COMMIT)
+      const ours = now !== undefined && now.value === writes[0]?.value
+      if (!ours || !(await this.#backend.commit([{ key: name, revision: now.revision }], rest))) {
+        const why = `another writer changed it during this update: ${done} of ${writes.length} writes made`
+        throw format.error(this.where, [why])
+      }
+    }
+    return true
+  }
+
+  /** The head (unique to this update), the records that changed, the deletion of those removed. */
   #writes(before: readonly Stored<R>[], after: readonly R[]): KvWrite[] {
     const { name, encode, ttlSecondsOf } = this.#layout
     const old = new Map(before.map(({ key, record }) => [key, JSON.stringify(record)]))
-    const writes: KvWrite[] = [{ key: name, value: JSON.stringify({ updated: new Date() }) }]
+    const head = JSON.stringify({ updated: new Date(), update: randomUUID() })
+    const writes: KvWrite[] = [{ key: name, value: head }]
     const kept = new Set<string>()
     for (const record of after) {
       const key = this.#keyOf(record)
