@@ -252,6 +252,24 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
     expect(seen.calls.flat().filter((k) => k !== 'users/alice')).toEqual(['users/bob', 'users/bob'])
   })
 
+  it('a listener that throws is logged, and the watch goes on', async () => {
+    const { logger, next } = capturedLogger()
+    const backend = await open({ logger })
+    const seen = recorder()
+    const watch = backend.watch('users/', (keys) => {
+      seen.onChange(keys)
+      throw new Error('a bug in the listener')
+    })
+    onTestFinished(() => watch.close())
+    const logged = next(/a listener of the etcd watch failed/)
+    await untilWatching(seen, 'users/alice', () =>
+      backend.commit([], [{ key: 'users/alice', value: '{}' }]),
+    )
+    await logged
+    await backend.commit([], [{ key: 'users/bob', value: '{}' }])
+    await seen.until(has('users/bob'))
+  })
+
   it('three members, one stopped: reads and writes go on through the others', async () => {
     const backend = await open({ endpoints: trio.endpoints })
     // The leader: the hardest member to lose, the two left must elect another.
