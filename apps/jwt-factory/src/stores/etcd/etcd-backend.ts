@@ -49,9 +49,8 @@ export async function openEtcdBackend(options: EtcdBackendOptions): Promise<KvBa
 
   /** One lease per distinct ttl; granted ones are added to `leases` as they come. */
   const grantLeases = async (writes: readonly KvWrite[], leases: Map<number, string>) => {
-    for (const ttl of new Set(
-      writes.flatMap((w) => (w.ttlSeconds === undefined ? [] : [w.ttlSeconds])),
-    )) {
+    const ttls = new Set(writes.flatMap((w) => (w.ttlSeconds === undefined ? [] : [w.ttlSeconds])))
+    for (const ttl of ttls) {
       const { ID } = await namespace.leaseClient.leaseGrant({ TTL: leaseSeconds(ttl) })
       leases.set(ttl, ID)
     }
