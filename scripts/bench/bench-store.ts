@@ -41,6 +41,7 @@ export class BenchStoreRunner {
 
   async start(store: BenchStore): Promise<RunningStore> {
     if (store === 'files') return { store, factoryEnv: { STORE: 'files' }, pids: new Map() }
+    if (this.#stopping) throw new Error('stopped before etcd started')
     const root = mkdtempSync(join(tmpdir(), 'jwt-factory-bench-etcd-'))
     this.#root = root
     const [clientPort, peerPort] = (await freePorts(2)) as [number, number]
