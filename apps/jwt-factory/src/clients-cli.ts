@@ -1,18 +1,30 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ConfigError, readEnvFile } from '@jwt-factory/config'
+import { createLogger } from '@jwt-factory/server'
+import { CLIENTS_FORMAT } from './clients/clients-file.ts'
 import { runClientsCli } from './cli/run-clients-cli.ts'
 import { loadConfig } from './config.ts'
+import { openStoreSources } from './stores/factory-store.ts'
+import { fileDocumentSource } from './stores/file-document-source.ts'
 
 /**
- * `npm run clients -- <command>`: manages the factory's OAuth clients (CLIENTS_FILE, or --file),
- * the callers the token endpoint (issue 13) will authenticate.
+ * `npm run clients -- <command>`: manages the factory's OAuth clients on the configured store
+ * (CLIENTS_FILE, or etcd with STORE=etcd), or the clients file --file names.
  */
 const appDir = fileURLToPath(new URL('..', import.meta.url))
 
 try {
   const config = loadConfig(readEnvFile(join(appDir, '.env')), appDir)
-  process.exitCode = await runClientsCli(process.argv.slice(2), config.clientsFile, process)
+  const logger = createLogger({ name: 'clients', level: 'warn', format: config.logFormat })
+  const store = await openStoreSources(config, { logger })
+  try {
+    const clientsFile = (file: string) => fileDocumentSource(file, CLIENTS_FORMAT, logger)
+    const defaults = { clients: store.clients, clientsFile }
+    process.exitCode = await runClientsCli(process.argv.slice(2), defaults, process)
+  } finally {
+    await store.close()
+  }
 } catch (err) {
   console.error(err instanceof ConfigError ? `clients: ${err.message}` : err)
   process.exitCode = 1

@@ -11,19 +11,19 @@ import {
 import { loadTlsFiles } from '@jwt-factory/tls'
 import { createFactoryApp } from './app.ts'
 import { ClientStore } from './clients/client-store.ts'
-import { CLIENTS_FORMAT, ClientsFileError } from './clients/clients-file.ts'
+import { ClientsFileError } from './clients/clients-file.ts'
 import { loadConfig } from './config.ts'
 import { createAdminCredential, readAdminToken } from './exposure/admin-credential.ts'
-import { FileKeyRingSource } from './keys/file-key-ring-source.ts'
 import { KeyStore } from './keys/key-store.ts'
 import { JwksFault } from './keys/jwks-fault.ts'
 import { UserKeys } from './keys/user-keys.ts'
-import { REVOCATIONS_FORMAT, RevocationsFileError } from './oauth/revocations-file.ts'
+import { RevocationsFileError } from './oauth/revocations-file.ts'
 import { RevocationStore } from './oauth/revocations.ts'
 import { loadPolicyFile } from './policy/policy-file.ts'
-import { fileDocumentSource } from './stores/file-document-source.ts'
+import { openStoreSources } from './stores/factory-store.ts'
+import { StoreUnavailableError } from './stores/store-unavailable.ts'
 import { UserStore } from './users/user-store.ts'
-import { USERS_FORMAT, UsersFileError } from './users/users-file.ts'
+import { UsersFileError } from './users/users-file.ts'
 
 /** The only file with side effects: read .env, validate, load keys, listen, stop on a signal. */
 const appDir = fileURLToPath(new URL('..', import.meta.url))
@@ -48,26 +48,25 @@ async function main(): Promise<void> {
     logger.warn(`HTTPS is off: ${err.message}`)
     return undefined
   })
+  const store = await openStoreSources(config, { logger, createKek: !config.exposed })
+  const { algorithm } = config
   const keyStore = await KeyStore.open({
-    source: new FileKeyRingSource({ dir: config.keysDir, algorithm: config.algorithm, logger }),
-    algorithm: config.algorithm,
+    source: store.serviceKeys,
+    algorithm,
     logger,
+    watch: true,
   })
   const policy = await loadPolicyFile(config.policyFile)
-  const userKeys = await UserKeys.open({
-    source: new FileKeyRingSource({ dir: config.userKeysDir, algorithm: config.algorithm, logger }),
-    algorithm: config.algorithm,
-    logger,
-  })
+  const userKeys = await UserKeys.open({ source: store.userKeys, algorithm, logger, watch: true })
   // The user key is made as soon as there are users (also ones added while running), not at the
   // first login: services that fetch the JWKS meanwhile already find it, and do not have to wait
   // out their refetch cooldown when the first user token names it.
-  const ensureUserKey = (store: UserStore) => {
-    if (store.size === 0) return
+  const ensureUserKey = (users: UserStore) => {
+    if (users.size === 0) return
     userKeys.signingKey().catch((err: unknown) => logger.error({ err }, 'cannot make the user key'))
   }
   const userStore = await UserStore.open({
-    source: fileDocumentSource(config.usersFile, USERS_FORMAT, logger),
+    source: store.users,
     logger,
     refuseDemoPasswords: !isLoopbackHost(config.host),
     knownRoles: new Set(Object.keys(policy.roles)),
@@ -75,18 +74,18 @@ async function main(): Promise<void> {
     onLoad: ensureUserKey,
   })
   if (userStore.size > 0) await userKeys.signingKey()
-  const clients = await ClientStore.open({
-    source: fileDocumentSource(config.clientsFile, CLIENTS_FORMAT, logger),
-    logger,
-    watch: true,
-  })
+  const clients = await ClientStore.open({ source: store.clients, logger, watch: true })
   const revocations = await RevocationStore.open({
-    source: fileDocumentSource(config.revocationsFile, REVOCATIONS_FORMAT, logger),
+    source: store.revocations,
     logger,
     now: () => new Date(),
     keepSeconds: config.clockToleranceSeconds,
     watch: true,
   })
+  logger.info(
+    { store: store.where },
+    `keys, users, clients and revocations in ${store.kind === 'files' ? 'files' : store.where}`,
+  )
   const jwksFault = new JwksFault(config.jwksFaultDelayMs)
   const app = createFactoryApp(config, {
     keyStore,
@@ -97,6 +96,7 @@ async function main(): Promise<void> {
     revocations,
     logger,
     jwksFault,
+    ...(store.sharedState ? { sharedState: store.sharedState } : {}),
     ...(adminCredential ? { adminCredential } : {}),
   })
   const servers = [
@@ -143,11 +143,14 @@ async function main(): Promise<void> {
   }
   onShutdownSignal(logger, async () => {
     logger.info('jwt-factory stopping')
+    keyStore.close()
+    userKeys.close()
     userStore.close()
     clients.close()
     revocations.close()
     jwksFault.close() // held JWKS answers go out now, not when their delay ends
     await Promise.all(servers.map((s) => s.close()))
+    await store.close()
     logger.flush()
   })
 }
@@ -158,7 +161,8 @@ main().catch((err: unknown) => {
     err instanceof ListenError ||
     err instanceof UsersFileError ||
     err instanceof ClientsFileError ||
-    err instanceof RevocationsFileError
+    err instanceof RevocationsFileError ||
+    err instanceof StoreUnavailableError
   ) {
     console.error(`jwt-factory: ${err.message}`)
   } else {

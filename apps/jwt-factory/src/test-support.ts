@@ -6,19 +6,16 @@ import { isLoopbackHost, silentLogger, type Logger } from '@jwt-factory/server'
 import { createFactoryApp } from './app.ts'
 import type { ClientPublicJwk } from './clients/client-record.ts'
 import { ClientStore } from './clients/client-store.ts'
-import { CLIENTS_FORMAT, updateClientsFile } from './clients/clients-file.ts'
+import { updateClients } from './clients/clients-document.ts'
 import { loadConfig } from './config.ts'
-import { FileKeyRingSource } from './keys/file-key-ring-source.ts'
 import { KeyStore } from './keys/key-store.ts'
 import type { JwksFault } from './keys/jwks-fault.ts'
 import { UserKeys } from './keys/user-keys.ts'
-import { REVOCATIONS_FORMAT } from './oauth/revocations-file.ts'
 import { RevocationStore } from './oauth/revocations.ts'
 import { loadPolicyFile, type Policy } from './policy/policy-file.ts'
 import { hashPassword } from './users/password-hash.ts'
-import { fileDocumentSource } from './stores/file-document-source.ts'
+import { openStoreSources } from './stores/factory-store.ts'
 import { UserStore } from './users/user-store.ts'
-import { USERS_FORMAT } from './users/users-file.ts'
 
 /** The committed policy file, the one the factory reads by default. */
 export const POLICY_FILE = fileURLToPath(new URL('../policy.json', import.meta.url))
@@ -57,30 +54,18 @@ export async function createTestFactory(
   }
   const config = loadConfig({ ...paths, LOG_LEVEL: 'silent', ...env }, process.cwd())
   const logger = options.logger ?? silentLogger()
-  const keyStore = await KeyStore.open({
-    source: new FileKeyRingSource({ dir: config.keysDir, algorithm: config.algorithm, logger }),
-    algorithm: config.algorithm,
-    logger,
-  })
+  // The sources main.ts opens: the files by default, etcd when env sets STORE=etcd.
+  const store = await openStoreSources(config, { logger, createKek: true, ...(now ? { now } : {}) })
+  const { algorithm } = config
+  const keyStore = await KeyStore.open({ source: store.serviceKeys, algorithm, logger })
   const policy = options.policy ?? (await loadPolicyFile(config.policyFile))
   await options.prepareUsers?.(usersFile)
-  const userKeys = await UserKeys.open({
-    source: new FileKeyRingSource({ dir: config.userKeysDir, algorithm: config.algorithm, logger }),
-    algorithm: config.algorithm,
-    logger,
-  })
+  const userKeys = await UserKeys.open({ source: store.userKeys, algorithm, logger })
   const refuseDemoPasswords = !isLoopbackHost(config.host)
-  const userStore = await UserStore.open({
-    source: fileDocumentSource(config.usersFile, USERS_FORMAT, logger),
-    logger,
-    refuseDemoPasswords,
-  })
-  const clients = await ClientStore.open({
-    source: fileDocumentSource(config.clientsFile, CLIENTS_FORMAT, logger),
-    logger,
-  })
+  const userStore = await UserStore.open({ source: store.users, logger, refuseDemoPasswords })
+  const clients = await ClientStore.open({ source: store.clients, logger })
   const revocations = await RevocationStore.open({
-    source: fileDocumentSource(config.revocationsFile, REVOCATIONS_FORMAT, logger),
+    source: store.revocations,
     logger,
     now: now ?? (() => new Date()),
     keepSeconds: config.clockToleranceSeconds,
@@ -95,6 +80,7 @@ export async function createTestFactory(
     logger,
     ...(now ? { now } : {}),
     ...(options.jwksFault ? { jwksFault: options.jwksFault } : {}),
+    ...(store.sharedState ? { sharedState: store.sharedState } : {}),
   }
   const app = createFactoryApp(config, deps)
   /** Registers a client (a secret, hashed as the CLI does, or public keys) and reloads the store. */
@@ -105,13 +91,16 @@ export async function createTestFactory(
     const stored =
       'secret' in credential ? { secret: await hashPassword(credential.secret) } : credential
     const record = { name, ...stored, createdAt: new Date(0).toISOString() }
-    await updateClientsFile(clientsFile, (list) => [...list.filter((c) => c.name !== name), record])
+    await updateClients(store.clients, (list) => [...list.filter((c) => c.name !== name), record])
     await clients.refresh()
   }
   const cleanup = async () => {
     userStore.close()
     clients.close()
     revocations.close()
+    keyStore.close()
+    userKeys.close()
+    await store.close()
     await rm(dir, { recursive: true, force: true })
   }
   return {

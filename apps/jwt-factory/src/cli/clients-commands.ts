@@ -2,16 +2,18 @@ import { readFile } from 'node:fs/promises'
 import { KeyImportError } from '@jwt-factory/jwt'
 import { BadRequestError } from '@jwt-factory/server'
 import { publicJwkFromPem, publicJwksFromJwksText } from '../clients/client-keys.ts'
-import type { ClientPublicJwk, ClientRecord } from '../clients/client-record.ts'
-import { readClientsFile, updateClientsFile } from '../clients/clients-file.ts'
+import type { ClientPublicJwk, ClientRecord, ClientsFile } from '../clients/client-record.ts'
+import { readClients, updateClients } from '../clients/clients-document.ts'
 import { parseKeyId } from '../keys/key-id.ts'
+import type { DocumentSource } from '../stores/document-source.ts'
 import { hashPassword } from '../users/password-hash.ts'
 import { CliError, usageError } from './cli-error.ts'
 import type { CliCommand } from './run-cli.ts'
 import { formatTable } from './text-table.ts'
 
 export interface ClientsCliContext {
-  file: string
+  /** CLIENTS_FILE, --file, or the clients in etcd (STORE=etcd). */
+  clients: DocumentSource<ClientsFile>
   out: (text: string) => void
   readSecret: (name: string) => Promise<string>
   now: () => Date
@@ -42,7 +44,7 @@ export const CLIENTS_COMMANDS: Record<string, ClientsCommand> = {
         ...credential,
         createdAt: ctx.now().toISOString(),
       }
-      await updateClientsFile(ctx.file, (clients) => {
+      await updateClients(ctx.clients, (clients) => {
         if (clients.some((c) => c.name === name)) throw new CliError(`${name} exists already`)
         return [...clients, client]
       })
@@ -56,9 +58,9 @@ export const CLIENTS_COMMANDS: Record<string, ClientsCommand> = {
       const client = await requireClient(ctx, name!)
       if (client.keys) throw new CliError(`${name} authenticates with public keys, not a secret`)
       const secret = await newSecret(ctx, name!)
-      await updateClientsFile(ctx.file, (clients) => {
+      await updateClients(ctx.clients, (clients) => {
         const i = clients.findIndex((c) => c.name === name)
-        if (i < 0) throw new CliError(`no client ${name} in ${ctx.file}`)
+        if (i < 0) throw new CliError(`no client ${name} in ${ctx.clients.where}`)
         clients[i] = { ...clients[i]!, secret }
         return clients
       })
@@ -70,7 +72,7 @@ export const CLIENTS_COMMANDS: Record<string, ClientsCommand> = {
     args: 1,
     async run(ctx, [name]) {
       await requireClient(ctx, name!)
-      await updateClientsFile(ctx.file, (clients) => clients.filter((c) => c.name !== name))
+      await updateClients(ctx.clients, (clients) => clients.filter((c) => c.name !== name))
       ctx.out(`removed ${name}`)
     },
   },
@@ -78,8 +80,10 @@ export const CLIENTS_COMMANDS: Record<string, ClientsCommand> = {
     usage: 'list',
     args: 0,
     async run(ctx) {
-      const clients = await readClientsFile(ctx.file)
-      ctx.out(clients.length === 0 ? `no clients in ${ctx.file}` : formatClientTable(clients))
+      const clients = await readClients(ctx.clients)
+      ctx.out(
+        clients.length === 0 ? `no clients in ${ctx.clients.where}` : formatClientTable(clients),
+      )
     },
   },
 }
@@ -94,13 +98,13 @@ function checkName(name: string): void {
 }
 
 async function refuseExisting(ctx: ClientsCliContext, name: string): Promise<void> {
-  if ((await readClientsFile(ctx.file)).some((c) => c.name === name))
+  if ((await readClients(ctx.clients)).some((c) => c.name === name))
     throw new CliError(`${name} exists already (remove it, or rotate-secret)`)
 }
 
 async function requireClient(ctx: ClientsCliContext, name: string): Promise<ClientRecord> {
-  const client = (await readClientsFile(ctx.file)).find((c) => c.name === name)
-  if (!client) throw new CliError(`no client ${name} in ${ctx.file}`)
+  const client = (await readClients(ctx.clients)).find((c) => c.name === name)
+  if (!client) throw new CliError(`no client ${name} in ${ctx.clients.where}`)
   return client
 }
 

@@ -1,4 +1,7 @@
+import type { ClientsFile } from '../clients/client-record.ts'
 import { ClientsFileError } from '../clients/clients-file.ts'
+import type { DocumentSource } from '../stores/document-source.ts'
+import { StoreUnavailableError } from '../stores/store-unavailable.ts'
 import { CLIENTS_COMMANDS, type ClientsCliContext } from './clients-commands.ts'
 import { readNewPassword, type PasswordInput } from './read-password.ts'
 import { runCli, type CliProgram } from './run-cli.ts'
@@ -7,7 +10,17 @@ export interface ClientsCliIo extends PasswordInput {
   stdout: NodeJS.WritableStream
 }
 
-function clientsProgram(file: string, io: ClientsCliIo): CliProgram<ClientsCliContext> {
+export interface ClientsCliDefaults {
+  /** The clients of the configured store (CLIENTS_FILE, or etcd with STORE=etcd). */
+  clients: DocumentSource<ClientsFile>
+  /** The clients file --file names instead. */
+  clientsFile: (file: string) => DocumentSource<ClientsFile>
+}
+
+function clientsProgram(
+  defaults: ClientsCliDefaults,
+  io: ClientsCliIo,
+): CliProgram<ClientsCliContext> {
   return {
     name: 'clients',
     commands: CLIENTS_COMMANDS,
@@ -16,10 +29,14 @@ function clientsProgram(file: string, io: ClientsCliIo): CliProgram<ClientsCliCo
       jwks: { type: 'string' },
       'public-key': { type: 'string' },
     },
-    notes: ['--file PATH works on another clients file than CLIENTS_FILE (apps/jwt-factory/.env).'],
-    reported: (err) => err instanceof ClientsFileError,
+    notes: [
+      '--file PATH works on that clients file instead of the configured store (CLIENTS_FILE, or',
+      'etcd with STORE=etcd; apps/jwt-factory/.env).',
+    ],
+    reported: (err) => err instanceof ClientsFileError || err instanceof StoreUnavailableError,
     context: (values, out) => ({
-      file: (values.file as string | undefined) ?? file,
+      clients:
+        typeof values.file === 'string' ? defaults.clientsFile(values.file) : defaults.clients,
       out,
       readSecret: (name) => readNewPassword(name, io, 'secret'),
       now: () => new Date(),
@@ -29,10 +46,11 @@ function clientsProgram(file: string, io: ClientsCliIo): CliProgram<ClientsCliCo
   }
 }
 
-/**
- * Runs one command on the clients file (`file` is CLIENTS_FILE; --file picks another); answers
- * the exit code: 0 done, 1 failed, 2 bad command line.
- */
-export function runClientsCli(argv: string[], file: string, io: ClientsCliIo): Promise<number> {
-  return runCli(clientsProgram(file, io), argv, io)
+/** Runs one command on the clients; answers the exit code: 0 done, 1 failed, 2 bad command line. */
+export function runClientsCli(
+  argv: string[],
+  defaults: ClientsCliDefaults,
+  io: ClientsCliIo,
+): Promise<number> {
+  return runCli(clientsProgram(defaults, io), argv, io)
 }

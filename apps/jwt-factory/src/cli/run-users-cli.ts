@@ -1,4 +1,7 @@
 import type { Policy } from '../policy/policy-file.ts'
+import type { DocumentSource } from '../stores/document-source.ts'
+import { StoreUnavailableError } from '../stores/store-unavailable.ts'
+import type { UsersFile } from '../users/user-record.ts'
 import { UsersFileError } from '../users/users-file.ts'
 import { readNewPassword, type PasswordInput } from './read-password.ts'
 import { runCli, type CliProgram } from './run-cli.ts'
@@ -9,8 +12,10 @@ export interface UsersCliIo extends PasswordInput {
 }
 
 export interface UsersCliDefaults {
-  /** USERS_FILE from the factory's configuration; --file picks another. */
-  file: string
+  /** The users of the configured store (USERS_FILE, or etcd with STORE=etcd). */
+  users: DocumentSource<UsersFile>
+  /** The users file --file names instead. */
+  usersFile: (file: string) => DocumentSource<UsersFile>
   policy: Policy
 }
 
@@ -19,10 +24,13 @@ function usersProgram(defaults: UsersCliDefaults, io: UsersCliIo): CliProgram<Us
     name: 'users',
     commands: USERS_COMMANDS,
     options: { file: { type: 'string' }, role: { type: 'string' }, force: { type: 'boolean' } },
-    notes: ['--file PATH works on another users file than USERS_FILE (apps/jwt-factory/.env).'],
-    reported: (err) => err instanceof UsersFileError,
+    notes: [
+      '--file PATH works on that users file instead of the configured store (USERS_FILE, or etcd',
+      'with STORE=etcd; apps/jwt-factory/.env).',
+    ],
+    reported: (err) => err instanceof UsersFileError || err instanceof StoreUnavailableError,
     context: (values, out) => ({
-      file: (values.file as string | undefined) ?? defaults.file,
+      users: typeof values.file === 'string' ? defaults.usersFile(values.file) : defaults.users,
       policy: defaults.policy,
       out,
       readPassword: (user) => readNewPassword(user, io),

@@ -1,16 +1,18 @@
 import QRCode from 'qrcode'
 import { newTotpSecret, totpUri } from '../login/totp.ts'
 import type { Policy } from '../policy/policy-file.ts'
+import type { DocumentSource } from '../stores/document-source.ts'
 import { DEMO_PASSWORDS, ensureDemoUsers } from '../users/demo-users.ts'
 import { hashPassword } from '../users/password-hash.ts'
-import { USER_NAME, type UserRecord } from '../users/user-record.ts'
-import { readUsersFile, updateUsersFile } from '../users/users-file.ts'
+import { USER_NAME, type UserRecord, type UsersFile } from '../users/user-record.ts'
+import { readUsers, updateUsers } from '../users/users-document.ts'
 import { CliError, usageError } from './cli-error.ts'
 import type { CliCommand } from './run-cli.ts'
 import { formatUserTable } from './user-table.ts'
 
 export interface UsersCliContext {
-  file: string
+  /** USERS_FILE, --file, or the users in etcd (STORE=etcd). */
+  users: DocumentSource<UsersFile>
   policy: Policy
   out: (text: string) => void
   readPassword: (name: string) => Promise<string>
@@ -34,13 +36,13 @@ export const USERS_COMMANDS: Record<string, UsersCommand> = {
       checkName(name!)
       if (ctx.role === undefined) throw usageError("add needs --role R (one of the policy's roles)")
       const roles = parseRoles(ctx.role, ctx.policy)
-      const { users } = await readUsersFile(ctx.file)
+      const users = await readUsers(ctx.users)
       if (users.some((u) => u.name === name)) {
         throw new CliError(`${name} exists already (passwd, roles, lock… change it)`)
       }
       const password = await newPassword(ctx, name!)
       const time = ctx.now().toISOString()
-      await updateUsersFile(ctx.file, (users) => {
+      await updateUsers(ctx.users, (users) => {
         if (users.some((u) => u.name === name)) throw new CliError(`${name} exists already`)
         return [
           ...users,
@@ -103,7 +105,7 @@ export const USERS_COMMANDS: Record<string, UsersCommand> = {
     args: 1,
     async run(ctx, [name]) {
       await requireUser(ctx, name!)
-      await updateUsersFile(ctx.file, (users) => users.filter((u) => u.name !== name))
+      await updateUsers(ctx.users, (users) => users.filter((u) => u.name !== name))
       ctx.out(`removed ${name}`)
     },
   },
@@ -111,15 +113,15 @@ export const USERS_COMMANDS: Record<string, UsersCommand> = {
     usage: 'list',
     args: 0,
     async run(ctx) {
-      const { users } = await readUsersFile(ctx.file)
-      ctx.out(users.length === 0 ? `no users in ${ctx.file}` : formatUserTable(users))
+      const users = await readUsers(ctx.users)
+      ctx.out(users.length === 0 ? `no users in ${ctx.users.where}` : formatUserTable(users))
     },
   },
   'demo-users': {
     usage: 'demo-users   (adds admin, viewer and guest with their documented passwords, if absent)',
     args: 0,
     async run(ctx) {
-      const { created } = await ensureDemoUsers(ctx.file, ctx.now())
+      const { created } = await ensureDemoUsers(ctx.users, ctx.now())
       ctx.out(created.length > 0 ? `added ${created.join(', ')}` : 'the demo users exist already')
     },
   },
@@ -176,8 +178,8 @@ async function newPassword(ctx: UsersCliContext, name: string) {
 }
 
 async function requireUser(ctx: UsersCliContext, name: string): Promise<UserRecord> {
-  const user = (await readUsersFile(ctx.file)).users.find((u) => u.name === name)
-  if (!user) throw new CliError(`no user ${name} in ${ctx.file}`)
+  const user = (await readUsers(ctx.users)).find((u) => u.name === name)
+  if (!user) throw new CliError(`no user ${name} in ${ctx.users.where}`)
   return user
 }
 
@@ -187,9 +189,9 @@ async function change(
   name: string,
   edit: (user: UserRecord) => UserRecord,
 ): Promise<void> {
-  await updateUsersFile(ctx.file, (users) => {
+  await updateUsers(ctx.users, (users) => {
     const i = users.findIndex((u) => u.name === name)
-    if (i < 0) throw new CliError(`no user ${name} in ${ctx.file}`)
+    if (i < 0) throw new CliError(`no user ${name} in ${ctx.users.where}`)
     users[i] = { ...edit(users[i]!), updated: ctx.now().toISOString() }
     return users
   })

@@ -1,6 +1,10 @@
 import { hashPassword, verifyPassword, type PasswordHash } from './password-hash.ts'
-import type { UserRecord } from './user-record.ts'
-import { readUsersFile, updateUsersFile } from './users-file.ts'
+import { silentLogger } from '@jwt-factory/server'
+import type { DocumentSource } from '../stores/document-source.ts'
+import { fileDocumentSource } from '../stores/file-document-source.ts'
+import type { UserRecord, UsersFile } from './user-record.ts'
+import { readUsers, updateUsers } from './users-document.ts'
+import { USERS_FORMAT } from './users-file.ts'
 
 /**
  * The README's users, so its curls work out of the box. Their passwords are public: a factory
@@ -17,14 +21,16 @@ export const DEMO_PASSWORDS: readonly string[] = DEMO_USERS.map((u) => u.passwor
 
 /** Adds each demo user that is absent; an existing user of that name is left as it is. */
 export async function ensureDemoUsers(
-  file: string,
+  target: string | DocumentSource<UsersFile>,
   now: Date = new Date(),
 ): Promise<{ created: string[] }> {
+  const source =
+    typeof target === 'string' ? fileDocumentSource(target, USERS_FORMAT, silentLogger()) : target
   const created: string[] = []
-  const { users: current } = await readUsersFile(file)
+  const current = await readUsers(source)
   // Nothing to add: leave the file (and its mtime, which running factories watch) alone.
   if (DEMO_USERS.every((demo) => current.some((u) => u.name === demo.name))) return { created }
-  await updateUsersFile(file, async (users) => {
+  await updateUsers(source, async (users) => {
     const names = new Set(users.map((u) => u.name))
     for (const demo of DEMO_USERS) {
       if (names.has(demo.name)) continue

@@ -1,0 +1,21 @@
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { ConfigError, readEnvFile } from '@jwt-factory/config'
+import { createLogger } from '@jwt-factory/server'
+import { runStoreCli } from './cli/run-store-cli.ts'
+import { loadConfig } from './config.ts'
+
+/**
+ * `npm run store -- import|export`: moves everything the factory keeps between its files and
+ * etcd, whichever STORE says the factory runs on.
+ */
+const appDir = fileURLToPath(new URL('..', import.meta.url))
+
+try {
+  const config = loadConfig(readEnvFile(join(appDir, '.env')), appDir)
+  const logger = createLogger({ name: 'store', level: 'warn', format: config.logFormat })
+  process.exitCode = await runStoreCli(process.argv.slice(2), config, process, logger)
+} catch (err) {
+  console.error(err instanceof ConfigError ? `store: ${err.message}` : err)
+  process.exitCode = 1
+}
