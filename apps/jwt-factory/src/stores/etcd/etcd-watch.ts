@@ -18,7 +18,7 @@ export interface WatchPrefixOptions {
 
 /**
  * KvBackend.watch on etcd3's watcher, which reconnects by itself and replays from the last
- * revision it saw. After an outage the listener is still told to reload everything (keys []):
+ * revision it saw. Once connected, and after an outage, the listener is told to reload everything (keys []):
  * the watch may also have been cancelled meanwhile (its revision compacted away) and restarted
  * from now. An outage is logged once, its end once; a listener that throws is logged, never
  * thrown into etcd3 (which would rethrow it out of the event loop).
@@ -54,10 +54,11 @@ export function watchPrefix(options: WatchPrefixOptions): EtcdWatch {
       if (keys.length > 0) deliver(keys)
     })
     w.on('disconnected', (err: Error) => lost(err.message))
+    // Also the first time: what changed between the listener's first read and the watch being
+    // live is reloaded then, not at the next change.
     w.on('connected', () => {
-      if (!down) return
+      if (down) logger.info(where, `the watch on ${store} resumed`)
       down = false
-      logger.info(where, `the watch on ${store} resumed`)
       deliver([])
     })
     // etcd ended this watch (etcd3 does not restart those): a new one, from now on.

@@ -19,9 +19,9 @@ export interface KvBackend {
    */
   commit(expect: readonly KvExpectation[], writes: readonly KvWrite[]): Promise<boolean>
   /**
-   * Calls onChange after any change under `prefix`, by any writer, with the keys changed; after
-   * the store was unreachable, once more with no keys (reload everything: changes may have been
-   * missed). Never throws; an outage is logged and the watch resumes by itself.
+   * Calls onChange after any change under `prefix`, by any writer, with the keys changed; once
+   * the watch is live, and after the store was unreachable, with no keys (reload everything:
+   * changes may have been missed). Never throws; an outage is logged and the watch resumes.
    */
   watch(prefix: string, onChange: (keys: readonly string[]) => void): KvWatch
   close(): Promise<void>
