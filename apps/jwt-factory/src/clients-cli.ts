@@ -16,7 +16,12 @@ const appDir = fileURLToPath(new URL('..', import.meta.url))
 
 try {
   const config = loadConfig(readEnvFile(join(appDir, '.env')), appDir)
-  const logger = createLogger({ name: 'clients', level: 'warn', format: config.logFormat })
+  const logger = createLogger({
+    name: 'clients',
+    level: 'warn',
+    format: config.logFormat,
+    destination: process.stderr, // stdout is the command's answer
+  })
   const store = await openStoreSources(config, { logger })
   try {
     const clientsFile = (file: string) => fileDocumentSource(file, CLIENTS_FORMAT, logger)

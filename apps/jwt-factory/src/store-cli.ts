@@ -13,7 +13,12 @@ const appDir = fileURLToPath(new URL('..', import.meta.url))
 
 try {
   const config = loadConfig(readEnvFile(join(appDir, '.env')), appDir)
-  const logger = createLogger({ name: 'store', level: 'warn', format: config.logFormat })
+  const logger = createLogger({
+    name: 'store',
+    level: 'warn',
+    format: config.logFormat,
+    destination: process.stderr, // stdout is the command's answer
+  })
   process.exitCode = await runStoreCli(process.argv.slice(2), config, process, logger)
 } catch (err) {
   console.error(err instanceof ConfigError ? `store: ${err.message}` : err)

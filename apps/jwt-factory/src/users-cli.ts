@@ -18,7 +18,12 @@ const appDir = fileURLToPath(new URL('..', import.meta.url))
 
 try {
   const config = loadConfig(readEnvFile(join(appDir, '.env')), appDir)
-  const logger = createLogger({ name: 'users', level: 'warn', format: config.logFormat })
+  const logger = createLogger({
+    name: 'users',
+    level: 'warn',
+    format: config.logFormat,
+    destination: process.stderr, // stdout is the command's answer
+  })
   const policy = await loadPolicyFile(config.policyFile)
   const store = await openStoreSources(config, { logger })
   try {

@@ -1,0 +1,113 @@
+import { stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  ETCD_AVAILABLE,
+  randomPrefix,
+  startTestEtcd,
+  type TestEtcd,
+} from '../src/stores/etcd/etcd-test-cluster.ts'
+import { call, cleanUp, makeTempDir, postJson, startFactory } from './factory-process.ts'
+import { runFactoryCliWithEnv, runUsersCli } from './users-cli-process.ts'
+
+/**
+ * `npm run store -- import|export` as real processes: a factory's files moved into a real etcd
+ * and back, with a token issued before the move still verifying and a user still logging in at a
+ * factory on the target, and a target that holds anything refused unless --overwrite.
+ */
+const TITLE = ETCD_AVAILABLE
+  ? 'npm run store -- import|export'
+  : 'npm run store -- import|export — SKIPPED: no etcd on PATH (apt-get install etcd-server)'
+
+const PUBLIC_URL = 'https://factory.test'
+const PASSWORD = 'dave-has-a-long-password'
+
+/** A factory's files in a fresh folder: the variables that name them. */
+async function filesAt(name: string): Promise<Record<string, string>> {
+  const dir = await makeTempDir(`store-cli-${name}-`)
+  return {
+    KEYS_DIR: join(dir, 'keys'),
+    USERS_FILE: join(dir, 'users.json'),
+    CLIENTS_FILE: join(dir, 'clients.json'),
+    REVOCATIONS_FILE: join(dir, 'revocations.json'),
+  }
+}
+const login = (url: string) =>
+  call(`${url}/login`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`dave:${PASSWORD}`).toString('base64')}` },
+  })
+const verify = (url: string, token: string) =>
+  postJson(`${url}/verify/servicea`, { token, aud: 'serviceb', sub: 'servicea' })
+
+describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
+  let etcd: TestEtcd
+  let etcdEnv: Record<string, string>
+  let source: Record<string, string>
+  let token: string
+
+  beforeAll(async () => {
+    etcd = await startTestEtcd({ members: 1 })
+    const dir = await makeTempDir('store-cli-kek-')
+    etcdEnv = {
+      STORE: 'etcd',
+      ETCD_ENDPOINTS: etcd.endpoints.join(','),
+      ETCD_PREFIX: randomPrefix(),
+      STORE_KEK_FILE: join(dir, 'store.kek'),
+      PUBLIC_URL,
+    }
+    // A factory on files, as npm start runs it: a key, a token, a user.
+    source = await filesAt('source')
+    const added = await runUsersCli(
+      source.USERS_FILE!,
+      ['add', 'dave', '--role', 'viewer'],
+      `${PASSWORD}\n`,
+    )
+    expect(added.code, added.stderr).toBe(0)
+    const files = await startFactory({ keysDir: source.KEYS_DIR!, env: { ...source, PUBLIC_URL } })
+    expect((await call(`${files.url}/keys/servicea`)).status).toBe(201)
+    token = (await postJson(`${files.url}/issueToken/servicea`, { aud: 'serviceb' })).text
+    expect((await verify(files.url, token)).status).toBe(200)
+    await files.stop()
+  }, 60_000)
+
+  afterAll(async () => {
+    await cleanUp()
+    await etcd?.stop()
+  }, 30_000)
+
+  it('import moves the files into etcd: a factory there verifies the old token and logs the user in', async () => {
+    const imported = await runFactoryCliWithEnv('store', { ...source, ...etcdEnv }, ['import'])
+    expect(imported, imported.stderr).toMatchObject({ code: 0 })
+    expect(imported.stdout).toBe(
+      'copied into etcd: servicea, users (user key); 1 user(s), 0 client(s), 0 revocation(s)\n',
+    )
+    // Its own files are empty: everything it knows comes from etcd.
+    const empty = await filesAt('etcd-factory')
+    const onEtcd = await startFactory({ keysDir: empty.KEYS_DIR!, env: { ...empty, ...etcdEnv } })
+    expect((await verify(onEtcd.url, token)).status).toBe(200)
+    expect((await login(onEtcd.url)).status).toBe(200)
+    await onEtcd.stop()
+  })
+
+  it('import again: refused, naming what etcd holds, and nothing is written', async () => {
+    const again = await runFactoryCliWithEnv('store', { ...source, ...etcdEnv }, ['import'])
+    expect(again.code).toBe(1)
+    expect(again.stderr).toMatch(
+      /^store: etcd http:\/\/127\.0\.0\.1:\d+ holds 1 keyId\(s\), 1 user key\(s\), 1 user\(s\) already; --overwrite replaces them \(nothing copied\)\n$/,
+    )
+  })
+
+  it('export moves etcd back into fresh files, private keys 0600, and a factory on them serves as before', async () => {
+    const target = await filesAt('target')
+    const exported = await runFactoryCliWithEnv('store', { ...target, ...etcdEnv }, ['export'])
+    expect(exported, exported.stderr).toMatchObject({ code: 0 })
+    expect(exported.stdout).toMatch(/^copied into the files: servicea, users \(user key\); 1 user/)
+    expect((await stat(join(target.KEYS_DIR!, 'servicea-private.pem'))).mode & 0o777).toBe(0o600)
+    expect((await stat(target.USERS_FILE!)).mode & 0o777).toBe(0o600)
+    const files = await startFactory({ keysDir: target.KEYS_DIR!, env: { ...target, PUBLIC_URL } })
+    expect((await verify(files.url, token)).status).toBe(200)
+    expect((await login(files.url)).status).toBe(200)
+    await files.stop()
+  })
+})
