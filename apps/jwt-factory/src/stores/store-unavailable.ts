@@ -13,7 +13,7 @@ export class StoreUnavailableError extends HttpError<FactoryErrorCode> {
     reason: string,
     options?: ErrorOptions,
   ) {
-    super(503, 'ERR_STORE_UNAVAILABLE', `the ${store} store is unavailable: ${reason}`, {
+    super(503, 'ERR_STORE_UNAVAILABLE', `the store (${store}) is unavailable: ${reason}`, {
       ...options,
       headers: { 'Retry-After': '1' },
     })
