@@ -1,9 +1,9 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ConfigError, readEnvFile } from '@jwt-factory/config'
-import { createLogger } from '@jwt-factory/server'
 import { CLIENTS_FORMAT } from './clients/clients-file.ts'
 import { runClientsCli } from './cli/run-clients-cli.ts'
+import { createCliLogger } from './cli/cli-logger.ts'
 import { loadConfig } from './config.ts'
 import { openStoreSources } from './stores/factory-store.ts'
 import { fileDocumentSource } from './stores/file-document-source.ts'
@@ -16,12 +16,7 @@ const appDir = fileURLToPath(new URL('..', import.meta.url))
 
 try {
   const config = loadConfig(readEnvFile(join(appDir, '.env')), appDir)
-  const logger = createLogger({
-    name: 'clients',
-    level: 'warn',
-    format: config.logFormat,
-    destination: process.stderr, // stdout is the command's answer
-  })
+  const logger = createCliLogger('clients', config.logFormat)
   const store = await openStoreSources(config, { logger })
   try {
     const clientsFile = (file: string) => fileDocumentSource(file, CLIENTS_FORMAT, logger)

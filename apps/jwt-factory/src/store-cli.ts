@@ -1,8 +1,8 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ConfigError, readEnvFile } from '@jwt-factory/config'
-import { createLogger } from '@jwt-factory/server'
 import { runStoreCli } from './cli/run-store-cli.ts'
+import { createCliLogger } from './cli/cli-logger.ts'
 import { loadConfig } from './config.ts'
 
 /**
@@ -13,12 +13,7 @@ const appDir = fileURLToPath(new URL('..', import.meta.url))
 
 try {
   const config = loadConfig(readEnvFile(join(appDir, '.env')), appDir)
-  const logger = createLogger({
-    name: 'store',
-    level: 'warn',
-    format: config.logFormat,
-    destination: process.stderr, // stdout is the command's answer
-  })
+  const logger = createCliLogger('store', config.logFormat)
   process.exitCode = await runStoreCli(process.argv.slice(2), config, process, logger)
 } catch (err) {
   console.error(err instanceof ConfigError ? `store: ${err.message}` : err)

@@ -1,8 +1,8 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ConfigError, readEnvFile } from '@jwt-factory/config'
-import { createLogger } from '@jwt-factory/server'
 import { runUsersCli } from './cli/run-users-cli.ts'
+import { createCliLogger } from './cli/cli-logger.ts'
 import { loadConfig } from './config.ts'
 import { loadPolicyFile } from './policy/policy-file.ts'
 import { openStoreSources } from './stores/factory-store.ts'
@@ -18,12 +18,7 @@ const appDir = fileURLToPath(new URL('..', import.meta.url))
 
 try {
   const config = loadConfig(readEnvFile(join(appDir, '.env')), appDir)
-  const logger = createLogger({
-    name: 'users',
-    level: 'warn',
-    format: config.logFormat,
-    destination: process.stderr, // stdout is the command's answer
-  })
+  const logger = createCliLogger('users', config.logFormat)
   const policy = await loadPolicyFile(config.policyFile)
   const store = await openStoreSources(config, { logger })
   try {

@@ -94,7 +94,7 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
     // servicea's first key, made at one factory, and known to the others by their watch.
     const kid = await activeKid(factories[0]!, 'servicea')
     for (const f of factories) {
-      await eventuallyAsync(async () => (await jwksKids(f, 'servicea')).includes(kid))
+      await eventually(async () => (await jwksKids(f, 'servicea')).includes(kid))
     }
   }, 60_000)
 
@@ -119,8 +119,8 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
     const kid = (json as { kid: string }).kid
     expect(kid).not.toBe(before)
     for (const f of [a, c]) {
-      await eventuallyAsync(async () => (await jwksKids(f, 'servicea')).includes(kid))
-      await eventuallyAsync(async () => (await activeKid(f, 'servicea')) === kid)
+      await eventually(async () => (await jwksKids(f, 'servicea')).includes(kid))
+      await eventually(async () => (await activeKid(f, 'servicea')) === kid)
     }
     // The old key still verifies the tokens it signed: a rotation is not a retirement.
     expect(await jwksKids(c, 'servicea')).toContain(before)
@@ -133,7 +133,7 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
     const kids = answers.map((r) => (r.json as { kid: string }).kid)
     expect(answers.map((r) => r.status)).toEqual([201, 201])
     expect(kids[0]).toBe(kids[1])
-    await eventuallyAsync(async () => (await activeKid(c, 'servicea')) === kids[0])
+    await eventually(async () => (await activeKid(c, 'servicea')) === kids[0])
     expect(await jwksKids(c, 'servicea')).toEqual([...before, kids[0]!].sort())
   })
 
@@ -142,7 +142,7 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
     const added = await cli('users', ['add', 'carol', '--role', 'viewer'], `${password}\n`)
     expect(added, added.stderr).toMatchObject({ code: 0 })
     for (const f of factories) {
-      await eventuallyAsync(async () => (await login(f, 'carol', password)).status === 200)
+      await eventually(async () => (await login(f, 'carol', password)).status === 200)
     }
     const enabled = await cli('users', ['totp-enable', 'carol'])
     expect(enabled.code, enabled.stderr).toBe(0)
@@ -153,7 +153,7 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
     const stored = await raw.get(`${prefix}users/carol`).string()
     expect(stored).not.toContain(secret)
     for (const f of factories) {
-      await eventuallyAsync(async () => (await login(f, 'carol', password)).status === 428)
+      await eventually(async () => (await login(f, 'carol', password)).status === 428)
     }
     const code = new TOTP({ secret }).generate()
     const [first, ...others] = factories as [FactoryProcess, ...FactoryProcess[]]
@@ -172,17 +172,17 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
     const [a, b, c] = factories as [FactoryProcess, FactoryProcess, FactoryProcess]
     const client = { id: 'servicea', secret }
     const grant = { grant_type: 'client_credentials', audience: 'serviceb' }
-    const issued = await eventuallyAsync(async () => {
+    const issued = await eventually(async () => {
       const r = await call(`${a.url}/token`, formPost(grant, client))
       return r.status === 200 ? (r.json as { access_token: string }).access_token : undefined
     })
     for (const f of factories) expect(await verifies(f, issued)).toBe(true)
-    await eventuallyAsync(async () => {
+    await eventually(async () => {
       const r = await call(`${b.url}/revoke`, formPost({ token: issued }, client))
       return r.status === 200
     })
     for (const f of [a, c]) {
-      await eventuallyAsync(async () => !(await verifies(f, issued)))
+      await eventually(async () => !(await verifies(f, issued)))
       const r = await call(`${f.url}/introspect`, {
         ...formPost({ token: issued }),
         headers: {
@@ -201,7 +201,7 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
       const { status, json } = await rotate(a, 'servicea')
       expect(status, JSON.stringify(json)).toBe(201)
       const kid = (json as { kid: string }).kid
-      await eventuallyAsync(async () => (await activeKid(b, 'servicea')) === kid)
+      await eventually(async () => (await activeKid(b, 'servicea')) === kid)
       expect(await verifies(b, await issue(a))).toBe(true)
     } finally {
       await etcd.startMember(0)
@@ -229,12 +229,12 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
     } finally {
       await Promise.all([0, 1, 2].map((i) => etcd.startMember(i)))
     }
-    const kid = await eventuallyAsync(async () => {
+    const kid = await eventually(async () => {
       const r = await rotate(a, 'servicea')
       return r.status === 201 ? (r.json as { kid: string }).kid : undefined
     }, RECOVERY_BOUND_MS)
     // And the watches came back too: the other factory learns the key without a restart.
-    await eventuallyAsync(async () => (await activeKid(b, 'servicea')) === kid, RECOVERY_BOUND_MS)
+    await eventually(async () => (await activeKid(b, 'servicea')) === kid, RECOVERY_BOUND_MS)
     expect(await verifies(b, await issue(a))).toBe(true)
   }, 120_000)
 
@@ -278,17 +278,3 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
     await fresh.stop()
   })
 })
-
-/** eventually() for async checks: until it yields a value, within `ms`. */
-async function eventuallyAsync<T>(
-  check: () => Promise<T | undefined | false>,
-  ms = WATCH_BOUND_MS,
-): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await check()
-    if (value !== undefined && value !== false) return value
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-}

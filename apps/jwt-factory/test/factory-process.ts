@@ -265,11 +265,14 @@ export function parseLogLines(text: string): Record<string, unknown>[] {
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-/** Waits until `check` passes (logs are written asynchronously); 5 s at most. */
-export async function eventually<T>(check: () => T | undefined | false, ms = 5_000): Promise<T> {
+/** Waits until `check` passes (logs are written asynchronously, watches deliver); 5 s at most. */
+export async function eventually<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 5_000,
+): Promise<T> {
   const deadline = Date.now() + ms
   for (;;) {
-    const value = check()
+    const value = await check()
     if (value !== undefined && value !== false) return value
     if (Date.now() > deadline) throw new Error('condition not met in time')
     await delay(25)

@@ -137,6 +137,25 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
     expect((await a.login(tina.name, tina.password, a.code())).status).toBe(401)
   })
 
+  it('a TOTP challenge given by one factory is answered at the other, once: attack: replayed at the first → 401', async () => {
+    const [a, b] = await twoFactories()
+    const started = await a.login(tina.name, tina.password)
+    expect(started.status).toBe(428)
+    const { totp_challenge } = (await started.json()) as { totp_challenge: string }
+    const validate = (f: Factory) =>
+      f.app.request('/totp/validate', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ user_name: tina.name, totp_code: f.code(), totp_challenge }),
+      })
+    const answered = await validate(b)
+    expect(answered.status, await answered.clone().text()).toBe(200)
+    a.advance(30) // a new step: the code is fresh, only the challenge is not
+    const replayed = await validate(a)
+    expect(replayed.status).toBe(401)
+    expect(await errorOf(replayed)).toMatchObject({ message: expect.stringMatching(/challenge/) })
+  })
+
   it('attack: a private_key_jwt client assertion used at one factory → 401 invalid_client at the other', async () => {
     const [a, b] = await twoFactories()
     const key = await generateSigningKey('ES256')

@@ -1,4 +1,5 @@
-import { stat } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -7,7 +8,15 @@ import {
   startTestEtcd,
   type TestEtcd,
 } from '../src/stores/etcd/etcd-test-cluster.ts'
-import { call, cleanUp, makeTempDir, postJson, startFactory } from './factory-process.ts'
+import { Etcd3 } from 'etcd3'
+import {
+  call,
+  cleanUp,
+  makeTempDir,
+  postJson,
+  runFactoryToExit,
+  startFactory,
+} from './factory-process.ts'
 import { runFactoryCliWithEnv, runUsersCli } from './users-cli-process.ts'
 
 /**
@@ -96,6 +105,45 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
     expect(again.stderr).toMatch(
       /^store: etcd http:\/\/127\.0\.0\.1:\d+ holds 1 keyId\(s\), 1 user key\(s\), 1 user\(s\) already; --overwrite replaces them \(nothing copied\)\n$/,
     )
+  })
+
+  it('a factory with another key-encryption key, or none, does not start: it names STORE_KEK_FILE', async () => {
+    const dir = await makeTempDir('store-cli-other-kek-')
+    const other = join(dir, 'other.kek')
+    await writeFile(other, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 })
+    const missing = join(dir, 'missing.kek')
+    const files = await filesAt('other-kek')
+    const start = (kek: string) =>
+      runFactoryToExit({
+        keysDir: files.KEYS_DIR!,
+        env: { ...files, ...etcdEnv, STORE_KEK_FILE: kek },
+      })
+    const wrong = await start(other)
+    expect(wrong.code).toBe(1)
+    expect(wrong.stderr).toMatch(
+      /STORE_KEK_FILE: .*is not the key-encryption key the values in etcd/,
+    )
+    // On loopback a factory makes a missing file, but not for a store sealed under another one.
+    const none = await start(missing)
+    expect(none.code).toBe(1)
+    expect(none.stderr).toMatch(/STORE_KEK_FILE: .*missing\.kek: missing/)
+    await expect(stat(missing)).rejects.toThrow(/ENOENT/)
+  })
+
+  it('export refuses a store holding a value it cannot read: a move would leave it behind', async () => {
+    const raw = new Etcd3({ hosts: etcd.endpoints })
+    const key = `${etcdEnv.ETCD_PREFIX}users/zed`
+    await raw.put(key).value('{not json')
+    try {
+      const target = await filesAt('refused')
+      const run = await runFactoryCliWithEnv('store', { ...target, ...etcdEnv }, ['export'])
+      expect(run.code).toBe(1)
+      expect(run.stderr).toMatch(/holds 1 value\(s\) that cannot be read .*nothing copied\n$/)
+      expect(run.stderr).toContain('users/zed')
+    } finally {
+      await raw.delete().key(key)
+      raw.close()
+    }
   })
 
   it('export moves etcd back into fresh files, private keys 0600, and a factory on them serves as before', async () => {

@@ -1,6 +1,6 @@
 import { ConfigError } from '@jwt-factory/config'
 import type { FactoryConfig } from '../config.ts'
-import { copyStore, StoreNotEmptyError } from '../stores/copy-store.ts'
+import { copyStore, StoreCopyError } from '../stores/copy-store.ts'
 import { openStoreSources, type StoreSources } from '../stores/factory-store.ts'
 import { StoreUnavailableError } from '../stores/store-unavailable.ts'
 import { silentLogger, type Logger } from '@jwt-factory/server'
@@ -16,11 +16,15 @@ interface StoreCliContext {
 /** Both ends of a move, on one configuration: its files, and its etcd (ETCD_*, STORE_KEK_FILE). */
 async function withBoth<T>(
   ctx: StoreCliContext,
+  direction: 'import' | 'export',
   run: (files: StoreSources, etcd: StoreSources) => Promise<T>,
 ): Promise<T> {
   const { config, logger } = ctx
   const files = await openStoreSources({ ...config, store: 'files' }, { logger })
-  const etcd = await openStoreSources({ ...config, store: 'etcd' }, { logger, createKek: true })
+  // Only an import into a fresh etcd makes a key-encryption key: an export without the right
+  // one would read nothing.
+  const createKek = direction === 'import'
+  const etcd = await openStoreSources({ ...config, store: 'etcd' }, { logger, createKek })
   try {
     return await run(files, etcd)
   } finally {
@@ -34,7 +38,7 @@ function moveCommand(direction: 'import' | 'export'): CliCommand<StoreCliContext
     usage: `${direction} [--overwrite]   (everything from ${direction === 'import' ? 'the files into etcd' : 'etcd into the files'})`,
     args: 0,
     async run(ctx) {
-      const report = await withBoth(ctx, (files, etcd) =>
+      const report = await withBoth(ctx, direction, (files, etcd) =>
         direction === 'import'
           ? copyStore(files, etcd, { overwrite: ctx.overwrite })
           : copyStore(etcd, files, { overwrite: ctx.overwrite }),
@@ -58,7 +62,7 @@ function storeProgram(config: FactoryConfig, logger: Logger): CliProgram<StoreCl
       'anything is refused unless --overwrite. Stop the factories first: a move is not a sync.',
     ],
     reported: (err) =>
-      err instanceof StoreNotEmptyError ||
+      err instanceof StoreCopyError ||
       err instanceof StoreUnavailableError ||
       err instanceof ConfigError,
     context: (values, out) => ({ config, logger, overwrite: values.overwrite === true, out }),

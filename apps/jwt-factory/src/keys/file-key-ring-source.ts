@@ -27,6 +27,7 @@ const UNVERSIONED: RingReplaceResult = Object.freeze({ ok: true, version: undefi
 export class FileKeyRingSource implements KeyRingSource {
   readonly #files: KeyFiles
   readonly #options: FileKeyRingSourceOptions
+  readonly shared = false
 
   constructor(options: FileKeyRingSourceOptions) {
     this.#options = options

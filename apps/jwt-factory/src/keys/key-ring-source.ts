@@ -1,9 +1,18 @@
 import type { SigningKey } from '@jwt-factory/jwt'
 
-/** One keyId's keys as stored: the active key and every earlier one still published. */
-export interface StoredRing {
+/** One keyId's keys: the active key and every earlier one still published. */
+export interface RingKeys {
   active: SigningKey
   previous: SigningKey[]
+  /**
+   * When the active key became active (epoch ms), in a shared store: a rotation asked before
+   * then is answered with it (two rotations at once make one key). Files do not keep it.
+   */
+  activeSince?: number | undefined
+}
+
+/** A ring as stored. */
+export interface StoredRing extends RingKeys {
   /** Where the store is at for this ring (etcd's mod_revision); undefined for files. */
   version: string | undefined
 }
@@ -21,6 +30,8 @@ export type RingReplaceResult =
 export interface KeyRingSource {
   /** Names where the keys live, in logs and errors. */
   readonly where: string
+  /** Other processes change these rings too (etcd): a change starts from a fresh read. */
+  readonly shared: boolean
   /** Every ring. One that cannot be used is reported (by file or key) and skipped. */
   loadAll(): Promise<Map<string, StoredRing>>
   load(keyId: string): Promise<StoredRing | undefined>
@@ -32,7 +43,7 @@ export interface KeyRingSource {
   replace(
     keyId: string,
     expected: string | undefined,
-    next: { active: SigningKey; previous: SigningKey[] } | undefined,
+    next: RingKeys | undefined,
     before: StoredRing | undefined,
   ): Promise<RingReplaceResult>
   /** Calls onChange(keyId) soon after another writer changed a ring; none for a folder. */

@@ -38,9 +38,9 @@ async function openBackend(endpoints: string[], prefix: string, timeoutMs = 5000
   backends.push(backend)
   return backend
 }
-async function openStore(backend: KvBackend, watch = true) {
+async function openStore(backend: KvBackend, watch = true, now?: () => Date) {
   const source = new KvKeyRingSource({ backend, namespace: 'keys', box, logger })
-  const store = await KeyStore.open({ source, algorithm, logger, watch })
+  const store = await KeyStore.open({ source, algorithm, logger, watch, ...(now ? { now } : {}) })
   stores.push(store)
   return store
 }
@@ -132,6 +132,22 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
       expect(kidsOf(stored, 'servicea')).toHaveLength(round + 2)
       expect(stored.get('servicea')?.active.kid).toBe(atA.active.kid)
     }
+  })
+
+  it('a rotation at a factory whose memory is behind (no watch) makes a new key on the stored ring, never hands back an older one', async () => {
+    const prefix = randomPrefix()
+    const a = await openStore(await openBackend(etcd.endpoints, prefix))
+    // Asked later than anything a did, on a clock of its own: its rotation comes after a's.
+    const later = () => new Date(Date.now() + 60_000)
+    const b = await openStore(await openBackend(etcd.endpoints, prefix), false, later)
+    const first = (await a.ensure('servicea')).ring.active.kid
+    expect((await b.ensure('servicea')).ring.active.kid).toBe(first)
+    const second = (await a.rotate('servicea')).active.kid
+    expect(b.get('servicea')?.active.kid).toBe(first) // behind: no watch told it
+    const third = (await b.rotate('servicea')).active.kid
+    expect([first, second]).not.toContain(third)
+    expect(kidsOf(b, 'servicea')).toEqual([first, second, third].sort())
+    await changesWithin(a, 'servicea', third)
   })
 
   it('ensure racing at two factories makes one key', async () => {

@@ -7,7 +7,7 @@ import {
   type VerificationKey,
 } from '@jwt-factory/jwt'
 import { ConflictError, type Logger } from '@jwt-factory/server'
-import type { KeyRingSource, StoredRing } from './key-ring-source.ts'
+import type { KeyRingSource, RingKeys, StoredRing } from './key-ring-source.ts'
 
 /** The keys of one keyId (service): the active signing key and every earlier key still published. */
 export interface KeyRing {
@@ -25,9 +25,11 @@ export interface KeyStoreOptions {
   logger: Logger
   /** Follow the changes other factories make to the same store. */
   watch?: boolean
+  /** The clock of activeSince; tests move it. */
+  now?: () => Date
 }
 
-type NextRing = { active: SigningKey; previous: SigningKey[] } | undefined
+type NextRing = RingKeys | undefined
 
 /**
  * A change computed from a ring another factory changed first is computed once more from the
@@ -110,20 +112,26 @@ export class KeyStore {
   }
 
   /**
-   * A new key becomes the active one; earlier keys stay published and keep verifying. When
-   * another factory rotated first, its new key is the answer here too: one rotation, not two.
+   * A new key becomes the active one; earlier keys stay published and keep verifying. In a
+   * shared store the change starts from the ring as stored now (memory may be behind a watch),
+   * and a key another factory made active after this rotation was asked for is the answer here
+   * too: two rotations at once make one new key, not two.
    */
   rotate(keyId: string): Promise<KeyRing> {
+    const asked = this.#now().getTime()
+    const { source, algorithm } = this.#options
     return this.#exclusive(keyId, async () => {
+      if (source.shared) await this.#refresh(keyId)
       for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-        const ring = this.get(keyId)
-        const key = await generateSigningKey(this.#options.algorithm)
-        const result = await this.#replace(keyId, {
-          active: key,
-          previous: ring ? [...ring.keys.values()] : [],
-        })
+        const entry = this.#rings.get(keyId)
+        if (source.shared && entry && (entry.stored.activeSince ?? -Infinity) >= asked) {
+          return entry.ring
+        }
+        const key = await generateSigningKey(algorithm)
+        const previous = entry ? [...entry.ring.keys.values()] : []
+        const activeSince = this.#now().getTime()
+        const result = await this.#replace(keyId, { active: key, previous, activeSince })
         if (result.ok && result.ring) return result.ring
-        if (result.ring && result.ring.active.kid !== ring?.active.kid) return result.ring
       }
       throw this.#busy(keyId)
     })
@@ -141,7 +149,10 @@ export class KeyStore {
           )
         }
         const previous = [...ring.keys.values()].filter((k) => k.kid !== kid && k !== ring.active)
-        if ((await this.#replace(keyId, { active: ring.active, previous })).ok) return true
+        const { activeSince } = this.#rings.get(keyId)!.stored
+        if ((await this.#replace(keyId, { active: ring.active, previous, activeSince })).ok) {
+          return true
+        }
       }
       throw this.#busy(keyId)
     })
@@ -216,10 +227,17 @@ export class KeyStore {
 
   /** keyId as stored now. One that is stored but cannot be used throws: memory keeps its ring. */
   #reload(keyId: string): Promise<void> {
-    return this.#exclusive(keyId, async () => {
-      const stored = await this.#options.source.load(keyId)
-      if (stored ? !this.#holds(keyId, stored) : this.#rings.has(keyId)) this.#apply(keyId, stored)
-    })
+    return this.#exclusive(keyId, () => this.#refresh(keyId))
+  }
+
+  /** #reload's read, for a caller already holding keyId's turn. */
+  async #refresh(keyId: string): Promise<void> {
+    const stored = await this.#options.source.load(keyId)
+    if (stored ? !this.#holds(keyId, stored) : this.#rings.has(keyId)) this.#apply(keyId, stored)
+  }
+
+  #now(): Date {
+    return this.#options.now?.() ?? new Date()
   }
 
   /** Every ring as stored now, except where memory changed after the read began (it is newer). */

@@ -1,8 +1,7 @@
-import type { SigningKey } from '@jwt-factory/jwt'
-import type { Logger } from '@jwt-factory/server'
+import { ConflictError, type Logger } from '@jwt-factory/server'
 import type { KvBackend, KvEntry } from '../stores/kv/kv-backend.ts'
 import type { SealedBox } from '../stores/kv/sealed-box.ts'
-import type { KeyRingSource, RingReplaceResult, StoredRing } from './key-ring-source.ts'
+import type { KeyRingSource, RingKeys, RingReplaceResult, StoredRing } from './key-ring-source.ts'
 import { decodeRingRecord, encodeRingRecord } from './ring-record.ts'
 
 export interface KvKeyRingSourceOptions {
@@ -22,6 +21,7 @@ export interface KvKeyRingSourceOptions {
 export class KvKeyRingSource implements KeyRingSource {
   readonly #options: KvKeyRingSourceOptions
   readonly #prefix: string
+  readonly shared = true
 
   constructor(options: KvKeyRingSourceOptions) {
     this.#options = options
@@ -52,14 +52,14 @@ export class KvKeyRingSource implements KeyRingSource {
     if (!entry) return undefined
     return this.#decode(keyId, entry).catch((err: Error) => {
       this.#report(entry, err)
-      throw new Error(`${entry.key} is stored but cannot be used: ${err.message}`)
+      throw new ConflictError(`${entry.key} is stored but cannot be used: ${err.message}`)
     })
   }
 
   async replace(
     keyId: string,
     expected: string | undefined,
-    next: { active: SigningKey; previous: SigningKey[] } | undefined,
+    next: RingKeys | undefined,
   ): Promise<RingReplaceResult> {
     const { backend, box, namespace } = this.#options
     const key = this.#key(keyId)

@@ -5,6 +5,7 @@ import {
   type SigningKey,
 } from '@jwt-factory/jwt'
 import type { SealedBox } from '../stores/kv/sealed-box.ts'
+import type { RingKeys } from './key-ring-source.ts'
 import { isValidKeyId } from './key-id.ts'
 
 /** The record's format; a reader refuses any other rather than guess at it. */
@@ -19,11 +20,15 @@ interface KeyEntry {
   privatePem: string
 }
 
-/** `{"version":1,"keyId","active":"<kid>","keys":[KeyEntry…]}`: earlier keys first, active last. */
+/**
+ * `{"version":1,"keyId","active":"<kid>","activeSince":<ms>,"keys":[KeyEntry…]}`: earlier keys
+ * first, active last.
+ */
 interface RingRecord {
   version: typeof RECORD_VERSION
   keyId: string
   active: string
+  activeSince?: number
   keys: KeyEntry[]
 }
 
@@ -39,7 +44,7 @@ const sealContext = (namespace: string, keyId: string, kid: string) =>
 export function encodeRingRecord(
   namespace: string,
   keyId: string,
-  ring: { active: SigningKey; previous: SigningKey[] },
+  ring: RingKeys,
   box: SealedBox,
 ): string {
   const keys = [...ring.previous, ring.active].map(
@@ -50,7 +55,14 @@ export function encodeRingRecord(
       privatePem: box.seal(privatePem, sealContext(namespace, keyId, kid)),
     }),
   )
-  const record: RingRecord = { version: RECORD_VERSION, keyId, active: ring.active.kid, keys }
+  const { activeSince } = ring
+  const record: RingRecord = {
+    version: RECORD_VERSION,
+    keyId,
+    active: ring.active.kid,
+    ...(activeSince === undefined ? {} : { activeSince }),
+    keys,
+  }
   return JSON.stringify(record)
 }
 
@@ -60,7 +72,7 @@ export async function decodeRingRecord(
   keyId: string,
   value: string,
   box: SealedBox,
-): Promise<{ active: SigningKey; previous: SigningKey[] }> {
+): Promise<RingKeys> {
   if (!isValidKeyId(keyId)) throw new RingRecordError(`"${clip(keyId)}" is not a valid keyId`)
   const record = parseRecord(value)
   if (record.keyId !== keyId) {
@@ -70,7 +82,12 @@ export async function decodeRingRecord(
   const active = keys.find((k) => k.kid === record.active)
   if (!active)
     throw new RingRecordError(`the active kid ${clip(record.active)} is not among its keys`)
-  return { active, previous: keys.filter((k) => k !== active) }
+  const previous = keys.filter((k) => k !== active)
+  return {
+    active,
+    previous,
+    ...(record.activeSince === undefined ? {} : { activeSince: record.activeSince }),
+  }
 }
 
 async function openKey(
@@ -103,9 +120,12 @@ function parseRecord(value: string): RingRecord {
   if (!isObject(record) || record.version !== RECORD_VERSION) {
     throw new RingRecordError(`not a version ${RECORD_VERSION} key ring record`)
   }
-  const { keyId, active, keys } = record
+  const { keyId, active, keys, activeSince } = record
   if (typeof keyId !== 'string' || typeof active !== 'string' || !Array.isArray(keys)) {
     throw new RingRecordError('keyId, active and keys are required')
+  }
+  if (activeSince !== undefined && !Number.isSafeInteger(activeSince)) {
+    throw new RingRecordError('activeSince must be a time in milliseconds')
   }
   if (keys.length === 0 || !keys.every(isKeyEntry)) {
     throw new RingRecordError('keys must be a list of {kid, alg, publicPem, privatePem}')
@@ -113,7 +133,13 @@ function parseRecord(value: string): RingRecord {
   if (new Set(keys.map((k) => k.kid)).size !== keys.length) {
     throw new RingRecordError('a kid appears twice')
   }
-  return { version: RECORD_VERSION, keyId, active, keys }
+  return {
+    version: RECORD_VERSION,
+    keyId,
+    active,
+    ...(activeSince === undefined ? {} : { activeSince: activeSince as number }),
+    keys,
+  }
 }
 
 /** A name taken from a foreign value, short enough for a log line. */

@@ -64,7 +64,11 @@ export class LoginFlow {
       failures: sharedState?.failures,
     })
     this.#replay = new TotpReplayGuard(sharedState)
-    this.#challenges = new TotpChallenges({ lifetimeSeconds: config.totpChallengeSeconds, now })
+    this.#challenges = new TotpChallenges({
+      lifetimeSeconds: config.totpChallengeSeconds,
+      now,
+      shared: sharedState,
+    })
   }
 
   /** 429 when throttled, else the user when the password matches an unlocked user, else 401. */
@@ -82,8 +86,8 @@ export class LoginFlow {
   }
 
   /** The 428 answer for a user with TOTP who sent no code. */
-  startTotp(pending: PendingLogin): TotpChallengeResponse {
-    const { challenge, expires } = this.#challenges.issue(pending)
+  async startTotp(pending: PendingLogin): Promise<TotpChallengeResponse> {
+    const { challenge, expires } = await this.#challenges.issue(pending)
     const { digits, period } = TOTP_PARAMS
     return { totp_challenge: challenge, digits, period, expires }
   }
@@ -109,9 +113,10 @@ export class LoginFlow {
     address: string,
     ttlSeconds?: number,
   ): Promise<TokenResponse> {
-    // Nothing below awaits before a failure is counted, so the attempt can end at once.
+    // A challenge is single-use and each needed a right password, so parallel attempts cannot
+    // outrun the throttle here: the attempt can end at once.
     this.#throttle.begin(name, address)()
-    const pending = this.#challenges.consume(challenge, name)
+    const pending = await this.#challenges.consume(challenge, name)
     if (!pending) throw this.#fail(name, address, BAD_CHALLENGE)
     const user = this.#o.userStore.get(name)
     // Locked, removed or TOTP turned off since the 428: the challenge leads nowhere now.

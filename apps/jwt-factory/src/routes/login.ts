@@ -26,7 +26,7 @@ export function loginRoutes({ config, loginFlow }: FactoryContext) {
     const hasTotp = user.totpSecret !== undefined
     if (hasTotp && !code) {
       addLogFields(c, { totp: 'challenge' })
-      return c.json(loginFlow.startTotp({ user: user.name, audience, ttlSeconds }), 428)
+      return c.json(await loginFlow.startTotp({ user: user.name, audience, ttlSeconds }), 428)
     }
     if (hasTotp && code) await loginFlow.checkTotp(user, code, address)
     const amr: AuthMethod[] = hasTotp ? ['pwd', 'otp'] : ['pwd']

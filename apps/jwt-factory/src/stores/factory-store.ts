@@ -15,7 +15,7 @@ import { USERS_FORMAT } from '../users/users-file.ts'
 import { usersKvLayout } from '../users/users-kv-layout.ts'
 import type { DocumentSource } from './document-source.ts'
 import { fileDocumentSource } from './file-document-source.ts'
-import { openKekFile } from './kv/kek-file.ts'
+import { openCheckedKek } from './kv/kek-file.ts'
 import type { KvBackend } from './kv/kv-backend.ts'
 import { kvDocumentSource } from './kv/kv-document-source.ts'
 import { createKvSharedState } from './kv/kv-shared-state.ts'
@@ -76,7 +76,6 @@ async function openEtcdSources(
   config: FactoryConfig,
   { logger, now = () => new Date(), createKek = false }: OpenStoreOptions,
 ): Promise<StoreSources> {
-  const box = await openKekFile(config.kekFile, logger, { create: createKek })
   // Loaded only here: a factory on files never loads gRPC.
   const { openEtcdBackend } = await import('./etcd/etcd-backend.ts')
   const backend = await openEtcdBackend({
@@ -85,6 +84,14 @@ async function openEtcdSources(
     timeoutMs: config.etcd.timeoutMs,
     tls: await etcdTls(config),
     logger,
+  })
+  const scope = config.etcd.prefix
+  const box = await openCheckedKek(backend, config.kekFile, logger, {
+    create: createKek,
+    scope,
+  }).catch(async (err: unknown) => {
+    await backend.close()
+    throw err
   })
   // No algorithm: each stored key names its own.
   const keys = (namespace: 'keys' | 'user-keys') =>

@@ -1,7 +1,8 @@
 /**
  * What the factories sharing one store must agree on beyond the documents: a TOTP step or a
- * client assertion used at one is refused at all (RFC 6238 §5.2, RFC 7523 §3), and failed logins
- * at one count at all. With the files store there is none: each factory remembers on its own.
+ * client assertion used at one is refused at all (RFC 6238 §5.2, RFC 7523 §3), a TOTP challenge
+ * given by one is answered at any (behind one name, the next request may reach another), and
+ * failed logins at one count at all. With the files store there is none: each factory remembers on its own.
  * stores/kv/kv-shared-state.ts implements it on a KvBackend.
  */
 export interface SharedState {
@@ -17,6 +18,10 @@ export interface SharedState {
    * StoreUnavailableError when the store is down.
    */
   raise(key: string, value: number, untilSeconds: number): Promise<boolean>
+  /** Keeps `value` under `key` until `untilSeconds`, for whichever factory takes it. */
+  hold(key: string, value: string, untilSeconds: number): Promise<void>
+  /** The value held under `key`, removed in the same step: one taker gets it, at any factory. */
+  take(key: string): Promise<string | undefined>
   failures: FailureFeed
 }
 

@@ -204,10 +204,10 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
     }
   })
 
-  it('a key written with a ttl is removed by etcd (seen as the watch’s delete); a failed commit leaks no lease', async () => {
+  it('a key written with a ttl is removed by etcd (seen as the watch’s delete); a failed commit’s leases hold nothing and end', async () => {
     const backend = await open()
     const leases = async () => (await rawClient(single.endpoints).leaseClient.leaseLeases()).leases
-    const before = (await leases()).length
+    const before = new Set((await leases()).map((l) => String(l.ID)))
 
     const seen = recorder()
     const watch = backend.watch('once/', seen.onChange)
@@ -223,7 +223,9 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
     await seen.until(has(key), 2) // the delete when its lease ends
     expect(await backend.get(key)).toBeUndefined()
 
-    // An expectation that fails: its lease (two ttls, two leases) is revoked, none is left.
+    // An expectation that fails writes nothing. Its leases (two ttls, two) are not revoked: a
+    // retried txn whose first try landed also fails its compare, and revoking would delete what
+    // that try wrote. They hold no key and end with their ttl.
     const failed = await backend.commit(
       [{ key: 'once/ready', revision: undefined }],
       [
@@ -232,7 +234,15 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
       ],
     )
     expect(failed).toBe(false)
-    expect((await leases()).length).toBe(before)
+    expect(await backend.list('failures/u/alice/')).toEqual([])
+    const left = (await leases()).filter((l) => !before.has(String(l.ID)))
+    expect(left).toHaveLength(2)
+    const raw = rawClient(single.endpoints)
+    for (const { ID } of left) {
+      const lease = await raw.leaseClient.leaseTimeToLive({ ID, keys: true })
+      expect(lease.keys).toEqual([])
+      expect(Number(lease.TTL)).toBeLessThanOrEqual(60)
+    }
   }, 30_000)
 
   it('the watch sees another client’s put and delete under its prefix, and only there', async () => {

@@ -110,7 +110,9 @@ export async function openEtcdBackend(options: EtcdBackendOptions): Promise<KvBa
             success,
             failure: [],
           })
-          if (!succeeded) await revokeLeases(leases)
+          // A failed compare keeps its leases too: etcd3 retries a txn it lost touch with, and
+          // an earlier try may have landed with them, so revoking would delete what it wrote
+          // (a claim, which would then be claimed again). They end with their ttl.
           return succeeded
         } catch (err) {
           // Only leases of a txn never sent are given back (without waiting: the store may be

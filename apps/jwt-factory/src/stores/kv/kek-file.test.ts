@@ -63,5 +63,12 @@ describe('STORE_KEK_FILE', () => {
     // Copied by someone with write access to etcd onto another keyId: refused, not used.
     expect(() => box.open(sealed, 'keys/serviceb#k1')).toThrow(SealedBoxError)
     expect(sealed).not.toContain('PRIVATE')
+    // Two deployments on one cluster and one key (ETCD_PREFIX apart) cannot swap sealed values.
+    const file = await tempFile()
+    const prod = await openKekFile(file, logger, { create: true, scope: 'prod/' })
+    const staging = await openKekFile(file, logger, { create: false, scope: 'staging/' })
+    const moved = prod.seal('totp secret', 'users/alice#totp')
+    expect(prod.open(moved, 'users/alice#totp')).toBe('totp secret')
+    expect(() => staging.open(moved, 'users/alice#totp')).toThrow(SealedBoxError)
   })
 })

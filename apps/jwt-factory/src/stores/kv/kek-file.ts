@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path'
 import { ConfigError } from '@jwt-factory/config'
 import { ensureDirectory, syncDirectory } from '@jwt-factory/files'
 import type { Logger } from '@jwt-factory/server'
+import type { KvBackend } from './kv-backend.ts'
 import { KEK_BYTES, SealedBox } from './sealed-box.ts'
 
 const SOURCE = 'apps/jwt-factory/.env'
@@ -18,7 +19,7 @@ const SOURCE = 'apps/jwt-factory/.env'
 export async function openKekFile(
   file: string,
   logger: Logger,
-  { create }: { create: boolean },
+  { create, scope = '' }: { create: boolean; scope?: string },
 ): Promise<SealedBox> {
   const text = await readFile(file, 'utf8').catch(async (err: NodeJS.ErrnoException) => {
     if (err.code !== 'ENOENT') throw kekError(file, `cannot read: ${err.message}`)
@@ -29,7 +30,44 @@ export async function openKekFile(
   if (kek.length !== KEK_BYTES || kek.toString('base64') !== text.trim()) {
     throw kekError(file, `must hold ${KEK_BYTES} bytes in base64 (openssl rand -base64 32)`)
   }
-  return new SealedBox(kek)
+  return new SealedBox(kek, scope)
+}
+
+/** Where the store keeps a value sealed under its key-encryption key, to check every factory's. */
+const KEK_CHECK = 'kek-check'
+
+/**
+ * The key-encryption key of STORE_KEK_FILE, checked against the store: the first factory seals a
+ * random value under `kek-check`, and every factory after must open it, or its start stops. A
+ * factory that forgot to mount the file, or mounted another, would otherwise skip every sealed
+ * value as corrupt and seal new keys under a key no other factory has. A file is only made when
+ * the store holds no check yet (a fresh store).
+ */
+export async function openCheckedKek(
+  backend: KvBackend,
+  file: string,
+  logger: Logger,
+  { create, scope }: { create: boolean; scope: string },
+): Promise<SealedBox> {
+  const stored = await backend.get(KEK_CHECK)
+  const box = await openKekFile(file, logger, { create: create && stored === undefined, scope })
+  if (stored === undefined) {
+    const check = {
+      key: KEK_CHECK,
+      value: box.seal(randomBytes(16).toString('base64url'), KEK_CHECK),
+    }
+    if (await backend.commit([{ key: KEK_CHECK, revision: undefined }], [check])) return box
+  }
+  const current = stored ?? (await backend.get(KEK_CHECK))
+  try {
+    box.open(current?.value ?? '', KEK_CHECK)
+  } catch {
+    throw kekError(
+      file,
+      `is not the key-encryption key the values in ${backend.description} were sealed with: mount the same file at every factory on this etcd`,
+    )
+  }
+  return box
 }
 
 /** Written whole beside it, then linked into place: two factories starting at once share one. */

@@ -125,8 +125,10 @@ class KvDocumentSource<T, R> implements DocumentSource<T> {
   async #commit(head: KvEntry | undefined, writes: readonly KvWrite[]): Promise<boolean> {
     const { name, format } = this.#layout
     const first = writes.slice(0, MAX_WRITES_PER_COMMIT)
-    if (!(await this.#backend.commit([{ key: name, revision: head?.revision }], first)))
-      return false
+    if (!(await this.#backend.commit([{ key: name, revision: head?.revision }], first))) {
+      // A retried commit whose first try landed fails its compare: the head is then this one's.
+      if ((await this.#backend.get(name))?.value !== writes[0]?.value) return false
+    }
     for (let done = first.length; done < writes.length; done += MAX_WRITES_PER_COMMIT) {
       const now = await this.#backend.get(name)
       const rest = writes.slice(done, done + MAX_WRITES_PER_COMMIT)

@@ -19,15 +19,21 @@ export class SealedBoxError extends Error {
  */
 export class SealedBox {
   readonly #kek: Buffer
+  readonly #scope: string
 
-  constructor(kek: Buffer) {
+  /**
+   * `scope` goes before every context (ETCD_PREFIX): deployments sharing a cluster and a key
+   * still cannot move sealed values between them.
+   */
+  constructor(kek: Buffer, scope = '') {
     if (kek.length !== KEK_BYTES) throw new SealedBoxError(`the key must be ${KEK_BYTES} bytes`)
     this.#kek = Buffer.from(kek)
+    this.#scope = scope
   }
 
   seal(plaintext: string, context: string): string {
     const iv = randomBytes(IV_BYTES)
-    const cipher = createCipheriv(ALGORITHM, this.#kek, iv).setAAD(Buffer.from(context))
+    const cipher = createCipheriv(ALGORITHM, this.#kek, iv).setAAD(this.#aad(context))
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
     const parts = [iv, ciphertext, cipher.getAuthTag()].map((b) => b.toString('base64url'))
     return `${PREFIX}:${parts.join(':')}`
@@ -43,7 +49,7 @@ export class SealedBox {
       throw new SealedBoxError('malformed sealed value')
     }
     try {
-      const decipher = createDecipheriv(ALGORITHM, this.#kek, iv).setAAD(Buffer.from(context))
+      const decipher = createDecipheriv(ALGORITHM, this.#kek, iv).setAAD(this.#aad(context))
       decipher.setAuthTag(tag)
       return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8')
     } catch {
@@ -52,4 +58,6 @@ export class SealedBox {
       )
     }
   }
+
+  #aad = (context: string) => Buffer.from(`${this.#scope}${context}`)
 }
