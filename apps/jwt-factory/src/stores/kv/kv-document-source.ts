@@ -1,8 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { createHash, randomInt, randomUUID } from 'node:crypto'
+import { setTimeout } from 'node:timers/promises'
 import type { Logger } from '@jwt-factory/server'
 import { debounced } from '../debounced.ts'
 import type { DocumentSource } from '../document-source.ts'
 import { problemsOf, type JsonFileFormat } from '../locked-json-file.ts'
+import { StoreUnavailableError } from '../store-unavailable.ts'
 import type { KvBackend, KvEntry, KvWrite } from './kv-backend.ts'
 
 /**
@@ -30,6 +32,8 @@ const DEBOUNCE_MS = 30
 const MAX_ATTEMPTS = 10
 /** etcd refuses a transaction of more operations (its --max-txn-ops, 128 by default). */
 const MAX_WRITES_PER_COMMIT = 128
+/** Upper bound of the random pause after a lost attempt, growing with each. */
+const BACKOFF_MS = 20
 
 interface Stored<R> {
   key: string
@@ -112,9 +116,12 @@ class KvDocumentSource<T, R> implements DocumentSource<T> {
       if (!checked.success) throw format.error(this.where, problemsOf(checked.error))
       const writes = this.#writes(records, recordsOf(checked.data))
       if (await this.#commit(head, writes)) return checked.data
+      // Writers that lost to each other try again at different moments, not in lockstep.
+      await setTimeout(randomInt(BACKOFF_MS) * (attempt + 1))
     }
-    const why = `overtaken by other writers ${MAX_ATTEMPTS} times in a row; nothing written`
-    throw format.error(this.where, [why])
+    // Busy, not broken: a 503 with Retry-After, as when the store cannot be reached.
+    const why = `${name} was changed by other writers ${MAX_ATTEMPTS} times in a row during this update; nothing written`
+    throw new StoreUnavailableError(this.#backend.description, why)
   }
 
   /**
