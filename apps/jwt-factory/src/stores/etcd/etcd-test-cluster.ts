@@ -40,6 +40,10 @@ export interface TestEtcd {
   stopMember(index: number): Promise<void>
   /** Starts member i again on its own data; resolves once it answers healthy. */
   startMember(index: number): Promise<void>
+  /** Freezes member i (SIGSTOP): it holds every connection and answers nothing. */
+  pauseMember(index: number): void
+  /** Lets a frozen member i go on (SIGCONT). */
+  resumeMember(index: number): void
   /** Stops every member and removes the folder. */
   stop(): Promise<void>
 }
@@ -76,7 +80,23 @@ export async function startTestEtcd(options: { members: MemberCount }): Promise<
     async startMember(index) {
       pids[index] = await restartMember(root, memberAt(index).name)
     },
+    pauseMember(index) {
+      memberAt(index)
+      process.kill(pids[index]!, 'SIGSTOP')
+    },
+    resumeMember(index) {
+      memberAt(index)
+      process.kill(pids[index]!, 'SIGCONT')
+    },
     async stop() {
+      // A frozen member would take its SIGTERM only once it runs again.
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGCONT')
+        } catch {
+          // already gone
+        }
+      }
       await stopCluster(root, { removeData: true, graceMs: GRACE_MS })
     },
   }
