@@ -4,6 +4,7 @@ import { TOTP } from 'otpauth'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   ETCD_AVAILABLE,
+  etcdSuiteTitle,
   randomPrefix,
   startTestEtcd,
   type TestEtcd,
@@ -25,10 +26,7 @@ import { runFactoryCliWithEnv } from './users-cli-process.ts'
  * others know (keys, users, TOTP steps, revocations), and etcd's faults (a member down, all of them
  * down, a factory killed in a rotation, a corrupt value) cost neither a token nor a process.
  */
-const TITLE = ETCD_AVAILABLE
-  ? 'three factories on one etcd (STORE=etcd)'
-  : 'three factories on one etcd — SKIPPED: no etcd on PATH (apt-get install etcd-server)'
-if (!ETCD_AVAILABLE) console.warn(`etcd-factories.test.ts: ${TITLE}`)
+const TITLE = etcdSuiteTitle('three factories on one etcd (STORE=etcd)')
 
 /** The issuers are PUBLIC_URL's: factories behind one name share it, as they share the store. */
 const PUBLIC_URL = 'https://factory.test'

@@ -10,6 +10,7 @@ import { loadPolicyFile } from '../src/policy/policy-file.ts'
 import { openEtcdBackend } from '../src/stores/etcd/etcd-backend.ts'
 import {
   ETCD_AVAILABLE,
+  etcdSuiteTitle,
   randomPrefix,
   startTestEtcd,
   type TestEtcd,
@@ -24,10 +25,7 @@ import { clientPost, formPost, type TestClient } from './oauth-requests.ts'
  * Two factory apps sharing one real etcd through their SharedState: a TOTP code or a client
  * assertion used at one is refused at the other, and failed logins at one throttle at the other.
  */
-const TITLE = ETCD_AVAILABLE
-  ? 'two factories sharing one-time claims and failures on etcd'
-  : 'two factories sharing one-time claims and failures — SKIPPED: no etcd on PATH (apt-get install etcd-server)'
-if (!ETCD_AVAILABLE) console.warn(`shared-state.test.ts: ${TITLE}`)
+const TITLE = etcdSuiteTitle('two factories sharing one-time claims and failures on etcd')
 
 const MAX_FAILURES = 3
 const ENV = { LOGIN_MAX_FAILURES_PER_USER: String(MAX_FAILURES) }

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   ETCD_AVAILABLE,
+  etcdSuiteTitle,
   randomPrefix,
   startTestEtcd,
   type TestEtcd,
@@ -24,9 +25,7 @@ import { runFactoryCliWithEnv, runUsersCli } from './users-cli-process.ts'
  * and back, with a token issued before the move still verifying and a user still logging in at a
  * factory on the target, and a target that holds anything refused unless --overwrite.
  */
-const TITLE = ETCD_AVAILABLE
-  ? 'npm run store -- import|export'
-  : 'npm run store -- import|export — SKIPPED: no etcd on PATH (apt-get install etcd-server)'
+const TITLE = etcdSuiteTitle('npm run store -- import|export')
 
 const PUBLIC_URL = 'https://factory.test'
 const PASSWORD = 'dave-has-a-long-password'

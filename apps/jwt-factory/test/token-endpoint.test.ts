@@ -1,7 +1,7 @@
 import crypto, { type ScryptOptions } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { syncBuiltinESMExports } from 'node:module'
-import { createLogger } from '@jwt-factory/server'
+import { recordingLogger } from '@jwt-factory/server'
 import { generateSigningKey, remoteKeys, verifyToken, type SigningKey } from '@jwt-factory/jwt'
 import {
   attackCatalogue,
@@ -44,12 +44,7 @@ beforeAll(async () => {
     },
     'the test policy',
   )
-  const logger = createLogger({
-    name: 'test',
-    level: 'debug',
-    format: 'json',
-    destination: { write: (line: string) => lines.push(line) },
-  })
+  const logger = recordingLogger((line) => lines.push(line), 'debug')
   factory = await createTestFactory({}, () => clock, { policy, logger })
   ;[jwtKey, otherClientKey, ...twoKeys] = (await Promise.all([
     generateSigningKey('ES256'),

@@ -20,6 +20,7 @@ export {
 export {
   createLogger,
   silentLogger,
+  recordingLogger,
   LOG_LEVELS,
   LOG_FORMATS,
   type Logger,

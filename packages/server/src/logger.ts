@@ -54,3 +54,8 @@ function prettyStream(destination: DestinationStream): DestinationStream {
 export function silentLogger(): Logger {
   return pino({ level: 'silent' })
 }
+
+/** JSON lines handed to `onLine` as they are written, for tests that read what was logged. */
+export function recordingLogger(onLine: (line: string) => void, level: LogLevel = 'info'): Logger {
+  return createLogger({ name: 'test', level, format: 'json', destination: { write: onLine } })
+}

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateSigningKey } from '@jwt-factory/jwt'
-import { createLogger } from '@jwt-factory/server'
+import { recordingLogger } from '@jwt-factory/server'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { hashPassword } from '../users/password-hash.ts'
 import type { ClientPublicJwk } from './client-record.ts'
@@ -17,12 +17,7 @@ const stores: ClientStore[] = []
 const createdAt = new Date(0).toISOString()
 
 const open = async (watch = false) => {
-  const logger = createLogger({
-    name: 'test',
-    level: 'info',
-    format: 'json',
-    destination: { write: (line: string) => lines.push(line) },
-  })
+  const logger = recordingLogger((line) => lines.push(line))
   const source = fileDocumentSource(file, CLIENTS_FORMAT, logger)
   const store = await ClientStore.open({ source, logger, watch })
   stores.push(store)

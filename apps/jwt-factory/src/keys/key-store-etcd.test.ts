@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { localKeys, signToken, verifyToken } from '@jwt-factory/jwt'
-import { createLogger } from '@jwt-factory/server'
+import { recordingLogger } from '@jwt-factory/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../../../../scripts/etcd/wait-for.ts'
 import { openEtcdBackend } from '../stores/etcd/etcd-backend.ts'
 import {
   ETCD_AVAILABLE,
+  etcdSuiteTitle,
   randomPrefix,
   startTestEtcd,
   type TestEtcd,
@@ -16,17 +17,10 @@ import { StoreUnavailableError } from '../stores/store-unavailable.ts'
 import { KeyStore } from './key-store.ts'
 import { KvKeyRingSource } from './kv-key-ring-source.ts'
 
-const TITLE = ETCD_AVAILABLE
-  ? 'KeyStore on etcd: several factories, one set of keys'
-  : 'KeyStore on etcd — SKIPPED: no etcd on PATH (apt-get install etcd-server)'
+const TITLE = etcdSuiteTitle('KeyStore on etcd: several factories, one set of keys')
 
 const lines: string[] = []
-const logger = createLogger({
-  name: 'test',
-  level: 'info',
-  format: 'json',
-  destination: { write: (line: string) => lines.push(line) },
-})
+const logger = recordingLogger((line) => lines.push(line))
 const box = new SealedBox(randomBytes(KEK_BYTES))
 const algorithm = 'ES256'
 

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { generateSigningKey, type SigningKey } from '@jwt-factory/jwt'
-import { createLogger } from '@jwt-factory/server'
+import { recordingLogger } from '@jwt-factory/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../../../../scripts/etcd/wait-for.ts'
 import { openEtcdBackend } from '../stores/etcd/etcd-backend.ts'
 import {
   ETCD_AVAILABLE,
+  etcdSuiteTitle,
   randomPrefix,
   startTestEtcd,
   type TestEtcd,
@@ -14,19 +15,12 @@ import type { KvBackend } from '../stores/kv/kv-backend.ts'
 import { KEK_BYTES, SealedBox } from '../stores/kv/sealed-box.ts'
 import { KvKeyRingSource } from './kv-key-ring-source.ts'
 
-const TITLE = ETCD_AVAILABLE
-  ? 'key rings in etcd (KvKeyRingSource)'
-  : 'key rings in etcd (KvKeyRingSource) — SKIPPED: no etcd on PATH (apt-get install etcd-server)'
+const TITLE = etcdSuiteTitle('key rings in etcd (KvKeyRingSource)')
 
 let etcd: TestEtcd | undefined
 const backends: KvBackend[] = []
 const lines: string[] = []
-const logger = createLogger({
-  name: 'test',
-  level: 'info',
-  format: 'json',
-  destination: { write: (line: string) => lines.push(line) },
-})
+const logger = recordingLogger((line) => lines.push(line))
 const warningsAbout = (key: string) =>
   lines
     .map((l) => JSON.parse(l) as Record<string, unknown>)

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { writeFileAtomic } from '@jwt-factory/files'
-import { createLogger } from '@jwt-factory/server'
+import { recordingLogger } from '@jwt-factory/server'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { writeTestUsers } from '../login/login-test-support.ts'
 import { ensureDemoUsers } from './demo-users.ts'
@@ -14,13 +14,7 @@ let dir: string
 let file: string
 let lines: string[]
 const stores: UserStore[] = []
-const logger = () =>
-  createLogger({
-    name: 'test',
-    level: 'info',
-    format: 'json',
-    destination: { write: (line: string) => lines.push(line) },
-  })
+const logger = () => recordingLogger((line) => lines.push(line))
 const open = async (options: { watch?: boolean; refuseDemoPasswords?: boolean } = {}) => {
   const log = logger()
   const store = await UserStore.open({

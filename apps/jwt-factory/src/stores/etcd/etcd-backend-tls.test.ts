@@ -7,17 +7,19 @@ import { ensureCertificates } from '@jwt-factory/tls'
 import type { KvBackend } from '../kv/kv-backend.ts'
 import { StoreUnavailableError } from '../store-unavailable.ts'
 import { openEtcdBackend, type EtcdBackendOptions } from './etcd-backend.ts'
-import { ETCD_AVAILABLE, randomPrefix, startTlsTestEtcd } from './etcd-test-cluster.ts'
+import {
+  ETCD_AVAILABLE,
+  etcdSuiteTitle,
+  randomPrefix,
+  startTlsTestEtcd,
+} from './etcd-test-cluster.ts'
 
 /**
  * The etcd KvBackend over TLS against real etcd members serving https with the certificates
  * `npm run certs` makes (ensureCertificates, in a temporary folder): the server's certificate
  * is checked against the project's CA, and a client certificate is shown when etcd asks.
  */
-const TITLE = ETCD_AVAILABLE
-  ? "the etcd KvBackend over TLS with the project's CA (real etcd)"
-  : 'the etcd KvBackend over TLS — SKIPPED: no etcd on PATH (apt-get install etcd-server)'
-if (!ETCD_AVAILABLE) console.warn(`etcd-backend-tls.test.ts: ${TITLE}`)
+const TITLE = etcdSuiteTitle("the etcd KvBackend over TLS with the project's CA (real etcd)")
 
 const START_MS = 60_000
 

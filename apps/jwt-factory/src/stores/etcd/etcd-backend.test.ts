@@ -4,17 +4,20 @@ import { createLogger, silentLogger, type Logger } from '@jwt-factory/server'
 import type { KvBackend } from '../kv/kv-backend.ts'
 import { StoreUnavailableError } from '../store-unavailable.ts'
 import { openEtcdBackend, type EtcdBackendOptions } from './etcd-backend.ts'
-import { ETCD_AVAILABLE, randomPrefix, startTestEtcd, type TestEtcd } from './etcd-test-cluster.ts'
+import {
+  ETCD_AVAILABLE,
+  etcdSuiteTitle,
+  randomPrefix,
+  startTestEtcd,
+  type TestEtcd,
+} from './etcd-test-cluster.ts'
 
 /**
  * The etcd KvBackend against real etcd processes (etcd-test-cluster.ts): one single-member
  * cluster for the semantics and the outage, a three-member one for losing a member. Every
  * backend has its own random prefix, so the tests never see each other's keys.
  */
-const TITLE = ETCD_AVAILABLE
-  ? 'the etcd KvBackend (real etcd)'
-  : 'the etcd KvBackend — SKIPPED: no etcd on PATH (apt-get install etcd-server)'
-if (!ETCD_AVAILABLE) console.warn(`etcd-backend.test.ts: ${TITLE}`)
+const TITLE = etcdSuiteTitle('the etcd KvBackend (real etcd)')
 
 /** Long enough for a slow machine; the outage tests assert the error, not the time. */
 const TIMEOUT_MS = 2000

@@ -1,10 +1,8 @@
 import { Etcd3 } from 'etcd3'
 import { describe, expect, it } from 'vitest'
-import { ETCD_AVAILABLE, randomPrefix, startTestEtcd } from './etcd-test-cluster.ts'
+import { ETCD_AVAILABLE, etcdSuiteTitle, randomPrefix, startTestEtcd } from './etcd-test-cluster.ts'
 
-const TITLE = ETCD_AVAILABLE
-  ? 'the etcd test cluster'
-  : 'the etcd test cluster — SKIPPED: no etcd on PATH (apt-get install etcd-server)'
+const TITLE = etcdSuiteTitle('the etcd test cluster')
 
 describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
   it('serves, keeps its data across a member restart, and stops', async () => {

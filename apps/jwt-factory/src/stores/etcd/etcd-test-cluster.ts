@@ -33,6 +33,14 @@ export const ETCD_AVAILABLE: boolean = findEtcd() !== undefined
 
 export const randomPrefix = (): string => `test-${randomUUID()}/`
 
+/** A suite's title, saying it is skipped (and warning once) where etcd is not installed. */
+export function etcdSuiteTitle(title: string): string {
+  if (ETCD_AVAILABLE) return title
+  const skipped = `${title} — SKIPPED: no etcd on PATH (apt-get install etcd-server)`
+  console.warn(skipped)
+  return skipped
+}
+
 export interface TestEtcd {
   /** The members' client URLs, in member order: `http://127.0.0.1:<port>`. */
   readonly endpoints: string[]

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { createLogger } from '@jwt-factory/server'
+import { recordingLogger } from '@jwt-factory/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { revocationsFileOf } from '../../oauth/revocations-file.ts'
 import { revocationsKvLayout } from '../../oauth/revocations-kv-layout.ts'
@@ -12,6 +12,7 @@ import { usersKvLayout } from '../../users/users-kv-layout.ts'
 import { openEtcdBackend } from '../etcd/etcd-backend.ts'
 import {
   ETCD_AVAILABLE,
+  etcdSuiteTitle,
   randomPrefix,
   startTestEtcd,
   type TestEtcd,
@@ -20,19 +21,12 @@ import type { KvBackend } from './kv-backend.ts'
 import { kvDocumentSource } from './kv-document-source.ts'
 import { KEK_BYTES, SealedBox } from './sealed-box.ts'
 
-const TITLE = ETCD_AVAILABLE
-  ? 'documents in etcd'
-  : 'documents in etcd — SKIPPED: no etcd on PATH (apt-get install etcd-server)'
+const TITLE = etcdSuiteTitle('documents in etcd')
 
 let etcd: TestEtcd | undefined
 const backends: KvBackend[] = []
 let lines: string[] = []
-const logger = createLogger({
-  name: 'test',
-  level: 'info',
-  format: 'json',
-  destination: { write: (line: string) => lines.push(line) },
-})
+const logger = recordingLogger((line) => lines.push(line))
 const warnings = () =>
   lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.level === 40)
 

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { createLogger, silentLogger } from '@jwt-factory/server'
+import { silentLogger, recordingLogger } from '@jwt-factory/server'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { openEtcdBackend } from '../etcd/etcd-backend.ts'
 import {
   ETCD_AVAILABLE,
+  etcdSuiteTitle,
   randomPrefix,
   startTestEtcd,
   type TestEtcd,
@@ -17,10 +18,7 @@ import { createKvSharedState } from './kv-shared-state.ts'
  * Two factories' SharedStates on one real etcd: what one claims the other is refused, however
  * they race, and failures published at one arrive once at the other.
  */
-const TITLE = ETCD_AVAILABLE
-  ? 'SharedState on etcd (two factories, one store)'
-  : 'SharedState on etcd — SKIPPED: no etcd on PATH (apt-get install etcd-server)'
-if (!ETCD_AVAILABLE) console.warn(`kv-shared-state.test.ts: ${TITLE}`)
+const TITLE = etcdSuiteTitle('SharedState on etcd (two factories, one store)')
 
 /** What a watch takes is milliseconds; the bound only keeps a broken one from hanging the run. */
 const BOUND = { timeout: 10_000, interval: 50 }
@@ -181,12 +179,7 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
   it('a failure whose lease ends is not counted again, and a foreign key is logged and skipped', async () => {
     const prefix = randomPrefix()
     const lines: string[] = []
-    const logger = createLogger({
-      name: 'test',
-      level: 'info',
-      format: 'json',
-      destination: { write: (line: string) => lines.push(line) },
-    })
+    const logger = recordingLogger((line) => lines.push(line))
     const a = await factoryState(prefix, 1)
     const b = await factoryState(prefix, 1, logger)
     const atB = received(b)
