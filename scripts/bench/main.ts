@@ -71,7 +71,8 @@ async function run(options: BenchOptions): Promise<BenchReport> {
   ])
   if (options.cpuProfDir)
     say(
-      `CPU profiles go to ${options.cpuProfDir}; pids ${[...pids].map(([n, p]) => `${n} ${p}`).join(', ')}`,
+      // Node's processes only: etcd writes no V8 profile.
+      `CPU profiles go to ${options.cpuProfDir}; pids ${PROCESS_NAMES.map((n) => `${n} ${pids.get(n)}`).join(', ')}`,
     )
   const died = running.firstExit().then(({ name, code }): never | Promise<never> => {
     if (stopping) return new Promise<never>(() => undefined) // stopped by us: not a failure
