@@ -22,6 +22,12 @@ export class KvKeyRingSource implements KeyRingSource {
   readonly #options: KvKeyRingSourceOptions
   readonly #prefix: string
   readonly shared = true
+  /**
+   * The ring last read or written per keyId, by revision: the watch's echo of this factory's own
+   * write (and a reload of an unchanged record) reuses it instead of opening and importing every
+   * private key again.
+   */
+  readonly #known = new Map<string, StoredRing>()
 
   constructor(options: KvKeyRingSourceOptions) {
     this.#options = options
@@ -67,12 +73,17 @@ export class KvKeyRingSource implements KeyRingSource {
     if (!(await backend.commit([{ key, revision: expected }], [{ key, value }]))) {
       return { ok: false, current: await this.load(keyId) }
     }
-    if (value === undefined) return { ok: true, version: undefined }
+    if (next === undefined || value === undefined) {
+      this.#known.delete(keyId)
+      return { ok: true, version: undefined }
+    }
     // The commit does not tell its revision. If the record changed again meanwhile (or cannot be
     // read now), no revision is known: the next change here fails its check and adopts the
     // stored ring, which is what it should build on.
     const entry = await backend.get(key).catch(() => undefined)
-    return { ok: true, version: entry?.value === value ? entry.revision : undefined }
+    const version = entry?.value === value ? entry.revision : undefined
+    if (version !== undefined) this.#known.set(keyId, { ...next, version })
+    return { ok: true, version }
   }
 
   watch(onChange: (keyId: string | undefined) => void): { close(): void } {
@@ -85,9 +96,15 @@ export class KvKeyRingSource implements KeyRingSource {
   #key = (keyId: string) => `${this.#prefix}${keyId}`
 
   async #decode(keyId: string, entry: KvEntry): Promise<StoredRing> {
+    const known = this.#known.get(keyId)
+    if (known?.version === entry.revision) return known
     const { namespace, box } = this.#options
-    const ring = await decodeRingRecord(namespace, keyId, entry.value, box)
-    return { ...ring, version: entry.revision }
+    const ring = {
+      ...(await decodeRingRecord(namespace, keyId, entry.value, box)),
+      version: entry.revision,
+    }
+    this.#known.set(keyId, ring)
+    return ring
   }
 
   #report(entry: KvEntry, err: Error): void {
