@@ -104,6 +104,11 @@ describe('npm run deploy -- prepare', () => {
       const committedKeys = [...committed.matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]!)
       expect(keys).toEqual(committedKeys.filter((key) => !app.setByDeployment.includes(key)))
       for (const key of app.setByDeployment) expect(keys).not.toContain(key)
+      // What prepare leaves out is what the Deployment's env: sets: variable names are the only
+      // upper-case names in a manifest.
+      const manifest = await readFile(join(root, 'deploy/base', `${app.name}.yaml`), 'utf8')
+      const setThere = [...manifest.matchAll(/^\s*- name: ([A-Z][A-Z0-9_]*)$/gm)].map((m) => m[1])
+      expect(setThere.sort(), app.name).toEqual([...app.setByDeployment].sort())
     }
     const factory = await readFile(join(generated, 'env', 'jwt-factory.env'), 'utf8')
     expect(factory).toContain('\nPORT=5555\n')
