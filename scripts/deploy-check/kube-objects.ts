@@ -1,0 +1,123 @@
+/**
+ * The fields of Kubernetes and Istio objects that the product's rules read. The schemas
+ * (schemas.ts) check the whole object first; these types only name what the rules use.
+ */
+export interface KubeObject {
+  apiVersion: string
+  kind: string
+  metadata: { name: string; namespace?: string; labels?: Labels }
+  spec?: unknown
+  data?: unknown
+  stringData?: unknown
+}
+
+export type Labels = Record<string, string>
+
+/** One object and the file it came from, for messages. */
+export interface Manifest {
+  file: string
+  object: KubeObject
+}
+
+export interface EnvVar {
+  name: string
+  value?: string
+  valueFrom?: unknown
+}
+
+export interface ContainerPort {
+  containerPort: number
+  name?: string
+}
+
+export interface Probe {
+  httpGet?: { path?: string; port: number | string; scheme?: 'HTTP' | 'HTTPS' }
+  tcpSocket?: { port: number | string }
+  exec?: unknown
+  grpc?: { port: number }
+}
+
+export interface Container {
+  name: string
+  image?: string
+  command?: string[]
+  args?: string[]
+  env?: EnvVar[]
+  envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[]
+  ports?: ContainerPort[]
+  readinessProbe?: Probe
+  livenessProbe?: Probe
+  startupProbe?: Probe
+  resources?: { limits?: Record<string, string>; requests?: Record<string, string> }
+  securityContext?: SecurityContext
+}
+
+export interface SecurityContext {
+  runAsNonRoot?: boolean
+  readOnlyRootFilesystem?: boolean
+}
+
+export interface PodSpec {
+  containers: Container[]
+  initContainers?: Container[]
+  securityContext?: SecurityContext
+  serviceAccountName?: string
+  automountServiceAccountToken?: boolean
+}
+
+/** A Deployment or a StatefulSet: what makes pods. */
+export interface Workload extends KubeObject {
+  spec: {
+    selector: { matchLabels?: Labels }
+    template: { metadata?: { labels?: Labels }; spec: PodSpec }
+  }
+}
+
+export interface ServicePort {
+  name?: string
+  port: number
+  targetPort?: number | string
+}
+
+export interface Service extends KubeObject {
+  spec: { selector?: Labels; ports?: ServicePort[]; clusterIP?: string }
+}
+
+export interface JwtRule {
+  issuer?: string
+  jwksUri?: string
+  audiences?: string[]
+}
+
+export interface RequestAuthentication extends KubeObject {
+  spec: { selector?: { matchLabels?: Labels }; jwtRules?: JwtRule[] }
+}
+
+export interface PolicySource {
+  principals?: string[]
+  requestPrincipals?: string[]
+  [condition: string]: unknown
+}
+
+export interface AuthorizationPolicy extends KubeObject {
+  spec: {
+    selector?: { matchLabels?: Labels }
+    action?: string
+    rules?: { from?: { source?: PolicySource }[]; to?: unknown[]; when?: unknown[] }[]
+  }
+}
+
+const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet'])
+
+export const isWorkload = (o: KubeObject): o is Workload => WORKLOAD_KINDS.has(o.kind)
+
+/** The objects of one kind, each with its file. */
+export function ofKind<T extends KubeObject>(manifests: Manifest[], kind: string) {
+  return manifests
+    .filter((m) => m.object.kind === kind)
+    .map((m) => ({ file: m.file, object: m.object as T }))
+}
+
+/** `kind/name (file)`: how a problem names an object. */
+export const nameOf = (m: Manifest): string =>
+  `${m.object.kind}/${m.object.metadata.name} (${m.file})`

@@ -1,0 +1,22 @@
+import { containerPortsMatch } from './container-ports.ts'
+import { containersLockedDown } from './container-security.ts'
+import { noCommittedSecrets } from './no-committed-secrets.ts'
+import { probesTargetHealth } from './probes.ts'
+import { requestAuthenticationTrustsFactory } from './request-authentication.ts'
+import type { Rule } from './rule.ts'
+import { scenario5RequiresCallerAndUser } from './scenario5-policy.ts'
+import { selectorsMatch } from './selectors-match.ts'
+
+/** The product's own rules over deploy/, each named as the test reports it. */
+export const DEPLOY_RULES: Record<string, Rule> = {
+  'each RequestAuthentication trusts the factory: its issuers, its Service and port, pinned audiences':
+    requestAuthenticationTrustsFactory,
+  'every selector matches the pods of a Deployment or StatefulSet': selectorsMatch,
+  'every containerPort is what its process listens on, beyond loopback': containerPortsMatch,
+  'readiness and liveness probe a declared port, the apps at /healthz': probesTargetHealth,
+  'every container: runAsNonRoot, readOnlyRootFilesystem, a memory limit, no token':
+    containersLockedDown,
+  'no secret committed: no Secret values, generators read generated/ only': noCommittedSecrets,
+  "scenario 5: servicea's principal AND the user's request principal in one source":
+    scenario5RequiresCallerAndUser,
+}

@@ -1,0 +1,332 @@
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { root } from '../demo/cluster.ts'
+import { readDeployFiles } from '../deploy-check/deploy-files.ts'
+import { deployModel, type DeployModel } from '../deploy-check/deploy-model.ts'
+import type { KubeObject } from '../deploy-check/kube-objects.ts'
+import { kustomizationProblems } from '../deploy-check/kustomization.ts'
+import { parseYaml } from '../deploy-check/parse-yaml.ts'
+import { DEPLOY_RULES } from '../deploy-check/rules/index.ts'
+import { containerPortsMatch } from '../deploy-check/rules/container-ports.ts'
+import { containersLockedDown } from '../deploy-check/rules/container-security.ts'
+import { noCommittedSecrets } from '../deploy-check/rules/no-committed-secrets.ts'
+import { probesTargetHealth } from '../deploy-check/rules/probes.ts'
+import { requestAuthenticationTrustsFactory } from '../deploy-check/rules/request-authentication.ts'
+import { scenario5RequiresCallerAndUser } from '../deploy-check/rules/scenario5-policy.ts'
+import { selectorsMatch } from '../deploy-check/rules/selectors-match.ts'
+import { kustomizationResourceProblems } from '../deploy-check/rules/kustomization-resources.ts'
+import { schemaProblems } from '../deploy-check/schemas.ts'
+
+const deployDir = join(root, 'deploy')
+const files = readDeployFiles(deployDir)
+const model = deployModel(root, files)
+
+/** A copy of the model with one object edited, so each rule is shown to catch its fault. */
+function broken(edit: (copy: DeployModel, find: (kind: string, name: string) => any) => void) {
+  const copy = structuredClone(model)
+  const find = (kind: string, name: string) => {
+    const found = copy.manifests.find(
+      (m) => m.object.kind === kind && m.object.metadata.name === name,
+    )
+    if (found === undefined) throw new Error(`deploy/ has no ${kind}/${name}`)
+    return found.object
+  }
+  edit(copy, find)
+  return copy
+}
+
+const container = (workload: any, index = 0) => workload.spec.template.spec.containers[index]
+
+describe('deploy/ parses', () => {
+  it('every YAML file parses, with duplicate keys refused', () => {
+    expect(files.map((f) => f.path)).toContain('kustomization.yaml')
+    expect(files.filter((f) => f.path.startsWith('base/')).length).toBeGreaterThan(0)
+    expect(files.flatMap((f) => f.problems.map((p) => `${f.path}: ${p}`))).toEqual([])
+  })
+
+  it("refuses a duplicate key: the original demo's AuthorizationPolicy with two source: keys", () => {
+    const original = [
+      'rules:',
+      '  - from:',
+      '      - source:',
+      '          principals: [cluster.local/ns/default/sa/servicea]',
+      '        source:',
+      '          requestPrincipals: ["*"]',
+    ].join('\n')
+    const { documents, problems } = parseYaml(original)
+    expect(problems.join('\n')).toMatch(/unique/i)
+    expect(documents).toEqual([])
+  })
+
+  it('reads every document of a multi-document file, skipping an empty one', () => {
+    expect(parseYaml('a: 1\n---\n---\nb: 2\n')).toEqual({
+      documents: [{ a: 1 }, { b: 2 }],
+      problems: [],
+    })
+  })
+})
+
+describe('deploy/ against the Kubernetes and Istio schemas', () => {
+  it('every object validates against its schema', () => {
+    expect(model.manifests.length).toBeGreaterThan(10)
+    const problems = model.manifests.flatMap((m) =>
+      schemaProblems(m.object).map(
+        (p) => `${m.file} ${m.object.kind}/${m.object.metadata.name}: ${p}`,
+      ),
+    )
+    expect(problems).toEqual([])
+  })
+
+  it('an unknown kind fails, and so does an object off its schema', () => {
+    expect(
+      schemaProblems({ apiVersion: 'v1', kind: 'Frobnicator', metadata: { name: 'x' } }),
+    ).toEqual(['no schema for apiVersion v1 kind Frobnicator'])
+    const service = broken((_, find) => {
+      find('Service', 'jwt-factory').spec.ports[0].port = 'http'
+    }).manifests.find(
+      (m) => m.object.kind === 'Service' && m.object.metadata.name === 'jwt-factory',
+    )!
+    expect(schemaProblems(service.object)).not.toEqual([])
+    const ra = broken((_, find) => {
+      find('RequestAuthentication', 'serviceb').spec.jwtRules[0].audiences = 'serviceb'
+    }).manifests.find(
+      (m) => m.object.kind === 'RequestAuthentication' && m.object.metadata.name === 'serviceb',
+    )!
+    expect(schemaProblems(ra.object)).not.toEqual([])
+  })
+
+  it('a misspelt field passes the schema (unknown fields are not refused) and the rule catches it', () => {
+    const typo = broken((_, find) => {
+      const rule = find('RequestAuthentication', 'servicec').spec.jwtRules[0]
+      rule.audience = rule.audiences
+      delete rule.audiences
+    })
+    const ra = typo.manifests.find(
+      (m) => m.object.metadata.name === 'servicec' && m.object.kind === 'RequestAuthentication',
+    )!
+    expect(schemaProblems(ra.object)).toEqual([])
+    expect(requestAuthenticationTrustsFactory(typo)).toEqual([
+      expect.stringMatching(/servicec .*no audiences/),
+    ])
+  })
+
+  it('kustomization.yaml is a Kustomization with known fields only', () => {
+    expect(kustomizationProblems(model.kustomization)).toEqual([])
+    expect(kustomizationProblems({ ...model.kustomization, resource: [] })).toEqual([
+      'kustomization.yaml: unknown field resource',
+    ])
+  })
+
+  it('its resources all exist and every file of deploy/ is listed', () => {
+    expect(kustomizationResourceProblems(deployDir, model.kustomization, files)).toEqual([])
+    const [first, ...rest] = model.kustomization.resources ?? []
+    const missing = { ...model.kustomization, resources: [...rest, 'base/nowhere.yaml'] }
+    expect(kustomizationResourceProblems(deployDir, missing, files)).toEqual([
+      'kustomization.yaml lists base/nowhere.yaml, which does not exist',
+      `${first} is not in kustomization.yaml's resources: it is never applied`,
+    ])
+  })
+})
+
+describe("deploy/ keeps the product's rules", () => {
+  it.each(Object.entries(DEPLOY_RULES))('%s', (_, rule) => {
+    expect(rule(model)).toEqual([])
+  })
+})
+
+describe('each rule reports a broken copy', () => {
+  it('RequestAuthentication: audiences dropped, another issuer, a jwksUri off the factory Service', () => {
+    const problems = requestAuthenticationTrustsFactory(
+      broken((_, find) => {
+        const rules = find('RequestAuthentication', 'serviceb').spec.jwtRules
+        delete rules[0].audiences
+        rules[1].jwksUri = rules[1].jwksUri.replace(
+          'jwt-factory.jwt-factory',
+          'serviceb.jwt-factory',
+        )
+        find('RequestAuthentication', 'servicec').spec.jwtRules[0].issuer = 'https://issuer.example'
+        find('RequestAuthentication', 'servicea').spec.jwtRules[0].jwksUri =
+          'http://jwt-factory.jwt-factory.svc.cluster.local:5443/.well-known/jwks.json'
+      }),
+    )
+    expect(problems).toEqual([
+      expect.stringMatching(/servicea.*jwksUri is HTTP but port 5443 serves HTTPS/),
+      expect.stringMatching(/serviceb.*no audiences/),
+      expect.stringMatching(
+        /serviceb.*jwksUri host serviceb\.jwt-factory\.svc\.cluster\.local is not the factory's Service/,
+      ),
+      expect.stringMatching(/servicec .*issuer https:\/\/issuer\.example: not the factory's/),
+    ])
+  })
+
+  it("RequestAuthentication: the user issuer's rule with the service key set, a port the Service lacks, a service left uncovered", () => {
+    const problems = requestAuthenticationTrustsFactory(
+      broken((copy, find) => {
+        const rules = find('RequestAuthentication', 'servicea').spec.jwtRules
+        rules[1].jwksUri = rules[0].jwksUri
+        rules[0].jwksUri = rules[0].jwksUri.replace(':5555', ':5556')
+        copy.manifests = copy.manifests.filter(
+          (m) => m.object.metadata.name !== 'servicec' || m.object.kind !== 'RequestAuthentication',
+        )
+      }),
+    )
+    expect(problems).toEqual([
+      expect.stringMatching(/servicea.*jwksUri port 5556 is not a port of Service\/jwt-factory/),
+      expect.stringMatching(
+        /servicea.*\/users: jwksUri path \/\.well-known\/jwks\.json is not this issuer's key set/,
+      ),
+      expect.stringMatching(/Deployment\/servicec.*no RequestAuthentication selects it/),
+    ])
+  })
+
+  it('selectors: a Service, a policy or a Deployment whose labels match no pods', () => {
+    const problems = selectorsMatch(
+      broken((_, find) => {
+        find('Service', 'serviceb').spec.selector = { app: 'service-b' }
+        find('AuthorizationPolicy', 'serviceb-scenario5').spec.selector.matchLabels = {
+          app: 'svcb',
+        }
+        find('Deployment', 'servicec').spec.selector.matchLabels = { app: 'servicec', tier: 'x' }
+      }),
+    )
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/Deployment\/servicec.*does not match its pod template/),
+        expect.stringMatching(/Service\/serviceb.*matches no pods/),
+        expect.stringMatching(/AuthorizationPolicy\/serviceb-scenario5.*matches no pods/),
+      ]),
+    )
+  })
+
+  it('ports: a containerPort nobody listens on, a process left on loopback, a Service port to nowhere', () => {
+    const problems = containerPortsMatch(
+      broken((_, find) => {
+        container(find('Deployment', 'serviceb')).ports[1].containerPort = 9443
+        const servicec = container(find('Deployment', 'servicec'))
+        servicec.env = servicec.env.filter((v: { name: string }) => v.name !== 'HOST')
+        find('Service', 'jwt-factory').spec.ports[1].targetPort = 5444
+      }),
+    )
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /Deployment\/serviceb.*containerPort 9443, but serviceb listens on 3001, 8443/,
+      ),
+      expect.stringMatching(/Deployment\/serviceb.*listens on 8443, not declared/),
+      expect.stringMatching(/Deployment\/servicec.*listens on 127\.0\.0\.1:3002, loopback only/),
+      expect.stringMatching(/Deployment\/servicec.*listens on 127\.0\.0\.1:9443, loopback only/),
+      expect.stringMatching(/Service\/jwt-factory.*port 5443 targets 5444/),
+      expect.stringMatching(/Service\/serviceb.*port 8443 targets 8443/),
+    ])
+  })
+
+  it('ports: a factory the app itself would refuse to start (no PUBLIC_URL beyond loopback)', () => {
+    const problems = containerPortsMatch(
+      broken((_, find) => {
+        const factory = container(find('Deployment', 'jwt-factory'))
+        factory.env = factory.env.filter((v: { name: string }) => v.name !== 'PUBLIC_URL')
+      }),
+    )
+    expect(problems).toEqual([
+      expect.stringMatching(/^Deployment\/jwt-factory.*\n.*PUBLIC_URL: required/),
+    ])
+  })
+
+  it('probes: missing, off /healthz, on an undeclared port, HTTP on the HTTPS port', () => {
+    const problems = probesTargetHealth(
+      broken((_, find) => {
+        const a = container(find('Deployment', 'servicea'))
+        delete a.readinessProbe
+        a.livenessProbe.httpGet.path = '/'
+        const b = container(find('Deployment', 'serviceb'))
+        b.readinessProbe.httpGet.port = 4000
+        b.livenessProbe.httpGet.port = 8443
+      }),
+    )
+    expect(problems).toEqual([
+      expect.stringMatching(/servicea\.yaml\) readinessProbe: missing/),
+      expect.stringMatching(/servicea\.yaml\) livenessProbe: path \/, not \/healthz/),
+      expect.stringMatching(
+        /serviceb\.yaml\) readinessProbe: port 4000 is not a declared containerPort/,
+      ),
+      expect.stringMatching(/serviceb\.yaml\) livenessProbe: HTTP on 8443, which serves HTTPS/),
+    ])
+  })
+
+  it('containers: root allowed, a writable root filesystem, no memory limit, a mounted token', () => {
+    const problems = containersLockedDown(
+      broken((_, find) => {
+        const etcd = find('StatefulSet', 'etcd')
+        delete etcd.spec.template.spec.securityContext.runAsNonRoot
+        delete container(etcd).securityContext.runAsNonRoot
+        const factory = find('Deployment', 'jwt-factory')
+        container(factory).securityContext.readOnlyRootFilesystem = false
+        delete container(factory).resources.limits.memory
+        delete factory.spec.template.spec.automountServiceAccountToken
+      }),
+    )
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/StatefulSet\/etcd.*container etcd: runAsNonRoot is not true/),
+        expect.stringMatching(/Deployment\/jwt-factory.*automountServiceAccountToken is not false/),
+        expect.stringMatching(/Deployment\/jwt-factory.*readOnlyRootFilesystem is not true/),
+        expect.stringMatching(/Deployment\/jwt-factory.*no memory limit/),
+      ]),
+    )
+    expect(problems).toHaveLength(4)
+  })
+
+  it('secrets: a Secret with values, a PEM block in a ConfigMap, a generator literal or reading outside generated/', () => {
+    const problems = noCommittedSecrets(
+      broken((copy) => {
+        const object = (kind: string, extra: object): KubeObject =>
+          ({ apiVersion: 'v1', kind, metadata: { name: 'leak' }, ...extra }) as KubeObject
+        copy.manifests.push({
+          file: 'base/leak.yaml',
+          object: object('Secret', { stringData: { token: 'x' } }),
+        })
+        copy.manifests.push({
+          file: 'base/leak.yaml',
+          object: object('ConfigMap', { data: { 'ca.pem': '-----BEGIN PRIVATE KEY-----' } }),
+        })
+        const [first] = copy.kustomization.secretGenerator!
+        first!.literals = ['ADMIN_TOKEN=x']
+        copy.kustomization.configMapGenerator![0]!.envs = ['../apps/jwt-factory/.env']
+      }),
+    )
+    expect(problems).toEqual([
+      expect.stringMatching(/Secret\/leak.*holds values/),
+      expect.stringMatching(/ConfigMap\/leak.*holds a PEM block/),
+      expect.stringMatching(/secretGenerator .* has literals/),
+      expect.stringMatching(
+        /configMapGenerator jwt-factory-env reads \.\.\/apps\/jwt-factory\/\.env, outside generated\/env\//,
+      ),
+    ])
+  })
+
+  it("scenario 5: the two conditions in separate sources (ORed), or another caller's principal", () => {
+    const split = broken((_, find) => {
+      const rule = find('AuthorizationPolicy', 'serviceb-scenario5').spec.rules[0]
+      const { principals, requestPrincipals } = rule.from[0].source
+      rule.from = [{ source: { principals } }, { source: { requestPrincipals } }]
+    })
+    expect(scenario5RequiresCallerAndUser(split)).toEqual([
+      expect.stringMatching(
+        /serviceb-scenario5.*rule 0: principals and requestPrincipals in separate sources are ORed/,
+      ),
+      expect.stringMatching(/no ALLOW AuthorizationPolicy has a source with both/),
+    ])
+    const other = broken((_, find) => {
+      const source = find('AuthorizationPolicy', 'serviceb-scenario5').spec.rules[0].from[0].source
+      source.principals = ['cluster.local/ns/jwt-factory/sa/servicec']
+      source.requestPrincipals = ['https://jwt-factory.jwt-factory.svc.cluster.local:5443/*']
+    })
+    expect(scenario5RequiresCallerAndUser(other)).toEqual([
+      expect.stringMatching(
+        /do not name servicea \(cluster\.local\/ns\/jwt-factory\/sa\/servicea\)/,
+      ),
+      expect.stringMatching(
+        /requestPrincipal https:\/\/jwt-factory\.jwt-factory\.svc\.cluster\.local:5443\/\* is not from the factory's user issuer/,
+      ),
+    ])
+  })
+})
