@@ -33,6 +33,8 @@ export interface NodeProcessOptions {
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void
   /** How long stop() waits after SIGTERM before SIGKILL; default 10 s. */
   graceMs?: number
+  /** Run as this user and group (a container's USER); needs root. Default: as this process. */
+  user?: { uid: number; gid: number }
 }
 
 export interface NodeProcess {
@@ -78,6 +80,7 @@ export function spawnNode(options: NodeProcessOptions): NodeProcess {
     cwd: options.cwd,
     env: options.env,
     stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    ...options.user,
   })
   const output = { stdout: '', stderr: '' }
   for (const stream of ['stdout', 'stderr'] as const) {
