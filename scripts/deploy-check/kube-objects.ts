@@ -75,6 +75,7 @@ export interface Workload extends KubeObject {
 
 export interface ServicePort {
   name?: string
+  appProtocol?: string
   port: number
   targetPort?: number | string
 }

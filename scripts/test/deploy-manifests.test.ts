@@ -9,6 +9,7 @@ import { parseYaml } from '../deploy-check/parse-yaml.ts'
 import { DEPLOY_RULES } from '../deploy-check/rules/index.ts'
 import { containerPortsMatch } from '../deploy-check/rules/container-ports.ts'
 import { containersLockedDown } from '../deploy-check/rules/container-security.ts'
+import { istioPortNamesMatch } from '../deploy-check/rules/istio-port-names.ts'
 import { noCommittedSecrets } from '../deploy-check/rules/no-committed-secrets.ts'
 import { probesTargetHealth } from '../deploy-check/rules/probes.ts'
 import { requestAuthenticationTrustsFactory } from '../deploy-check/rules/request-authentication.ts'
@@ -228,6 +229,26 @@ describe('each rule reports a broken copy', () => {
     )
     expect(problems).toEqual([
       expect.stringMatching(/^Deployment\/jwt-factory.*\n.*PUBLIC_URL: required/),
+    ])
+  })
+
+  it('Service ports: an HTTPS port named http- (the sidecar would parse TLS as HTTP), appProtocol counted', () => {
+    const problems = istioPortNamesMatch(
+      broken((_, find) => {
+        find('Service', 'jwt-factory').spec.ports[1].name = 'http-factory-tls'
+        const servicea = find('Service', 'servicea').spec.ports
+        servicea[0].appProtocol = 'tls'
+        servicea[1].name = 'secure'
+        servicea[1].appProtocol = 'https'
+      }),
+    )
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /Service\/jwt-factory.*port 5443 \(http-factory-tls\) serves HTTPS: name it https-… or tls-…/,
+      ),
+      expect.stringMatching(
+        /Service\/servicea.*port 3000 \(http-servicea\) serves HTTP: name it http-… or http2-…/,
+      ),
     ])
   })
 

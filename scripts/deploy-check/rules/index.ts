@@ -1,5 +1,6 @@
 import { containerPortsMatch } from './container-ports.ts'
 import { containersLockedDown } from './container-security.ts'
+import { istioPortNamesMatch } from './istio-port-names.ts'
 import { noCommittedSecrets } from './no-committed-secrets.ts'
 import { probesTargetHealth } from './probes.ts'
 import { requestAuthenticationTrustsFactory } from './request-authentication.ts'
@@ -13,6 +14,8 @@ export const DEPLOY_RULES: Record<string, Rule> = {
     requestAuthenticationTrustsFactory,
   'every selector matches the pods of a Deployment or StatefulSet': selectorsMatch,
   'every containerPort is what its process listens on, beyond loopback': containerPortsMatch,
+  'every Service port is named for the protocol its process serves, as Istio reads it':
+    istioPortNamesMatch,
   'readiness and liveness probe a declared port, the apps at /healthz': probesTargetHealth,
   'every container: runAsNonRoot, readOnlyRootFilesystem, a memory limit, no token':
     containersLockedDown,

@@ -8,6 +8,7 @@ import {
   type Service,
 } from '../kube-objects.ts'
 import { selects } from '../selectors.ts'
+import { listenerBehind, selectedContainers } from '../service-listeners.ts'
 import type { Rule } from './rule.ts'
 
 /**
@@ -81,11 +82,8 @@ function jwksUriProblems(model: DeployModel, where: string, rule: JwtRule, path:
   const problems: string[] = []
   if (!path.test(url.pathname))
     problems.push(`${where}: jwksUri path ${url.pathname} is not this issuer's key set`)
-  const factoryPods = podContainers(model).filter((c) => c.process?.factory !== undefined)
   const services = ofKind<Service>(model.manifests, 'Service').filter((s) =>
-    factoryPods.some((c) =>
-      selects(s.object.spec.selector, c.workload.object.spec.template.metadata?.labels),
-    ),
+    selectedContainers(model, s.object).some((c) => c.process?.factory !== undefined),
   )
   const service = services.find(
     (s) => url.hostname === `${s.object.metadata.name}.${model.namespace}.svc.cluster.local`,
@@ -103,17 +101,7 @@ function jwksUriProblems(model: DeployModel, where: string, rule: JwtRule, path:
   const port = service.object.spec.ports?.find((p) => p.port === portNumber)
   if (port === undefined)
     return [...problems, `${where}: jwksUri port ${portNumber} is not a port of ${nameOf(service)}`]
-  const target = port.targetPort ?? port.port
-  const listener = factoryPods
-    .flatMap(
-      (c) =>
-        c.process?.listeners.filter((l) =>
-          (c.container.ports ?? []).some(
-            (p) => (p.containerPort === target || p.name === target) && p.containerPort === l.port,
-          ),
-        ) ?? [],
-    )
-    .at(0)
+  const listener = listenerBehind(model, service.object, port)
   const scheme = url.protocol === 'https:' ? 'HTTPS' : 'HTTP'
   if (listener !== undefined && listener.scheme !== scheme) {
     problems.push(`${where}: jwksUri is ${scheme} but port ${portNumber} serves ${listener.scheme}`)
