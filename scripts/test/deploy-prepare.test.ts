@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process'
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { isIP } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join, relative } from 'node:path'
+import { delimiter, join, relative } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { etcdHosts, inClusterHosts } from '../deploy/cluster-names.ts'
 import { DEPLOYED_APPS } from '../deploy/deployed-apps.ts'
@@ -59,6 +60,12 @@ async function namedByKustomization(): Promise<string[]> {
   const text = await readFile(join(deploy, 'kustomization.yaml'), 'utf8')
   return [...text.matchAll(/^\s*-\s+(generated\/\S+)\s*$/gm)].map((m) => m[1]!).sort()
 }
+
+/** kubectl on PATH, whose `kubectl kustomize` builds what `kubectl apply -k` would apply. */
+const kubectl = (process.env.PATH ?? '')
+  .split(delimiter)
+  .map((dir) => join(dir, 'kubectl'))
+  .find((path) => existsSync(path))
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'deploy-prepare-'))
@@ -186,6 +193,31 @@ describe('npm run deploy -- prepare', () => {
     expect(await read('jwt-factory-kek', 'store.kek')).not.toBe(kek)
     expect(await generatedFiles()).toEqual(await namedByKustomization())
   })
+
+  it.skipIf(kubectl === undefined)(
+    'builds with kubectl kustomize into every object the manifests declare (skipped without kubectl)',
+    () => {
+      const built = execFileSync(kubectl!, ['kustomize', deploy], { encoding: 'utf8' })
+      const kinds = [...built.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]!)
+      const count = (kind: string) => kinds.filter((k) => k === kind).length
+      expect(count('Secret')).toBe(10)
+      expect(count('ConfigMap')).toBe(4)
+      expect(count('Deployment')).toBe(4)
+      expect(count('StatefulSet')).toBe(1)
+      expect(count('RequestAuthentication')).toBe(3)
+      // Every Secret and ConfigMap a pod names is one kustomize generated (its hash suffix).
+      const generated = new Set(
+        [...built.matchAll(/^  name: (\S+-[a-z0-9]{10})$/gm)].map((m) => m[1]),
+      )
+      const referenced = [
+        ...built.matchAll(
+          /^\s+(?:secretName|name): (\S+-(?:env|certs|tls|kek|admin|client|scenario3|public)-[a-z0-9]{10})$/gm,
+        ),
+      ]
+      expect(referenced.length).toBeGreaterThan(10)
+      for (const [, name] of referenced) expect(generated.has(name), name).toBe(true)
+    },
+  )
 
   it('leaves no secret in deploy/ outside generated/ (what git holds)', async () => {
     const committed = (await walk(join(root, 'deploy'))).filter(
