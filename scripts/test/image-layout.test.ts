@@ -140,8 +140,7 @@ describe('the image, as its layout runs', () => {
         ...(user ? { user } : {}),
         env: {
           ...layout.env,
-          // A service's name comes from its .env file (a ConfigMap in a cluster), not its argument.
-          SERVICE_NAME: name,
+          // No SERVICE_NAME: the argument names the service, as the Deployments' args do.
           HOST,
           HTTP_PORT: String(httpPort),
           HTTPS_PORT: String(httpsPort),

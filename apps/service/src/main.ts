@@ -23,7 +23,14 @@ async function main(): Promise<void> {
     ])
   }
   const envFile = `.${name}.env`
-  const config = loadConfig(readEnvFile(join(appDir, envFile)), appDir, `apps/service/${envFile}`)
+  const env = readEnvFile(join(appDir, envFile))
+  // The argument names the service; a SERVICE_NAME set to another would run it as that one.
+  if (env.SERVICE_NAME !== undefined && env.SERVICE_NAME !== '' && env.SERVICE_NAME !== name) {
+    throw new ConfigError(`apps/service/${envFile}`, [
+      `SERVICE_NAME: ${JSON.stringify(env.SERVICE_NAME)} is not the service the command line names (${name})`,
+    ])
+  }
+  const config = loadConfig({ ...env, SERVICE_NAME: name }, appDir, `apps/service/${envFile}`)
   const logger = createLogger({
     name: config.name,
     level: config.logLevel,
