@@ -59,6 +59,14 @@ describe('deploy/ parses', () => {
     expect(documents).toEqual([])
   })
 
+  it('refuses a map key that is not a string (kustomize stops on an integer port key)', () => {
+    const { documents, problems } = parseYaml(
+      "portLevelMtls:\n  5555:\n    mode: PERMISSIVE\n  '5443':\n    mode: STRICT\n",
+    )
+    expect(problems).toEqual(['map key 5555 at line 2 is not a string: quote it'])
+    expect(documents).toEqual([])
+  })
+
   it('reads every document of a multi-document file, skipping an empty one', () => {
     expect(parseYaml('a: 1\n---\n---\nb: 2\n')).toEqual({
       documents: [{ a: 1 }, { b: 2 }],
