@@ -50,6 +50,13 @@ export interface Container {
   startupProbe?: Probe
   resources?: { limits?: Record<string, string>; requests?: Record<string, string> }
   securityContext?: SecurityContext
+  volumeMounts?: { name: string; mountPath: string; subPath?: string }[]
+}
+
+export interface Volume {
+  name: string
+  secret?: { secretName: string }
+  configMap?: { name: string }
 }
 
 export interface SecurityContext {
@@ -63,6 +70,7 @@ export interface PodSpec {
   securityContext?: SecurityContext
   serviceAccountName?: string
   automountServiceAccountToken?: boolean
+  volumes?: Volume[]
 }
 
 /** A Deployment or a StatefulSet: what makes pods. */
@@ -70,6 +78,7 @@ export interface Workload extends KubeObject {
   spec: {
     selector: { matchLabels?: Labels }
     template: { metadata?: { labels?: Labels }; spec: PodSpec }
+    volumeClaimTemplates?: { metadata: { name: string } }[]
   }
 }
 

@@ -10,6 +10,7 @@ import { DEPLOY_RULES } from '../deploy-check/rules/index.ts'
 import { containerPortsMatch } from '../deploy-check/rules/container-ports.ts'
 import { containersLockedDown } from '../deploy-check/rules/container-security.ts'
 import { istioPortNamesMatch } from '../deploy-check/rules/istio-port-names.ts'
+import { referencesResolve } from '../deploy-check/rules/references-resolve.ts'
 import { noCommittedSecrets } from '../deploy-check/rules/no-committed-secrets.ts'
 import { probesTargetHealth } from '../deploy-check/rules/probes.ts'
 import { requestAuthenticationTrustsFactory } from '../deploy-check/rules/request-authentication.ts'
@@ -302,6 +303,32 @@ describe('each rule reports a broken copy', () => {
       ]),
     )
     expect(problems).toHaveLength(4)
+  })
+
+  it('references: a missing ServiceAccount, Secret, ConfigMap or volume, a *_FILE its Secret lacks', () => {
+    const problems = referencesResolve(
+      broken((copy, find) => {
+        const factory = find('Deployment', 'jwt-factory').spec.template.spec
+        factory.serviceAccountName = 'factory'
+        factory.volumes.find((v: any) => v.name === 'kek').secret.secretName = 'kek'
+        factory.containers[0].envFrom[0].configMapRef.name = 'factory-env'
+        const admin = copy.kustomization.secretGenerator!.find(
+          (g) => g.name === 'jwt-factory-admin',
+        )!
+        admin.files = ['generated/secrets/jwt-factory-admin/token']
+        const servicea = find('Deployment', 'servicea').spec.template.spec.containers[0]
+        servicea.volumeMounts.push({ name: 'keys', mountPath: '/keys' })
+      }),
+    )
+    expect(problems).toEqual([
+      expect.stringMatching(/Deployment\/jwt-factory.*ServiceAccount factory does not exist/),
+      expect.stringMatching(/Deployment\/jwt-factory.*volume kek: no Secret kek/),
+      expect.stringMatching(/Deployment\/jwt-factory.*no ConfigMap factory-env/),
+      expect.stringMatching(
+        /ADMIN_TOKEN_FILE=\/etc\/jwt-factory\/admin\/admin-token, but Secret jwt-factory-admin holds token/,
+      ),
+      expect.stringMatching(/Deployment\/servicea.*mounts keys, which is no volume/),
+    ])
   })
 
   it('secrets: a Secret with values, a PEM block in a ConfigMap, a generator literal or reading outside generated/', () => {

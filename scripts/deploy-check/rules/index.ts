@@ -4,6 +4,7 @@ import { istioPortNamesMatch } from './istio-port-names.ts'
 import { noCommittedSecrets } from './no-committed-secrets.ts'
 import { probesTargetHealth } from './probes.ts'
 import { requestAuthenticationTrustsFactory } from './request-authentication.ts'
+import { referencesResolve } from './references-resolve.ts'
 import type { Rule } from './rule.ts'
 import { scenario5RequiresCallerAndUser } from './scenario5-policy.ts'
 import { selectorsMatch } from './selectors-match.ts'
@@ -19,6 +20,8 @@ export const DEPLOY_RULES: Record<string, Rule> = {
   'readiness and liveness probe a declared port, the apps at /healthz': probesTargetHealth,
   'every container: runAsNonRoot, readOnlyRootFilesystem, a memory limit, no token':
     containersLockedDown,
+  'everything a pod names exists: accounts, Secrets, ConfigMaps, volumes, the files *_FILE names':
+    referencesResolve,
   'no secret committed: no Secret values, generators read generated/ only': noCommittedSecrets,
   "scenario 5: servicea's principal AND the user's request principal in one source":
     scenario5RequiresCallerAndUser,
