@@ -68,10 +68,17 @@ export function containerProcess(
       throw new Error(`runs the service app without a service name (got ${JSON.stringify(name)})`)
     }
     const appDir = join(root, 'apps/service')
-    const service = loadServiceConfig(env, appDir, `the environment of ${container.name}`)
-    // The process takes its name from argv for its .env file but from SERVICE_NAME for everything
-    // else (its audience, its client certificate): the two must agree.
-    if (service.name !== name) throw new Error(`runs ${name} with SERVICE_NAME ${service.name}`)
+    // As main.ts does: the argument names the service, and a SERVICE_NAME naming another stops it.
+    if (env.SERVICE_NAME !== undefined && env.SERVICE_NAME !== '' && env.SERVICE_NAME !== name) {
+      throw new Error(
+        `runs ${name} with SERVICE_NAME ${env.SERVICE_NAME}: the service refuses to start`,
+      )
+    }
+    const service = loadServiceConfig(
+      { ...env, SERVICE_NAME: name },
+      appDir,
+      `the environment of ${container.name}`,
+    )
     return {
       role: service.name,
       service,

@@ -261,6 +261,20 @@ describe('each rule reports a broken copy', () => {
     ])
   })
 
+  it('ports: a service whose SERVICE_NAME is not the one its command line names (it would not start)', () => {
+    const problems = containerPortsMatch(
+      broken((_, find) => {
+        container(find('Deployment', 'serviceb')).env.push({
+          name: 'SERVICE_NAME',
+          value: 'servicea',
+        })
+      }),
+    )
+    expect(problems).toEqual([
+      expect.stringMatching(/Deployment\/serviceb.*runs serviceb with SERVICE_NAME servicea/),
+    ])
+  })
+
   it('probes: missing, off /healthz, on an undeclared port, HTTP on the HTTPS port', () => {
     const problems = probesTargetHealth(
       broken((_, find) => {
