@@ -82,10 +82,7 @@ async function main(): Promise<void> {
     keepSeconds: config.clockToleranceSeconds,
     watch: true,
   })
-  logger.info(
-    { store: store.where },
-    `keys, users, clients and revocations in ${store.kind === 'files' ? 'files' : store.where}`,
-  )
+  logger.info({ store: store.where }, `keys, users, clients and revocations in ${store.where}`)
   const jwksFault = new JwksFault(config.jwksFaultDelayMs)
   const app = createFactoryApp(config, {
     keyStore,

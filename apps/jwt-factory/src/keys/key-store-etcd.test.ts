@@ -64,8 +64,9 @@ const changesWithin = async (store: KeyStore, keyId: string, kid: string) => {
   return performance.now() - started
 }
 
-describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
-  let etcd: TestEtcd
+/** A one-member etcd for the suite; every store and backend it opened closed after it. */
+function withEtcd(): () => TestEtcd {
+  let etcd: TestEtcd | undefined
   beforeAll(async () => {
     etcd = await startTestEtcd({ members: 1 })
   }, 60_000)
@@ -74,9 +75,14 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
     await Promise.all(backends.splice(0).map((b) => b.close()))
     await etcd?.stop()
   })
+  return () => etcd!
+}
+
+describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
+  const etcd = withEtcd()
 
   it('a key made at one factory signs tokens that verify at the other, which also serves it in its JWKS', async () => {
-    const [a, b] = await factories(etcd.endpoints, 2)
+    const [a, b] = await factories(etcd().endpoints, 2)
     const { ring, created } = await a!.ensure('servicea')
     expect(created).toBe(true)
     await changesWithin(b!, 'servicea', ring.active.kid)
@@ -91,7 +97,7 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
   })
 
   it('a rotation at one factory reaches the other through the watch: its lookup and its JWKS', async () => {
-    const [a, b] = await factories(etcd.endpoints, 2)
+    const [a, b] = await factories(etcd().endpoints, 2)
     const old = (await a!.ensure('servicea')).ring.active.kid
     await changesWithin(b!, 'servicea', old)
     const jwksBefore = b!.jwks()
@@ -110,7 +116,7 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
   })
 
   it('two rotations at once at two factories make exactly one new active key, and both answers name it', async () => {
-    const [a, b] = await factories(etcd.endpoints, 2)
+    const [a, b] = await factories(etcd().endpoints, 2)
     const old = (await a!.ensure('servicea')).ring.active.kid
     await changesWithin(b!, 'servicea', old)
     for (let round = 0; round < 5; round++) {
@@ -130,10 +136,10 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
 
   it('a rotation at a factory whose memory is behind (no watch) makes a new key on the stored ring, never hands back an older one', async () => {
     const prefix = randomPrefix()
-    const a = await openStore(await openBackend(etcd.endpoints, prefix))
+    const a = await openStore(await openBackend(etcd().endpoints, prefix))
     // Asked later than anything a did, on a clock of its own: its rotation comes after a's.
     const later = () => new Date(Date.now() + 60_000)
-    const b = await openStore(await openBackend(etcd.endpoints, prefix), false, later)
+    const b = await openStore(await openBackend(etcd().endpoints, prefix), false, later)
     const first = (await a.ensure('servicea')).ring.active.kid
     expect((await b.ensure('servicea')).ring.active.kid).toBe(first)
     const second = (await a.rotate('servicea')).active.kid
@@ -145,7 +151,7 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
   })
 
   it('ensure racing at two factories makes one key', async () => {
-    const [a, b] = await factories(etcd.endpoints, 2)
+    const [a, b] = await factories(etcd().endpoints, 2)
     const results = await Promise.all([
       a!.ensure('servicea'),
       b!.ensure('servicea'),
@@ -160,7 +166,7 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
 
   it('skips a stored ring it cannot use, serves the others, and never writes over it', async () => {
     const prefix = randomPrefix()
-    const backend = await openBackend(etcd.endpoints, prefix)
+    const backend = await openBackend(etcd().endpoints, prefix)
     const writer = await openStore(backend, false)
     await writer.ensure('good')
     const otherKek = new KvKeyRingSource({
@@ -185,15 +191,7 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
 })
 
 describe.skipIf(!ETCD_AVAILABLE)(`${TITLE}: etcd down`, () => {
-  let etcd: TestEtcd
-  beforeAll(async () => {
-    etcd = await startTestEtcd({ members: 1 })
-  }, 60_000)
-  afterAll(async () => {
-    stores.splice(0).forEach((s) => s.close())
-    await Promise.all(backends.splice(0).map((b) => b.close()))
-    await etcd?.stop()
-  })
+  const etcd = withEtcd()
 
   it(
     'fault: etcd stopped → the keys in memory keep serving, a rotation is a 503 naming the store that changes nothing; etcd back → rotations work and reach the other factory',
@@ -201,22 +199,22 @@ describe.skipIf(!ETCD_AVAILABLE)(`${TITLE}: etcd down`, () => {
     async () => {
       const prefix = randomPrefix()
       const [a, b] = [
-        await openStore(await openBackend(etcd.endpoints, prefix, 1000)),
-        await openStore(await openBackend(etcd.endpoints, prefix, 1000)),
+        await openStore(await openBackend(etcd().endpoints, prefix, 1000)),
+        await openStore(await openBackend(etcd().endpoints, prefix, 1000)),
       ]
       const old = (await a.ensure('servicea')).ring.active.kid
       await waitFor(() => b.get('servicea')?.active.kid === old, 'B has the key', 10_000)
 
-      await etcd.stopMember(0)
+      await etcd().stopMember(0)
       const refused = await a.rotate('servicea').catch((err: unknown) => err)
       expect(refused).toBeInstanceOf(StoreUnavailableError)
       expect(refused).toMatchObject({ status: 503, code: 'ERR_STORE_UNAVAILABLE' })
-      expect((refused as Error).message).toContain(etcd.endpoints[0])
+      expect((refused as Error).message).toContain(etcd().endpoints[0])
       expect(a.get('servicea')?.active.kid).toBe(old)
       expect(a.lookup('servicea', old)).toBeDefined()
       expect(a.jwks().keys.map((k) => k.kid)).toEqual([old])
 
-      await etcd.startMember(0)
+      await etcd().startMember(0)
       // The first calls after the restart may still meet the reconnecting client.
       let rotated: string | undefined
       await waitFor(

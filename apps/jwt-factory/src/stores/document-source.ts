@@ -11,6 +11,10 @@ export interface DocumentSource<T> {
   read(): Promise<{ data: T; version: string | undefined }>
   /** The version alone, for the cheap "did it change?" check; undefined when nothing is stored. */
   version(): Promise<string | undefined>
+  /** read(), unless the version is still `known` (then undefined): one look at the store. */
+  readIfChanged(
+    known: string | undefined,
+  ): Promise<{ data: T; version: string | undefined } | undefined>
   /**
    * Read, change, write, atomic against every other writer of the same store (another CLI run,
    * another factory): both changes land, neither overwrites the other. The result is validated

@@ -27,7 +27,6 @@ import type { SharedState } from './shared-state.ts'
  * built on these and never ask which backend it is.
  */
 export interface StoreSources {
-  kind: FactoryConfig['store']
   /** For the start line and errors: `files` or `etcd http://127.0.0.1:2379`. */
   where: string
   serviceKeys: KeyRingSource
@@ -59,7 +58,6 @@ export async function openStoreSources(
 function fileSources(config: FactoryConfig, { logger }: OpenStoreOptions): StoreSources {
   const { algorithm } = config
   return {
-    kind: 'files',
     where: 'files',
     serviceKeys: new FileKeyRingSource({ dir: config.keysDir, algorithm, logger }),
     userKeys: new FileKeyRingSource({ dir: config.userKeysDir, algorithm, logger }),
@@ -97,7 +95,6 @@ async function openEtcdSources(
   const keys = (namespace: 'keys' | 'user-keys') =>
     new KvKeyRingSource({ backend, namespace, box, logger })
   return {
-    kind: 'etcd',
     where: backend.description,
     serviceKeys: keys('keys'),
     userKeys: keys('user-keys'),

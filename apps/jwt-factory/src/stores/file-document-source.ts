@@ -28,13 +28,17 @@ export function fileDocumentSource<T>(
   format: JsonFileFormat<T>,
   logger: Logger,
 ): DocumentSource<T> {
+  const read = async () => {
+    const { data, version } = await readJsonFile(file, format)
+    return { data, version: versionOf(version) }
+  }
+  const version = async () => versionOf(await statJsonFile(file))
   return {
     where: file,
-    read: async () => {
-      const { data, version } = await readJsonFile(file, format)
-      return { data, version: versionOf(version) }
-    },
-    version: async () => versionOf(await statJsonFile(file)),
+    read,
+    version,
+    // A stat first: the file is parsed only when it changed.
+    readIfChanged: async (known) => ((await version()) === known ? undefined : read()),
     update: (change) => updateJsonFile(file, format, change),
     watch: (onChange) => watchFile(file, onChange, logger),
   }

@@ -55,8 +55,9 @@ export class WatchedSource<T> {
   async #refreshNow(): Promise<boolean> {
     const { source, logger, load, holds } = this.#options
     try {
-      if ((await source.version()) === this.#version) return false
-      const { data, version } = await source.read()
+      const changed = await source.readIfChanged(this.#version)
+      if (changed === undefined) return false
+      const { data, version } = changed
       await load(data)
       this.#version = version
       return true

@@ -88,6 +88,14 @@ class KvDocumentSource<T, R> implements DocumentSource<T> {
     return versionOf(head, records)
   }
 
+  /** One listing: its version compared, its records decoded only when it changed. */
+  async readIfChanged(known: string | undefined) {
+    const entries = await this.#entries()
+    if (versionOf(entries.head, entries.records) === known) return undefined
+    const { document, version } = this.#snapshotOf(entries)
+    return { data: document, version }
+  }
+
   update(change: (data: T) => T | Promise<T>): Promise<T> {
     const run = this.#updating.then(() => this.#update(change))
     this.#updating = run.catch(() => undefined)
@@ -167,7 +175,16 @@ class KvDocumentSource<T, R> implements DocumentSource<T> {
   }
 
   async #snapshot(): Promise<Snapshot<T, R>> {
-    const { head, records } = await this.#entries()
+    return this.#snapshotOf(await this.#entries())
+  }
+
+  #snapshotOf({
+    head,
+    records,
+  }: {
+    head: KvEntry | undefined
+    records: KvEntry[]
+  }): Snapshot<T, R> {
     const readable = records.flatMap((entry) => this.#decode(entry))
     return {
       head,
