@@ -150,3 +150,83 @@ describe('npm run clients', () => {
     expect(stored).toHaveLength(names.length + 2)
   })
 })
+
+describe('npm run clients -- ensure NAME --secret-file FILE (the deploy Job, run again and again)', () => {
+  let ensureFile: string
+  const ensure = (name: string, secretFile: string) =>
+    runFactoryCli('clients', ensureFile, ['ensure', name, '--secret-file', secretFile])
+  const secretFile = async (name: string, secret: string) => {
+    const path = join(dir, `${name}.secret`)
+    await writeFile(path, `${secret}\n`, { mode: 0o600 })
+    return path
+  }
+  const stored = async () => readClientsFile(ensureFile)
+
+  beforeAll(() => {
+    ensureFile = join(dir, 'data', 'ensure-clients.json')
+  })
+
+  it("adds the client with the file's secret; run again it writes nothing; a new secret replaces the old", async () => {
+    const first = await secretFile('first', SECRET)
+    expect(await ensure('servicea', first)).toMatchObject({
+      code: 0,
+      stdout: `added servicea (the secret of ${first})\n`,
+    })
+    const written = await readFile(ensureFile, 'utf8')
+    const { mtimeMs } = await stat(ensureFile)
+    expect(await ensure('servicea', first)).toMatchObject({
+      code: 0,
+      stdout: `servicea has the secret of ${first} already; nothing changed\n`,
+    })
+    expect(await readFile(ensureFile, 'utf8')).toBe(written)
+    expect((await stat(ensureFile)).mtimeMs).toBe(mtimeMs)
+
+    const second = await secretFile('second', `${SECRET}-new`)
+    expect(await ensure('servicea', second)).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining(`changed the secret of servicea to that of ${second}`),
+    })
+    const clients = await stored()
+    expect(clients.map((c) => c.name)).toEqual(['servicea'])
+    expect(await verifyPassword(`${SECRET}-new`, clients[0]!.secret!)).toBe(true)
+    expect(await verifyPassword(SECRET, clients[0]!.secret!)).toBe(false)
+    expect(written).not.toContain(SECRET)
+  })
+
+  it('three services and a retry at once leave exactly one client each, with its own secret', async () => {
+    const names = ['serviceb', 'servicec', 'serviced']
+    const files = await Promise.all(names.map((n) => secretFile(n, `${SECRET}-${n}`)))
+    const runs = [...names.map((n, i) => ensure(n, files[i]!)), ensure('serviceb', files[0]!)]
+    expect((await Promise.all(runs)).map((r) => r.code)).toEqual([0, 0, 0, 0])
+    const clients = await stored()
+    expect(clients.map((c) => c.name).sort()).toEqual(['servicea', ...names])
+    for (const [i, name] of names.entries()) {
+      const client = clients.find((c) => c.name === name)!
+      expect(await verifyPassword(`${SECRET}-${name}`, client.secret!), name).toBe(true)
+      expect(await verifyPassword(`${SECRET}-${names[(i + 1) % 3]}`, client.secret!)).toBe(false)
+    }
+  })
+
+  it('refuses: no --secret-file (2), a file it cannot read, a short secret, a key-based client (1)', async () => {
+    const ec = await generateSigningKey('ES256')
+    const jwks = join(dir, 'keyed.jwks.json')
+    await writeFile(jwks, JSON.stringify({ keys: [{ ...ec.publicJwk, kid: 'k-1' }] }))
+    const added = await runFactoryCli('clients', ensureFile, ['add', 'keyed', '--jwks', jwks])
+    expect(added.code).toBe(0)
+    const before = await readFile(ensureFile, 'utf8')
+    const short = await secretFile('short', 'too-short')
+    const long = await secretFile('long', SECRET)
+    const refusals: [string[], number, string][] = [
+      [['ensure', 'servicea'], 2, 'ensure needs --secret-file FILE'],
+      [['ensure', 'servicea', '--secret-file', join(dir, 'missing')], 1, 'cannot read'],
+      [['ensure', 'servicea', '--secret-file', short], 1, '16 to 1024 characters'],
+      [['ensure', 'keyed', '--secret-file', long], 1, 'authenticates with public keys'],
+      [['ensure', '../x', '--secret-file', long], 2, 'keyId must be'],
+    ]
+    for (const [args, code, message] of refusals) {
+      const r = await runFactoryCli('clients', ensureFile, args)
+      expect(r, args.join(' ')).toMatchObject({ code, stderr: expect.stringContaining(message) })
+    }
+    expect(await readFile(ensureFile, 'utf8')).toBe(before)
+  })
+})

@@ -6,7 +6,7 @@ import type { ClientPublicJwk, ClientRecord, ClientsFile } from '../clients/clie
 import { readClients, updateClients } from '../clients/clients-document.ts'
 import { parseKeyId } from '../keys/key-id.ts'
 import type { DocumentSource } from '../stores/document-source.ts'
-import { hashPassword } from '../users/password-hash.ts'
+import { hashPassword, verifyPassword } from '../users/password-hash.ts'
 import { CliError, usageError } from './cli-error.ts'
 import type { CliCommand } from './run-cli.ts'
 import { formatTable } from './text-table.ts'
@@ -19,6 +19,7 @@ export interface ClientsCliContext {
   now: () => Date
   jwks: string | undefined
   publicKey: string | undefined
+  secretFile: string | undefined
 }
 
 export type ClientsCommand = CliCommand<ClientsCliContext>
@@ -49,6 +50,41 @@ export const CLIENTS_COMMANDS: Record<string, ClientsCommand> = {
         return [...clients, client]
       })
       ctx.out(`added ${name} (${keys ? `${keys.length} public key(s)` : 'a secret'})`)
+    },
+  },
+  ensure: {
+    usage:
+      'ensure NAME --secret-file FILE   (added with that secret, or given it; nothing written if it has it)',
+    args: 1,
+    async run(ctx, [name]) {
+      checkName(name!)
+      if (ctx.secretFile === undefined) throw usageError('ensure needs --secret-file FILE')
+      const secret = checkSecret(await readSecretFile(ctx.secretFile))
+      // Run again (a re-applied or retried Job), it finds the secret in place and writes nothing.
+      const existing = (await readClients(ctx.clients)).find((c) => c.name === name)
+      if (existing?.secret && (await verifyPassword(secret, existing.secret))) {
+        ctx.out(`${name} has the secret of ${ctx.secretFile} already; nothing changed`)
+        return
+      }
+      const hash = await hashPassword(secret)
+      let added = false
+      await updateClients(ctx.clients, (clients) => {
+        const i = clients.findIndex((c) => c.name === name)
+        if (clients[i]?.keys)
+          throw new CliError(
+            `${name} authenticates with public keys, not a secret; nothing changed`,
+          )
+        added = i < 0
+        if (added)
+          return [...clients, { name: name!, secret: hash, createdAt: ctx.now().toISOString() }]
+        clients[i] = { ...clients[i]!, secret: hash }
+        return clients
+      })
+      ctx.out(
+        added
+          ? `added ${name} (the secret of ${ctx.secretFile})`
+          : `changed the secret of ${name} to that of ${ctx.secretFile}; the old one no longer works`,
+      )
     },
   },
   'rotate-secret': {
@@ -130,13 +166,25 @@ async function readKeys(ctx: ClientsCliContext): Promise<ClientPublicJwk[] | und
 }
 
 async function newSecret(ctx: ClientsCliContext, name: string) {
-  const secret = await ctx.readSecret(name)
+  return hashPassword(checkSecret(await ctx.readSecret(name)))
+}
+
+function checkSecret(secret: string): string {
   if (secret.length < MIN_SECRET || secret.length > MAX_SECRET) {
     throw new CliError(
       `a client secret has ${MIN_SECRET} to ${MAX_SECRET} characters; nothing changed`,
     )
   }
-  return hashPassword(secret)
+  return secret
+}
+
+/** Its first line, trimmed: as the service reads the same file (CLIENT_SECRET_FILE). */
+async function readSecretFile(path: string): Promise<string> {
+  try {
+    return (await readFile(path, 'utf8')).split(/\r?\n/, 1)[0]!.trim()
+  } catch (err) {
+    throw new CliError(`cannot read ${path}: ${(err as Error).message}`)
+  }
 }
 
 /** `list`'s table: names, how each authenticates, when it was added. Never a secret or a hash. */

@@ -28,6 +28,7 @@ function clientsProgram(
       file: { type: 'string' },
       jwks: { type: 'string' },
       'public-key': { type: 'string' },
+      'secret-file': { type: 'string' },
     },
     notes: [
       '--file PATH works on that clients file instead of the configured store (CLIENTS_FILE, or',
@@ -42,6 +43,7 @@ function clientsProgram(
       now: () => new Date(),
       jwks: values.jwks as string | undefined,
       publicKey: values['public-key'] as string | undefined,
+      secretFile: values['secret-file'] as string | undefined,
     }),
   }
 }
