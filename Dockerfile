@@ -44,6 +44,11 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 COPY --from=build /src/apps/jwt-factory/dist/main.js apps/jwt-factory/dist/main.js
 COPY --from=build /src/apps/jwt-factory/policy.json apps/jwt-factory/policy.json
 COPY --from=build /src/apps/service/dist/main.js apps/service/dist/main.js
+# The factory's CLIs: users for `kubectl exec` into a factory, clients for the Job that registers
+# the services' OAuth clients (deploy/base/jwt-factory-demo-clients.yaml), store to import/export.
+COPY --from=build /src/apps/jwt-factory/dist/users-cli.js apps/jwt-factory/dist/users-cli.js
+COPY --from=build /src/apps/jwt-factory/dist/clients-cli.js apps/jwt-factory/dist/clients-cli.js
+COPY --from=build /src/apps/jwt-factory/dist/store-cli.js apps/jwt-factory/dist/store-cli.js
 # A user of its own, not root; the code stays root-owned, so the process cannot change it.
 RUN groupadd --gid 10001 jwt && useradd --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin jwt
 USER 10001:10001

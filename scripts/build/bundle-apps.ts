@@ -19,6 +19,28 @@ export const APP_BUNDLES = {
 } as const
 
 /**
+ * The factory's command-line programs as plain JavaScript, for the image, which has no tsx: in a
+ * cluster they run in the factory's container (`kubectl exec … node apps/jwt-factory/dist/users-cli.js`)
+ * and in the Job that registers the services' OAuth clients. From a checkout, `npm run users` and
+ * the others run the sources under tsx as before. `npm run build` makes them; the demo and the
+ * tests, which start apps only, do not wait for them.
+ */
+export const CLI_BUNDLES = {
+  users: {
+    entry: 'apps/jwt-factory/src/users-cli.ts',
+    outfile: 'apps/jwt-factory/dist/users-cli.js',
+  },
+  clients: {
+    entry: 'apps/jwt-factory/src/clients-cli.ts',
+    outfile: 'apps/jwt-factory/dist/clients-cli.js',
+  },
+  store: {
+    entry: 'apps/jwt-factory/src/store-cli.ts',
+    outfile: 'apps/jwt-factory/dist/store-cli.js',
+  },
+} as const
+
+/**
  * V8 flags every app process runs with. Left to itself, V8 sizes the heap for throughput: under
  * the bench's load, processes whose live heap is 13-16 MB after a full GC peaked at 121-171 MB
  * of RSS. A 4 MB young-generation semi-space and a 128 MB old-space limit make it collect
@@ -47,7 +69,15 @@ export async function bundleApps(root: string): Promise<string[]> {
   )
 }
 
-async function bundleApp(root: string, entry: string, outfile: string): Promise<string> {
+/** Bundles the factory's CLIs into apps/jwt-factory/dist/<cli>-cli.js; returns the files written. */
+export async function bundleClis(root: string): Promise<string[]> {
+  return Promise.all(
+    Object.values(CLI_BUNDLES).map(({ entry, outfile }) => bundleApp(root, entry, outfile)),
+  )
+}
+
+/** One entry file bundled as the apps are (also the bench's reference servers). */
+export async function bundleApp(root: string, entry: string, outfile: string): Promise<string> {
   const target = join(root, outfile)
   const result = await build({
     absWorkingDir: root,

@@ -95,13 +95,14 @@ export function containerProcess(
 }
 
 /** The image's name without its tag or digest. */
-const imageName = (image: string | undefined): string => (image ?? '').replace(/[:@][^/]*$/, '')
+export const imageName = (image: string | undefined): string =>
+  (image ?? '').replace(/[:@][^/]*$/, '')
 
 /**
  * The variables the pod gives the process: `envFrom` ConfigMaps in order, then `env` by value,
  * which wins. A value from a Secret or the pod's fields is not known offline and is left out.
  */
-function podEnv(
+export function podEnv(
   container: Container,
   configMaps: Map<string, Record<string, string>>,
 ): Record<string, string> {

@@ -6,9 +6,11 @@ import type { DeployFile } from './deploy-files.ts'
 import { imageCommand } from './image-command.ts'
 import {
   type Container,
+  isPodOwner,
   isWorkload,
   type KubeObject,
   type Manifest,
+  type PodOwner,
   type Workload,
 } from './kube-objects.ts'
 import { KUSTOMIZATION_FILE, type Kustomization } from './kustomization.ts'
@@ -59,6 +61,12 @@ export const workloads = (model: DeployModel) =>
   model.manifests
     .filter((m) => isWorkload(m.object))
     .map((m) => ({ file: m.file, object: m.object as Workload }))
+
+/** Everything with a pod template (workloads and Jobs) with its file: what every pod must keep. */
+export const podOwners = (model: DeployModel) =>
+  model.manifests
+    .filter((m) => isPodOwner(m.object))
+    .map((m) => ({ file: m.file, object: m.object as PodOwner }))
 
 /** Every long-running container of every workload, each with its process worked out. */
 export function podContainers(model: DeployModel): PodContainer[] {

@@ -73,13 +73,18 @@ export interface PodSpec {
   volumes?: Volume[]
 }
 
-/** A Deployment or a StatefulSet: what makes pods. */
+/** A Deployment or a StatefulSet: what makes long-running pods. */
 export interface Workload extends KubeObject {
   spec: {
     selector: { matchLabels?: Labels }
     template: { metadata?: { labels?: Labels }; spec: PodSpec }
     volumeClaimTemplates?: { metadata: { name: string } }[]
   }
+}
+
+/** A Workload, or a Job: whatever has a pod template. A Job's pods run to completion. */
+export interface PodOwner extends KubeObject {
+  spec: Partial<Workload['spec']> & Pick<Workload['spec'], 'template'>
 }
 
 export interface ServicePort {
@@ -120,6 +125,8 @@ export interface AuthorizationPolicy extends KubeObject {
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet'])
 
 export const isWorkload = (o: KubeObject): o is Workload => WORKLOAD_KINDS.has(o.kind)
+
+export const isPodOwner = (o: KubeObject): o is PodOwner => isWorkload(o) || o.kind === 'Job'
 
 /** The objects of one kind, each with its file. */
 export function ofKind<T extends KubeObject>(manifests: Manifest[], kind: string) {

@@ -3,6 +3,7 @@ import { RequestAuthentication } from '@kubernetes-models/istio/security.istio.i
 import { PeerAuthentication as PeerAuthenticationV1beta1 } from '@kubernetes-models/istio/security.istio.io/v1beta1/PeerAuthentication'
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment'
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet'
+import { Job } from 'kubernetes-models/batch/v1/Job'
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget'
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap'
 import { Namespace } from 'kubernetes-models/v1/Namespace'
@@ -30,6 +31,7 @@ const MODELS = new Map<string, Model>(
     Secret,
     Deployment,
     StatefulSet,
+    Job,
     PodDisruptionBudget,
     RequestAuthentication,
     AuthorizationPolicy,

@@ -23,10 +23,17 @@ export type SecretFiles = Record<string, Record<string, string>>
 
 const { ca: CA_FILE, server: SERVER_FILE, serverKey: SERVER_KEY_FILE } = CERTIFICATE_FILE_NAMES
 
+/** The file of each `<service>-client-secret` Secret, mounted at the service's CLIENT_SECRET_FILE. */
+export const CLIENT_SECRET_FILE_NAME = 'client-secret'
+
+/** The Secret holding one service's OAuth client secret (scenario 6's token exchanges). */
+export const clientSecretName = (service: string) => `${service}-client-secret`
+
 /**
  * Every Secret the manifests mount, made afresh: a new CA and the certificates it signs for the
- * in-cluster names, the key-encryption key the factory replicas share, the admin token, and
- * servicea's scenario-3 key pair. The CA's private key is used here and never written: nothing in
+ * in-cluster names, the key-encryption key the factory replicas share, the admin token, each
+ * service's OAuth client secret (the Job jwt-factory-demo-clients registers it at the factory),
+ * and servicea's scenario-3 key pair. The CA's private key is used here and never written: nothing in
  * the cluster issues certificates, and `prepare --force` makes a whole new set.
  */
 export async function makeSecretFiles(root: string): Promise<SecretFiles> {
@@ -57,6 +64,10 @@ export async function makeSecretFiles(root: string): Promise<SecretFiles> {
     secrets[`${name}-certs`] = {
       ...(await serverFiles(inClusterHosts(name))),
       ...clientFiles(name, client),
+    }
+    // 256 bits, as npm start makes the demo clients' secrets: nothing anybody types or guesses.
+    secrets[clientSecretName(name)] = {
+      [CLIENT_SECRET_FILE_NAME]: `${randomBytes(32).toString('base64url')}\n`,
     }
   }
   const scenario3 = await generateSigningKey(scenario3Algorithm(root))

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join, posix } from 'node:path'
-import { APP_BUNDLES, CONSOLE_PAGE } from '../build/bundle-apps.ts'
+import { APP_BUNDLES, CLI_BUNDLES, CONSOLE_PAGE } from '../build/bundle-apps.ts'
 import {
   dockerfileError,
   execForm,
@@ -58,8 +58,11 @@ export interface LayoutSource {
  */
 const OUTSIDE_THE_CODE_FOLDER = [['groupadd'], ['useradd'], ['npm', 'cache', 'clean']]
 
-/** What `npm run build` writes (scripts/build/main.ts): the app bundles and the console's page. */
-const BUILD_OUTPUTS = [...Object.values(APP_BUNDLES).map((b) => b.outfile), CONSOLE_PAGE.outDir]
+/** What `npm run build` writes (scripts/build/main.ts): the bundles and the console's page. */
+const BUILD_OUTPUTS = [
+  ...[...Object.values(APP_BUNDLES), ...Object.values(CLI_BUNDLES)].map((b) => b.outfile),
+  CONSOLE_PAGE.outDir,
+]
 
 const COPY_FLAGS = new Set(['from', 'chown', 'chmod', 'link'])
 

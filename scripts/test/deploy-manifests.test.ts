@@ -7,8 +7,10 @@ import type { KubeObject } from '../deploy-check/kube-objects.ts'
 import { kustomizationProblems } from '../deploy-check/kustomization.ts'
 import { parseYaml } from '../deploy-check/parse-yaml.ts'
 import { DEPLOY_RULES } from '../deploy-check/rules/index.ts'
+import { cliContainersUseFactoryStore } from '../deploy-check/rules/cli-store.ts'
 import { containerPortsMatch } from '../deploy-check/rules/container-ports.ts'
 import { containersLockedDown } from '../deploy-check/rules/container-security.ts'
+import { imageCommandsRunBundles } from '../deploy-check/rules/image-commands.ts'
 import { istioPortNamesMatch } from '../deploy-check/rules/istio-port-names.ts'
 import { referencesResolve } from '../deploy-check/rules/references-resolve.ts'
 import { noCommittedSecrets } from '../deploy-check/rules/no-committed-secrets.ts'
@@ -369,6 +371,70 @@ describe('each rule reports a broken copy', () => {
       expect.stringMatching(/secretGenerator .* has literals/),
       expect.stringMatching(
         /configMapGenerator jwt-factory-env reads \.\.\/apps\/jwt-factory\/\.env, outside generated\/env\//,
+      ),
+    ])
+  })
+
+  it("the OAuth clients Job's pods: root allowed, a writable root filesystem, a token, a Secret that is not generated", () => {
+    const edited = broken((_, find) => {
+      const job = find('Job', 'jwt-factory-demo-clients').spec.template.spec
+      delete job.automountServiceAccountToken
+      delete job.securityContext.runAsNonRoot
+      delete job.containers[1].securityContext.runAsNonRoot
+      job.containers[2].securityContext.readOnlyRootFilesystem = false
+      job.volumes.find((v: any) => v.name === 'kek').secret.secretName = 'kek'
+    })
+    expect(containersLockedDown(edited)).toEqual([
+      expect.stringMatching(
+        /Job\/jwt-factory-demo-clients.*automountServiceAccountToken is not false/,
+      ),
+      expect.stringMatching(/Job\/jwt-factory-demo-clients.*container serviceb: runAsNonRoot/),
+      expect.stringMatching(/Job\/jwt-factory-demo-clients.*container servicec: readOnlyRoot/),
+    ])
+    expect(referencesResolve(edited)).toEqual([
+      expect.stringMatching(/Job\/jwt-factory-demo-clients.*volume kek: no Secret kek/),
+    ])
+  })
+
+  it('image commands: the sources (not in the image), a CLI never bundled, a shell instead of node', () => {
+    const problems = imageCommandsRunBundles(
+      broken((_, find) => {
+        const job = find('Job', 'jwt-factory-demo-clients').spec.template.spec
+        job.containers[0].command[1] = 'apps/jwt-factory/src/clients-cli.ts'
+        job.containers[1].command[1] = 'apps/jwt-factory/dist/keys-cli.js'
+        container(find('Deployment', 'servicea')).command[0] = 'sh'
+      }),
+    )
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /Job\/jwt-factory-demo-clients.*container servicea: runs apps\/jwt-factory\/src\/clients-cli\.ts, which is not a bundle the image holds/,
+      ),
+      expect.stringMatching(
+        /container serviceb: runs apps\/jwt-factory\/dist\/keys-cli\.js, which is not/,
+      ),
+      expect.stringMatching(/Deployment\/servicea.*container servicea: runs sh, not node/),
+    ])
+  })
+
+  it("the factory's CLIs: another STORE, other etcd endpoints, a KEK that is not the factory's", () => {
+    const problems = cliContainersUseFactoryStore(
+      broken((_, find) => {
+        const [a, b, c] = find('Job', 'jwt-factory-demo-clients').spec.template.spec.containers
+        const set = (container: any, name: string, value: string) => {
+          container.env.find((v: { name: string }) => v.name === name).value = value
+        }
+        set(a, 'ETCD_ENDPOINTS', 'https://etcd-0.etcd.jwt-factory.svc.cluster.local:2379')
+        set(b, 'STORE', 'files')
+        set(c, 'STORE_KEK_FILE', '/etc/jwt-factory/client-secrets/servicec/client-secret')
+      }),
+    )
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /container servicea: etcd endpoints \["https:\/\/etcd-0[^\]]*\], the factory's \[.*etcd-2/,
+      ),
+      expect.stringMatching(/container serviceb: STORE "files", the factory's "etcd"/),
+      expect.stringMatching(
+        /container servicec: STORE_KEK_FILE in "servicec-client-secret\/client-secret", the factory's "jwt-factory-kek\/store\.kek"/,
       ),
     ])
   })

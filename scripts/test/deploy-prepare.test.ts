@@ -6,8 +6,14 @@ import { isIP } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, join, relative } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SERVICE_NAMES } from '../../apps/service/src/config.ts'
 import { etcdHosts, inClusterHosts } from '../deploy/cluster-names.ts'
 import { DEPLOYED_APPS } from '../deploy/deployed-apps.ts'
+import { CLIENT_SECRET_FILE_NAME, clientSecretName } from '../deploy/secret-files.ts'
+import { readDeployFiles } from '../deploy-check/deploy-files.ts'
+import { deployModel } from '../deploy-check/deploy-model.ts'
+import type { Container, PodOwner } from '../deploy-check/kube-objects.ts'
+import { mountedSecretFile } from '../deploy-check/secret-mounts.ts'
 import { root } from '../demo/cluster.ts'
 import { spawnNode } from '../demo/launch.ts'
 
@@ -180,6 +186,38 @@ describe('npm run deploy -- prepare', () => {
     expect(derived.export({ type: 'spki', format: 'pem' })).toBe(publicPem)
   })
 
+  it("gives each service a 32-byte client secret of its own, at its CLIENT_SECRET_FILE, and the Job's container for it the same", async () => {
+    const secrets = await Promise.all(
+      SERVICE_NAMES.map((name) => read(clientSecretName(name), CLIENT_SECRET_FILE_NAME)),
+    )
+    for (const secret of secrets) {
+      expect(secret).toMatch(/^[\w-]{43}\n$/)
+      expect(Buffer.from(secret.trim(), 'base64url')).toHaveLength(32)
+    }
+    expect(new Set(secrets).size).toBe(SERVICE_NAMES.length)
+    // What each pod reads: the service at its CLIENT_SECRET_FILE, the Job at --secret-file.
+    const { manifests } = deployModel(root, readDeployFiles(join(root, 'deploy')))
+    const owner = (kind: string, name: string) =>
+      manifests.find((m) => m.object.kind === kind && m.object.metadata.name === name)!
+        .object as PodOwner
+    const readsAt = (pod: PodOwner, c: Container, path: string | undefined) =>
+      mountedSecretFile(pod.spec.template.spec, c, path ?? '')
+    const job = owner('Job', 'jwt-factory-demo-clients')
+    for (const name of SERVICE_NAMES) {
+      const mine = { secret: clientSecretName(name), file: CLIENT_SECRET_FILE_NAME }
+      const deployment = owner('Deployment', name)
+      const service = deployment.spec.template.spec.containers[0]!
+      const env = service.env?.find((v) => v.name === 'CLIENT_SECRET_FILE')?.value
+      expect(readsAt(deployment, service, env), name).toEqual(mine)
+      const ensure = job.spec.template.spec.containers.find((c) => c.name === name)!
+      const command = ensure.command ?? []
+      expect(command.slice(-4, -2), name).toEqual(['ensure', name])
+      expect(readsAt(job, ensure, command[command.indexOf('--secret-file') + 1]), name).toEqual(
+        mine,
+      )
+    }
+  })
+
   it('refuses to overwrite the secrets, and replaces them all with --force', async () => {
     const kek = await read('jwt-factory-kek', 'store.kek')
     const refused = await runPrepare()
@@ -200,10 +238,11 @@ describe('npm run deploy -- prepare', () => {
       const built = execFileSync(kubectl!, ['kustomize', deploy], { encoding: 'utf8' })
       const kinds = [...built.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]!)
       const count = (kind: string) => kinds.filter((k) => k === kind).length
-      expect(count('Secret')).toBe(10)
+      expect(count('Secret')).toBe(13)
       expect(count('ConfigMap')).toBe(4)
       expect(count('Deployment')).toBe(4)
       expect(count('StatefulSet')).toBe(1)
+      expect(count('Job')).toBe(1)
       expect(count('RequestAuthentication')).toBe(3)
       // Every Secret and ConfigMap a pod names is one kustomize generated (its hash suffix).
       const generated = new Set(
@@ -211,10 +250,10 @@ describe('npm run deploy -- prepare', () => {
       )
       const referenced = [
         ...built.matchAll(
-          /^\s+(?:secretName|name): (\S+-(?:env|certs|tls|kek|admin|client|scenario3|public)-[a-z0-9]{10})$/gm,
+          /^\s+(?:secretName|name): (\S+-(?:env|certs|tls|kek|admin|client|secret|scenario3|public)-[a-z0-9]{10})$/gm,
         ),
       ]
-      expect(referenced.length).toBeGreaterThan(10)
+      expect(referenced.length).toBeGreaterThan(20)
       for (const [, name] of referenced) expect(generated.has(name), name).toBe(true)
     },
   )

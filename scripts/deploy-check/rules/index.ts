@@ -1,5 +1,7 @@
+import { cliContainersUseFactoryStore } from './cli-store.ts'
 import { containerPortsMatch } from './container-ports.ts'
 import { containersLockedDown } from './container-security.ts'
+import { imageCommandsRunBundles } from './image-commands.ts'
 import { istioPortNamesMatch } from './istio-port-names.ts'
 import { noCommittedSecrets } from './no-committed-secrets.ts'
 import { probesTargetHealth } from './probes.ts'
@@ -25,4 +27,7 @@ export const DEPLOY_RULES: Record<string, Rule> = {
   'no secret committed: no Secret values, generators read generated/ only': noCommittedSecrets,
   "scenario 5: servicea's principal AND the user's request principal in one source":
     scenario5RequiresCallerAndUser,
+  'every container of the image runs node on a bundle the image holds': imageCommandsRunBundles,
+  "the factory's CLIs (the OAuth clients Job) work on the factory's store and KEK":
+    cliContainersUseFactoryStore,
 }

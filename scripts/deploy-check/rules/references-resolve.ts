@@ -1,11 +1,12 @@
 import { basename } from 'node:path/posix'
-import { workloads } from '../deploy-model.ts'
+import { podOwners } from '../deploy-model.ts'
 import { generatorSources } from '../kustomization.ts'
-import { nameOf, type Container, type Volume } from '../kube-objects.ts'
+import { nameOf, type Container, type PodSpec } from '../kube-objects.ts'
+import { mountedSecretFile } from '../secret-mounts.ts'
 import type { Rule } from './rule.ts'
 
 /**
- * Everything a pod names exists, or it never starts (and only the cluster would say so): its
+ * Everything a pod (of a Deployment, a StatefulSet or a Job) names exists, or it never starts (and only the cluster would say so): its
  * ServiceAccount, the Secrets and ConfigMaps of its volumes and envFrom (generated ones by their
  * generator's name), the volumes its containers mount. A `*_FILE` variable pointing into a
  * mounted Secret names a file that Secret holds: ADMIN_TOKEN_FILE, STORE_KEK_FILE, the etcd
@@ -28,7 +29,7 @@ export const referencesResolve: Rule = (model) => {
     ...(kustomization.configMapGenerator ?? []).map((g) => g.name),
   ])
   const problems: string[] = []
-  for (const w of workloads(model)) {
+  for (const w of podOwners(model)) {
     const pod = w.object.spec.template.spec
     const where = nameOf(w)
     if (pod.serviceAccountName !== undefined && !accounts.has(pod.serviceAccountName)) {
@@ -53,7 +54,7 @@ export const referencesResolve: Rule = (model) => {
         if (!volumes.has(mount.name) && !claims.has(mount.name))
           problems.push(`${where} container ${c.name}: mounts ${mount.name}, which is no volume`)
       }
-      problems.push(...fileProblems(`${where} container ${c.name}`, c, volumes, secretFiles))
+      problems.push(...fileProblems(`${where} container ${c.name}`, pod, c, secretFiles))
     }
   }
   return problems
@@ -62,21 +63,19 @@ export const referencesResolve: Rule = (model) => {
 /** `*_FILE` variables that point into a mounted Secret name a file it holds. */
 function fileProblems(
   where: string,
+  pod: PodSpec,
   c: Container,
-  volumes: Map<string, Volume>,
   secretFiles: Map<string, string[]>,
 ): string[] {
   const problems: string[] = []
   for (const v of c.env ?? []) {
     if (!v.name.endsWith('_FILE') || v.value === undefined) continue
-    const mount = (c.volumeMounts ?? []).find((m) => v.value!.startsWith(`${m.mountPath}/`))
-    const secret = mount && volumes.get(mount.name)?.secret?.secretName
-    const files = secret === undefined ? undefined : secretFiles.get(secret)
+    const found = mountedSecretFile(pod, c, v.value)
+    const files = found === undefined ? undefined : secretFiles.get(found.secret)
     if (files === undefined) continue
-    const file = v.value.slice(mount!.mountPath.length + 1)
-    if (!files.includes(file)) {
+    if (!files.includes(found!.file)) {
       problems.push(
-        `${where}: ${v.name}=${v.value}, but Secret ${secret} holds ${files.join(', ')}`,
+        `${where}: ${v.name}=${v.value}, but Secret ${found!.secret} holds ${files.join(', ')}`,
       )
     }
   }
