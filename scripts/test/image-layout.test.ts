@@ -1,12 +1,31 @@
-import { chmod, chown, lstat, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import {
+  chmod,
+  chown,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { ensureCertificates } from '@jwt-factory/tls'
 import { createHttpClient, type HttpClient } from '@jwt-factory/http-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { APP_BUNDLES, APP_NODE_FLAGS, bundleApps } from '../build/bundle-apps.ts'
+import {
+  APP_BUNDLES,
+  APP_NODE_FLAGS,
+  bundleApps,
+  bundleClis,
+  CLI_BUNDLES,
+} from '../build/bundle-apps.ts'
 import { root } from '../demo/cluster.ts'
 import { spawnNode, startApp, type NodeProcess } from '../demo/launch.ts'
+import { IMAGE_BUNDLES } from '../deploy-check/rules/image-commands.ts'
 import { copyImageLayout, type CopiedLayout } from '../image/copy-layout.ts'
 import { parseDockerfile } from '../image/dockerfile.ts'
 import { contextFilter } from '../image/dockerignore.ts'
@@ -27,8 +46,13 @@ let certsParent: string
 let certsDir: string
 let https: HttpClient
 let listingBefore: string[]
+let factoryEnv: Record<string, string>
+let runAsImageUser: { user: { uid: number; gid: number } } | object
 const running: NodeProcess[] = []
 const urls = { factory: '', factoryHttps: '', servicea: '', serviceb: '' }
+const SERVICES = ['servicea', 'serviceb', 'servicec'] as const
+/** The factory's log lines so far, and what waits for one (it logs each reload of its users). */
+const factoryLog = { lines: [] as string[], waiting: [] as { match: RegExp; seen: () => void }[] }
 
 const READY_TIMEOUT_MS = 20_000
 const HOST = '127.0.0.1'
@@ -76,7 +100,7 @@ describe('the layout, read from the Dockerfile', () => {
 describe('the image, as its layout runs', () => {
   beforeAll(async () => {
     layout = await imageLayout(root)
-    await bundleApps(root)
+    await Promise.all([bundleApps(root), bundleClis(root)])
     code = await mkdtemp(join(tmpdir(), 'jwt-factory-image-'))
     copied = await copyImageLayout(root, layout, code, {
       // The registry may be out of reach: CI's own `npm ci` filled the cache this one reads.
@@ -90,6 +114,12 @@ describe('the image, as its layout runs', () => {
     certsParent = await mkdtemp(join(tmpdir(), 'jwt-factory-image-certs-'))
     certsDir = join(certsParent, 'certs')
     await ensureCertificates(certsDir)
+    // Each service's OAuth client secret, as prepare makes them and the Secrets mount them.
+    await mkdir(join(volume, 'client-secrets'), { mode: 0o700 })
+    for (const name of SERVICES) {
+      const secret = `${randomBytes(32).toString('base64url')}\n`
+      await writeFile(join(volume, 'client-secrets', name), secret, { mode: 0o600 })
+    }
     https = createHttpClient({
       caPem: await readFile(join(certsDir, 'ca.pem'), 'utf8'),
       timeoutMs: 10_000,
@@ -97,36 +127,56 @@ describe('the image, as its layout runs', () => {
     // As root, a-w stops nobody: the processes then run as the image's USER, which owns only the
     // volumes, as a Deployment's fsGroup and Secret modes give it. Otherwise they run as this user.
     const user = process.getuid?.() === 0 ? layout.user : undefined
+    runAsImageUser = user ? { user } : {}
     if (user) for (const dir of [volume, certsParent]) await chownTree(dir, user)
     await chmod(code, 0o755)
     await readOnlyTree(code)
     listingBefore = await listing(code)
 
-    const [fHttp, fHttps, aHttp, aHttps, bHttp, bHttps, cHttps] = await freePorts(7)
+    const [fHttp, fHttps, aHttp, aHttps, bHttp, bHttps, cHttp, cHttps] = await freePorts(8)
     urls.factory = `http://${HOST}:${fHttp}`
     urls.factoryHttps = `https://localhost:${fHttps}`
     urls.servicea = `http://${HOST}:${aHttp}`
     urls.serviceb = `http://${HOST}:${bHttp}`
     const [node, ...args] = layout.command
     expect(node).toBe('node')
+    factoryEnv = {
+      ...layout.env,
+      HOST,
+      PORT: String(fHttp),
+      HTTPS_PORT: String(fHttps),
+      PUBLIC_URL: urls.factoryHttps,
+      CERTS_DIR: certsDir,
+      STORE: 'files',
+      KEYS_DIR: join(volume, 'keys'),
+      USERS_FILE: join(volume, 'users.json'),
+      CLIENTS_FILE: join(volume, 'clients.json'),
+      REVOCATIONS_FILE: join(volume, 'revocations.json'),
+      LOG_FORMAT: 'json',
+    }
+    // The OAuth clients, as the cluster's Job registers them: it may run before any factory.
+    for (const name of SERVICES) {
+      const secretFile = join(volume, 'client-secrets', name)
+      const ensured = await runCli(CLI_BUNDLES.clients.outfile, [
+        'ensure',
+        name,
+        '--secret-file',
+        secretFile,
+      ])
+      expect(ensured).toMatchObject({
+        code: 0,
+        stdout: `added ${name} (the secret of ${secretFile})\n`,
+      })
+    }
     const factory = spawnNode({
       name: 'jwt-factory',
       args,
       cwd: code,
-      ...(user ? { user } : {}),
-      env: {
-        ...layout.env,
-        HOST,
-        PORT: String(fHttp),
-        HTTPS_PORT: String(fHttps),
-        PUBLIC_URL: urls.factoryHttps,
-        CERTS_DIR: certsDir,
-        STORE: 'files',
-        KEYS_DIR: join(volume, 'keys'),
-        USERS_FILE: join(volume, 'users.json'),
-        CLIENTS_FILE: join(volume, 'clients.json'),
-        REVOCATIONS_FILE: join(volume, 'revocations.json'),
-        LOG_FORMAT: 'json',
+      ...runAsImageUser,
+      env: factoryEnv,
+      onLine: (line) => {
+        factoryLog.lines.push(line)
+        for (const w of factoryLog.waiting.filter((w) => w.match.test(line))) w.seen()
       },
     })
     running.push(factory)
@@ -154,12 +204,18 @@ describe('the image, as its layout runs', () => {
           LOG_FORMAT: 'json',
         },
       })
-    const services = [service('servicea', aHttp!, aHttps!), service('serviceb', bHttp!, bHttps!)]
+    const services = [
+      service('servicea', aHttp!, aHttps!),
+      service('serviceb', bHttp!, bHttps!),
+      service('servicec', cHttp!, cHttps!),
+    ]
     running.push(...services)
-    await Promise.all([
-      services[0]!.whenHealthy(`${urls.servicea}/healthz`, READY_TIMEOUT_MS),
-      services[1]!.whenHealthy(`${urls.serviceb}/healthz`, READY_TIMEOUT_MS),
-    ])
+    const httpPorts = [aHttp, bHttp, cHttp]
+    await Promise.all(
+      services.map((s, i) =>
+        s.whenHealthy(`http://${HOST}:${httpPorts[i]}/healthz`, READY_TIMEOUT_MS),
+      ),
+    )
     // servicea's keys at the factory, as `npm start` makes them: scenario 1 issues with them.
     expect((await fetch(`${urls.factory}/keys/servicea`)).status).toBe(201)
   }, SETUP_TIMEOUT_MS)
@@ -182,11 +238,8 @@ describe('the image, as its layout runs', () => {
   it('holds the bundles and policy.json, production dependencies only, and no .env file', async () => {
     const files = await listing(code)
     const paths = new Set(files.map((line) => line.split(' ')[0]))
-    for (const path of [
-      APP_BUNDLES['jwt-factory'].outfile,
-      APP_BUNDLES.service.outfile,
-      'apps/jwt-factory/policy.json',
-    ])
+    // Every bundle the deploy checks let a manifest run (the apps' and the factory's CLIs).
+    for (const path of [...IMAGE_BUNDLES, 'apps/jwt-factory/policy.json'])
       expect(paths).toContain(path)
     // Configuration comes from the environment only (ConfigMaps); the sources are bundled.
     expect([...paths].filter((p) => /(^|\/)\.([\w-]+\.)?env$/.test(p!))).toEqual([])
@@ -264,12 +317,76 @@ describe('the image, as its layout runs', () => {
     })
   })
 
+  it("the bundled users CLI adds a user on the factory's volume, password on stdin; the running factory logs them in", async () => {
+    const password = randomBytes(18).toString('base64url')
+    const reloaded = factoryLogs(/"loaded 1 user\(s\)"/)
+    const added = await runCli(
+      CLI_BUNDLES.users.outfile,
+      ['add', 'viewer', '--role', 'viewer'],
+      `${password}\n`,
+    )
+    expect(added, added.stderr).toMatchObject({ code: 0 })
+    const usersFile = await stat(join(volume, 'users.json'))
+    expect(usersFile.mode & 0o777).toBe(0o600)
+    if (process.getuid?.() === 0) expect(usersFile.uid).toBe(layout.user.uid)
+    await reloaded
+    const login = await fetch(`${urls.factory}/login`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`viewer:${password}`).toString('base64')}`,
+        'x-audience': 'servicea',
+      },
+    })
+    expect(login.status).toBe(200)
+    userToken = ((await login.json()) as { access_token: string }).access_token
+  })
+
+  it('scenario 5, and scenario 6 with the OAuth clients clients ensure registered, run with that user', async () => {
+    const auth = { authorization: `Bearer ${userToken}` }
+    const five = await fetch(`${urls.servicea}/scenario5`, { headers: auth })
+    expect({ status: five.status, body: await five.json() }).toMatchObject({
+      status: 200,
+      body: { valid: true, user: { valid: true, claims: { sub: 'viewer' } } },
+    })
+    const six = await fetch(`${urls.servicea}/scenario6`, { headers: auth })
+    expect({ status: six.status, body: await six.json() }).toMatchObject({
+      status: 200,
+      body: {
+        valid: true,
+        by: 'serviceb',
+        claims: { sub: 'viewer', client_id: 'servicea' },
+        servicec: { valid: true, by: 'servicec', claims: { client_id: 'serviceb' } },
+      },
+    })
+  })
+
   it('nothing was written into the code folder, up to a graceful stop', async () => {
     const exits = await Promise.all(running.map((p) => p.stop()))
     expect(exits).toEqual(running.map(() => ({ code: 0, signal: null })))
     expect(await listing(code)).toEqual(listingBefore)
   })
 })
+
+let userToken = ''
+
+/** One of the factory's bundled CLIs, run from the code folder as the factory runs: its env, its user. */
+async function runCli(bundle: string, args: string[], stdin?: string) {
+  const cli = spawnNode({
+    name: bundle,
+    args: [bundle, ...args],
+    cwd: code,
+    ...runAsImageUser,
+    env: factoryEnv,
+    ...(stdin === undefined ? {} : { stdin }),
+  })
+  const { code: exitCode } = await cli.exited
+  return { code: exitCode, stdout: cli.stdout(), stderr: cli.stderr() }
+}
+
+/** Resolves at the factory's next log line matching `match` (wait for it before the change). */
+function factoryLogs(match: RegExp): Promise<void> {
+  return new Promise((seen) => factoryLog.waiting.push({ match, seen }))
+}
 
 /** Every entry under `dir`: path, type, mode, size and modification time, sorted. */
 async function listing(dir: string): Promise<string[]> {
