@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { APP_BUNDLES, APP_NODE_FLAGS } from '../build/bundle-apps.ts'
+import { inNetns } from '../net/test-hosts-ip.ts'
 
 /**
  * The one way this repository starts its own processes, for `npm start`, the bench, the soak and
@@ -35,6 +36,8 @@ export interface NodeProcessOptions {
   graceMs?: number
   /** Run as this user and group (a container's USER); needs root. Default: as this process. */
   user?: { uid: number; gid: number }
+  /** Run inside this network namespace (a test host's); its pid is still node's. Needs root. */
+  netns?: string
 }
 
 export interface NodeProcess {
@@ -76,7 +79,8 @@ export class LaunchError extends Error {
 }
 
 export function spawnNode(options: NodeProcessOptions): NodeProcess {
-  const child = spawn(process.execPath, options.args, {
+  const { command, args } = inNetns(options.netns, process.execPath, options.args)
+  const child = spawn(command, args, {
     cwd: options.cwd,
     env: options.env,
     stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],

@@ -22,6 +22,7 @@ import { isMemberProcess } from '../../../../../scripts/etcd/member-process.ts'
 import { stopProcess } from '../../../../../scripts/etcd/stop-process.ts'
 import { waitFor } from '../../../../../scripts/etcd/wait-for.ts'
 import { freePorts } from '../../../../../scripts/net/free-ports.ts'
+import { inNetns } from '../../../../../scripts/net/test-hosts-ip.ts'
 
 /**
  * Real etcd for the factory's tests: 1 or 3 processes on free loopback ports, their data in a
@@ -120,6 +121,10 @@ export interface TlsTestEtcdOptions {
   /** The client certificate the readiness probe shows when clientCertAuth is on. */
   clientCertFile?: string
   clientKeyFile?: string
+  /** Serve clients on this address (a test host's) instead of 127.0.0.1. */
+  host?: string
+  /** Run the member in this network namespace (scripts/net/test-hosts.ts); needs root. */
+  netns?: string
 }
 
 /**
@@ -136,7 +141,7 @@ export async function startTlsTestEtcd(options: TlsTestEtcdOptions): Promise<{
   const root = mkdtempSync(join(tmpdir(), 'factory-etcd-tls-'))
   const [clientPort, peerPort] = (await freePorts(2)) as [number, number]
   const member: EtcdMember = { name: 'etcd-tls', clientPort, peerPort }
-  const endpoint = `https://127.0.0.1:${clientPort}`
+  const endpoint = `https://${options.host ?? '127.0.0.1'}:${clientPort}`
   const args = [
     ...memberArgs(member, [member], join(root, member.name)),
     `--listen-client-urls=${endpoint}`,
@@ -149,7 +154,8 @@ export async function startTlsTestEtcd(options: TlsTestEtcdOptions): Promise<{
   ]
   const logFile = join(root, `${member.name}.log`)
   const log = openSync(logFile, 'a', 0o600)
-  const child = spawn(etcd, args, { stdio: ['ignore', log, log] })
+  const run = inNetns(options.netns, etcd, args)
+  const child = spawn(run.command, run.args, { stdio: ['ignore', log, log] })
   closeSync(log)
   child.on('error', () => {}) // seen as the member never answering, with its log named
   const pid = child.pid!
