@@ -1,11 +1,19 @@
+import { randomBytes } from 'node:crypto'
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { generateSigningKey } from '@jwt-factory/jwt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readClientsFile } from '../src/clients/clients-file.ts'
 import { verifyPassword } from '../src/users/password-hash.ts'
+import {
+  ETCD_AVAILABLE,
+  etcdSuiteTitle,
+  randomPrefix,
+  startTestEtcd,
+  type TestEtcd,
+} from '../src/stores/etcd/etcd-test-cluster.ts'
 import { cleanUp, makeTempDir } from './factory-process.ts'
-import { runFactoryCli } from './users-cli-process.ts'
+import { runFactoryCli, runFactoryCliWithEnv } from './users-cli-process.ts'
 
 /** `npm run clients -- …` as a real child process on a temporary clients file. */
 let dir: string
@@ -230,3 +238,57 @@ describe('npm run clients -- ensure NAME --secret-file FILE (the deploy Job, run
     expect(await readFile(ensureFile, 'utf8')).toBe(before)
   })
 })
+
+describe.skipIf(!ETCD_AVAILABLE)(
+  etcdSuiteTitle('clients ensure on etcd, as the deploy Job runs it: three at once, then again'),
+  () => {
+    let etcd: TestEtcd
+    let env: Record<string, string>
+    const names = ['servicea', 'serviceb', 'servicec']
+    const files: string[] = []
+    const ensureAll = () =>
+      Promise.all(
+        names.map((name, i) =>
+          runFactoryCliWithEnv('clients', env, ['ensure', name, '--secret-file', files[i]!]),
+        ),
+      )
+
+    beforeAll(async () => {
+      etcd = await startTestEtcd({ members: 1 })
+      const etcdDir = await makeTempDir('clients-cli-etcd-')
+      env = {
+        STORE: 'etcd',
+        ETCD_ENDPOINTS: etcd.endpoints.join(','),
+        ETCD_PREFIX: randomPrefix(),
+        STORE_KEK_FILE: join(etcdDir, 'store.kek'),
+      }
+      // The KEK as prepare makes it and the Job mounts it: there before the CLI runs.
+      await writeFile(env.STORE_KEK_FILE!, `${randomBytes(32).toString('base64')}\n`, {
+        mode: 0o600,
+      })
+      for (const name of names) {
+        files.push(join(etcdDir, name))
+        await writeFile(files.at(-1)!, `${randomBytes(32).toString('base64url')}\n`, {
+          mode: 0o600,
+        })
+      }
+    }, 60_000)
+    afterAll(() => etcd?.stop())
+
+    it('adds each client once; run again, each finds its own secret in place and writes nothing', async () => {
+      const first = await ensureAll()
+      expect(first.map((r) => r.code)).toEqual([0, 0, 0])
+      expect(first.map((r) => r.stdout)).toEqual(
+        names.map((name, i) => `added ${name} (the secret of ${files[i]})\n`),
+      )
+      // Matching its stored hash is what makes ensure leave a client alone.
+      const again = await ensureAll()
+      expect(again.map((r) => r.stdout)).toEqual(
+        names.map((name, i) => `${name} has the secret of ${files[i]} already; nothing changed\n`),
+      )
+      const listed = await runFactoryCliWithEnv('clients', env, ['list'])
+      const rows = listed.stdout.trimEnd().split('\n').slice(1)
+      expect(rows.map((row) => row.split(/\s+/)[0]).sort()).toEqual(names)
+    })
+  },
+)
