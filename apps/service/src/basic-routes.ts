@@ -50,8 +50,9 @@ function homeAnswer({ name, callerUrl, consoleUrl }: ServiceConfig) {
       console: consoleAt,
       try: {
         'GET /scenario1':
-          'a jwt-factory token to serviceb; add ?verify=jwks, ?expired=1, ?fresh=1, ?trace=1',
-        'GET /scenario2': 'one token per audience, to serviceb and servicec',
+          'a jwt-factory token to serviceb; add ?verify=jwks, ?expired=1, ?fresh=1, ?trace=1; in a cluster with Istio, ?verify=mesh (the sidecar verifies, serviceb trusts it)',
+        'GET /scenario2':
+          'one token per audience, to serviceb and servicec; ?verify=mesh as in scenario 1',
         'GET /scenario3':
           'a token servicea signs with scenario-3-keys/, verified with its public key',
         'GET /scenario4': 'scenario 3 for serviceb and servicec',

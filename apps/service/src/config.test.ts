@@ -31,3 +31,44 @@ describe('loadConfig: the factory issuers a service checks', () => {
     })
   })
 })
+
+describe('loadConfig: the mesh variant (?verify=mesh), off unless set', () => {
+  it('trusts no header and knows no mesh URL by default', () => {
+    expect(loadConfig({}, '/x')).toMatchObject({
+      meshPeers: { serviceb: undefined, servicec: undefined },
+      meshPayloadHeader: undefined,
+    })
+  })
+
+  it("takes each peer's plain HTTP URL in the mesh and the sidecar's payload header", () => {
+    const config = loadConfig(
+      {
+        SERVICEB_MESH_URL: 'http://serviceb.jwt-factory.svc.cluster.local:3001/',
+        SERVICEC_MESH_URL: 'http://servicec:3002',
+        MESH_PAYLOAD_HEADER: 'X-JWT-Payload',
+      },
+      '/x',
+    )
+    expect(config.meshPeers).toEqual({
+      serviceb: 'http://serviceb.jwt-factory.svc.cluster.local:3001',
+      servicec: 'http://servicec:3002',
+    })
+    expect(config.meshPayloadHeader).toBe('x-jwt-payload')
+  })
+
+  it('refuses an HTTPS mesh URL (no sidecar reads a token there) and a header that carries a token', () => {
+    expect(() =>
+      loadConfig(
+        {
+          SERVICEB_MESH_URL: 'https://serviceb:8443',
+          MESH_PAYLOAD_HEADER: 'Authorization',
+          SERVICEC_MESH_URL: 'not a url',
+        },
+        '/x',
+      ),
+    ).toThrow(
+      /SERVICEB_MESH_URL.*plain HTTP port[\s\S]*SERVICEC_MESH_URL[\s\S]*MESH_PAYLOAD_HEADER/,
+    )
+    expect(() => loadConfig({ MESH_PAYLOAD_HEADER: 'x jwt' }, '/x')).toThrow(/HTTP header name/)
+  })
+})

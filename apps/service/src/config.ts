@@ -34,6 +34,11 @@ function configSchema(baseDir: string) {
       SERVICEA_URL: envUrl('https://localhost:3443'),
       SERVICEB_URL: envUrl('https://localhost:8443'),
       SERVICEC_URL: envUrl('https://localhost:9443'),
+      /** Unset: no `?verify=mesh` (a cluster's in-mesh plain HTTP URL of each peer, docs/20). */
+      SERVICEB_MESH_URL: z.preprocess(unsetIfEmpty, meshUrl.optional()),
+      SERVICEC_MESH_URL: z.preprocess(unsetIfEmpty, meshUrl.optional()),
+      /** Unset: no header is ever trusted (`x-jwt-payload` where a sidecar writes it, docs/20). */
+      MESH_PAYLOAD_HEADER: z.preprocess(unsetIfEmpty, meshHeader.optional()),
       CERTS_DIR: envString('../../certs'),
       SCENARIO3_KEYS_DIR: envString('../../scenario-3-keys'),
       SCENARIO3_ISSUER: envString('https://service-issuer'),
@@ -65,6 +70,19 @@ function configSchema(baseDir: string) {
         serviceb: trimSlash(e.SERVICEB_URL),
         servicec: trimSlash(e.SERVICEC_URL),
       }),
+      /**
+       * Each peer's plain HTTP port inside the mesh, for `?verify=mesh`: servicea's sidecar
+       * carries the call in the mesh's mutual TLS, the peer's sidecar verifies the token.
+       */
+      meshPeers: Object.freeze({
+        serviceb: e.SERVICEB_MESH_URL && trimSlash(e.SERVICEB_MESH_URL),
+        servicec: e.SERVICEC_MESH_URL && trimSlash(e.SERVICEC_MESH_URL),
+      }),
+      /**
+       * The header this service's sidecar writes the payload of a token it verified into
+       * (Istio's outputPayloadToHeader), lower case; unset: `?verify=mesh` is refused.
+       */
+      meshPayloadHeader: e.MESH_PAYLOAD_HEADER,
       certsDir: path(e.CERTS_DIR),
       scenario3: Object.freeze({
         keysDir: path(e.SCENARIO3_KEYS_DIR),
@@ -99,6 +117,25 @@ function configSchema(baseDir: string) {
 }
 
 const PEER_TIMEOUT_MARGIN_MS = 1000
+
+/**
+ * A peer's port inside the mesh is plain HTTP (its origin, no path): the sidecars bring the
+ * mutual TLS, and on an HTTPS port no sidecar could read the token to verify it.
+ */
+const meshUrl = z
+  .url({ error: 'must be a URL' })
+  .refine((url) => URL.canParse(url) && new URL(url).protocol === 'http:', {
+    error: "must be http://: a sidecar verifies tokens only on a peer's plain HTTP port",
+  })
+
+/** An HTTP field name (RFC 9110 §5.1), never one that carries a credential itself. */
+const meshHeader = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: 'must be an HTTP header name' })
+  .transform((name) => name.toLowerCase())
+  .refine((name) => !['authorization', 'cookie', 'x-user-authorization'].includes(name), {
+    error: 'must be a header of its own, not one that carries a token',
+  })
 
 export type ServiceConfig = Readonly<z.output<ReturnType<typeof configSchema>>>
 

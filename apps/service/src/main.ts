@@ -44,10 +44,15 @@ async function main(): Promise<void> {
     logger.warn(
       `no client certificate ${config.name}.pem in ${config.certsDir} (run \`npm run certs\`): a factory beyond loopback will refuse to issue its tokens`,
     )
+  // A peer's port inside the mesh is plain HTTP: the sidecars carry it in their mutual TLS.
+  const meshOrigins = Object.values(config.meshPeers).flatMap((url) =>
+    url ? [new URL(url).origin] : [],
+  )
   const http = createHttpClient({
     caPem: tls.caPem,
     timeoutMs: config.hopTimeoutMs,
     ...(clientCert ? { clientCert } : {}),
+    plainHttpOrigins: meshOrigins,
   })
   const scenario3 = await Scenario3Keys.open({
     ...config.scenario3,

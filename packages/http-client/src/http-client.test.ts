@@ -1,4 +1,6 @@
+import { createServer } from 'node:http'
 import type { ServerOptions } from 'node:https'
+import type { AddressInfo } from 'node:net'
 import { BadGatewayError, GatewayTimeoutError } from '@jwt-factory/server'
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import {
@@ -244,6 +246,38 @@ describe('requestJson failures, translated once', () => {
 
   it('rejects a plain http:// URL as a programming error', async () => {
     await expect(client().requestJson('serviceb', 'http://127.0.0.1:1/')).rejects.toThrow(TypeError)
+  })
+
+  it('speaks plain HTTP only to the origins it was given (a mesh peer, its sidecar bringing the TLS)', async () => {
+    const plain = createServer((req, res) => {
+      if (req.url === '/refused') {
+        res.writeHead(401, { 'content-type': 'text/plain' })
+        return res.end('Jwt is expired')
+      }
+      res.setHeader('content-type', 'application/json')
+      res.end(JSON.stringify({ path: req.url }))
+    })
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve))
+    onTestFinished(() => new Promise<void>((resolve) => plain.close(() => resolve())))
+    const origin = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`
+    const meshClient = client({ plainHttpOrigins: [origin] })
+    const answer = await meshClient.requestJson('serviceb', `${origin}/scenario1-server`)
+    expect(answer).toMatchObject({ status: 200, body: { path: '/scenario1-server' } })
+    expect(answer.tls).toBeUndefined()
+    // A sidecar's own refusal is plain text: a 502 unless the caller accepts text.
+    await expect(meshClient.requestJson('serviceb', `${origin}/refused`)).rejects.toThrow(
+      BadGatewayError,
+    )
+    expect(
+      await meshClient.requestJson('serviceb', `${origin}/refused`, { acceptText: true }),
+    ).toMatchObject({ status: 401, body: null, text: 'Jwt is expired' })
+    // Another port of the same host, or the same port by another name, is still refused.
+    await expect(meshClient.requestJson('serviceb', 'http://127.0.0.1:1/')).rejects.toThrow(
+      TypeError,
+    )
+    expect(() => meshClient.fetch(origin.replace('127.0.0.1', 'localhost'))).toThrow(TypeError)
+    expect(() => client({ plainHttpOrigins: ['https://127.0.0.1:3001'] })).toThrow(TypeError)
+    expect(() => client({ plainHttpOrigins: [`${origin}/path`] })).toThrow(TypeError)
   })
 })
 

@@ -19,6 +19,13 @@ export interface HttpClientOptions {
   timeoutMs?: number
   /** Most sockets kept per origin; default 64. */
   connections?: number
+  /**
+   * Origins (`http://host:port`) this client may reach in plain HTTP: a peer inside a service
+   * mesh, where the sidecar beside this process carries the request in the mesh's mutual TLS and
+   * the peer's sidecar verifies its token (servicea's SERVICEB_MESH_URL). Every other URL must be
+   * https://.
+   */
+  plainHttpOrigins?: readonly string[]
 }
 
 export interface HttpClient {
@@ -50,6 +57,17 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   requirePositiveInteger('timeoutMs', timeoutMs)
   requirePositiveInteger('connectTimeoutMs', connectTimeoutMs)
   requirePositiveInteger('connections', connections)
+  const plainHttp = new Set(options.plainHttpOrigins ?? [])
+  for (const origin of plainHttp) {
+    if (
+      !URL.canParse(origin) ||
+      new URL(origin).protocol !== 'http:' ||
+      new URL(origin).origin !== origin
+    )
+      throw new TypeError(
+        `plainHttpOrigins: ${origin} is not an http:// origin (scheme, host, port)`,
+      )
+  }
 
   // Each answer names the certificate of the connection that carried it (tls-peer-agent.ts).
   const agent = createTlsPeerAgent({
@@ -67,12 +85,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       ...(clientCert ? { cert: clientCert.certPem, key: clientCert.keyPem } : {}),
     },
   })
-  const context = { agent, timeoutMs, connectTimeoutMs }
+  const context = { agent, timeoutMs, connectTimeoutMs, plainHttp }
 
   return {
     agent,
     fetch: (url, init) => {
-      requireHttps(url)
+      requireHttps(url, plainHttp)
       // The global fetch types and undici's own differ only nominally (same shapes at runtime).
       const response = undiciFetch(url, { ...(init as object), dispatcher: agent })
       return response as unknown as Promise<Response>

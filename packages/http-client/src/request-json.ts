@@ -15,6 +15,11 @@ export interface RequestJsonOptions {
   body?: unknown
   /** Limit for the whole exchange, connecting included; default the client's timeoutMs. */
   timeoutMs?: number
+  /**
+   * A body that is not JSON comes back as `text` (body null) instead of a 502: a mesh's sidecar
+   * answers its own refusals in plain text (401 `Jwt is expired`, 403 `RBAC: access denied`).
+   */
+  acceptText?: boolean
 }
 
 export interface JsonResponse {
@@ -24,12 +29,16 @@ export interface JsonResponse {
   body: unknown
   /** The certificate the server presented on the connection that carried this exchange. */
   tls?: TlsPeer
+  /** The body as it came, when it was not JSON and the request accepted text. */
+  text?: string
 }
 
 export interface RequestJsonContext {
   agent: Agent
   timeoutMs: number
   connectTimeoutMs: number
+  /** The plain-HTTP origins the client was allowed (HttpClientOptions.plainHttpOrigins). */
+  plainHttp: ReadonlySet<string>
 }
 
 /**
@@ -42,7 +51,7 @@ export async function requestJson(
   url: string,
   options: RequestJsonOptions = {},
 ): Promise<JsonResponse> {
-  requireHttps(url)
+  requireHttps(url, context.plainHttp)
   const timeoutMs = options.timeoutMs ?? context.timeoutMs
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
     throw new TypeError(`timeoutMs must be a positive integer, got ${timeoutMs}`)
@@ -91,9 +100,20 @@ export async function requestJson(
   } finally {
     clearTimeout(timer)
   }
-  const body = parseJson(hop, status, text)
   const { tls } = connection
-  return { status, headers: responseHeaders, body, ...(tls ? { tls } : {}) }
+  const answer = { status, headers: responseHeaders, ...(tls ? { tls } : {}) }
+  if (options.acceptText && text.trim() !== '' && !isJson(text))
+    return { ...answer, body: null, text }
+  return { ...answer, body: parseJson(hop, status, text) }
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text)
+    return true
+  } catch {
+    return false
+  }
 }
 
 function parseJson(hop: string, status: number, text: string): unknown {
@@ -106,15 +126,19 @@ function parseJson(hop: string, status: number, text: string): unknown {
   }
 }
 
-/** This client exists to speak TLS to peers; a plain http:// URL is a configuration mistake. */
-export function requireHttps(url: string | URL): void {
-  let protocol: string
+/**
+ * This client exists to speak TLS to peers; a plain http:// URL is a configuration mistake, but
+ * to an origin the client was told is a mesh peer (its sidecar brings the TLS).
+ */
+export function requireHttps(url: string | URL, plainHttp: ReadonlySet<string> = new Set()): void {
+  let parsed: URL
   try {
-    protocol = new URL(url).protocol
+    parsed = new URL(url)
   } catch {
     throw new TypeError(`not a valid URL: ${String(url)}`)
   }
-  if (protocol !== 'https:') {
+  if (parsed.protocol === 'http:' && plainHttp.has(parsed.origin)) return
+  if (parsed.protocol !== 'https:') {
     throw new TypeError(`only https:// URLs are allowed, got ${String(url)}`)
   }
 }

@@ -32,6 +32,7 @@ export {
   MAX_TOKEN_LENGTH,
   type VerifyTokenOptions,
 } from './verify.ts'
+export { verifySignedElsewhere, type SignatureCheckedBy } from './verify-signed-elsewhere.ts'
 export {
   isKeysUnavailable,
   type VerifyError,

@@ -38,6 +38,12 @@ export interface Check {
   expected?: string
   /** What the token carried (public values; never the signature). */
   seen?: string
+  /**
+   * Who ran the check, when not the verifier of the report alone: `['mesh']` for the signature a
+   * mesh's sidecar verified before the app saw the token, `['mesh', 'serviceb']` for a claim both
+   * checked (verifySignedElsewhere).
+   */
+  by?: string[]
 }
 
 export interface VerificationReport {

@@ -19,7 +19,7 @@ import type { VerificationRun, VerifyTokenOptions } from './verify.ts'
  */
 export function reportOf(
   token: string,
-  keys: KeySource,
+  keys: Pick<KeySource, 'name' | 'cache'>,
   options: VerifyTokenOptions,
   run: VerificationRun,
 ): VerificationReport {
@@ -51,7 +51,7 @@ export function reportOf(
 interface Seen {
   header: VerificationRun['header']
   claims: JWTPayload | undefined
-  keys: KeySource
+  keys: Pick<KeySource, 'name'>
   options: VerifyTokenOptions
   nowSeconds: number
   clockToleranceSeconds: number

@@ -1,4 +1,10 @@
-import { decodeProtectedHeader, errors, jwtVerify, type JWSHeaderParameters } from 'jose'
+import {
+  decodeProtectedHeader,
+  errors,
+  jwtVerify,
+  type JWSHeaderParameters,
+  type JWTPayload,
+} from 'jose'
 import type { SigningAlgorithm } from './algorithms.ts'
 import { findDuplicateMember } from './duplicate-members.ts'
 import {
@@ -83,36 +89,9 @@ async function runVerification(
   keys: KeySource,
   options: VerifyTokenOptions,
 ): Promise<VerificationRun> {
-  const now = options.currentDate ?? new Date()
-  const clockToleranceSeconds = options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS
-  const stop = (result: VerifyResult, failed?: CheckName, header?: JWSHeaderParameters) => ({
-    result,
-    now,
-    clockToleranceSeconds,
-    ...(failed ? { failed } : {}),
-    ...(header ? { header } : {}),
-  })
-  if (typeof token !== 'string' || token.length === 0) {
-    return stop(
-      verifyFailure('JsonWebTokenError', 'ERR_JWS_INVALID', 'jwt must be provided'),
-      'format',
-    )
-  }
-  if (token.length > MAX_TOKEN_LENGTH) {
-    return stop(verifyFailure('JsonWebTokenError', 'ERR_JWS_INVALID', 'jwt malformed'), 'format')
-  }
-  const header = readHeader(token)
-  if (!header) return stop(malformed(), 'format')
-  const context: RefusalContext = {
-    expected: { ...options, typ: expectedTyp(options.typ) },
-    seen: {
-      ...(header.kid !== undefined ? { kid: header.kid } : {}),
-      ...(typeof header.typ === 'string' ? { typ: header.typ } : {}),
-    },
-    keys,
-    now,
-    clockToleranceSeconds,
-  }
+  const started = startRun(token, keys, options)
+  if ('done' in started) return started.done
+  const { header, context, stop } = started
   let resolved
   try {
     resolved = await keys.resolve(header)
@@ -125,26 +104,9 @@ async function runVerification(
   try {
     const { payload } = await jwtVerify(token, resolved.key, {
       algorithms: resolved.algorithms as SigningAlgorithm[],
-      issuer: options.issuer,
-      audience: options.audience,
-      subject: options.subject,
-      typ: context.expected.typ,
-      clockTolerance: clockToleranceSeconds,
-      requiredClaims: [...(options.requiredClaims ?? REQUIRED_CLAIMS)],
-      currentDate: now,
+      ...claimOptions(started),
     })
-    // jose checks that iat is in the past only together with maxTokenAge; a token "issued" in
-    // the future (minted ahead for later use) is refused regardless (RFC 7519 §4.1.6).
-    if ((payload.iat as number) > Math.floor(now.getTime() / 1000) + clockToleranceSeconds) {
-      const failure = verifyFailure(
-        'JsonWebTokenError',
-        'ERR_JWT_CLAIM_VALIDATION_FAILED',
-        'jwt issued in the future',
-        { now: now.toISOString(), clockToleranceSeconds },
-      )
-      return stop(failure, 'iat', header)
-    }
-    return stop({ valid: true, claims: payload }, undefined, header)
+    return finishRun(payload, started)
   } catch (err) {
     // With the key in hand, "not supported" is an unknown `crit` extension (RFC 7515 §4.1.11).
     if (err instanceof errors.JOSENotSupported) return stop(malformed(), 'format', header)
@@ -152,7 +114,85 @@ async function runVerification(
   }
 }
 
-const malformed = () => verifyFailure('JsonWebTokenError', 'ERR_JWT_INVALID', 'jwt malformed')
+/** A run under way: its readable header, what a refusal says, and how it stops. */
+export interface StartedRun {
+  header: JWSHeaderParameters
+  context: RefusalContext
+  options: VerifyTokenOptions
+  stop: (result: VerifyResult, failed?: CheckName, header?: JWSHeaderParameters) => VerificationRun
+}
+
+/**
+ * What every verification does first: the clock and the leeway, the length cap, a readable
+ * header without duplicate members or an odd `kid`. `done` when the token stopped there.
+ */
+export function startRun(
+  token: string,
+  keys: Pick<KeySource, 'name' | 'hop'>,
+  options: VerifyTokenOptions,
+): StartedRun | { done: VerificationRun } {
+  const now = options.currentDate ?? new Date()
+  const clockToleranceSeconds = options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS
+  const stop = (result: VerifyResult, failed?: CheckName, header?: JWSHeaderParameters) => ({
+    result,
+    now,
+    clockToleranceSeconds,
+    ...(failed ? { failed } : {}),
+    ...(header ? { header } : {}),
+  })
+  if (typeof token !== 'string' || token.length === 0) {
+    const failure = verifyFailure('JsonWebTokenError', 'ERR_JWS_INVALID', 'jwt must be provided')
+    return { done: stop(failure, 'format') }
+  }
+  if (token.length > MAX_TOKEN_LENGTH) {
+    const failure = verifyFailure('JsonWebTokenError', 'ERR_JWS_INVALID', 'jwt malformed')
+    return { done: stop(failure, 'format') }
+  }
+  const header = readHeader(token)
+  if (!header) return { done: stop(malformed(), 'format') }
+  const context: RefusalContext = {
+    expected: { ...options, typ: expectedTyp(options.typ) },
+    seen: {
+      ...(header.kid !== undefined ? { kid: header.kid } : {}),
+      ...(typeof header.typ === 'string' ? { typ: header.typ } : {}),
+    },
+    keys,
+    now,
+    clockToleranceSeconds,
+  }
+  return { header, context, options, stop }
+}
+
+/** What jose checks of the claims, the same for every run. */
+export const claimOptions = ({ context, options }: StartedRun) => ({
+  issuer: options.issuer,
+  audience: options.audience,
+  subject: options.subject,
+  typ: context.expected.typ,
+  clockTolerance: context.clockToleranceSeconds,
+  requiredClaims: [...(options.requiredClaims ?? REQUIRED_CLAIMS)],
+  currentDate: context.now,
+})
+
+/** The claims jose accepted, and the one check it leaves out: an iat in the future. */
+export function finishRun(payload: JWTPayload, { header, context, stop }: StartedRun) {
+  const { now, clockToleranceSeconds } = context
+  // jose checks that iat is in the past only together with maxTokenAge; a token "issued" in
+  // the future (minted ahead for later use) is refused regardless (RFC 7519 §4.1.6).
+  if ((payload.iat as number) > Math.floor(now.getTime() / 1000) + clockToleranceSeconds) {
+    const failure = verifyFailure(
+      'JsonWebTokenError',
+      'ERR_JWT_CLAIM_VALIDATION_FAILED',
+      'jwt issued in the future',
+      { now: now.toISOString(), clockToleranceSeconds },
+    )
+    return stop(failure, 'iat', header)
+  }
+  return stop({ valid: true, claims: payload }, undefined, header)
+}
+
+export const malformed = () =>
+  verifyFailure('JsonWebTokenError', 'ERR_JWT_INVALID', 'jwt malformed')
 
 /**
  * The protected header, or undefined when the token is unreadable, has duplicate members, or a

@@ -17,4 +17,9 @@ export {
   type SpanLogger,
   type TraceSettings,
 } from './incoming.ts'
-export { outcome, tracedVerify, type TracedVerification } from './traced-verify.ts'
+export {
+  outcome,
+  tracedVerification,
+  tracedVerify,
+  type TracedVerification,
+} from './traced-verify.ts'

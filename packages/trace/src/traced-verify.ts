@@ -2,10 +2,11 @@ import {
   verifyToken,
   verifyTokenWithReport,
   type KeySource,
+  type VerificationReport,
   type VerifyResult,
   type VerifyTokenOptions,
 } from '@jwt-factory/jwt'
-import type { Trace } from './trace.ts'
+import type { OpenSpan, Trace } from './trace.ts'
 import { viewToken } from './token-view.ts'
 
 export interface TracedVerification {
@@ -29,6 +30,32 @@ export async function tracedVerify(
   if (!trace.enabled) return verifyToken(token, keys, options)
   const span = trace.start({ kind: 'verify', from: by, to: by, call: `verify with ${keys.name}` })
   const { result, report } = await verifyTokenWithReport(token, keys, options)
+  endVerifySpan(span, token, source, { result, report })
+  return result
+}
+
+/**
+ * A verification made otherwise than by verifyToken (verifySignedElsewhere: the mesh verified
+ * the signature, the app the claims), traced as tracedVerify traces its own: one verify span.
+ */
+export function tracedVerification(
+  trace: Trace,
+  { by, token, call }: { by: string; token: string; call: string },
+  verify: () => { result: VerifyResult; report: VerificationReport },
+): VerifyResult {
+  if (!trace.enabled) return verify().result
+  const span = trace.start({ kind: 'verify', from: by, to: by, call })
+  const verified = verify()
+  endVerifySpan(span, token, undefined, verified)
+  return verified.result
+}
+
+function endVerifySpan(
+  span: OpenSpan,
+  token: string,
+  source: TracedVerification['source'],
+  { result, report }: { result: VerifyResult; report: VerificationReport },
+): void {
   const { compact: _compact, ...view } = viewToken(token, source ? { source } : {})
   span.end({
     status: verdictStatus(result),
@@ -36,7 +63,6 @@ export async function tracedVerify(
     verification: report,
     result: outcome(result),
   })
-  return result
 }
 
 /** A verdict as a status: 200, 403 for a refused token, 502/504 when the keys could not be had. */

@@ -17,6 +17,7 @@ import { TokenCache, type IssuedToken, type TokenSource } from './token-cache.ts
 import { missingSecretAdvice } from './client-secret.ts'
 import { oauthRefusalOf, TokenExchangeRefusedError } from './token-exchange-refused.ts'
 import { tokenRefusal } from './token-refusal.ts'
+import { MeshRefusedError, meshUrlUnset } from '../scenarios/mesh-refusals.ts'
 
 export const FACTORY_HOP = 'jwt-factory'
 
@@ -41,6 +42,11 @@ export interface PeerCall {
    * second one (scenario 5: the user's); by default every such refusal is.
    */
   refusedOwnToken?: (body: unknown) => boolean
+  /**
+   * To the peer's plain HTTP port inside the mesh (`?verify=mesh`, its *_MESH_URL), where its
+   * sidecar verifies the token first; by default its HTTPS listener.
+   */
+  mesh?: boolean
 }
 
 export interface HopAnswer {
@@ -318,8 +324,10 @@ export function createHopClient({ http, config, logger, clientSecret }: HopClien
   async function send<E extends ServerEnv>(
     c: Context<E>,
     trace: Trace,
-    { peer, path, token, headers }: PeerCall,
+    { peer, path, token, headers, mesh = false }: PeerCall,
   ): Promise<HopAnswer & { challenge?: string | string[] | undefined }> {
+    const base = mesh ? config.meshPeers[peer] : config.peers[peer]
+    if (base === undefined) throw meshUrlUnset(peer)
     const requestId = c.get('requestId')
     const value = typeof token === 'string' ? token : token.value
     const source = typeof token === 'string' ? 'signed locally' : token.source
@@ -339,11 +347,13 @@ export function createHopClient({ http, config, logger, clientSecret }: HopClien
       ...forwardedFault(c),
     }
     try {
-      const answer = await http.requestJson(peer, `${config.peers[peer]}${path}`, {
+      const answer = await http.requestJson(peer, `${base}${path}`, {
         headers: sent,
         timeoutMs: config.peerTimeoutMs,
+        acceptText: mesh,
       })
-      const body = trace.adopt(answer.body)
+      const body =
+        answer.text === undefined ? trace.adopt(answer.body) : sidecarAnswer(peer, answer)
       span.end({ status: answer.status, ...tlsOf(answer) })
       logger.info(
         { rid: requestId, status: answer.status },
@@ -366,6 +376,22 @@ export function createHopClient({ http, config, logger, clientSecret }: HopClien
     cachedTokens: () => tokens.entries(),
   }
 }
+
+/**
+ * What a peer's sidecar said in plain text: its refusal of the token (401) or of the policy (403)
+ * as the peer's answer; anything else is the hop failing, a 502 naming the peer.
+ */
+function sidecarAnswer(peer: PeerName, { status, text = '' }: JsonResponse): unknown {
+  const said = text.trim().slice(0, SIDECAR_TEXT_SHOWN) || '(no text)'
+  if (status === 401 || status === 403) return new MeshRefusedError(status, peer, said).toJSON()
+  throw new BadGatewayError(
+    peer,
+    `${peer} answered ${status} with a body that is not JSON: ${said}`,
+  )
+}
+
+/** Enough of a sidecar's text for its reason; never a whole page. */
+const SIDECAR_TEXT_SHOWN = 200
 
 /** The TLS peer of the connection that carried an answer, when the client recorded one. */
 const tlsOf = ({ tls }: JsonResponse): { tls?: TlsPeer } => (tls ? { tls } : {})

@@ -1,8 +1,9 @@
 import type { Context } from 'hono'
-import { isFlagSet, requestedFault, type ServerEnv } from '@jwt-factory/server'
+import { BadRequestError, isFlagSet, requestedFault, type ServerEnv } from '@jwt-factory/server'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { SCENARIO_CALLER } from '../config.ts'
-import type { HopAnswer, HopClient, PeerCall } from '../peers/hop-client.ts'
+import { SCENARIO_CALLER, type ServiceConfig } from '../config.ts'
+import type { HopAnswer, HopClient, PeerCall, PeerName } from '../peers/hop-client.ts'
+import { meshUrlUnset } from './mesh-refusals.ts'
 import { rootTrace, type Trace } from '../trace.ts'
 
 /** What every calling side reads of its request: `?trace=1` (the trace), `?expired=1`. */
@@ -18,9 +19,41 @@ export function scenarioOptions<E extends ServerEnv>(c: Context<E>): ScenarioRun
   return { trace: rootTrace(c, SCENARIO_CALLER), expired: isFlagSet(c.req.query('expired')) }
 }
 
-/** `?verify=jwks` asks the verifying side to check locally with the factory's JWKS. */
-export const verifyQuery = <E extends ServerEnv>(c: Context<E>) =>
-  c.req.query('verify') === 'jwks' ? '?verify=jwks' : ''
+/**
+ * `?verify=jwks` asks the verifying side to check locally with the factory's JWKS; anything else
+ * at the factory. `?verify=mesh` is built for scenarios 1 and 2 only (verifyChoice): elsewhere it
+ * is refused rather than quietly verified another way.
+ */
+export function verifyQuery<E extends ServerEnv>(c: Context<E>): string {
+  if (c.req.query('verify') === 'mesh') {
+    throw new BadRequestError(
+      `?verify=mesh is built for /scenario1 and /scenario2 (${c.req.path} in the mesh is a next step, docs/20-kubernetes.md)`,
+    )
+  }
+  return c.req.query('verify') === 'jwks' ? '?verify=jwks' : ''
+}
+
+/** How scenarios 1 and 2 ask their peers to verify, and whether the calls go through the mesh. */
+export interface VerifyChoice {
+  query: string
+  mesh: boolean
+}
+
+/**
+ * verifyQuery, and `?verify=mesh`: the peers' sidecars verify the token on their plain HTTP
+ * ports inside the mesh and the peers trust them (docs/20). Refused before anything is sent,
+ * a token from the factory included, when servicea has no mesh URL for one of `peers`.
+ */
+export function verifyChoice<E extends ServerEnv>(
+  c: Context<E>,
+  config: ServiceConfig,
+  peers: readonly PeerName[],
+): VerifyChoice {
+  if (c.req.query('verify') !== 'mesh') return { query: verifyQuery(c), mesh: false }
+  const unset = peers.find((peer) => config.meshPeers[peer] === undefined)
+  if (unset !== undefined) throw meshUrlUnset(unset)
+  return { query: '?verify=mesh', mesh: true }
+}
 
 /** One hop: its status and body, as the original answered. */
 export const answerOf = <E extends ServerEnv>(c: Context<E>, answer: HopAnswer) =>
@@ -36,10 +69,11 @@ export async function callBoth(
   hops: HopClient,
   path: string,
   [forB, forC]: [PeerCall['token'], PeerCall['token']],
+  mesh = false,
 ) {
   const [serviceb, servicec] = await Promise.all([
-    hops.callPeer(c, trace, { peer: 'serviceb', path, token: forB }),
-    hops.callPeer(c, trace, { peer: 'servicec', path, token: forC }),
+    hops.callPeer(c, trace, { peer: 'serviceb', path, token: forB, mesh }),
+    hops.callPeer(c, trace, { peer: 'servicec', path, token: forC, mesh }),
   ])
   const status = Math.max(serviceb.status, servicec.status)
   const body = { serviceb: serviceb.body, servicec: servicec.body }

@@ -6,6 +6,7 @@ import { injectedFault, type ServerEnv } from '@jwt-factory/server'
 import { SCENARIO_CALLER } from '../config.ts'
 import type { ServiceContext } from '../deps.ts'
 import { incomingTrace, type Trace } from '../trace.ts'
+import { meshVerifiedTokenEndpoint } from './mesh-verified-token.ts'
 import { missingToken, verdict } from './verdict.ts'
 
 /**
@@ -37,11 +38,16 @@ export function serviceTokenVerifier({ config, hops, callerKeys, keysAfresh }: S
   }
 }
 
-/** The verifying side of scenarios 1 and 2: servicea's factory token in `Authorization`. */
+/**
+ * The verifying side of scenarios 1 and 2: servicea's factory token in `Authorization`; with
+ * `?verify=mesh`, the claims its sidecar verified (mesh-verified-token.ts).
+ */
 export function serviceTokenEndpoint(ctx: ServiceContext) {
   const me = ctx.config.name
   const verifyServiceToken = serviceTokenVerifier(ctx)
+  const trustMesh = meshVerifiedTokenEndpoint(ctx)
   return async function verifyServiceTokenRequest(c: Context<ServerEnv>) {
+    if (c.req.query('verify') === 'mesh') return trustMesh(c)
     const token = readBearerToken(c)
     const trace = incomingTrace(c)
     if (token === undefined) return missingToken(c, me)
