@@ -1,13 +1,21 @@
 import { mkdir } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Cluster, PROCESS_NAMES } from '../demo/cluster.ts'
+import { Cluster, PROCESS_NAMES, root } from '../demo/cluster.ts'
 import { BenchStoreRunner } from './bench-store.ts'
 import { CONSOLE_OPENS, measureConsolePaint } from './console-paint.ts'
 import { measureCryptoLimits, type CryptoLimits } from './crypto-limits.ts'
 import { httpRows, runHttpRow, type HttpRowResult } from './http-rows.ts'
-import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from './options.ts'
+import {
+  parseBenchOptions,
+  REFERENCE_ROW_IDS,
+  USAGE,
+  UsageError,
+  type BenchOptions,
+} from './options.ts'
 import { CpuMeter, RssMonitor, waitForIdleMachine } from './process-stats.ts'
+import { issueBareToken, referenceRows } from './reference-rows.ts'
+import { REFERENCE_NAMES, ReferenceServers } from './reference-servers.ts'
 import { ROTATION_LABEL, runRotationRow } from './rotation-row.ts'
 import { buildReport, formatReport, type BenchReport } from './report.ts'
 
@@ -31,6 +39,7 @@ const stopLoad = new AbortController()
 let cluster: Cluster | undefined
 let launching: Promise<void> | undefined
 let monitor: RssMonitor | undefined
+let references: ReferenceServers | undefined
 const storeRunner = new BenchStoreRunner()
 
 async function run(options: BenchOptions): Promise<BenchReport> {
@@ -65,14 +74,30 @@ async function run(options: BenchOptions): Promise<BenchReport> {
   })
   await launching
   const running = cluster
+  const withReferences = REFERENCE_ROW_IDS.some((id) => options.rows.has(id))
+  if (withReferences) {
+    say(
+      `starting the reference servers: bare node:https and oauth2-mock-server (${options.algorithm})`,
+    )
+    references = new ReferenceServers()
+    await references.launch({
+      root,
+      algorithm: options.algorithm,
+      // The cluster's own folder: the same server certificate, under the CA the load trusts.
+      certsDir: join(running.dir, 'certs'),
+      nodeArgs: await profileArgs(options.cpuProfDir),
+    })
+  }
+  const refs = references
   const pids = new Map<string, number>([
     ...PROCESS_NAMES.map((name) => [name, running.pidOf(name)!] as const),
+    ...(refs ? REFERENCE_NAMES.map((name) => [name, refs.pidOf(name)!] as const) : []),
     ...store.pids,
   ])
   if (options.cpuProfDir)
     say(
       // Node's processes only: etcd writes no V8 profile.
-      `CPU profiles go to ${options.cpuProfDir}; pids ${PROCESS_NAMES.map((n) => `${n} ${pids.get(n)}`).join(', ')}`,
+      `CPU profiles go to ${options.cpuProfDir}; pids ${[...PROCESS_NAMES, ...(refs ? REFERENCE_NAMES : [])].map((n) => `${n} ${pids.get(n)}`).join(', ')}`,
     )
   const died = running.firstExit().then(({ name, code }): never | Promise<never> => {
     if (stopping) return new Promise<never>(() => undefined) // stopped by us: not a failure
@@ -80,16 +105,26 @@ async function run(options: BenchOptions): Promise<BenchReport> {
       `${name} exited (${code}) during the run:\n${running.logsOf(name).slice(-20).join('\n')}`,
     )
   })
+  const referenceDied = refs
+    ? refs.firstExit().then(({ name, code, stderr }): never | Promise<never> => {
+        if (stopping) return new Promise<never>(() => undefined)
+        throw new Error(`${name} exited (${code}) during the run:\n${stderr.slice(-2000)}`)
+      })
+    : new Promise<never>(() => undefined)
 
   const measure = async () => {
     const token = await issueToken(running)
+    const rows = [
+      ...httpRows(running, token),
+      ...(refs ? referenceRows(refs, await issueBareToken(running.https.agent, refs)) : []),
+    ]
     await sleep(IDLE_BEFORE_MS)
     monitor = new RssMonitor(pids)
     const before = monitor.sample()
     monitor.start()
     const cpu = new CpuMeter(pids)
     const results: HttpRowResult[] = []
-    for (const row of httpRows(running, token).filter((r) => options.rows.has(r.id))) {
+    for (const row of rows.filter((r) => options.rows.has(r.id))) {
       if (stopLoad.signal.aborted) break
       say(
         `${row.label}: ${options.connections} connections${row.alsoSingle ? ', then 1' : ''}, ${secs} s`,
@@ -133,7 +168,7 @@ async function run(options: BenchOptions): Promise<BenchReport> {
     })
     return paint ? { ...report, console: paint } : report
   }
-  return Promise.race([measure(), died])
+  return Promise.race([measure(), died, referenceDied])
 }
 
 async function waitIdle(options: BenchOptions, pids: ReadonlyMap<string, number>): Promise<void> {
@@ -171,6 +206,7 @@ function stopEverything(): Promise<void> {
       await launching?.catch(() => undefined)
       await cluster.stop()
     }
+    await references?.stop()
     // After the factory, which would otherwise log every call it could no longer make.
     await storeRunner.stop()
   })()

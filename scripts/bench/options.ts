@@ -14,9 +14,19 @@ export const ROW_IDS = [
   'scenario2',
   'scenario3',
   'scenario4',
+  'bare-sign',
+  'bare-verify',
+  'peer-token',
   'console',
 ] as const
 export type RowId = (typeof ROW_IDS)[number]
+
+/** The floor (a bare node:https server) and the peer (oauth2-mock-server): reference-servers.ts. */
+export const REFERENCE_ROW_IDS = [
+  'bare-sign',
+  'bare-verify',
+  'peer-token',
+] as const satisfies readonly RowId[]
 
 const ROW_GROUPS: Record<string, readonly RowId[]> = {
   factory: ['issue', 'verify', 'jwks', 'rotate'],
@@ -28,6 +38,7 @@ const ROW_GROUPS: Record<string, readonly RowId[]> = {
     'scenario3',
     'scenario4',
   ],
+  reference: REFERENCE_ROW_IDS,
 }
 
 /** Where the factory keeps its keys, users and clients during the run (its STORE). */
@@ -59,7 +70,7 @@ Options:
   --alg <alg>          ${SIGNING_ALGORITHMS.join(' | ')} (default ES256): the factory's ALGORITHM,
                        servicea's scenario-3 key, and the in-process row
   --only <rows>        comma-separated, from: ${ROW_IDS.join(' ')}
-                       and the groups factory, scenarios (default: all)
+                       and the groups factory, scenarios, reference (default: all)
   --store <store>      ${BENCH_STORES.join(' | ')} (default files): the factory's STORE; etcd starts
                        one etcd member on free loopback ports for the run (etcd-server on PATH)
   --wait-idle <s>      on a shared machine: before each figure, wait up to <s> seconds until

@@ -3,6 +3,7 @@ import type { ConsolePaint } from './console-paint.ts'
 import type { CryptoLimits } from './crypto-limits.ts'
 import type { HttpRowResult } from './http-rows.ts'
 import type { BenchOptions, BenchStore, RowId } from './options.ts'
+import { referenceRatios, type ReferenceRatios } from './reference-ratios.ts'
 
 export interface MemoryFigures {
   beforeMb: number
@@ -10,7 +11,7 @@ export interface MemoryFigures {
   afterMb: number
 }
 
-export interface HttpRowReport extends HttpRowResult {
+export interface HttpRowReport extends HttpRowResult, ReferenceRatios {
   /** req/s over (1)'s in-flight rate: sign for issue, verify for verify. */
   ratioToInProcess?: number
 }
@@ -68,7 +69,11 @@ export function buildReport(
     ...(crypto ? { crypto } : {}),
     http: http.map((row) => {
       const rate = limit(row.id)
-      return rate ? { ...row, ratioToInProcess: row.requestsPerSecond / rate } : row
+      return {
+        ...row,
+        ...(rate ? { ratioToInProcess: row.requestsPerSecond / rate } : {}),
+        ...referenceRatios(row, http),
+      }
     }),
     ...(memory ? { memory } : {}),
   }
@@ -90,8 +95,21 @@ const ROW_NUMBERS: Record<string, string> = {
   verify: '(3)',
   jwks: '(4)',
   rotate: '(8)',
+  'bare-sign': '(9)',
+  'bare-verify': '(9)',
+  'peer-token': '(9)',
 }
-const CPU_ORDER = ['jwt-factory', 'servicea', 'serviceb', 'servicec', 'etcd', 'bench', 'other']
+const CPU_ORDER = [
+  'jwt-factory',
+  'servicea',
+  'serviceb',
+  'servicec',
+  'etcd',
+  'bare',
+  'peer',
+  'bench',
+  'other',
+]
 const CPU_LABEL: Record<string, string> = {
   'jwt-factory': 'factory',
   servicea: 'a',
@@ -126,8 +144,8 @@ export function formatReport(report: BenchReport): string {
     )
   }
   if (http.length > 0) {
-    // etcd's column only when the bench started one.
-    const cpuNames = CPU_ORDER.filter((name) => name !== 'etcd' || options.store === 'etcd')
+    // etcd's and the reference servers' columns only when the bench started them.
+    const cpuNames = CPU_ORDER.filter((name) => http.some((row) => name in row.cpuPercent))
     const number = (id: string) => ROW_NUMBERS[id] ?? '(5)'
     out.push(
       'Row'.padEnd(LABEL) +
@@ -166,6 +184,7 @@ export function formatReport(report: BenchReport): string {
     out.push(
       `    ratio: req/s over (1)'s in-flight rate; p50@1: p50 ms with one connection; CPU: % of one core`,
     )
+    out.push(...formatReferenceRatios(http))
     const busiest = Math.max(...http.map((row) => row.cpuPercent.other ?? 0))
     if (busiest > 10)
       out.push(
@@ -204,4 +223,28 @@ export function formatReport(report: BenchReport): string {
     )
   }
   return out.join('\n')
+}
+
+/** The factory's rows over the reference rows (9) of the same run; nothing without them. */
+function formatReferenceRatios(http: readonly HttpRowReport[]): string[] {
+  const rows = http.filter((r) => r.ratioToBare !== undefined || r.ratioToPeer !== undefined)
+  if (rows.length === 0) return []
+  const cell = (n: number | undefined, width = 8) =>
+    (n === undefined ? '-' : n.toFixed(2)).padStart(width)
+  return [
+    '',
+    '(9) Against the references'.padEnd(LABEL) +
+      '   req/s: bare    peer'.padStart(22) +
+      'CPU: bare    peer'.padStart(20),
+    ...rows.map(
+      (row) =>
+        `    ${ROW_NUMBERS[row.id] ?? ''} ${row.label}`.padEnd(LABEL) +
+        cell(row.ratioToBare, 14) +
+        cell(row.ratioToPeer) +
+        cell(row.cpuRatioToBare, 12) +
+        cell(row.cpuRatioToPeer),
+    ),
+    "    req/s: the row's over the bare server's and oauth2-mock-server's (1.00: one event loop's limit);",
+    "    CPU: their CPU time per request over the factory's, steadier on a busy machine; above 1 is better",
+  ]
 }
