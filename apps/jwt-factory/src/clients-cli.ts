@@ -1,12 +1,13 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ConfigError, readEnvFile } from '@jwt-factory/config'
+import { readEnvFile } from '@jwt-factory/config'
 import { CLIENTS_FORMAT } from './clients/clients-file.ts'
 import { runClientsCli } from './cli/run-clients-cli.ts'
 import { createCliLogger } from './cli/cli-logger.ts'
 import { loadConfig } from './config.ts'
 import { openStoreSources } from './stores/factory-store.ts'
 import { fileDocumentSource } from './stores/file-document-source.ts'
+import { reportCliFailure } from './start-failure.ts'
 
 /**
  * `npm run clients -- <command>`: manages the factory's OAuth clients on the configured store
@@ -26,6 +27,5 @@ try {
     await store.close()
   }
 } catch (err) {
-  console.error(err instanceof ConfigError ? `clients: ${err.message}` : err)
-  process.exitCode = 1
+  reportCliFailure('clients', err)
 }

@@ -1,9 +1,10 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ConfigError, readEnvFile } from '@jwt-factory/config'
+import { readEnvFile } from '@jwt-factory/config'
 import { runStoreCli } from './cli/run-store-cli.ts'
 import { createCliLogger } from './cli/cli-logger.ts'
 import { loadConfig } from './config.ts'
+import { reportCliFailure } from './start-failure.ts'
 
 /**
  * `npm run store -- import|export`: moves everything the factory keeps between its files and
@@ -16,6 +17,5 @@ try {
   const logger = createCliLogger('store', config.logFormat)
   process.exitCode = await runStoreCli(process.argv.slice(2), config, process, logger)
 } catch (err) {
-  console.error(err instanceof ConfigError ? `store: ${err.message}` : err)
-  process.exitCode = 1
+  reportCliFailure('store', err)
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ConfigError, readEnvFile } from '@jwt-factory/config'
+import { readEnvFile } from '@jwt-factory/config'
 import { runUsersCli } from './cli/run-users-cli.ts'
 import { createCliLogger } from './cli/cli-logger.ts'
 import { loadConfig } from './config.ts'
@@ -8,6 +8,7 @@ import { loadPolicyFile } from './policy/policy-file.ts'
 import { openStoreSources } from './stores/factory-store.ts'
 import { fileDocumentSource } from './stores/file-document-source.ts'
 import { USERS_FORMAT } from './users/users-file.ts'
+import { reportCliFailure } from './start-failure.ts'
 
 /**
  * `npm run users -- <command>`: manages the factory's users on the configured store (the users
@@ -29,6 +30,5 @@ try {
     await store.close()
   }
 } catch (err) {
-  console.error(err instanceof ConfigError ? `users: ${err.message}` : err)
-  process.exitCode = 1
+  reportCliFailure('users', err)
 }
