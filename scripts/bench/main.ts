@@ -14,6 +14,7 @@ import {
   type BenchOptions,
 } from './options.ts'
 import { CpuMeter, RssMonitor, waitForIdleMachine } from './process-stats.ts'
+import { besideTheirRows } from './reference-ratios.ts'
 import { issueBareToken, referenceRows } from './reference-rows.ts'
 import { REFERENCE_NAMES, ReferenceServers } from './reference-servers.ts'
 import { ROTATION_LABEL, runRotationRow } from './rotation-row.ts'
@@ -114,10 +115,10 @@ async function run(options: BenchOptions): Promise<BenchReport> {
 
   const measure = async () => {
     const token = await issueToken(running)
-    const rows = [
-      ...httpRows(running, token),
-      ...(refs ? referenceRows(refs, await issueBareToken(running.https.agent, refs)) : []),
-    ]
+    const rows = besideTheirRows(
+      httpRows(running, token),
+      refs ? referenceRows(refs, await issueBareToken(running.https.agent, refs)) : [],
+    )
     await sleep(IDLE_BEFORE_MS)
     monitor = new RssMonitor(pids)
     const before = monitor.sample()

@@ -13,9 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createHttpClient, type HttpClient } from '@jwt-factory/http-client'
 import { ensureCertificates, loadTlsFiles } from '@jwt-factory/tls'
 import { root } from '../demo/cluster.ts'
-import type { HttpRowResult } from '../bench/http-rows.ts'
+import type { HttpRowId, HttpRowResult } from '../bench/http-rows.ts'
 import type { LoadTarget } from '../bench/load.ts'
 import { parseBenchOptions } from '../bench/options.ts'
+import { besideTheirRows } from '../bench/reference-ratios.ts'
 import { issueBareToken, referenceRows } from '../bench/reference-rows.ts'
 import { ReferenceServers } from '../bench/reference-servers.ts'
 import { buildReport, formatReport } from '../bench/report.ts'
@@ -180,6 +181,28 @@ describe('the bench report: the factory rows over the reference rows', () => {
     expect(text).toMatch(/^\(9\) peer-token\s+1,500/m)
     // A column for each process the rows measured: the reference servers' beside the factory's.
     expect(text).toMatch(/CPU % factory\/bare\/peer\/bench\/other$/m)
+  })
+
+  it('measures each reference row right after the factory row it divides', () => {
+    const rowsOf = (...ids: HttpRowId[]) => ids.map((id) => ({ id }))
+    const ids = (rows: { id: HttpRowId }[]) => rows.map((r) => r.id)
+    const references = rowsOf('bare-sign', 'bare-verify', 'peer-token')
+    expect(ids(besideTheirRows(rowsOf('issue', 'verify', 'jwks'), references))).toEqual([
+      'issue',
+      'bare-sign',
+      'peer-token',
+      'verify',
+      'bare-verify',
+      'jwks',
+    ])
+    // Without its factory row, a reference row is still measured, last.
+    expect(ids(besideTheirRows(rowsOf('verify', 'jwks'), references))).toEqual([
+      'verify',
+      'bare-verify',
+      'jwks',
+      'bare-sign',
+      'peer-token',
+    ])
   })
 
   it('prints no ratios without a reference row of the run, or when the reference answered nothing', () => {
