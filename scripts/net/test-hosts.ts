@@ -151,4 +151,4 @@ export async function testHostsAvailable(): Promise<string | undefined> {
 }
 
 export { freeSubnet, subnet24, type Subnet } from './test-hosts-subnet.ts'
-export { namespaceNames }
+export { namespaceNames, removeLeftoverHosts }
