@@ -14,10 +14,19 @@ export type JwksFaultMode = (typeof JWKS_FAULTS)[number]
 export class JwksFault {
   #mode: JwksFaultMode = 'none'
   readonly #held = new Set<() => void>()
+  readonly #share: ((mode: JwksFaultMode) => void) | undefined
 
-  constructor(readonly delayMs: number) {
+  /**
+   * `share` tells the other workers of this factory (workers/): a learner's fault holds for the
+   * factory, whichever process answers.
+   */
+  constructor(
+    readonly delayMs: number,
+    options: { share?: (mode: JwksFaultMode) => void } = {},
+  ) {
     if (!Number.isInteger(delayMs) || delayMs < 1)
       throw new TypeError(`JwksFault: delayMs must be a positive integer, got ${delayMs}`)
+    this.#share = options.share
   }
 
   get mode(): JwksFaultMode {
@@ -29,14 +38,21 @@ export class JwksFault {
     return this.#held.size
   }
 
+  /** The learner's choice: here, and shared. */
   set(mode: JwksFaultMode): void {
+    this.adopt(mode)
+    this.#share?.(mode)
+  }
+
+  /** A choice made at another worker: here only, not shared again. */
+  adopt(mode: JwksFaultMode): void {
     this.#mode = mode
     if (mode !== 'slow') this.#releaseAll()
   }
 
-  /** Lets every held answer go out, for a factory that stops. */
+  /** Lets every held answer go out, for a process that stops (the others keep the fault). */
   close(): void {
-    this.set('none')
+    this.adopt('none')
   }
 
   /**
