@@ -102,6 +102,10 @@ export interface JwtRule {
   issuer?: string
   jwksUri?: string
   audiences?: string[]
+  /** The header the sidecar writes a verified token's payload into. */
+  outputPayloadToHeader?: string
+  /** Whether the token itself goes on to the app (Istio's default: it is removed). */
+  forwardOriginalToken?: boolean
 }
 
 export interface RequestAuthentication extends KubeObject {
@@ -114,11 +118,17 @@ export interface PolicySource {
   [condition: string]: unknown
 }
 
+export interface PolicyRule {
+  from?: { source?: PolicySource }[]
+  to?: { operation?: { ports?: string[]; notPorts?: string[]; [condition: string]: unknown } }[]
+  when?: unknown[]
+}
+
 export interface AuthorizationPolicy extends KubeObject {
   spec: {
     selector?: { matchLabels?: Labels }
     action?: string
-    rules?: { from?: { source?: PolicySource }[]; to?: unknown[]; when?: unknown[] }[]
+    rules?: PolicyRule[]
   }
 }
 

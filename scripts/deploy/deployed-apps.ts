@@ -43,11 +43,18 @@ const SERVICE_SET_BY_DEPLOYMENT = [
   'LOG_FORMAT',
 ] as const
 
+/** The mesh variant's (?verify=mesh, docs/20): unset in every .env, set by one Deployment each. */
+const MESH_SET_BY_DEPLOYMENT: Record<ServiceName, readonly string[]> = {
+  servicea: ['SERVICEB_MESH_URL', 'SERVICEC_MESH_URL'],
+  serviceb: ['MESH_PAYLOAD_HEADER'],
+  servicec: ['MESH_PAYLOAD_HEADER'],
+}
+
 export function serviceApp(name: ServiceName): DeployedApp {
   return {
     name,
     envFile: `apps/service/.${name}.env`,
-    setByDeployment: SERVICE_SET_BY_DEPLOYMENT,
+    setByDeployment: [...SERVICE_SET_BY_DEPLOYMENT, ...MESH_SET_BY_DEPLOYMENT[name]],
   }
 }
 

@@ -12,6 +12,8 @@ import { containerPortsMatch } from '../deploy-check/rules/container-ports.ts'
 import { containersLockedDown } from '../deploy-check/rules/container-security.ts'
 import { imageCommandsRunBundles } from '../deploy-check/rules/image-commands.ts'
 import { istioPortNamesMatch } from '../deploy-check/rules/istio-port-names.ts'
+import { meshPayloadHeaderFromSidecarOnly } from '../deploy-check/rules/mesh-payload-header.ts'
+import { meshUrlsReachPeersHttpPorts } from '../deploy-check/rules/mesh-urls.ts'
 import { referencesResolve } from '../deploy-check/rules/references-resolve.ts'
 import { noCommittedSecrets } from '../deploy-check/rules/no-committed-secrets.ts'
 import { probesTargetHealth } from '../deploy-check/rules/probes.ts'
@@ -463,6 +465,103 @@ describe('each rule reports a broken copy', () => {
       expect.stringMatching(
         /requestPrincipal https:\/\/jwt-factory\.jwt-factory\.svc\.cluster\.local:5443\/\* is not from the factory's user issuer/,
       ),
+    ])
+  })
+})
+
+describe('?verify=mesh: each rule reports a broken copy', () => {
+  const policy = (find: (kind: string, name: string) => any, name: string) =>
+    find('AuthorizationPolicy', name).spec
+
+  it('attack: a policy that lets a request without a token reach the HTTP port, where a forged x-jwt-payload rides along', () => {
+    const problems = meshPayloadHeaderFromSidecarOnly(
+      broken((copy, find) => {
+        // servicea's identity alone: a request from servicea's pod with no token passes.
+        delete policy(find, 'serviceb-mesh-from-servicea').rules[0].from[0].source.requestPrincipals
+        // The HTTPS rule without its port: it now admits servicea on 3001 too.
+        delete policy(find, 'serviceb-https-from-servicea').rules[0].to
+        // A rule for every port but HTTPS still matches the HTTP port.
+        policy(find, 'servicec-https-from-peers').rules[0].to = [
+          { operation: { notPorts: ['9443'] } },
+        ]
+        // An ALLOW policy with no selector applies to the whole namespace.
+        copy.manifests.push({
+          file: 'base/open.yaml',
+          object: {
+            apiVersion: 'security.istio.io/v1',
+            kind: 'AuthorizationPolicy',
+            metadata: { name: 'allow-probes' },
+            spec: { action: 'ALLOW', rules: [{ to: [{ operation: { paths: ['/healthz'] } }] }] },
+          } as KubeObject,
+        })
+      }),
+    )
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /serviceb-https-from-servicea.*rule 0: allows serviceb's HTTP port 3001 without a requestPrincipal in every source, so a request with no token carries a forged x-jwt-payload/,
+      ),
+      expect.stringMatching(
+        /serviceb-mesh-from-servicea.*rule 0: allows serviceb's HTTP port 3001/,
+      ),
+      expect.stringMatching(/allow-probes.*rule 0: allows serviceb's HTTP port 3001/),
+      expect.stringMatching(/servicec-https-from-peers.*rule 0: allows servicec's HTTP port 3002/),
+      expect.stringMatching(/allow-probes.*rule 0: allows servicec's HTTP port 3002/),
+    ])
+  })
+
+  it('attack: no ALLOW policy on a service that trusts the header (everything passes, no token needed)', () => {
+    const problems = meshPayloadHeaderFromSidecarOnly(
+      broken((copy) => {
+        copy.manifests = copy.manifests.filter(
+          (m) =>
+            m.object.kind !== 'AuthorizationPolicy' ||
+            !m.object.metadata.name.startsWith('servicec'),
+        )
+      }),
+    )
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /Deployment\/servicec.*no ALLOW AuthorizationPolicy selects it, so a request without a token reaches its HTTP port with any x-jwt-payload/,
+      ),
+    ])
+  })
+
+  it('the sidecar writes another header, or drops the token the app compares it with', () => {
+    const problems = meshPayloadHeaderFromSidecarOnly(
+      broken((_, find) => {
+        find('RequestAuthentication', 'serviceb').spec.jwtRules[0].outputPayloadToHeader =
+          'x-payload'
+        find('RequestAuthentication', 'servicec').spec.jwtRules[0].forwardOriginalToken = false
+      }),
+    )
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /Deployment\/serviceb.*MESH_PAYLOAD_HEADER x-jwt-payload: no RequestAuthentication selecting it writes that header/,
+      ),
+      expect.stringMatching(
+        /Deployment\/servicec.*the jwtRule for https:\/\/jwt-factory\.jwt-factory\.svc\.cluster\.local:5443 writes it without forwardOriginalToken: true/,
+      ),
+    ])
+  })
+
+  it("servicea's mesh URLs: an HTTPS port, another service's host, a peer that trusts no header", () => {
+    const problems = meshUrlsReachPeersHttpPorts(
+      broken((_, find) => {
+        const env = container(find('Deployment', 'servicea')).env
+        const set = (name: string, value: string) =>
+          (env.find((v: { name: string }) => v.name === name).value = value)
+        set('SERVICEB_MESH_URL', 'http://serviceb.jwt-factory.svc.cluster.local:8443')
+        set('SERVICEC_MESH_URL', 'http://servicea.jwt-factory.svc.cluster.local:3000')
+        const b = container(find('Deployment', 'serviceb'))
+        b.env = b.env.filter((v: { name: string }) => v.name !== 'MESH_PAYLOAD_HEADER')
+      }),
+    )
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /SERVICEB_MESH_URL .*:8443: port 8443 of Service\/serviceb .*is not its plain HTTP port/,
+      ),
+      expect.stringMatching(/SERVICEB_MESH_URL .*: serviceb sets no MESH_PAYLOAD_HEADER/),
+      expect.stringMatching(/SERVICEC_MESH_URL .*: the host is not servicec's Service/),
     ])
   })
 })

@@ -3,6 +3,8 @@ import { containerPortsMatch } from './container-ports.ts'
 import { containersLockedDown } from './container-security.ts'
 import { imageCommandsRunBundles } from './image-commands.ts'
 import { istioPortNamesMatch } from './istio-port-names.ts'
+import { meshPayloadHeaderFromSidecarOnly } from './mesh-payload-header.ts'
+import { meshUrlsReachPeersHttpPorts } from './mesh-urls.ts'
 import { noCommittedSecrets } from './no-committed-secrets.ts'
 import { probesTargetHealth } from './probes.ts'
 import { requestAuthenticationTrustsFactory } from './request-authentication.ts'
@@ -27,6 +29,10 @@ export const DEPLOY_RULES: Record<string, Rule> = {
   'no secret committed: no Secret values, generators read generated/ only': noCommittedSecrets,
   "scenario 5: servicea's principal AND the user's request principal in one source":
     scenario5RequiresCallerAndUser,
+  '?verify=mesh: a trusted payload header comes from the sidecar, on an HTTP port only a request principal passes':
+    meshPayloadHeaderFromSidecarOnly,
+  "?verify=mesh: servicea's mesh URLs are its peers' plain HTTP ports, and the peers trust their sidecar":
+    meshUrlsReachPeersHttpPorts,
   'every container of the image runs node on a bundle the image holds': imageCommandsRunBundles,
   "the factory's CLIs (the OAuth clients Job) work on the factory's store and KEK":
     cliContainersUseFactoryStore,

@@ -14,7 +14,12 @@ const both = (s: PolicySource | undefined) =>
  */
 export const scenario5RequiresCallerAndUser: Rule = (model) => {
   const containers = podContainers(model)
-  const userIssuer = containers.find((c) => c.process?.factory)?.process?.factory?.userIssuer
+  const factory = containers.find((c) => c.process?.factory)?.process?.factory
+  const userIssuer = factory?.userIssuer
+  // servicea's own service token, not a user's: the ?verify=mesh rules (mesh-payload-header.ts).
+  const callerToken = `${factory?.serviceIssuer}/${SCENARIO_CALLER}`
+  const scenario5 = (s: PolicySource | undefined) =>
+    both(s) && !s!.requestPrincipals!.every((p) => p === callerToken)
   const caller = containers.find((c) => c.process?.service?.name === SCENARIO_CALLER)
   const account = caller?.workload.object.spec.template.spec.serviceAccountName ?? 'default'
   const callerPrincipal = `cluster.local/ns/${model.namespace}/sa/${account}`
@@ -30,7 +35,7 @@ export const scenario5RequiresCallerAndUser: Rule = (model) => {
         sources.some((s) => s?.requestPrincipals)
       if (split)
         problems.push(`${where}: principals and requestPrincipals in separate sources are ORed`)
-      for (const source of sources.filter(both)) {
+      for (const source of sources.filter(scenario5)) {
         found = (policy.object.spec.action ?? 'ALLOW') === 'ALLOW' || found
         if (!source!.principals!.includes(callerPrincipal)) {
           problems.push(
