@@ -36,7 +36,10 @@ export interface NodeProcessOptions {
   graceMs?: number
   /** Run as this user and group (a container's USER); needs root. Default: as this process. */
   user?: { uid: number; gid: number }
-  /** Run inside this network namespace (a test host's); its pid is still node's. Needs root. */
+  /**
+   * Run inside this network namespace (a test host's, scripts/net/test-hosts.ts); the pid is still
+   * node's. Needs root, so not with `user`.
+   */
   netns?: string
 }
 

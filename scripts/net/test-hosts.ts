@@ -61,7 +61,8 @@ export async function createTestHosts(options: TestHostsOptions): Promise<TestHo
   let closing: Promise<void> | undefined
   const close = () =>
     (closing ??= (async () => {
-      // The client link first: deleting it here is at once, its namespace's end goes with it.
+      // The client link first: deleted by name it goes at once, while a deleted namespace's links
+      // go only once the kernel has torn the namespace down, a moment later.
       if (client !== undefined) await ip(['link', 'delete', 'dev', run]).catch(unlessGone)
       for (const ns of [...made].reverse()) await ip(['netns', 'delete', ns]).catch(unlessGone)
     })())
