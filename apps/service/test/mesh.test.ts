@@ -263,6 +263,15 @@ describe('?verify=mesh where it is not set up', () => {
     expect((await app.request('/scenario1?verify=jwks')).status).toBe(502)
   })
 
+  it('scenario 5 with ?verify=mesh (not built) is refused with 400, not verified some other way', async () => {
+    const app = await appOf('servicea', { SERVICEB_MESH_URL: 'http://127.0.0.1:1' })
+    const res = await app.request('/scenario5?verify=mesh')
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as any).error.message).toMatch(
+      /^\?verify=mesh is built for \/scenario1 and \/scenario2 \(\/scenario5 in the mesh is a next step/,
+    )
+  })
+
   it('attack: serviceb without MESH_PAYLOAD_HEADER trusts no header, however well it matches → 503 naming it', async () => {
     const app = await appOf('serviceb')
     const token = await issue('servicea', 'serviceb')

@@ -191,8 +191,7 @@ export function finishRun(payload: JWTPayload, { header, context, stop }: Starte
   return stop({ valid: true, claims: payload }, undefined, header)
 }
 
-export const malformed = () =>
-  verifyFailure('JsonWebTokenError', 'ERR_JWT_INVALID', 'jwt malformed')
+const malformed = () => verifyFailure('JsonWebTokenError', 'ERR_JWT_INVALID', 'jwt malformed')
 
 /**
  * The protected header, or undefined when the token is unreadable, has duplicate members, or a

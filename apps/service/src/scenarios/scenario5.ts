@@ -76,7 +76,12 @@ export function scenario5(ctx: ServiceContext) {
 function scenario5Caller(ctx: ServiceContext) {
   const { config, hops } = ctx
   const me = config.name
-  return new Hono<Scenario5Env>().get('/scenario5', userTokenGuard(ctx), async (c) => {
+  // `?verify=` first, so a `?verify=mesh` (not built for scenario 5) is refused before the user is.
+  const verifyFirst: MiddlewareHandler<Scenario5Env> = async function checkVerifyQuery(c, next) {
+    verifyQuery(c)
+    await next()
+  }
+  return new Hono<Scenario5Env>().get('/scenario5', verifyFirst, userTokenGuard(ctx), async (c) => {
     const { trace, expired } = c.get('run')
     const token = await hops.serviceToken(c, trace, 'serviceb', expired)
     const answer = await hops.callPeer(c, trace, {
