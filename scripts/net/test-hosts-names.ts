@@ -5,7 +5,8 @@
  * Linux interface names are at most 15 characters: a pid has at most 7 digits, so a run's name
  * fits with room to spare.
  */
-const RUN_NAME = /^jf(\d+)[a-z]/
+// A run's own name (its client link), or one of its namespaces' (`<run>-<host>`).
+const RUN_NAME = /^jf(\d+)[a-z](-|$)/
 
 let runs = 0
 
