@@ -473,7 +473,7 @@ describe('?verify=mesh: each rule reports a broken copy', () => {
   const policy = (find: (kind: string, name: string) => any, name: string) =>
     find('AuthorizationPolicy', name).spec
 
-  it('attack: a policy that lets a request without a token reach the HTTP port, where a forged x-jwt-payload rides along', () => {
+  it('attack: a policy that lets a request without a token reach the HTTP port, a forged x-jwt-payload riding along → reported by the deploy check', () => {
     const problems = meshPayloadHeaderFromSidecarOnly(
       broken((copy, find) => {
         // servicea's identity alone: a request from servicea's pod with no token passes.
@@ -509,7 +509,7 @@ describe('?verify=mesh: each rule reports a broken copy', () => {
     ])
   })
 
-  it('attack: no ALLOW policy on a service that trusts the header (everything passes, no token needed)', () => {
+  it('attack: no ALLOW policy on a service that trusts the header, so no token is needed → reported by the deploy check', () => {
     const problems = meshPayloadHeaderFromSidecarOnly(
       broken((copy) => {
         copy.manifests = copy.manifests.filter(

@@ -126,7 +126,7 @@ describe('?verify=mesh: the sidecar verifies, serviceb trusts it', () => {
 })
 
 describe('?verify=mesh: what serviceb refuses on its own', () => {
-  it('attack: a forged payload header with no token, which the sidecar lets through untouched → 401', async () => {
+  it('attack: a forged payload header with no token, which the sidecar lets through untouched → 401 no token', async () => {
     const before = sidecars.serviceb.seen.withoutToken
     const forged = forgedPayload({
       iss: cluster.urls.factoryHttps,
@@ -139,7 +139,7 @@ describe('?verify=mesh: what serviceb refuses on its own', () => {
     expect(body).toMatchObject({ valid: false })
   })
 
-  it("attack: a forged header beside the caller's own valid token: the sidecar adds the real payload, serviceb sees two → 403", async () => {
+  it("attack: a forged header beside the caller's own valid token: the sidecar adds the real payload, serviceb sees two → 403 ERR_MESH_UNVERIFIED", async () => {
     // servicec's own token for serviceb verifies at the sidecar; the forged header says servicea.
     const token = await issue('servicec', 'serviceb')
     const forged = forgedPayload({
@@ -156,7 +156,7 @@ describe('?verify=mesh: what serviceb refuses on its own', () => {
     })
   })
 
-  it("attack: a real token with another token's payload in the header, straight to serviceb's port → 403", async () => {
+  it("attack: a real token with another token's payload in the header, straight to serviceb's port → 403 ERR_MESH_UNVERIFIED", async () => {
     const token = await issue('servicec', 'serviceb')
     const servicea = await issue('servicea', 'serviceb')
     const headers = { authorization: `Bearer ${token}`, [HEADER]: payloadOf(servicea) }
@@ -165,7 +165,7 @@ describe('?verify=mesh: what serviceb refuses on its own', () => {
     expect(body.error.code).toBe('ERR_MESH_UNVERIFIED')
   })
 
-  it('attack: a token and its payload header on the HTTPS port, where no sidecar reads anything → 403', async () => {
+  it('attack: a token and its payload header on the HTTPS port, where no sidecar reads anything → 403 ERR_MESH_UNVERIFIED', async () => {
     const token = await issue('servicea', 'serviceb')
     const res = await cluster.https.requestJson(
       'serviceb',
@@ -201,7 +201,7 @@ describe('?verify=mesh: what serviceb refuses on its own', () => {
     })
   })
 
-  it("attack: another service's token for serviceb, which the mesh accepts (it checks no subject) → 403 sub", async () => {
+  it("attack: another service's token for serviceb, which the mesh accepts (it checks no subject) → 403 JsonWebTokenError (subject)", async () => {
     const token = await issue('servicec', 'serviceb')
     const headers = { authorization: `Bearer ${token}`, [HEADER]: payloadOf(token) }
     const { status, body } = await toServiceb(headers)
@@ -272,7 +272,7 @@ describe('?verify=mesh where it is not set up', () => {
     )
   })
 
-  it('attack: serviceb without MESH_PAYLOAD_HEADER trusts no header, however well it matches → 503 naming it', async () => {
+  it('attack: serviceb without MESH_PAYLOAD_HEADER trusts no header, however well it matches → 503 ERR_MESH_NOT_CONFIGURED', async () => {
     const app = await appOf('serviceb')
     const token = await issue('servicea', 'serviceb')
     const res = await app.request('/scenario1-server?verify=mesh', {
