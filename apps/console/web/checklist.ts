@@ -1,6 +1,7 @@
 import type { Check } from '@jwt-factory/jwt'
 import type { TokenView } from '@jwt-factory/trace'
 import { CHECK_HELP } from './check-help.ts'
+import { checkedBy } from './checked-by.ts'
 import { h } from './dom.ts'
 import type { Hop } from './hop-tree.ts'
 import { kidLink } from './kid-link.ts'
@@ -77,13 +78,14 @@ export function checklistView(
     h(
       'ol',
       { class: 'checks' },
-      ...report.checks.map((check) => checkRow(check, check.name === report.failed)),
+      ...report.checks.map((check) => checkRow(check, check.name === report.failed, verifier)),
     ),
     timelineView(token, report.clock, verifier),
   )
 }
 
-function checkRow(check: Check, first: boolean): HTMLElement {
+function checkRow(check: Check, first: boolean, verifier: string): HTMLElement {
+  const by = checkedBy(check, verifier)
   return h(
     'li',
     {
@@ -108,6 +110,7 @@ function checkRow(check: Check, first: boolean): HTMLElement {
       check.seen === undefined
         ? null
         : h('span', {}, 'seen ', h('code', { class: first ? 'late' : '' }, check.seen)),
+      by === undefined ? null : h('span', { class: 'check-by' }, by),
     ),
     first ? h('strong', { class: 'caught' }, 'caught here') : null,
   )
