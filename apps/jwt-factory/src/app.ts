@@ -61,7 +61,9 @@ export function createFactoryApp(config: FactoryConfig, deps: FactoryDeps) {
     )
     // A learner's `?fault=freeze:jwt-factory`, from this machine only (injected-fault.ts).
     .use(freezeWhenAsked(FACTORY_NAME))
-    .get('/healthz', (c) => c.json({ status: 'ok' }))
+    .get('/healthz', (c) =>
+      c.json(deps.worker === undefined ? { status: 'ok' } : { status: 'ok', worker: deps.worker }),
+    )
     .route('/', homeRoutes(context))
     .route('/', controlRoutes(context)) // before the JWKS routes: it holds or fails them
     .route('/', keyRoutes(context))

@@ -1,6 +1,18 @@
+import { availableParallelism } from 'node:os'
 import { ConfigError } from '@jwt-factory/config'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from './config.ts'
+
+/** The problems loadConfig names for `env`; it must refuse it. */
+const problems = (env: Record<string, string>) => {
+  try {
+    loadConfig(env, '/x')
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError)
+    return (e as ConfigError).problems
+  }
+  throw new Error('expected a ConfigError')
+}
 
 describe('loadConfig: users and login', () => {
   it('defaults: data/users.json and policy.json resolved against the app folder, the user key beside the service keys', () => {
@@ -114,16 +126,6 @@ describe('loadConfig: exposure beyond loopback', () => {
 })
 
 describe('loadConfig: PUBLIC_URL and the two issuers', () => {
-  const problems = (env: Record<string, string>) => {
-    try {
-      loadConfig(env, '/x')
-    } catch (e) {
-      expect(e).toBeInstanceOf(ConfigError)
-      return (e as ConfigError).problems
-    }
-    throw new Error('expected a ConfigError')
-  }
-
   it('defaults to https://localhost:HTTPS_PORT: the service issuer, the user issuer beneath it, one token endpoint', () => {
     expect(loadConfig({ HTTPS_PORT: '6443' }, '/x')).toMatchObject({
       publicUrl: 'https://localhost:6443',
@@ -169,5 +171,19 @@ describe('loadConfig: PUBLIC_URL and the two issuers', () => {
     expect(issuer).toContain('unset ISSUER')
     // Empty, as a cleared variable is, it is unset.
     expect(loadConfig({ ISSUER: '' }, '/x').serviceIssuer).toBe('https://localhost:5443')
+  })
+})
+
+describe('loadConfig: WORKERS', () => {
+  it('defaults to one process per core (at most 64), and takes 1 to 64', () => {
+    expect(loadConfig({}, '/x').workers).toBe(Math.min(64, availableParallelism()))
+    expect(loadConfig({ WORKERS: '1' }, '/x').workers).toBe(1)
+    expect(loadConfig({ WORKERS: '64' }, '/x').workers).toBe(64)
+  })
+
+  it.each(['0', '65', '2.5', 'two', '-1'])('refuses WORKERS=%s, naming WORKERS', (WORKERS) => {
+    const [problem, ...others] = problems({ WORKERS })
+    expect(others).toEqual([])
+    expect(problem).toMatch(/^WORKERS: /)
   })
 })

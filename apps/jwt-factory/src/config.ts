@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
 import { SIGNING_ALGORITHMS } from '@jwt-factory/jwt'
 import { envEnum, envInteger, envPort, envString, envUrl, parseEnv } from '@jwt-factory/config'
@@ -12,6 +13,9 @@ const audienceList = z
   .string()
   .transform((list) => list.split(',').map((a) => a.trim()))
   .pipe(z.array(z.string().regex(/^[\x21-\x2b\x2d-\x7e]{1,200}$/, AUDIENCES_MESSAGE)).min(1))
+
+/** More processes than this only share the same cores; the bound keeps a typo from forking hundreds. */
+const MAX_WORKERS = 64
 
 export const STORE_KINDS = ['files', 'etcd'] as const
 const ETCD_ENDPOINTS_MESSAGE = 'must be a comma-separated list of http:// or https:// URLs'
@@ -76,6 +80,7 @@ const schema = z
     ETCD_KEY_FILE: z.preprocess(unsetIfEmpty, z.string().optional()),
     ETCD_TIMEOUT_MS: envInteger(2000, 100, 60_000),
     STORE_KEK_FILE: envString('../../data/store.kek'),
+    WORKERS: envInteger(Math.min(MAX_WORKERS, availableParallelism()), 1, MAX_WORKERS),
   })
   .refine((c) => c.TOKEN_TTL_SECONDS <= c.MAX_TOKEN_TTL_SECONDS, {
     path: ['TOKEN_TTL_SECONDS'],
@@ -207,5 +212,10 @@ export function loadConfig(env: Record<string, string | undefined>, baseDir: str
     }),
     /** The key-encryption key (32 bytes, base64) that seals private keys and TOTP secrets in etcd. */
     kekFile: path(e.STORE_KEK_FILE),
+    /**
+     * How many processes serve HTTP (node:cluster, on the same ports); by default one per core.
+     * 1 is a single process with no cluster. More: see workers/ for how they stay consistent.
+     */
+    workers: e.WORKERS,
   })
 }

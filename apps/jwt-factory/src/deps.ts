@@ -33,8 +33,13 @@ export interface FactoryDeps {
   now?: () => Date
   /** The JWKS fault a learner asks for; main.ts releases its held answers at shutdown. */
   jwksFault?: JwksFault
-  /** With STORE=etcd: TOTP steps and assertions used, and failed logins, known at every factory. */
+  /**
+   * With STORE=etcd, or several workers on files: TOTP steps and assertions used, and failed
+   * logins, known at every factory (every worker).
+   */
   sharedState?: SharedState
+  /** Which worker this is, when WORKERS > 1 (workers/): GET /healthz names it. */
+  worker?: number
 }
 
 export interface FactoryContext extends FactoryDeps {

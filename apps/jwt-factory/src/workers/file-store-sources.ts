@@ -41,9 +41,9 @@ export function hostFileStore(
   const serviceKeys = new VersionedKeyRingSource(files.serviceKeys)
   const userKeys = new VersionedKeyRingSource(files.userKeys)
   const backend = memoryKvBackend()
+  hostKeyRingSource(host, 'serviceKeys', serviceKeys)
+  hostKeyRingSource(host, 'userKeys', userKeys)
   const watches = [
-    hostKeyRingSource(host, 'serviceKeys', serviceKeys),
-    hostKeyRingSource(host, 'userKeys', userKeys),
     hostDocumentSource(host, 'users', files.users),
     hostDocumentSource(host, 'clients', files.clients),
     hostDocumentSource(host, 'revocations', files.revocations),

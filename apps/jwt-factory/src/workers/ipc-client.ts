@@ -19,7 +19,7 @@ interface Pending {
 export class IpcClient {
   readonly #channel: IpcChannel
   readonly #pending = new Map<number, Pending>()
-  readonly #topics = new Map<string, Set<(payload: unknown) => void>>()
+  readonly #topics = new Map<string, Set<(payload: unknown) => unknown>>()
   readonly #unlisten: () => void
   #nextId = 1
   #gone = false
@@ -39,11 +39,14 @@ export class IpcClient {
     })
   }
 
-  /** Calls `listener` with each payload the primary publishes under `topic`. */
-  subscribe<T>(topic: string, listener: (payload: T) => void): { close(): void } {
+  /**
+   * Calls `listener` with each payload the primary publishes under `topic`. A delivery is acked
+   * once every listener's promise settled and what they started in the same turn ran.
+   */
+  subscribe<T>(topic: string, listener: (payload: T) => unknown): { close(): void } {
     const listeners = this.#topics.get(topic) ?? new Set()
     this.#topics.set(topic, listeners)
-    const entry = listener as (payload: unknown) => void
+    const entry = listener as (payload: unknown) => unknown
     listeners.add(entry)
     return { close: () => listeners.delete(entry) }
   }
@@ -58,7 +61,14 @@ export class IpcClient {
 
   #receive(message: IpcMessage): void {
     if (message.jf === 'event') {
-      for (const listener of this.#topics.get(message.topic) ?? []) listener(message.payload)
+      const { topic, payload, ack } = message
+      const taken = [...(this.#topics.get(topic) ?? [])].map(async (listener) => listener(payload))
+      // A listener's failure is its own to report; the delivery is acked all the same.
+      void Promise.allSettled(taken).then(() => {
+        if (ack === undefined) return
+        // After the microtasks the listeners queued: a store's reload from memory is done.
+        setImmediate(() => this.#channel.send({ jf: 'ack', ack }))
+      })
       return
     }
     if (message.jf !== 'result' && message.jf !== 'failure') return

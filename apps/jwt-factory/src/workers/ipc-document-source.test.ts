@@ -45,7 +45,7 @@ async function factory() {
   closers.push(hostDocumentSource(host, 'list', fileDocumentSource(file, FORMAT, silentLogger())))
   const worker = () => ipcDocumentSource(attachTestWorker(host).client, 'list', file, FORMAT)
   const onDisk = async () => JSON.parse(await readFile(file, 'utf8')) as List
-  return { file, worker, onDisk }
+  return { host, file, worker, onDisk }
 }
 
 const add = (item: string) => (list: List) => ({ items: [...list.items, item] })
@@ -82,6 +82,24 @@ describe('DocumentSource over IPC (a file the primary writes for the workers)', 
     expect(err).toBeInstanceOf(ListFileError)
     expect((err as ListFileError).problems[0]).toMatch(/^items\.1:/)
     expect((await onDisk()).items).toEqual(['kept'])
+  })
+
+  it("a worker's change is answered only once every worker took it in, and holds it", async () => {
+    const { host, file } = await factory()
+    const [a, b] = [attachTestWorker(host), attachTestWorker(host)]
+    const [atA, atB] = [a, b].map((w) => ipcDocumentSource(w.client, 'list', file, FORMAT))
+    const { version } = await atB!.read()
+    // Worker b is slow to take the change in: the writer waits for it.
+    let release: (() => void) | undefined
+    b.client.subscribe('list.change', () => new Promise<void>((resolve) => (release = resolve)))
+    let answered = false
+    const update = atA!.update(add('revoked')).then(() => (answered = true))
+    await vi.waitFor(() => expect(release).toBeDefined())
+    expect(answered).toBe(false)
+    release!()
+    await update
+    // And b answers from what was delivered, without asking the primary.
+    expect((await atB!.readIfChanged(version))?.data.items).toEqual(['revoked'])
   })
 
   it('tells every worker when the file changes, whoever changed it; readIfChanged reads only then', async () => {

@@ -9,11 +9,18 @@ const ATTEMPTS = 5
 
 type UpdateResult<T> = { written: T } | { changed: true }
 
+interface Snapshot<T> {
+  data: T
+  version: string | undefined
+}
+
 /**
  * The primary serves a document (its file, under the file's lock) to the workers. A worker's
  * change is computed in the worker; the primary writes its result only if the document is still
  * the one it was computed from, inside the file's own locked update, so a CLI edit in between is
- * never overwritten. The file's watch (a CLI run, another worker's write) tells every worker.
+ * never overwritten. What a worker wrote is delivered to every worker before the writer is
+ * answered (a revocation holds at once, wherever the next request goes); the file's watch tells
+ * them of every other change (a CLI run).
  */
 export function hostDocumentSource<T>(host: IpcHost, name: string, source: DocumentSource<T>) {
   host.handle(`${name}.read`, () => source.read())
@@ -21,22 +28,29 @@ export function hostDocumentSource<T>(host: IpcHost, name: string, source: Docum
   host.handle(`${name}.readIfChanged`, (known: string | undefined) => source.readIfChanged(known))
   host.handle(`${name}.updateFrom`, async (base: T, next: T): Promise<UpdateResult<T>> => {
     const changed = new Error('the document changed since the worker read it')
+    let written: T
     try {
       // Thrown inside the update, so the lock is let go with nothing written.
-      const written = await source.update((current) => {
+      written = await source.update((current) => {
         if (!isDeepStrictEqual(current, base)) throw changed
         return next
       })
-      return { written }
     } catch (err) {
       if (err === changed) return { changed: true }
       throw err
     }
+    // Read back whole: data and version of one moment, even if a CLI wrote right after.
+    const now: Snapshot<T> = await source.read()
+    await host.deliver(`${name}.change`, now)
+    return { written }
   })
   return source.watch(() => host.publish(`${name}.change`))
 }
 
-/** A worker's document, kept by the primary; errors are the format's own (UsersFileError…). */
+/**
+ * A worker's document, kept by the primary; errors are the format's own (UsersFileError…). The
+ * document last delivered answers readIfChanged without asking, until the next change is told.
+ */
 export function ipcDocumentSource<T>(
   client: IpcClient,
   name: string,
@@ -46,13 +60,21 @@ export function ipcDocumentSource<T>(
   const remake = (file: string, problems: readonly string[]) => format.error(file, problems)
   const call = <R>(method: string, ...args: unknown[]) =>
     client.call<R>(`${name}.${method}`, args, remake)
-  const read = () => call<{ data: T; version: string | undefined }>('read')
+  const read = () => call<Snapshot<T>>('read')
+  let delivered: Snapshot<T> | undefined
+  const listeners = new Set<() => void>()
+  client.subscribe<Snapshot<T> | undefined>(`${name}.change`, (snapshot) => {
+    delivered = snapshot
+    for (const listener of listeners) listener()
+  })
   return {
     where,
     read,
     version: () => call<string | undefined>('version'),
-    readIfChanged: (known) =>
-      call<{ data: T; version: string | undefined } | undefined>('readIfChanged', known),
+    async readIfChanged(known) {
+      if (delivered === undefined) return call<Snapshot<T> | undefined>('readIfChanged', known)
+      return delivered.version === known ? undefined : structuredClone(delivered)
+    },
     async update(change) {
       for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
         const { data } = await read()
@@ -64,6 +86,9 @@ export function ipcDocumentSource<T>(
         `changed by another writer during each of ${ATTEMPTS} attempts: try again`,
       ])
     },
-    watch: (onChange) => client.subscribe(`${name}.change`, onChange),
+    watch(onChange) {
+      listeners.add(onChange)
+      return { close: () => listeners.delete(onChange) }
+    },
   }
 }

@@ -69,6 +69,37 @@ describe('IpcHost and IpcClient: calls by id, errors of the same kind, events to
     expect(seen).not.toContain('b two')
   })
 
+  it("deliver resolves once every worker's listeners took the event in, or the worker is gone", async () => {
+    const host = new IpcHost()
+    const [a, b] = [attachTestWorker(host), attachTestWorker(host)]
+    const taken: string[] = []
+    let release: (() => void) | undefined
+    a.client.subscribe('change', (p: string) => taken.push(`a ${p}`))
+    b.client.subscribe(
+      'change',
+      (p: string) =>
+        new Promise<void>((resolve) => {
+          release = () => {
+            taken.push(`b ${p}`)
+            resolve()
+          }
+        }),
+    )
+    let delivered = false
+    const delivery = host.deliver('change', 'one').then(() => (delivered = true))
+    await vi.waitFor(() => expect(release).toBeDefined())
+    await vi.waitFor(() => expect(taken).toEqual(['a one']))
+    expect(delivered).toBe(false)
+    release!()
+    await delivery
+    expect(taken).toEqual(['a one', 'b one'])
+    // A worker that never answers and then goes: the delivery ends with it.
+    b.client.subscribe('other', () => new Promise(() => {}))
+    const second = host.deliver('other', 'x')
+    b.disconnect()
+    await second
+  })
+
   it('a worker cut off from the primary fails its waiting and later calls as a store unavailable (503)', async () => {
     const host = new IpcHost()
     let answer: (() => void) | undefined

@@ -4,12 +4,21 @@ import { toWireError } from './wire-error.ts'
 export type IpcHandler = (...args: never[]) => unknown
 
 /**
+ * How long a delivery waits for a worker's ack at most: a worker that hangs must not hold every
+ * write up. It is then as behind as a watch would leave it, and catches up on its own.
+ */
+const DELIVERY_BOUND_MS = 2000
+
+/**
  * The primary's side: answers each worker's calls with the handler of the method, and publishes
  * events to every worker attached. A method it does not know is a failure, never silence.
  */
 export class IpcHost {
   readonly #handlers = new Map<string, IpcHandler>()
   readonly #channels = new Map<IpcChannel, () => void>()
+  /** Deliveries waiting for acks: ack id → the channels not yet answered, and the end. */
+  readonly #deliveries = new Map<number, { waiting: Set<IpcChannel>; done: () => void }>()
+  #nextAck = 1
 
   handle(method: string, handler: IpcHandler): void {
     if (this.#handlers.has(method)) throw new TypeError(`IpcHost: ${method} is handled already`)
@@ -19,6 +28,7 @@ export class IpcHost {
   /** Serves the worker at the other end of `channel` until detach(channel). */
   attach(channel: IpcChannel): void {
     const unlisten = channel.listen((message) => {
+      if (message.jf === 'ack') return this.#acked(message.ack, channel)
       if (message.jf !== 'call') return
       const { id, method, args } = message
       const handler = this.#handlers.get(method)
@@ -37,10 +47,46 @@ export class IpcHost {
   detach(channel: IpcChannel): void {
     this.#channels.get(channel)?.()
     this.#channels.delete(channel)
+    for (const ack of [...this.#deliveries.keys()]) this.#acked(ack, channel)
   }
 
   /** To every worker attached now. */
   publish(topic: string, payload?: unknown): void {
     for (const channel of this.#channels.keys()) channel.send({ jf: 'event', topic, payload })
+  }
+
+  /**
+   * To every worker attached now, resolved once each took it in (acked) or is gone: a write
+   * answered after this is known at every worker, whichever the next request reaches.
+   */
+  deliver(topic: string, payload?: unknown): Promise<void> {
+    const ack = this.#nextAck++
+    const waiting = new Set(this.#channels.keys())
+    if (waiting.size === 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.#end(ack), DELIVERY_BOUND_MS)
+      timer.unref()
+      this.#deliveries.set(ack, {
+        waiting,
+        done: () => {
+          clearTimeout(timer)
+          resolve()
+        },
+      })
+      for (const channel of waiting) channel.send({ jf: 'event', topic, payload, ack })
+    })
+  }
+
+  #acked(ack: number, channel: IpcChannel): void {
+    const delivery = this.#deliveries.get(ack)
+    if (!delivery) return
+    delivery.waiting.delete(channel)
+    if (delivery.waiting.size === 0) this.#end(ack)
+  }
+
+  #end(ack: number): void {
+    const delivery = this.#deliveries.get(ack)
+    this.#deliveries.delete(ack)
+    delivery?.done()
   }
 }

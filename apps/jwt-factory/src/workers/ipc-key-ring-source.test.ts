@@ -81,8 +81,18 @@ describe('KeyRingSource over IPC (a keys folder shared by the workers of one fac
     const next = { active: stored!.active, previous: [] }
     const stale = await versioned.replace('servicea', 'not-the-version', next, stored)
     expect(stale).toEqual({ ok: false, current: stored })
-    const removed = await versioned.replace('servicea', stored!.version, undefined, stored)
-    expect(removed).toEqual({ ok: true, version: undefined })
-    await vi.waitFor(() => expect(a.get('servicea')).toBeUndefined())
+  })
+
+  it('a change is answered once every worker holds it: the next request finds it anywhere', async () => {
+    const { worker } = await factory()
+    const [a, b, c] = [await worker(), await worker(), await worker()]
+    const { ring } = await a.ensure('servicea')
+    expect(b.get('servicea')?.active.kid).toBe(ring.active.kid)
+    expect(c.get('servicea')?.active.kid).toBe(ring.active.kid)
+    const rotated = await c.rotate('servicea')
+    expect(a.get('servicea')?.active.kid).toBe(rotated.active.kid)
+    expect(await b.remove('servicea')).toBe(true)
+    expect(a.get('servicea')).toBeUndefined()
+    expect(c.get('servicea')).toBeUndefined()
   })
 })

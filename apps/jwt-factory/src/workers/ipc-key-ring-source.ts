@@ -11,8 +11,18 @@ import { ringFromWire, ringToWire, type WireRing } from './key-ring-wire.ts'
 type WireReplaceResult =
   { ok: true; version: string | undefined } | { ok: false; current: WireRing | undefined }
 
-/** The primary serves `source` (a VersionedKeyRingSource) to the workers under `name`. */
-export function hostKeyRingSource(host: IpcHost, name: string, source: KeyRingSource) {
+/** A change, as delivered to every worker: the keyId and its ring now (undefined: removed). */
+interface RingChange {
+  keyId: string
+  ring: WireRing | undefined
+}
+
+/**
+ * The primary serves `source` (a VersionedKeyRingSource, which this process alone changes,
+ * through here) to the workers under `name`. A change is answered once every worker holds it,
+ * so the next request, at any worker, finds the key.
+ */
+export function hostKeyRingSource(host: IpcHost, name: string, source: KeyRingSource): void {
   const wire = (ring: StoredRing | undefined) => ring && ringToWire(ring)
   host.handle(`${name}.loadAll`, async () => {
     const rings = new Map<string, WireRing>()
@@ -31,11 +41,16 @@ export function hostKeyRingSource(host: IpcHost, name: string, source: KeyRingSo
       const ring = next && (await ringFromWire(next))
       // The source compares with its own ring; only "every file" or "what differs" is asked.
       const before = whole ? undefined : await source.load(keyId)
-      const result = await source.replace(keyId, expected, ring, before)
-      return result.ok ? result : { ok: false, current: wire(result.current) }
+      try {
+        const result = await source.replace(keyId, expected, ring, before)
+        return result.ok ? result : { ok: false, current: wire(result.current) }
+      } finally {
+        // Also after a failed write: the folder's ring is then what the source read back.
+        const change: RingChange = { keyId, ring: wire(await source.load(keyId)) }
+        await host.deliver(`${name}.change`, change)
+      }
     },
   )
-  return source.watch((keyId) => host.publish(`${name}.change`, keyId))
 }
 
 /**
@@ -48,6 +63,10 @@ export class IpcKeyRingSource implements KeyRingSource {
   readonly #client: IpcClient
   readonly #name: string
   readonly #known = new Map<string, StoredRing>()
+  /** The ring of each keyId the primary delivered last: load() answers it without asking. */
+  readonly #delivered = new Map<string, StoredRing | undefined>()
+  readonly #listeners = new Set<(keyId: string | undefined) => void>()
+  #turn: Promise<void> = Promise.resolve()
 
   constructor(
     client: IpcClient,
@@ -56,6 +75,15 @@ export class IpcKeyRingSource implements KeyRingSource {
   ) {
     this.#client = client
     this.#name = name
+    // In the order delivered: a later ring imported first must not be overwritten by an earlier.
+    client.subscribe<RingChange>(`${name}.change`, ({ keyId, ring }) => {
+      const taken = this.#turn.then(async () => {
+        this.#delivered.set(keyId, ring && (await this.#import(keyId, ring)))
+        for (const listener of this.#listeners) listener(keyId)
+      })
+      this.#turn = taken.catch(() => undefined)
+      return taken
+    })
   }
 
   async loadAll(): Promise<Map<string, StoredRing>> {
@@ -66,6 +94,7 @@ export class IpcKeyRingSource implements KeyRingSource {
   }
 
   async load(keyId: string): Promise<StoredRing | undefined> {
+    if (this.#delivered.has(keyId)) return this.#delivered.get(keyId)
     const ring = await this.#client.call<WireRing | undefined>(`${this.#name}.load`, [keyId])
     return ring && this.#import(keyId, ring)
   }
@@ -89,7 +118,8 @@ export class IpcKeyRingSource implements KeyRingSource {
   }
 
   watch(onChange: (keyId: string | undefined) => void): { close(): void } {
-    return this.#client.subscribe(`${this.#name}.change`, onChange)
+    this.#listeners.add(onChange)
+    return { close: () => this.#listeners.delete(onChange) }
   }
 
   async #import(keyId: string, wire: WireRing): Promise<StoredRing> {

@@ -9,7 +9,9 @@ export type IpcMessage =
   | { jf: 'call'; id: number; method: string; args: unknown[] }
   | { jf: 'result'; id: number; value: unknown }
   | { jf: 'failure'; id: number; error: WireError }
-  | { jf: 'event'; topic: string; payload: unknown }
+  /** With `ack`: the worker answers it once its listeners took the event in. */
+  | { jf: 'event'; topic: string; payload: unknown; ack?: number }
+  | { jf: 'ack'; ack: number }
   /** A worker serves: its servers' URLs, for the primary's one "listening" line. */
   | { jf: 'listening'; urls: string[] }
   /** The primary stops: the worker closes its servers and exits. */
