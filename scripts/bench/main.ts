@@ -154,10 +154,14 @@ async function run(options: BenchOptions): Promise<BenchReport> {
     monitor.stop()
     const memory: NonNullable<BenchReport['memory']> = {}
     for (const name of pids.keys()) {
+      const processes = monitor.processes.get(name) ?? 1
       memory[name] = {
         beforeMb: before.get(name)! / MB,
         peakMb: monitor.peaks.get(name)! / MB,
         afterMb: after.get(name)! / MB,
+        ...(processes > 1
+          ? { processes, largestPeakMb: monitor.largestPeaks.get(name)! / MB }
+          : {}),
       }
     }
     const report = buildReport(options, crypto, results, memory)

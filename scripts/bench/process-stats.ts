@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 
 /** Clock ticks per second of /proc/<pid>/stat's times; 100 on every Linux this runs on. */
 const CLOCK_TICKS = (() => {
@@ -32,6 +32,31 @@ export function readCpuSeconds(pid: number): number | undefined {
   }
 }
 
+/**
+ * A process and every process under it (a factory with WORKERS > 1 is a primary and its workers),
+ * from /proc/<pid>/task/<tid>/children; just `pid` where the kernel does not list children.
+ */
+export function processTree(pid: number): number[] {
+  const tree = [pid]
+  for (let i = 0; i < tree.length; i++) {
+    let tasks: string[]
+    try {
+      tasks = readdirSync(`/proc/${tree[i]}/task`)
+    } catch {
+      continue // gone
+    }
+    for (const tid of tasks) {
+      try {
+        const children = readFileSync(`/proc/${tree[i]}/task/${tid}/children`, 'utf8')
+        for (const child of children.trim().split(/\s+/)) if (child) tree.push(Number(child))
+      } catch {
+        // a thread that ended meanwhile, or no children file
+      }
+    }
+  }
+  return tree
+}
+
 /** CPU time every core of the machine has spent busy so far, in seconds, from /proc/stat. */
 export function readMachineBusySeconds(): number | undefined {
   try {
@@ -47,9 +72,15 @@ export function readMachineBusySeconds(): number | undefined {
   }
 }
 
-/** Samples the RSS of named processes every `intervalMs` and keeps each one's peak. */
+/**
+ * Samples the RSS of named processes every `intervalMs` and keeps each one's peak. A name's RSS is
+ * its whole process tree's (a factory's workers count with it); `largestPeaks` keeps the peak of
+ * its largest single process, and `processes` how many it had at most.
+ */
 export class RssMonitor {
   readonly peaks = new Map<string, number>()
+  readonly largestPeaks = new Map<string, number>()
+  readonly processes = new Map<string, number>()
   #timer: NodeJS.Timeout | undefined
 
   constructor(
@@ -61,10 +92,15 @@ export class RssMonitor {
   sample(): Map<string, number> {
     const now = new Map<string, number>()
     for (const [name, pid] of this.pids) {
-      const rss = readRss(pid)
-      if (rss === undefined) continue
+      const each = processTree(pid)
+        .map(readRss)
+        .filter((rss) => rss !== undefined)
+      if (each.length === 0) continue
+      const rss = each.reduce((a, b) => a + b, 0)
       now.set(name, rss)
       this.peaks.set(name, Math.max(rss, this.peaks.get(name) ?? 0))
+      this.largestPeaks.set(name, Math.max(...each, this.largestPeaks.get(name) ?? 0))
+      this.processes.set(name, Math.max(each.length, this.processes.get(name) ?? 0))
     }
     return now
   }
@@ -84,7 +120,8 @@ export class RssMonitor {
  * is this process (the load generator), `other` whatever else kept the machine busy meanwhile.
  */
 export class CpuMeter {
-  #started = new Map<string, number>()
+  /** CPU seconds at start(), by pid. */
+  #started = new Map<number, number>()
   #self = process.cpuUsage()
   #machine = 0
   #at = performance.now()
@@ -95,14 +132,21 @@ export class CpuMeter {
     this.#at = performance.now()
     this.#self = process.cpuUsage()
     this.#machine = readMachineBusySeconds() ?? Number.NaN
-    for (const [name, pid] of this.pids) this.#started.set(name, readCpuSeconds(pid) ?? Number.NaN)
+    this.#started.clear()
+    for (const pid of this.pids.values())
+      for (const each of processTree(pid)) this.#started.set(each, readCpuSeconds(each) ?? 0)
   }
 
   stop(): Record<string, number> {
     const seconds = (performance.now() - this.#at) / 1000
     const used: Record<string, number> = {}
-    for (const [name, pid] of this.pids)
-      used[name] = (readCpuSeconds(pid) ?? Number.NaN) - this.#started.get(name)!
+    // A name's whole process tree; a process started meanwhile counts from zero.
+    for (const [name, pid] of this.pids) {
+      const trees = processTree(pid).map(
+        (each) => (readCpuSeconds(each) ?? Number.NaN) - (this.#started.get(each) ?? 0),
+      )
+      used[name] = trees.reduce((a, b) => a + b, 0)
+    }
     const self = process.cpuUsage(this.#self)
     used.bench = (self.user + self.system) / 1e6
     const ours = Object.values(used).reduce((a, b) => a + b, 0)

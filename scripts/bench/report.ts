@@ -6,9 +6,13 @@ import type { BenchOptions, BenchStore, RowId } from './options.ts'
 import { referenceRatios, type ReferenceRatios } from './reference-ratios.ts'
 
 export interface MemoryFigures {
+  /** The whole process tree's (a factory's workers with it). */
   beforeMb: number
   peakMb: number
   afterMb: number
+  /** How many processes it had at most, and the peak of its largest one, when more than one. */
+  processes?: number
+  largestPeakMb?: number
 }
 
 export interface HttpRowReport extends HttpRowResult, ReferenceRatios {
@@ -197,11 +201,16 @@ export function formatReport(report: BenchReport): string {
       '(6) RSS, MB'.padEnd(20) + 'before'.padStart(8) + 'peak'.padStart(8) + 'after'.padStart(8),
     )
     for (const [name, m] of Object.entries(memory)) {
+      const several =
+        m.processes !== undefined && m.processes > 1 && m.largestPeakMb !== undefined
+          ? `   ${m.processes} processes, the largest's peak ${int(m.largestPeakMb)}`
+          : ''
       out.push(
         `    ${name}`.padEnd(20) +
           int(m.beforeMb).padStart(8) +
           int(m.peakMb).padStart(8) +
-          int(m.afterMb).padStart(8),
+          int(m.afterMb).padStart(8) +
+          several,
       )
     }
   }
