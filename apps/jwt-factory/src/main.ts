@@ -1,6 +1,7 @@
 import cluster from 'node:cluster'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
+import { format } from 'node:util'
 import { ConfigError, readEnvFile } from '@jwt-factory/config'
 import { ListenError, onShutdownSignal } from '@jwt-factory/server'
 import { ClientsFileError } from './clients/clients-file.ts'
@@ -14,7 +15,7 @@ import { openStoreSources } from './stores/factory-store.ts'
 import { StoreUnavailableError } from './stores/store-unavailable.ts'
 import { UsersFileError } from './users/users-file.ts'
 import { runPrimary } from './workers/cluster-primary.ts'
-import { runWorker } from './workers/cluster-worker.ts'
+import { reportStartFailure, runWorker } from './workers/cluster-worker.ts'
 
 /**
  * The only file with side effects: read .env, validate, load keys, listen, stop on a signal.
@@ -60,7 +61,10 @@ const explained = (err: unknown) =>
   err instanceof StoreUnavailableError
 
 main().catch((err: unknown) => {
-  if (explained(err)) console.error(`jwt-factory: ${(err as Error).message}`)
-  else console.error('jwt-factory failed to start:', err)
+  const why = explained(err)
+    ? `jwt-factory: ${(err as Error).message}`
+    : format('jwt-factory failed to start:', err)
+  if (cluster.isWorker && process.connected) return reportStartFailure(why)
+  console.error(why)
   process.exit(1)
 })

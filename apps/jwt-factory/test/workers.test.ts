@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { basic, TEST_USERS, writeTestUsers } from '../src/login/login-test-support.ts'
@@ -273,6 +274,31 @@ describe('WORKERS=2: a worker that dies is replaced; SIGTERM stops them all', ()
     expect(exit).toMatchObject({ code: 0 })
     for (const pid of replaced) expect(await isRunning(pid)).toBe(false)
   }, 60_000)
+
+  it('SIGTERM while a worker is still starting stops it too: exit 0, no worker left', async () => {
+    // Healthy as soon as one worker serves: the other may be starting still.
+    const factory = await startFactory({ env: { WORKERS: '2' } })
+    const pids = await childPids(factory.child.pid!)
+    expect(pids.length).toBeGreaterThan(0)
+    expect(await factory.stop()).toMatchObject({ code: 0 })
+    for (const pid of pids) expect(await isRunning(pid)).toBe(false)
+  })
+
+  it('a port in use stops the start with its message, once, not once per worker', async () => {
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+    try {
+      const port = (taken.address() as AddressInfo).port
+      const result = await runFactoryToExit({ port, env: { WORKERS: '2' } })
+      expect(result.code).toBe(1)
+      expect(result.stderr).toMatch(
+        new RegExp(`cannot listen on port ${port}: port already in use`),
+      )
+      expect(result.stdout).toMatch(/exited \(code 1\) before it served: stopping/)
+    } finally {
+      taken.close()
+    }
+  })
 
   it('a bad WORKERS stops the start naming WORKERS, once', async () => {
     const result = await runFactoryToExit({ env: { WORKERS: '0' } })

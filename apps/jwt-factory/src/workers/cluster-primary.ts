@@ -52,13 +52,22 @@ export async function runPrimary({ config, logger, store, adminCredential }: Pri
   let stopping = false
   let serving = false
   const listening = new Set<Worker>()
+  let toldWhy = false
+  /** Before serving, every worker fails alike (a port in use): said once, as one process would. */
+  const failed = (worker: Worker, why: string) => {
+    if (serving) logger.error({ worker: worker.id }, why)
+    else if (!toldWhy) console.error(why)
+    toldWhy = true
+  }
   const start = () => {
+    if (stopping) return // a restart that was waiting
     const worker = cluster.fork()
     const channel = processChannel(worker)
     host.attach(channel)
     workers.add(worker)
     let served = false
     channel.listen((message) => {
+      if (message.jf === 'failed') return failed(worker, message.message)
       if (message.jf !== 'listening' || stopping) return
       served = true
       listening.add(worker)
@@ -77,7 +86,7 @@ export async function runPrimary({ config, logger, store, adminCredential }: Pri
       const how = signal ?? `code ${code}`
       const pid = worker.process.pid
       if (!serving) {
-        // Its own message is on stderr already; the configuration was checked, so it is not that.
+        // Its own message (a port in use, say) is on stderr already: once, from the first to fail.
         logger.error(
           { worker: worker.id, pid },
           `worker ${worker.id} exited (${how}) before it served: stopping`,
@@ -90,7 +99,8 @@ export async function runPrimary({ config, logger, store, adminCredential }: Pri
         `worker ${worker.id} (pid ${pid}) exited (${how}): starting another`,
       )
       if (served) start()
-      else setTimeout(start, RESTART_AFTER_EARLY_EXIT_MS).unref()
+      // Not unref'd: with every worker gone it is what keeps the primary running.
+      else setTimeout(start, RESTART_AFTER_EARLY_EXIT_MS)
     })
   }
   const stopAll = async () => {

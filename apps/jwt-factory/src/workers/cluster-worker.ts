@@ -8,7 +8,7 @@ import { openStoreSources } from '../stores/factory-store.ts'
 import { CONTROL_JWKS_FAULT, CONTROL_JWKS_FAULT_NOW } from './control-state.ts'
 import { workerFileStore } from './file-store-sources.ts'
 import { IpcClient } from './ipc-client.ts'
-import { processChannel } from './ipc-message.ts'
+import { processChannel, type IpcMessage } from './ipc-message.ts'
 
 /**
  * One worker of the factory (WORKERS > 1): the same app as one process, on the ports the
@@ -73,4 +73,11 @@ export async function runWorker(config: FactoryConfig): Promise<void> {
       },
     ))
   channel.send({ jf: 'listening', urls: servers.map((s) => s.url) })
+}
+
+/** A worker that cannot start tells the primary why (it says it once for all), then exits 1. */
+export function reportStartFailure(message: string): void {
+  const failed: IpcMessage = { jf: 'failed', message }
+  // Exits once the message is handed over (or could not be: the primary is gone).
+  process.send!(failed, () => process.exit(1))
 }

@@ -41,14 +41,17 @@ export function hostKeyRingSource(host: IpcHost, name: string, source: KeyRingSo
       const ring = next && (await ringFromWire(next))
       // The source compares with its own ring; only "every file" or "what differs" is asked.
       const before = whole ? undefined : await source.load(keyId)
-      try {
-        const result = await source.replace(keyId, expected, ring, before)
-        return result.ok ? result : { ok: false, current: wire(result.current) }
-      } finally {
-        // Also after a failed write: the folder's ring is then what the source read back.
+      const deliver = async () => {
         const change: RingChange = { keyId, ring: wire(await source.load(keyId)) }
         await host.deliver(`${name}.change`, change)
       }
+      const result = await source.replace(keyId, expected, ring, before).catch(async (err) => {
+        await deliver() // a failed write: the ring is what the source read back from the folder
+        throw err
+      })
+      if (!result.ok) return { ok: false, current: wire(result.current) }
+      await deliver()
+      return result
     },
   )
 }

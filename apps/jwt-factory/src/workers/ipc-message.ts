@@ -14,6 +14,8 @@ export type IpcMessage =
   | { jf: 'ack'; ack: number }
   /** A worker serves: its servers' URLs, for the primary's one "listening" line. */
   | { jf: 'listening'; urls: string[] }
+  /** A worker could not start: why, for the primary to say once, not once per worker. */
+  | { jf: 'failed'; message: string }
   /** The primary stops: the worker closes its servers and exits. */
   | { jf: 'stop' }
 
