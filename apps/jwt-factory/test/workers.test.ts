@@ -275,6 +275,15 @@ describe('WORKERS=2: a worker that dies is replaced; SIGTERM stops them all', ()
     for (const pid of replaced) expect(await isRunning(pid)).toBe(false)
   }, 60_000)
 
+  it('the primary SIGKILLed: its workers stop by themselves (no orphan keeps serving)', async () => {
+    const factory = await startWorkers({})
+    const pids = await childPids(factory.child.pid!)
+    expect(pids).toHaveLength(2)
+    factory.child.kill('SIGKILL')
+    expect(await factory.stop()).toMatchObject({ signal: 'SIGKILL' })
+    for (const pid of pids) await eventually(async () => !(await isRunning(pid)))
+  })
+
   it('SIGTERM while a worker is still starting stops it too: exit 0, no worker left', async () => {
     // Healthy as soon as one worker serves: the other may be starting still.
     const factory = await startFactory({ env: { WORKERS: '2' } })

@@ -20,6 +20,7 @@ export async function runWorker(config: FactoryConfig): Promise<void> {
   const id = cluster.worker!.id
   const logger = factoryLogger(config).child({ worker: id })
   const channel = processChannel(process)
+  const client = new IpcClient(channel)
   // Asked to stop before it serves (the primary stopping while this one starts): nothing to
   // finish, the primary's store keeps whatever this worker asked of it. Listened for first, so
   // no request to stop is missed.
@@ -28,12 +29,15 @@ export async function runWorker(config: FactoryConfig): Promise<void> {
   channel.listen((message) => {
     if (message.jf === 'stop') askedToStop()
   })
-  // The primary gone (killed): no worker outlives it.
-  process.on('disconnect', askedToStop)
+  // The primary gone (killed): no worker outlives it. Calls waiting on it fail first (503), so
+  // the requests in flight are answered and the stop does not wait them out.
+  process.on('disconnect', () => {
+    client.disconnected()
+    askedToStop()
+  })
   process.on('SIGTERM', askedToStop)
   // A Ctrl-C reaches every process of the terminal's group: the primary stops the workers.
   process.on('SIGINT', () => {})
-  const client = new IpcClient(channel)
   const adminCredential = await readAdminCredential(config, undefined)
   const tls = await readFactoryTls(config, undefined)
   const sources =
