@@ -71,4 +71,27 @@ describe('loadConfig: the mesh variant (?verify=mesh), off unless set', () => {
     )
     expect(() => loadConfig({ MESH_PAYLOAD_HEADER: 'x jwt' }, '/x')).toThrow(/HTTP header name/)
   })
+
+  it('takes a mesh URL as an origin only: a path, query or user name is refused', () => {
+    const meshUrl = (url: string) => loadConfig({ SERVICEB_MESH_URL: url }, '/x').meshPeers.serviceb
+    expect(meshUrl('http://serviceb:3001/')).toBe('http://serviceb:3001')
+    for (const url of [
+      'http://serviceb:3001/scenario1-server',
+      'http://serviceb:3001?verify=jwks',
+      'http://servicea@serviceb:3001',
+      'http://serviceb:3001/#x',
+    ]) {
+      expect(() => meshUrl(url), url).toThrow(/SERVICEB_MESH_URL: must be an origin only/)
+    }
+  })
+
+  it("trusts the sidecar's connections from 127.0.0.6 (Istio's inbound source address) unless told another IPv4 address", () => {
+    expect(loadConfig({}, '/x').meshSidecarAddress).toBe('127.0.0.6')
+    expect(loadConfig({ MESH_SIDECAR_ADDRESS: '127.0.0.7' }, '/x').meshSidecarAddress).toBe(
+      '127.0.0.7',
+    )
+    expect(() => loadConfig({ MESH_SIDECAR_ADDRESS: 'localhost' }, '/x')).toThrow(
+      /MESH_SIDECAR_ADDRESS/,
+    )
+  })
 })

@@ -39,6 +39,8 @@ function configSchema(baseDir: string) {
       SERVICEC_MESH_URL: z.preprocess(unsetIfEmpty, meshUrl.optional()),
       /** Unset: no header is ever trusted (`x-jwt-payload` where a sidecar writes it, docs/20). */
       MESH_PAYLOAD_HEADER: z.preprocess(unsetIfEmpty, meshHeader.optional()),
+      /** The address the sidecar's connections to the app come from (Istio since 1.10). */
+      MESH_SIDECAR_ADDRESS: z.preprocess(unsetIfEmpty, z.ipv4().default('127.0.0.6')),
       CERTS_DIR: envString('../../certs'),
       SCENARIO3_KEYS_DIR: envString('../../scenario-3-keys'),
       SCENARIO3_ISSUER: envString('https://service-issuer'),
@@ -83,6 +85,13 @@ function configSchema(baseDir: string) {
        * (Istio's outputPayloadToHeader), lower case; unset: `?verify=mesh` is refused.
        */
       meshPayloadHeader: e.MESH_PAYLOAD_HEADER,
+      /**
+       * The source address of the sidecar's connections to the app: Istio's inbound clusters bind
+       * their upstream side to 127.0.0.6, so a connection from any other address (a
+       * `kubectl port-forward`, which arrives from the pod's 127.0.0.1) went around the sidecar
+       * and its header is the sender's. Read from the socket, never from a header.
+       */
+      meshSidecarAddress: e.MESH_SIDECAR_ADDRESS,
       certsDir: path(e.CERTS_DIR),
       scenario3: Object.freeze({
         keysDir: path(e.SCENARIO3_KEYS_DIR),
@@ -119,14 +128,25 @@ function configSchema(baseDir: string) {
 const PEER_TIMEOUT_MARGIN_MS = 1000
 
 /**
- * A peer's port inside the mesh is plain HTTP (its origin, no path): the sidecars bring the
- * mutual TLS, and on an HTTPS port no sidecar could read the token to verify it.
+ * A peer's port inside the mesh is plain HTTP, an origin only: the sidecars bring the mutual TLS
+ * (on an HTTPS port no sidecar could read the token to verify it), and servicea appends the
+ * scenario's path itself, so a path, query or user name here would be silently mangled or sent.
  */
 const meshUrl = z
   .url({ error: 'must be a URL' })
   .refine((url) => URL.canParse(url) && new URL(url).protocol === 'http:', {
     error: "must be http://: a sidecar verifies tokens only on a peer's plain HTTP port",
   })
+  .refine((url) => !URL.canParse(url) || isOrigin(new URL(url)), {
+    error: 'must be an origin only (http://host:port): no path, query, fragment or user',
+  })
+
+const isOrigin = (url: URL) =>
+  url.pathname === '/' &&
+  url.search === '' &&
+  url.hash === '' &&
+  url.username === '' &&
+  url.password === ''
 
 /** An HTTP field name (RFC 9110 §5.1), never one that carries a credential itself. */
 const meshHeader = z

@@ -4,14 +4,18 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServiceApp, loadConfig, Scenario3Keys, type ServiceName } from '../src/index.ts'
 import { Cluster, freePorts, getJson } from './cluster.ts'
-import { startTestSidecar, type TestSidecar } from './test-sidecar.ts'
+import { requestFrom } from '@jwt-factory/server/testing'
+import { SIDECAR_ADDRESS, startTestSidecar, type TestSidecar } from './test-sidecar.ts'
 
 /**
  * The `?verify=mesh` lesson (docs/20-kubernetes.md) over real sockets. No Envoy runs here, so a
  * stand-in plays each peer's sidecar as Istio configures it (test-sidecar.ts): servicea calls it
  * on the peer's "mesh URL", it verifies the token against the factory's JWKS and hands serviceb
- * the payload in x-jwt-payload, exactly as Envoy writes it; serviceb trusts that and checks the
- * rest. The refusals show what serviceb holds on its own where a sidecar would let a forgery by.
+ * the payload in x-jwt-payload, exactly as Envoy writes it (any the caller sent removed first),
+ * connecting from 127.0.0.6 as Istio's inbound cluster does; serviceb trusts that and checks the
+ * rest. The refusals show what serviceb holds on its own: against requests that go around the
+ * sidecar, and (with a stand-in that does not strip the header, which Envoy never is) where a
+ * sidecar would let a forgery by.
  */
 const HEADER = 'x-jwt-payload'
 const PEERS = ['serviceb', 'servicec'] as const
@@ -19,6 +23,8 @@ const PEERS = ['serviceb', 'servicec'] as const
 let cluster: Cluster
 const sidecars = {} as Record<(typeof PEERS)[number], TestSidecar>
 let servicebHttps: string
+/** A SIDECAR THAT DOES NOT STRIP the caller's header, for serviceb: defence in depth only. */
+let leaky: TestSidecar
 
 beforeAll(async () => {
   for (const peer of PEERS) {
@@ -30,6 +36,14 @@ beforeAll(async () => {
       outputPayloadToHeader: HEADER,
     })
   }
+  leaky = await startTestSidecar({
+    target: () => cluster.urls.serviceb,
+    issuer: () => cluster.urls.factoryHttps,
+    jwksUri: () => `${cluster.urls['jwt-factory']}/.well-known/jwks.json`,
+    audiences: ['serviceb'],
+    outputPayloadToHeader: HEADER,
+    stripsPayloadHeader: false,
+  })
   // serviceb's HTTPS port chosen here, to show what it does with the header there.
   const [httpsPort] = (await freePorts(1)) as [number]
   servicebHttps = `https://localhost:${httpsPort}`
@@ -47,7 +61,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await cluster?.stop()
-  await Promise.all(Object.values(sidecars).map((s) => s.close()))
+  await Promise.all([...Object.values(sidecars), leaky].map((s) => s?.close()))
 })
 
 const a = (path: string) => getJson(`${cluster.urls.servicea}${path}`)
@@ -65,9 +79,23 @@ async function issue(keyId: ServiceName, aud: string, expired = false): Promise<
   return (res.body as { access_token: string }).access_token
 }
 
-/** serviceb's /scenario1-server?verify=mesh on its plain HTTP port, as a sidecar would pass it on. */
-const toServiceb = (headers: Record<string, string>, base = cluster.urls.serviceb) =>
-  getJson(`${base}/scenario1-server?verify=mesh`, { headers })
+const SCENARIO1_MESH = '/scenario1-server?verify=mesh'
+
+/** Through a stand-in sidecar (by default serviceb's), to serviceb's /scenario1-server?verify=mesh. */
+const viaSidecar = (headers: Record<string, string>, sidecar = sidecars.serviceb) =>
+  getJson(`${sidecar.url}${SCENARIO1_MESH}`, { headers })
+
+/**
+ * Straight to serviceb's plain HTTP port from `localAddress`: by default the sidecar's own
+ * (127.0.0.6), as if a sidecar had passed the request on; 127.0.0.1 is a `kubectl port-forward`.
+ */
+const toServiceb = (headers: Record<string, string | string[]>, localAddress = SIDECAR_ADDRESS) =>
+  requestFrom({
+    port: Number(new URL(cluster.urls.serviceb).port),
+    path: SCENARIO1_MESH,
+    headers: headers as Record<string, string>,
+    localAddress,
+  }) as Promise<{ status: number; body: any }>
 
 describe('?verify=mesh: the sidecar verifies, serviceb trusts it', () => {
   it("scenario 1: serviceb's sidecar verified the token and serviceb accepts the claims it was handed", async () => {
@@ -126,29 +154,37 @@ describe('?verify=mesh: the sidecar verifies, serviceb trusts it', () => {
 })
 
 describe('?verify=mesh: what serviceb refuses on its own', () => {
-  it('attack: a forged payload header with no token, which the sidecar lets through untouched → 401 no token', async () => {
-    const before = sidecars.serviceb.seen.withoutToken
-    const forged = forgedPayload({
-      iss: cluster.urls.factoryHttps,
-      sub: 'servicea',
-      aud: 'serviceb',
-    })
-    const { status, body } = await toServiceb({ [HEADER]: forged }, sidecars.serviceb.url)
-    expect(sidecars.serviceb.seen.withoutToken).toBe(before + 1)
-    expect(status).toBe(401)
-    expect(body).toMatchObject({ valid: false })
+  const forgedClaims = () => {
+    const now = Math.floor(Date.now() / 1000)
+    const claims = { iss: cluster.urls.factoryHttps, sub: 'servicea', aud: 'serviceb' }
+    return forgedPayload({ ...claims, iat: now, exp: now + 300 })
+  }
+  /** A token with the forged claims and a made-up signature: no sidecar would verify it. */
+  const forgedToken = () => `${forgedPayload({ alg: 'ES256', typ: 'JWT' })}.${forgedClaims()}.AAAA`
+
+  it('attack: a forged payload header with no token: the sidecar removes it and lets the request by → 401 no token', async () => {
+    for (const sidecar of [sidecars.serviceb, leaky]) {
+      const before = sidecar.seen.withoutToken
+      const { status, body } = await viaSidecar({ [HEADER]: forgedClaims() }, sidecar)
+      expect(sidecar.seen.withoutToken).toBe(before + 1)
+      expect(status).toBe(401)
+      expect(body).toMatchObject({ valid: false })
+    }
   })
 
-  it("attack: a forged header beside the caller's own valid token: the sidecar adds the real payload, serviceb sees two → 403 ERR_MESH_UNVERIFIED", async () => {
+  it("attack: a forged header beside the caller's own valid token: the sidecar replaces it with the real payload → 403 (subject servicec)", async () => {
     // servicec's own token for serviceb verifies at the sidecar; the forged header says servicea.
     const token = await issue('servicec', 'serviceb')
-    const forged = forgedPayload({
-      iss: cluster.urls.factoryHttps,
-      sub: 'servicea',
-      aud: 'serviceb',
-    })
-    const headers = { authorization: `Bearer ${token}`, [HEADER]: forged }
-    const { status, body } = await toServiceb(headers, sidecars.serviceb.url)
+    const headers = { authorization: `Bearer ${token}`, [HEADER]: forgedClaims() }
+    const { status, body } = await viaSidecar(headers)
+    expect(status).toBe(403)
+    expect(body.error).toMatchObject({ message: 'jwt subject invalid. expected: servicea' })
+  })
+
+  it('attack: the same through a sidecar that does not strip: serviceb sees two values → 403 ERR_MESH_UNVERIFIED', async () => {
+    const token = await issue('servicec', 'serviceb')
+    const headers = { authorization: `Bearer ${token}`, [HEADER]: forgedClaims() }
+    const { status, body } = await viaSidecar(headers, leaky)
     expect(status).toBe(403)
     expect(body.error).toMatchObject({
       code: 'ERR_MESH_UNVERIFIED',
@@ -156,7 +192,55 @@ describe('?verify=mesh: what serviceb refuses on its own', () => {
     })
   })
 
-  it("attack: a real token with another token's payload in the header, straight to serviceb's port → 403 ERR_MESH_UNVERIFIED", async () => {
+  it("attack: kubectl port-forward (the pod's 127.0.0.1, around the sidecar) with a forged token and its matching header → 403 ERR_MESH_UNVERIFIED", async () => {
+    const token = forgedToken()
+    const headers = { authorization: `Bearer ${token}`, [HEADER]: payloadOf(token) }
+    const { status, body } = await toServiceb(headers, '127.0.0.1')
+    expect(status).toBe(403)
+    expect(body.error).toMatchObject({
+      code: 'ERR_MESH_UNVERIFIED',
+      message:
+        "not verified by the mesh: the connection comes from 127.0.0.1, not from serviceb's sidecar (127.0.0.6): it went around it",
+    })
+    // A real token and its payload are refused from there too: no sidecar verified anything.
+    const real = await issue('servicea', 'serviceb')
+    const direct = { authorization: `Bearer ${real}`, [HEADER]: payloadOf(real) }
+    expect((await toServiceb(direct, '127.0.0.1')).status).toBe(403)
+    expect((await toServiceb(direct)).status).toBe(200)
+  })
+
+  it('attack: a lowercase `bearer` the sidecar does not read (no token for it), with a matching header a sidecar left → 403 ERR_MESH_UNVERIFIED', async () => {
+    const token = forgedToken()
+    const headers = { authorization: `bearer ${token}`, [HEADER]: payloadOf(token) }
+    const before = leaky.seen.withoutToken
+    const { status, body } = await viaSidecar(headers, leaky)
+    expect(leaky.seen.withoutToken).toBe(before + 1)
+    expect(status).toBe(403)
+    expect(body.error).toMatchObject({
+      code: 'ERR_MESH_UNVERIFIED',
+      message: expect.stringMatching(/Authorization is not one token after a literal `Bearer `/),
+    })
+  })
+
+  it('Authorization in any form but the one Envoy reads is refused: two spaces, a second value, a token with four parts', async () => {
+    const token = await issue('servicea', 'serviceb')
+    const withHeader = (authorization: string | string[]) => ({
+      authorization,
+      [HEADER]: payloadOf(token),
+    })
+    for (const authorization of [
+      `Bearer  ${token}`,
+      [`Bearer ${token}`, `Bearer ${token}`],
+      `Bearer ${token}.x`,
+    ]) {
+      const { status, body } = await toServiceb(withHeader(authorization))
+      expect(status, JSON.stringify(authorization)).toBe(403)
+      expect(body.error.code).toBe('ERR_MESH_UNVERIFIED')
+    }
+    expect((await toServiceb(withHeader(`Bearer ${token}`))).status).toBe(200)
+  })
+
+  it("attack: a real token with another token's payload in the header → 403 ERR_MESH_UNVERIFIED", async () => {
     const token = await issue('servicec', 'serviceb')
     const servicea = await issue('servicea', 'serviceb')
     const headers = { authorization: `Bearer ${token}`, [HEADER]: payloadOf(servicea) }

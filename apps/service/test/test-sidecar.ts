@@ -1,4 +1,4 @@
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http'
+import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createRemoteJWKSet, errors, jwtVerify } from 'jose'
 
@@ -11,7 +11,16 @@ export interface TestSidecarRule {
   audiences: string[]
   /** Istio's outputPayloadToHeader. */
   outputPayloadToHeader: string
+  /**
+   * false plays A SIDECAR THAT DOES NOT STRIP: it keeps the caller's own payload header and adds
+   * the verified payload beside it, which Envoy never does. Only for the defence-in-depth tests:
+   * what serviceb holds on its own if its sidecar were ever configured or built otherwise.
+   */
+  stripsPayloadHeader?: boolean
 }
+
+/** Where Istio's inbound clusters connect to the app from (upstream_bind_config, since 1.10). */
+export const SIDECAR_ADDRESS = '127.0.0.6'
 
 export interface TestSidecar {
   url: string
@@ -23,20 +32,25 @@ export interface TestSidecar {
 /**
  * The part of an Istio sidecar the `?verify=mesh` lesson relies on, for tests on a machine
  * without Envoy: a RequestAuthentication's jwtRule on the app's plain HTTP port, as Envoy's
- * jwt_authn filter applies it under Istio. A token in `Authorization: Bearer` is verified with
- * jose against the issuer's JWKS (issuer, audiences, exp and nbf with Envoy's 60 s of skew); a
- * token that fails gets Envoy's plain-text 401; one that passes goes on with the original token
- * (forwardOriginalToken) and its base64url payload segment ADDED in the header (Envoy's addCopy,
- * beside any the caller wrote). A request without a token passes untouched: the pitfall only an
- * AuthorizationPolicy closes, which this stand-in does not play (the app must hold on its own).
+ * jwt_authn filter applies it under Istio (extractor.cc). First it removes any payload header
+ * the caller sent (`sanitizeHeaders`), token or not. It finds the token as Envoy does: the
+ * case-sensitive `Bearer ` anywhere in the Authorization values joined by commas, then the run of
+ * base64url characters and dots after it. A token is verified with jose against the issuer's
+ * JWKS (issuer, audiences, exp and nbf with Envoy's 60 s of skew); one that fails gets Envoy's
+ * plain-text 401; one that passes goes on with the original token (forwardOriginalToken) and its
+ * base64url payload segment in the header. A request without a token passes, minus the header:
+ * the pitfall only an AuthorizationPolicy closes, which this stand-in does not play. It connects
+ * to the app from 127.0.0.6, as Istio's inbound cluster does (all of 127/8 is loopback on Linux).
  */
 export async function startTestSidecar(rule: TestSidecarRule): Promise<TestSidecar> {
   let keys: ReturnType<typeof createRemoteJWKSet> | undefined
   const seen = { refused: 0, verified: 0, withoutToken: 0 }
+  const name = rule.outputPayloadToHeader
+  const strips = rule.stripsPayloadHeader ?? true
   const server: Server = createServer((req, res) => {
     void (async () => {
-      const headers: IncomingHttpHeaders = { ...req.headers }
-      const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1]
+      const headers = pairsOf(req.rawHeaders).filter(([n]) => !strips || n.toLowerCase() !== name)
+      const token = envoyBearerToken(req.rawHeaders)
       if (token === undefined) {
         seen.withoutToken++
       } else {
@@ -58,13 +72,11 @@ export async function startTestSidecar(rule: TestSidecarRule): Promise<TestSidec
           return res.end(said)
         }
         seen.verified++
-        const name = rule.outputPayloadToHeader
-        const payload = token.split('.')[1]!
-        const written = headers[name]
-        headers[name] = written === undefined ? payload : [written, payload].flat()
+        headers.push([name, token.split('.')[1]!])
       }
       const target = new URL(req.url ?? '/', rule.target())
-      const upstream = request(target, { method: req.method, headers }, (answer) => {
+      const options = { method: req.method, headers: headers.flat(), localAddress: SIDECAR_ADDRESS }
+      const upstream = request(target, options, (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers)
         answer.pipe(res)
       })
@@ -83,4 +95,17 @@ export async function startTestSidecar(rule: TestSidecarRule): Promise<TestSidec
         server.closeAllConnections()
       }),
   }
+}
+
+const pairsOf = (raw: string[]) =>
+  raw.flatMap((value, i) => (i % 2 === 0 ? [[value, raw[i + 1]!] as [string, string]] : []))
+
+/** Envoy's extractJWT on `Authorization` with the prefix `Bearer `. */
+function envoyBearerToken(raw: string[]): string | undefined {
+  const values = pairsOf(raw).filter(([n]) => n.toLowerCase() === 'authorization')
+  if (values.length === 0) return undefined
+  const joined = values.map(([, v]) => v).join(',')
+  const at = joined.indexOf('Bearer ')
+  if (at === -1) return undefined
+  return /[A-Za-z0-9_.-]+/.exec(joined.slice(at + 'Bearer '.length))?.[0] ?? joined
 }

@@ -88,4 +88,18 @@ describe('verifySignedElsewhere: the claim checks after a signature the mesh ver
       expect(report.checks.filter((c) => c.by)).toEqual([])
     }
   })
+
+  it('refuses a header with crit as verifyToken does: jwt malformed, whatever the mesh verified', async () => {
+    const { token } = await sign()
+    const [, payload, signature] = token.split('.')
+    const header = { alg: 'ES256', kid: key.kid, typ: 'JWT', crit: ['urn:x'], 'urn:x': 1 }
+    const crit = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${payload}.${signature}`
+    const { result, report } = verifySignedElsewhere(crit, mesh, expected)
+    expect(result).toEqual(await verifyToken(crit, keyList([key]), expected))
+    expect(result).toMatchObject({
+      valid: false,
+      error: { message: 'jwt malformed', code: 'ERR_JWT_INVALID' },
+    })
+    expect(report.failed).toBe('format')
+  })
 })

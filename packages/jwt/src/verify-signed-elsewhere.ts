@@ -2,7 +2,7 @@ import { UnsecuredJWT } from 'jose'
 import { failedCheckOf, failureFromJoseError } from './jose-errors.ts'
 import type { CheckName, VerificationReport } from './verification-report.ts'
 import { reportOf } from './verify-report.ts'
-import type { VerifyResult } from './verify-result.ts'
+import { verifyFailure, type VerifyResult } from './verify-result.ts'
 import {
   claimOptions,
   finishRun,
@@ -61,6 +61,13 @@ function runClaimChecks(
   const started = startRun(token, keys, options)
   if ('done' in started) return started.done
   const { header, context, stop } = started
+  // A `crit` names extensions the verifier must understand or refuse the token (RFC 7515
+  // §4.1.11); verifyToken understands none (jose refuses them), and the unsecured JWT below
+  // would silently drop the header, so refuse it here as verifyToken does.
+  if (header.crit !== undefined) {
+    const failure = verifyFailure('JsonWebTokenError', 'ERR_JWT_INVALID', 'jwt malformed')
+    return stop(failure, 'format', header)
+  }
   // jose's claim checks run on an unsecured JWT (RFC 7519 §6) made of this token's own `typ`
   // and payload segment: the signature is the other verifier's, every claim rule is jose's.
   const unsecuredHeader = { alg: 'none', ...(header.typ === undefined ? {} : { typ: header.typ }) }

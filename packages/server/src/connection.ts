@@ -12,6 +12,8 @@ export interface Connection {
   tls: boolean
   /** The peer's address is on this machine: the request crossed no network. */
   loopback: boolean
+  /** The peer's IP address (an IPv4 one without its `::ffff:` prefix); '' with no socket. */
+  address: string
   /** The client certificate, when the peer presented one the project's CA signed. */
   client: { commonName: string | undefined; serverCertificate: boolean } | undefined
 }
@@ -22,21 +24,23 @@ export interface Connection {
  */
 export function connectionOf(c: Context): Connection {
   const socket = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket
-  if (!socket) return { tls: false, loopback: false, client: undefined }
+  if (!socket) return { tls: false, loopback: false, address: '', client: undefined }
   const address = (socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '')
   const loopback = address !== '' && isLoopbackHost(address)
   const tlsSocket = socket as TLSSocket
-  if (tlsSocket.encrypted !== true) return { tls: false, loopback, client: undefined }
+  if (tlsSocket.encrypted !== true) return { tls: false, loopback, address, client: undefined }
   // `authorized` is node's own chain check against the CA the server was given (requestCert).
-  if (!tlsSocket.authorized) return { tls: true, loopback, client: undefined }
+  if (!tlsSocket.authorized) return { tls: true, loopback, address, client: undefined }
   const cert = tlsSocket.getPeerCertificate()
-  if (!cert || Object.keys(cert).length === 0) return { tls: true, loopback, client: undefined }
+  if (!cert || Object.keys(cert).length === 0)
+    return { tls: true, loopback, address, client: undefined }
   // A subject with two CNs comes as an array: no single name, so no identity.
   const cn = cert.subject?.CN
   const usages = (cert as { ext_key_usage?: string[] }).ext_key_usage ?? []
   return {
     tls: true,
     loopback,
+    address,
     client: {
       commonName: typeof cn === 'string' ? cn : undefined,
       serverCertificate: usages.includes(SERVER_AUTH),

@@ -26,8 +26,10 @@ export const meshUrlUnset = (peer: PeerName) =>
 
 /**
  * A request asked to be trusted as the mesh verified it, and nothing shows the mesh did: it came
- * over HTTPS (no sidecar reads a token there), or the payload header is missing or is not the
- * payload of the token it came with. 403: whatever the header says, no one verified this token.
+ * over HTTPS (no sidecar reads a token there) or from an address not the sidecar's (around it),
+ * its Authorization is not one token as the sidecar reads it, or the payload header is missing or
+ * is not the payload of the token it came with. 403: whatever the header says, no one verified
+ * this token.
  */
 export class MeshUnverifiedError extends HttpError<MeshErrorCode> {
   override name = 'MeshUnverifiedError'

@@ -1,5 +1,4 @@
 import type { Context } from 'hono'
-import { parseBearer } from '@jwt-factory/hono-auth'
 import { verifySignedElsewhere, type CheckName } from '@jwt-factory/jwt'
 import { tracedVerification } from '@jwt-factory/trace'
 import { connectionOf, type ServerEnv } from '@jwt-factory/server'
@@ -16,25 +15,36 @@ import { missingToken, verdict } from './verdict.ts'
 const CHECKED_BY_THE_MESH: readonly CheckName[] = ['iss', 'aud', 'nbf', 'exp']
 
 /**
+ * `Authorization` exactly as Envoy's jwt_authn reads a token from it (extractor.cc): the literal,
+ * case-sensitive `Bearer ` and one JWS compact token. Envoy is more forgiving (it finds the prefix
+ * anywhere in the joined values and skips to the first base64url character), so anything but
+ * this one form could be a value where the app and the sidecar read two different tokens.
+ */
+const ENVOY_BEARER = /^Bearer ([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)$/
+
+/**
  * The verifying side of `?verify=mesh` (scenarios 1 and 2). This service does not verify the
  * signature: its sidecar did (Istio's RequestAuthentication on the plain HTTP port), and wrote
  * the token's payload into MESH_PAYLOAD_HEADER (`outputPayloadToHeader`, Envoy's
- * `forward_payload_header`: the token's own base64url payload segment, added to the request).
- * The header is trusted only when all three hold:
+ * `forward_payload_header`: the token's own base64url payload segment). Envoy first removes any
+ * such header the caller sent, token or not, then writes it for a token it verified. The header
+ * is trusted only when all four hold:
  * 1. MESH_PAYLOAD_HEADER is set: no header is trusted by default;
  * 2. the request came on the plain HTTP listener: on HTTPS the sidecar sees only TLS, so a header
  *    there is whatever the caller wrote;
- * 3. the bearer token came too (`forwardOriginalToken`) and the header is exactly its payload
- *    segment: Istio lets a request without a token through untouched (only an
- *    AuthorizationPolicy requiring a request principal refuses it), so a header with no token is
- *    the caller's; and Envoy adds its header beside one the caller wrote, so a forged one shows as
- *    a second value and no longer equals the payload.
+ * 3. the connection comes from MESH_SIDECAR_ADDRESS (read from the socket): a connection from
+ *    elsewhere in the pod (`kubectl port-forward` arrives from 127.0.0.1) went around the sidecar;
+ * 4. `Authorization` is one token in Envoy's form, forwarded with it (`forwardOriginalToken`),
+ *    and the header is exactly its payload segment: a request without a token gets no header
+ *    from Envoy, so one there was not written for this token; and one Envoy did not remove (a
+ *    sidecar configured otherwise) shows as a second value, no longer equal to the payload.
  * Then it checks what the mesh does not (sub servicea, typ JWT) and, cheaply, again what it does
  * (iss, aud this service, nbf, exp), and answers as every verifying side does (verdict.ts).
  */
 export function meshVerifiedTokenEndpoint({ config }: ServiceContext) {
   const me = config.name
   const header = config.meshPayloadHeader
+  const sidecar = config.meshSidecarAddress
   const checkedBy = {
     by: 'mesh',
     self: me,
@@ -54,14 +64,26 @@ export function meshVerifiedTokenEndpoint({ config }: ServiceContext) {
         `the header ${me}'s sidecar writes a verified token's payload into; unset, ${me} trusts none`,
       )
     }
-    if (connectionOf(c).tls) {
+    const connection = connectionOf(c)
+    if (connection.tls) {
       throw new MeshUnverifiedError(
         `${me} trusts its sidecar on its plain HTTP port only: no sidecar reads a token on HTTPS, so ${header} here is the caller's own`,
       )
     }
-    // The sidecar reads `Authorization: Bearer`, nothing else (no cookie).
-    const token = parseBearer(c.req.header('authorization'))
-    if (token === undefined) return missingToken(c, me)
+    if (connection.address !== sidecar) {
+      throw new MeshUnverifiedError(
+        `the connection comes from ${connection.address || 'no socket'}, not from ${me}'s sidecar (${sidecar}): it went around it`,
+      )
+    }
+    // The sidecar reads `Authorization: Bearer` (the jwtRule pins it), nothing else (no cookie).
+    const authorization = c.req.header('authorization')
+    if (authorization === undefined) return missingToken(c, me)
+    const token = ENVOY_BEARER.exec(authorization)?.[0].slice('Bearer '.length)
+    if (token === undefined) {
+      throw new MeshUnverifiedError(
+        'Authorization is not one token after a literal `Bearer ` (as the sidecar reads it), so it may not be the token the sidecar verified',
+      )
+    }
     const payload = c.req.header(header)
     if (payload === undefined) {
       throw new MeshUnverifiedError(
