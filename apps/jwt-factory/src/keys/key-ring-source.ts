@@ -48,4 +48,10 @@ export interface KeyRingSource {
   ): Promise<RingReplaceResult>
   /** Calls onChange(keyId) soon after another writer changed a ring; none for a folder. */
   watch(onChange: (keyId: string | undefined) => void): { close(): void }
+  /**
+   * Runs a change of keyId's ring while no other process using this source changes it (the
+   * workers of one factory, workers/): they take turns, as changes in one process do. Absent,
+   * writers race and the version check settles it (etcd).
+   */
+  exclusive?<T>(keyId: string, change: () => Promise<T>): Promise<T>
 }

@@ -99,7 +99,7 @@ export class KeyStore {
   ensure(keyId: string): Promise<{ ring: KeyRing; created: boolean }> {
     const existing = this.get(keyId)
     if (existing) return Promise.resolve({ ring: existing, created: false })
-    return this.#exclusive(keyId, async () => {
+    return this.#change(keyId, async () => {
       for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
         const ring = this.get(keyId)
         if (ring) return { ring, created: false }
@@ -120,7 +120,7 @@ export class KeyStore {
   rotate(keyId: string): Promise<KeyRing> {
     const asked = this.#now().getTime()
     const { source, algorithm } = this.#options
-    return this.#exclusive(keyId, async () => {
+    return this.#change(keyId, async () => {
       if (source.shared) await this.#refresh(keyId)
       for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
         const entry = this.#rings.get(keyId)
@@ -139,7 +139,7 @@ export class KeyStore {
 
   /** Retires one earlier key: it leaves the JWKS and its tokens stop verifying. */
   retire(keyId: string, kid: string): Promise<boolean> {
-    return this.#exclusive(keyId, async () => {
+    return this.#change(keyId, async () => {
       for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
         const ring = this.get(keyId)
         if (!ring || !ring.keys.has(kid)) return false
@@ -160,7 +160,7 @@ export class KeyStore {
 
   /** Removes a keyId with all its keys, from memory and the store. */
   remove(keyId: string): Promise<boolean> {
-    return this.#exclusive(keyId, async () => {
+    return this.#change(keyId, async () => {
       for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
         if (!this.get(keyId)) return false
         if ((await this.#replace(keyId, undefined)).ok) return true
@@ -173,7 +173,7 @@ export class KeyStore {
   async dump(): Promise<string[]> {
     const keyIds = this.keyIds()
     for (const keyId of keyIds) {
-      await this.#exclusive(keyId, async () => {
+      await this.#change(keyId, async () => {
         const entry = this.#rings.get(keyId)
         if (entry) await this.#replace(keyId, entry.stored, { whole: true })
       })
@@ -273,6 +273,18 @@ export class KeyStore {
     return new ConflictError(
       `the keys of ${keyId} were changed at another factory during this change: try again`,
     )
+  }
+
+  /**
+   * A change of keyId: one at a time here and, when the source can (the workers of one
+   * factory), at every process sharing it, which then take turns instead of racing. Its turn is
+   * taken before this store's own, so a reload of what another process stored meanwhile is
+   * never queued behind a change waiting for it.
+   */
+  #change<T>(keyId: string, task: () => Promise<T>): Promise<T> {
+    const { source } = this.#options
+    const here = () => this.#exclusive(keyId, task)
+    return source.exclusive ? source.exclusive(keyId, here) : here()
   }
 
   #exclusive<T>(keyId: string, task: () => Promise<T>): Promise<T> {

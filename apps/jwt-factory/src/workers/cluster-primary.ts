@@ -80,6 +80,7 @@ export async function runPrimary({ config, logger, store, adminCredential }: Pri
     })
     worker.on('exit', (code, signal) => {
       host.detach(channel)
+      files?.forget(String(worker.id))
       workers.delete(worker)
       listening.delete(worker)
       if (stopping) return

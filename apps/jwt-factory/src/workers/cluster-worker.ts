@@ -42,7 +42,7 @@ export async function runWorker(config: FactoryConfig): Promise<void> {
   const tls = await readFactoryTls(config, undefined)
   const sources =
     config.store === 'files'
-      ? workerFileStore(client, config, logger)
+      ? workerFileStore(client, String(id), config, logger)
       : await openStoreSources(config, { logger, createKek: false })
   const share = (mode: JwksFaultMode) => {
     client.call(CONTROL_JWKS_FAULT, [mode]).catch((err: unknown) => {

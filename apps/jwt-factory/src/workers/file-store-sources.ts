@@ -12,6 +12,7 @@ import type { IpcHost } from './ipc-host.ts'
 import { IpcKeyRingSource, hostKeyRingSource } from './ipc-key-ring-source.ts'
 import { hostKvBackend, ipcKvBackend } from './ipc-kv-backend.ts'
 import { memoryKvBackend } from './memory-kv-backend.ts'
+import { Turns } from './turns.ts'
 import { VersionedKeyRingSource } from './versioned-key-ring-source.ts'
 
 /**
@@ -37,12 +38,13 @@ export function hostFileStore(
   files: StoreSources,
   config: FactoryConfig,
   logger: Logger,
-): { sources: StoreSources; close(): void } {
+): { sources: StoreSources; forget(worker: string): void; close(): void } {
   const serviceKeys = new VersionedKeyRingSource(files.serviceKeys)
   const userKeys = new VersionedKeyRingSource(files.userKeys)
   const backend = memoryKvBackend()
-  hostKeyRingSource(host, 'serviceKeys', serviceKeys)
-  hostKeyRingSource(host, 'userKeys', userKeys)
+  const turns = new Turns()
+  hostKeyRingSource(host, 'serviceKeys', serviceKeys, turns)
+  hostKeyRingSource(host, 'userKeys', userKeys, turns)
   const watches = [
     hostDocumentSource(host, 'users', files.users),
     hostDocumentSource(host, 'clients', files.clients),
@@ -56,6 +58,8 @@ export function hostFileStore(
       userKeys,
       sharedState: sharedState(backend, config, logger),
     },
+    /** A worker gone: the turns it held pass on. */
+    forget: (worker) => turns.forget(worker),
     close: () => watches.forEach((w) => w.close()),
   }
 }
@@ -63,14 +67,15 @@ export function hostFileStore(
 /** A worker's side: every source asks the primary, over `client`. */
 export function workerFileStore(
   client: IpcClient,
+  worker: string,
   config: FactoryConfig,
   logger: Logger,
 ): StoreSources {
   const backend = ipcKvBackend(client, "the factory's primary process")
   return {
     where: 'files',
-    serviceKeys: new IpcKeyRingSource(client, 'serviceKeys', config.keysDir),
-    userKeys: new IpcKeyRingSource(client, 'userKeys', config.userKeysDir),
+    serviceKeys: new IpcKeyRingSource(client, 'serviceKeys', config.keysDir, worker),
+    userKeys: new IpcKeyRingSource(client, 'userKeys', config.userKeysDir, worker),
     users: ipcDocumentSource(client, 'users', config.usersFile, USERS_FORMAT),
     clients: ipcDocumentSource(client, 'clients', config.clientsFile, CLIENTS_FORMAT),
     revocations: ipcDocumentSource(

@@ -7,6 +7,7 @@ import type {
 import type { IpcClient } from './ipc-client.ts'
 import type { IpcHost } from './ipc-host.ts'
 import { ringFromWire, ringToWire, type WireRing } from './key-ring-wire.ts'
+import type { Turns } from './turns.ts'
 
 type WireReplaceResult =
   { ok: true; version: string | undefined } | { ok: false; current: WireRing | undefined }
@@ -22,7 +23,18 @@ interface RingChange {
  * through here) to the workers under `name`. A change is answered once every worker holds it,
  * so the next request, at any worker, finds the key.
  */
-export function hostKeyRingSource(host: IpcHost, name: string, source: KeyRingSource): void {
+export function hostKeyRingSource(
+  host: IpcHost,
+  name: string,
+  source: KeyRingSource,
+  turns: Turns,
+): void {
+  host.handle(`${name}.take`, (keyId: string, holder: string) =>
+    turns.take(`${name}/${keyId}`, holder),
+  )
+  host.handle(`${name}.give`, (keyId: string, holder: string) =>
+    turns.give(`${name}/${keyId}`, holder),
+  )
   const wire = (ring: StoredRing | undefined) => ring && ringToWire(ring)
   host.handle(`${name}.loadAll`, async () => {
     const rings = new Map<string, WireRing>()
@@ -71,13 +83,18 @@ export class IpcKeyRingSource implements KeyRingSource {
   readonly #listeners = new Set<(keyId: string | undefined) => void>()
   #turn: Promise<void> = Promise.resolve()
 
+  readonly #holder: string
+
+  /** `holder`: this worker, as the primary's turns know it (its cluster id). */
   constructor(
     client: IpcClient,
     name: string,
     readonly where: string,
+    holder: string,
   ) {
     this.#client = client
     this.#name = name
+    this.#holder = holder
     // In the order delivered: a later ring imported first must not be overwritten by an earlier.
     client.subscribe<RingChange>(`${name}.change`, ({ keyId, ring }) => {
       const taken = this.#turn.then(async () => {
@@ -118,6 +135,18 @@ export class IpcKeyRingSource implements KeyRingSource {
     }
     const current = result.current && (await this.#import(keyId, result.current))
     return { ok: false, current }
+  }
+
+  /** The change runs with keyId's turn at the primary: no other worker changes it meanwhile. */
+  async exclusive<T>(keyId: string, change: () => Promise<T>): Promise<T> {
+    const args = [keyId, this.#holder]
+    await this.#client.call(`${this.#name}.take`, args)
+    try {
+      return await change()
+    } finally {
+      // Not given back (the primary gone): it has forgotten this worker's turns already.
+      await this.#client.call(`${this.#name}.give`, args).catch(() => undefined)
+    }
   }
 
   watch(onChange: (keyId: string | undefined) => void): { close(): void } {
