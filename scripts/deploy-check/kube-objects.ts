@@ -106,6 +106,10 @@ export interface JwtRule {
   outputPayloadToHeader?: string
   /** Whether the token itself goes on to the app (Istio's default: it is removed). */
   forwardOriginalToken?: boolean
+  /** Where the token is read; none of the three: `Authorization: Bearer` and `?access_token=`. */
+  fromHeaders?: { name?: string; prefix?: string }[]
+  fromParams?: string[]
+  fromCookies?: string[]
 }
 
 export interface RequestAuthentication extends KubeObject {

@@ -484,29 +484,55 @@ describe('?verify=mesh: each rule reports a broken copy', () => {
         policy(find, 'servicec-https-from-peers').rules[0].to = [
           { operation: { notPorts: ['9443'] } },
         ]
-        // An ALLOW policy with no selector applies to the whole namespace.
-        copy.manifests.push({
-          file: 'base/open.yaml',
-          object: {
-            apiVersion: 'security.istio.io/v1',
-            kind: 'AuthorizationPolicy',
-            metadata: { name: 'allow-probes' },
-            spec: { action: 'ALLOW', rules: [{ to: [{ operation: { paths: ['/healthz'] } }] }] },
-          } as KubeObject,
-        })
+        // An ALLOW policy with no selector applies to the whole namespace; /healthz is no mesh
+        // path, a prefix pattern can be.
+        const open = (name: string, paths: string[]) =>
+          copy.manifests.push({
+            file: 'base/open.yaml',
+            object: {
+              apiVersion: 'security.istio.io/v1',
+              kind: 'AuthorizationPolicy',
+              metadata: { name },
+              spec: { action: 'ALLOW', rules: [{ to: [{ operation: { paths } }] }] },
+            } as KubeObject,
+          })
+        open('allow-probes', ['/healthz'])
+        open('allow-scenarios', ['/scenario*'])
       }),
     )
     expect(problems).toEqual([
       expect.stringMatching(
-        /serviceb-https-from-servicea.*rule 0: allows serviceb's HTTP port 3001 without a requestPrincipal in every source, so a request with no token carries a forged x-jwt-payload/,
+        /serviceb-https-from-servicea.*rule 0: allows serviceb's HTTP port 3001 on \/scenario1-server or \/scenario2-server without requiring https:\/\/jwt-factory\.jwt-factory\.svc\.cluster\.local:5443\/servicea as the request principal in every source, so a request with no token, or a user's, carries a x-jwt-payload the app trusts/,
       ),
       expect.stringMatching(
         /serviceb-mesh-from-servicea.*rule 0: allows serviceb's HTTP port 3001/,
       ),
-      expect.stringMatching(/allow-probes.*rule 0: allows serviceb's HTTP port 3001/),
+      expect.stringMatching(/allow-scenarios.*rule 0: allows serviceb's HTTP port 3001/),
       expect.stringMatching(/servicec-https-from-peers.*rule 0: allows servicec's HTTP port 3002/),
-      expect.stringMatching(/allow-probes.*rule 0: allows servicec's HTTP port 3002/),
+      expect.stringMatching(/allow-scenarios.*rule 0: allows servicec's HTTP port 3002/),
     ])
+  })
+
+  it("attack: scenario 5's rule without its `to`: servicea's pod with a user's token reaches /scenario1-server, where serviceb trusts x-jwt-payload → reported", () => {
+    const problems = meshPayloadHeaderFromSidecarOnly(
+      broken((_, find) => {
+        delete policy(find, 'serviceb-scenario5').rules[0].to
+        // A mesh rule that also takes a user's principal beside servicea's own.
+        policy(find, 'servicec-mesh-from-servicea').rules[0].from[0].source.requestPrincipals.push(
+          'https://jwt-factory.jwt-factory.svc.cluster.local:5443/users/*',
+        )
+      }),
+    )
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /serviceb-scenario5.*rule 0: allows serviceb's HTTP port 3001 on \/scenario1-server or \/scenario2-server without requiring .*\/servicea as the request principal/,
+      ),
+      expect.stringMatching(
+        /servicec-mesh-from-servicea.*rule 0: allows servicec's HTTP port 3002/,
+      ),
+    ])
+    // Scenario 5's own path on 3001 is not a mesh path: the committed rule passes.
+    expect(meshPayloadHeaderFromSidecarOnly(broken(() => {}))).toEqual([])
   })
 
   it('attack: no ALLOW policy on a service that trusts the header, so no token is needed → reported by the deploy check', () => {
@@ -541,6 +567,23 @@ describe('?verify=mesh: each rule reports a broken copy', () => {
       expect.stringMatching(
         /Deployment\/servicec.*the jwtRule for https:\/\/jwt-factory\.jwt-factory\.svc\.cluster\.local:5443 writes it without forwardOriginalToken: true/,
       ),
+    ])
+  })
+
+  it('attack: a service-token rule that also reads ?access_token= (no fromHeaders) or another header → reported', () => {
+    const problems = meshPayloadHeaderFromSidecarOnly(
+      broken((_, find) => {
+        delete find('RequestAuthentication', 'serviceb').spec.jwtRules[0].fromHeaders
+        find('RequestAuthentication', 'servicec').spec.jwtRules[0].fromHeaders = [
+          { name: 'Authorization', prefix: 'bearer ' },
+        ]
+      }),
+    )
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /Deployment\/serviceb.*the jwtRule for .*:5443 does not pin fromHeaders to one Authorization with prefix 'Bearer '.*\?access_token=/,
+      ),
+      expect.stringMatching(/Deployment\/servicec.*does not pin fromHeaders/),
     ])
   })
 

@@ -1,10 +1,13 @@
+import { SCENARIO_CALLER } from '@jwt-factory/service'
 import { containerName, podContainers, type PodContainer } from '../deploy-model.ts'
 import {
   type AuthorizationPolicy,
+  type JwtRule,
   type Labels,
   nameOf,
   ofKind,
   type PolicyRule,
+  type PolicySource,
   type RequestAuthentication,
 } from '../kube-objects.ts'
 import { selects } from '../selectors.ts'
@@ -13,11 +16,12 @@ import type { Rule } from './rule.ts'
 /**
  * A service that trusts a payload header (MESH_PAYLOAD_HEADER, `?verify=mesh`) gets it only from
  * its sidecar: a RequestAuthentication selecting it writes that header for the factory's service
- * tokens and forwards the token with it (the app compares the two), and an ALLOW
- * AuthorizationPolicy selects it whose every rule that can match its plain HTTP port requires a
- * request principal. The attack this stops: a request WITHOUT a token passes a
- * RequestAuthentication untouched, carrying whatever header its sender wrote; only a rule
- * requiring a request principal (which only a verified token gives) refuses it.
+ * tokens, reads them from `Authorization: Bearer` only (where the app reads the token it compares
+ * the header with) and forwards the token with it; and an ALLOW AuthorizationPolicy selects it
+ * whose every rule that can reach a `?verify=mesh` path on its plain HTTP port requires servicea's
+ * own token (`<service issuer>/servicea`) in every source. The attacks this stops: a request
+ * WITHOUT a token passes a RequestAuthentication untouched, and a user's token verified for
+ * scenario 5 is a request principal too; only a rule requiring servicea's refuses both.
  */
 export const meshPayloadHeaderFromSidecarOnly: Rule = (model) => {
   const containers = podContainers(model)
@@ -44,7 +48,12 @@ export const meshPayloadHeaderFromSidecarOnly: Rule = (model) => {
         `${where}: the jwtRule for ${rule.issuer} writes it without forwardOriginalToken: true, so the token the app checks it against never arrives`,
       )
     }
-    problems.push(...policyProblems(c, header, policies))
+    for (const rule of writers.filter((r) => !readsBearerOnly(r))) {
+      problems.push(
+        `${where}: the jwtRule for ${rule.issuer} does not pin fromHeaders to one Authorization with prefix 'Bearer ' (and no fromParams, fromCookies), so the sidecar may verify a token the app never sees (?access_token=)`,
+      )
+    }
+    problems.push(...policyProblems(c, header, policies, `${serviceIssuer}/${SCENARIO_CALLER}`))
   }
   return problems
 }
@@ -53,6 +62,7 @@ function policyProblems(
   c: PodContainer,
   header: string,
   policies: ReturnType<typeof ofKind<AuthorizationPolicy>>,
+  callerToken: string,
 ): string[] {
   const labels = c.workload.object.spec.template.metadata?.labels
   const httpPorts = (c.process?.listeners ?? [])
@@ -71,12 +81,14 @@ function policyProblems(
   const problems: string[] = []
   for (const policy of allows) {
     for (const [i, rule] of (policy.object.spec.rules ?? []).entries()) {
-      const ports = httpPorts.filter((port) => matchesPort(rule, port))
+      const ports = httpPorts.filter((port) => reachesMeshPath(rule, port))
       const sources = (rule.from ?? []).map((f) => f.source)
-      const open = sources.length === 0 || sources.some((s) => !s?.requestPrincipals?.length)
-      if (ports.length > 0 && open) {
+      const callerOnly = (s: PolicySource | undefined) =>
+        (s?.requestPrincipals?.length ?? 0) > 0 &&
+        s!.requestPrincipals!.every((p) => p === callerToken)
+      if (ports.length > 0 && !(sources.length > 0 && sources.every(callerOnly))) {
         problems.push(
-          `${nameOf(policy)} rule ${i}: allows ${c.process?.role}'s HTTP port ${ports.join(', ')} without a requestPrincipal in every source, so a request with no token carries a forged ${header} to the app`,
+          `${nameOf(policy)} rule ${i}: allows ${c.process?.role}'s HTTP port ${ports.join(', ')} on ${MESH_PATHS.join(' or ')} without requiring ${callerToken} as the request principal in every source, so a request with no token, or a user's, carries a ${header} the app trusts`,
         )
       }
     }
@@ -88,11 +100,42 @@ function policyProblems(
 const appliesTo = (selector: Labels | undefined, labels: Labels | undefined) =>
   Object.keys(selector ?? {}).length === 0 || selects(selector, labels)
 
-/** Whether a rule can match a request to `port`: no `to` is every port. */
-function matchesPort(rule: PolicyRule, port: number): boolean {
+/** The paths where the app trusts the header (scenarios 1 and 2 with `?verify=mesh`). */
+const MESH_PATHS = ['/scenario1-server', '/scenario2-server']
+
+/**
+ * Whether a rule can match a request to a mesh path on `port`: no `to` is every port and path.
+ * `notPaths` is not counted as a restriction: another spelling of the path (`%73cenario1-server`)
+ * may miss the pattern and still reach the app's route.
+ */
+function reachesMeshPath(rule: PolicyRule, port: number): boolean {
   if (!rule.to?.length) return true
   return rule.to.some(({ operation = {} }) => {
     if (operation.ports && !operation.ports.includes(String(port))) return false
-    return !operation.notPorts?.includes(String(port))
+    if (operation.notPorts?.includes(String(port))) return false
+    const paths = operation.paths as string[] | undefined
+    return (
+      paths === undefined || MESH_PATHS.some((path) => paths.some((p) => istioPathMatches(p, path)))
+    )
   })
+}
+
+/** Istio's path patterns: exact, `prefix*`, `*suffix`, or `*`. */
+function istioPathMatches(pattern: string, path: string): boolean {
+  if (pattern === '*') return true
+  if (pattern.endsWith('*')) return path.startsWith(pattern.slice(0, -1))
+  if (pattern.startsWith('*')) return path.endsWith(pattern.slice(1))
+  return pattern === path
+}
+
+/** `Authorization: Bearer` and nowhere else, as the app reads it. */
+function readsBearerOnly(rule: JwtRule): boolean {
+  const headers = rule.fromHeaders ?? []
+  return (
+    headers.length === 1 &&
+    headers[0]!.name?.toLowerCase() === 'authorization' &&
+    headers[0]!.prefix === 'Bearer ' &&
+    !rule.fromParams?.length &&
+    !rule.fromCookies?.length
+  )
 }
