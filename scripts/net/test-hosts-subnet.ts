@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto'
 import { ip } from './test-hosts-ip.ts'
 
 /** A /24 for the test hosts: its CIDR, and the address of host number 1…254 on it. */
@@ -21,22 +22,27 @@ export function subnet24(base: string): Subnet {
   }
 }
 
+/** The /24s of 198.18.0.0/15. */
+const SUBNETS = 512
+
 /**
- * A /24 in 10.0.0.0/8 (RFC 1918) that nothing in this namespace routes to but its default route,
- * so a "client" address on it takes no traffic from a real network. The search starts at one
- * derived from the pid, so parallel runs start apart; a run holding one has its route here and
- * is skipped.
+ * A /24 in 198.18.0.0/15 (RFC 2544's benchmarking range, which no real network numbers its hosts
+ * in) that nothing in this namespace routes to but its default route, so a "client" link on it
+ * never hides a real host. The search starts at a random one, so parallel runs (in other pid
+ * namespaces too) start apart; a run holding one has its route here and is skipped.
  */
 export async function freeSubnet(): Promise<Subnet> {
   const routed = await routedPrefixes()
-  const start = process.pid % 0xffff
-  for (let i = 0; i < 0xffff; i++) {
-    const n = (start + i) % 0xffff
-    const base = `10.${n >> 8}.${n & 0xff}`
+  const start = randomInt(SUBNETS)
+  for (let i = 0; i < SUBNETS; i++) {
+    const n = (start + i) % SUBNETS
+    const base = `198.${18 + (n >> 8)}.${n & 0xff}`
     const network = toInt(`${base}.0`)
     if (!routed.some((r) => overlaps(r, { network, length: 24 }))) return subnet24(base)
   }
-  throw new Error('every /24 of 10.0.0.0/8 is routed in this namespace: no subnet for test hosts')
+  throw new Error(
+    'every /24 of 198.18.0.0/15 is routed in this namespace: no subnet for test hosts',
+  )
 }
 
 /** The route of this namespace (other than the default) that covers part of `subnet`, if any. */

@@ -2,6 +2,7 @@ import { isIPv4 } from 'node:net'
 import { ip, IP_COMMAND } from './test-hosts-ip.ts'
 import { namespaceNames, removeLeftoverHosts, unlessGone } from './test-hosts-leftovers.ts'
 import { newRunName } from './test-hosts-names.ts'
+import { createRunRecord, type OpenRunRecord } from './test-hosts-records.ts'
 import { routeOverlapping, subnet24, type Subnet } from './test-hosts-subnet.ts'
 
 /**
@@ -20,6 +21,11 @@ export interface TestHostsOptions {
    * directly (a "client" host), and so do the processes it starts outside the hosts.
    */
   client?: string
+  /**
+   * The run's name: its client link's, and the prefix of its namespaces'. A new random one by
+   * default (test-hosts-names.ts). A name in use makes the setup fail, leaving what holds it.
+   */
+  name?: string
 }
 
 export interface TestHosts {
@@ -37,7 +43,8 @@ export interface TestHosts {
   close(): Promise<void>
 }
 
-const HOST_NAME = /^[a-z][a-z0-9]{0,14}$/
+/** A host's name, or a run's: an interface name too, so 15 characters at most. */
+const NAME = /^[a-z][a-z0-9]{0,14}$/
 /** Names of the switch's own interfaces, which hosts' ports must not take. */
 const RESERVED = new Set(['br0', 'client', 'lo'])
 /** Each host's end of its link, inside its own namespace. */
@@ -54,21 +61,27 @@ export async function createTestHosts(options: TestHostsOptions): Promise<TestHo
     const route = await routeOverlapping(subnet)
     if (route) throw new Error(`${subnet.cidr} overlaps the route ${route} of this namespace`)
   }
-  const run = newRunName()
+  const run = options.name ?? newRunName()
+  const record = await createRunRecord(run)
   const switchNs = `${run}-switch`
   const netnsOf = (host: string) => `${run}-${host}`
+  // Only what this run made, each listed once its command succeeded: a name that was in use
+  // (ip's "File exists") is another's, never deleted here.
   const made: string[] = []
+  let clientLink = false
   let closing: Promise<void> | undefined
   const close = () =>
     (closing ??= (async () => {
       // The client link first: deleted by name it goes at once, while a deleted namespace's links
       // go only once the kernel has torn the namespace down, a moment later.
-      if (client !== undefined) await ip(['link', 'delete', 'dev', run]).catch(unlessGone)
+      if (clientLink) await ip(['link', 'delete', 'dev', run]).catch(unlessGone)
       for (const ns of [...made].reverse()) await ip(['netns', 'delete', ns]).catch(unlessGone)
+      await record.remove()
     })())
   const addNetns = async (ns: string) => {
-    made.push(ns)
     await ip(['netns', 'add', ns])
+    made.push(ns)
+    await record.addNamespace(ns)
     await ip(['-n', ns, 'link', 'set', 'dev', 'lo', 'up'])
   }
   const prefixLength = subnet.cidr.split('/')[1]!
@@ -89,6 +102,7 @@ export async function createTestHosts(options: TestHostsOptions): Promise<TestHo
     if (client !== undefined) {
       const peerHere = ['peer', 'name', run, 'netns', String(process.pid)]
       await ip(['-n', switchNs, 'link', 'add', 'name', CLIENT_PORT, 'type', 'veth', ...peerHere])
+      clientLink = true
       await ip(['-n', switchNs, 'link', 'set', 'dev', CLIENT_PORT, 'master', BRIDGE, 'up'])
       await ip(['addr', 'add', `${client}/${prefixLength}`, 'dev', run])
       await ip(['link', 'set', 'dev', run, 'up'])
@@ -114,15 +128,19 @@ export async function createTestHosts(options: TestHostsOptions): Promise<TestHo
   }
 }
 
-function checkOptions({ subnet, hosts, client }: TestHostsOptions): void {
+function checkOptions({ subnet, hosts, client, name }: TestHostsOptions): void {
   const names = Object.keys(hosts)
   if (names.length === 0) throw new TypeError('hosts must name at least one host')
   const addresses = [...Object.values(hosts), ...(client === undefined ? [] : [client])]
   const base = subnet.address(1).replace(/\.1$/, '.')
-  for (const name of names) {
-    if (!HOST_NAME.test(name) || RESERVED.has(name))
-      throw new TypeError(`not a test host name: ${JSON.stringify(name)} (a-z then a-z0-9, ≤ 15)`)
+  for (const host of names) {
+    if (!NAME.test(host) || RESERVED.has(host))
+      throw new TypeError(`not a test host name: ${JSON.stringify(host)} (a-z then a-z0-9, ≤ 15)`)
   }
+  if (name !== undefined && !NAME.test(name))
+    throw new TypeError(
+      `not a test hosts run name: ${JSON.stringify(name)} (a-z then a-z0-9, ≤ 15)`,
+    )
   for (const address of addresses) {
     if (!isIPv4(address) || !address.startsWith(base) || /\.(0|255)$/.test(address))
       throw new TypeError(`${address} is not a host address on ${subnet.cidr}`)
@@ -137,9 +155,15 @@ function checkOptions({ subnet, hosts, client }: TestHostsOptions): void {
  */
 export async function testHostsAvailable(): Promise<string | undefined> {
   if (IP_COMMAND === undefined) return 'no ip command (iproute2)'
-  const probe = `${newRunName()}-probe`
+  const run = newRunName()
+  const probe = `${run}-probe`
+  let record: OpenRunRecord | undefined
+  let made = false
   try {
+    record = await createRunRecord(run)
     await ip(['netns', 'add', probe])
+    made = true
+    await record.addNamespace(probe)
     await ip(['-n', probe, 'link', 'add', 'name', BRIDGE, 'type', 'bridge'])
     await ip(['-n', probe, 'link', 'add', 'name', 'probe', 'type', 'veth', 'peer', 'name', 'p2'])
     return undefined
@@ -147,7 +171,8 @@ export async function testHostsAvailable(): Promise<string | undefined> {
     const root = process.getuid?.() === 0 ? '' : 'not root: '
     return `${root}${(err as Error).message}`
   } finally {
-    await ip(['netns', 'delete', probe]).catch(() => {}) // never made, or made: gone either way
+    if (made) await ip(['netns', 'delete', probe])
+    await record?.remove()
   }
 }
 

@@ -1,15 +1,23 @@
-import { spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
 import { readlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ETCD_AVAILABLE } from '../../apps/jwt-factory/src/stores/etcd/etcd-test-cluster.ts'
-import { eventually } from '../../apps/jwt-factory/test/factory-process.ts'
+import { eventually, REPO_ROOT } from '../../apps/jwt-factory/test/factory-process.ts'
 import { ip } from '../net/test-hosts-ip.ts'
+import { newRunName } from '../net/test-hosts-names.ts'
+import { thisProcess } from '../net/test-hosts-owner.ts'
+import { createRunRecord, RUNS_DIR, type OpenRunRecord } from '../net/test-hosts-records.ts'
 import {
   createTestHosts,
   freeSubnet,
   namespaceNames,
   removeLeftoverHosts,
   testHostsAvailable,
+  type Subnet,
 } from '../net/test-hosts.ts'
 import {
   PUBLIC_URL,
@@ -35,6 +43,9 @@ const suiteTitle = (title: string) =>
 const TITLE = suiteTitle(
   'etcd, two factories and three services on hosts of their own (network namespaces)',
 )
+
+/** A run of the test hosts to SIGKILL. */
+const KILLED_RUN = join(import.meta.dirname, 'multi-host-killed-run.ts')
 
 /** After a restore: the bridge forwards at once, the clients' backoff may take a few seconds. */
 const RECOVERY_MS = 30_000
@@ -84,34 +95,124 @@ function logEntries(host: Host): Record<string, unknown>[] {
 }
 
 describe.skipIf(UNAVAILABLE)(suiteTitle('test hosts (scripts/net/test-hosts.ts)'), () => {
-  const ours = async () =>
-    (await namespaceNames()).filter((ns) => new RegExp(`^jf${process.pid}[a-z]-`).test(ns))
+  const namespacesOf = async (run: string) =>
+    (await namespaceNames()).filter((ns) => ns.startsWith(`${run}-`)).sort()
+  const recorded = (run: string) => existsSync(join(RUNS_DIR, `${run}.json`))
+  const twoHosts = (subnet: Subnet) => ({ one: subnet.address(1), two: subnet.address(2) })
 
   it('a setup that fails half-way removes what it made before it throws', async () => {
     const subnet = await freeSubnet()
+    const name = newRunName()
     // A prefix length ip refuses: the failure comes from ip itself, after the switch and a host.
     const bad = { ...subnet, cidr: subnet.cidr.replace('/24', '/33') }
-    const hosts = { one: subnet.address(1), two: subnet.address(2) }
-    await expect(createTestHosts({ subnet: bad, hosts })).rejects.toThrow(/ip -n \S+ addr add/)
-    expect(await ours()).toEqual([])
+    await expect(createTestHosts({ name, subnet: bad, hosts: twoHosts(subnet) })).rejects.toThrow(
+      /ip -n \S+ addr add/,
+    )
+    expect(await namespacesOf(name)).toEqual([])
+    expect(recorded(name)).toBe(false)
   })
 
-  it("a run removes an earlier run's namespaces whose process is gone, never a live process's", async () => {
-    // A pid that was just used and is free again; pid 1 always runs.
-    const gone = spawnSync(process.execPath, ['-e', '']).pid
-    const left = `jf${gone}a-left`
-    const kept = 'jf1a-kept'
-    await ip(['netns', 'add', left])
-    await ip(['netns', 'add', kept])
+  it('a name in use fails the setup, and what holds it is left in place', async () => {
+    const subnet = await freeSubnet()
+    const name = newRunName()
+    // Another's namespace, with the name the setup makes after the switch and host one.
+    const theirs = `${name}-two`
+    await ip(['netns', 'add', theirs])
     try {
-      expect(await removeLeftoverHosts()).toContain(`netns ${left}`)
-      const names = await namespaceNames()
-      expect(names).not.toContain(left)
-      expect(names).toContain(kept)
+      await expect(createTestHosts({ name, subnet, hosts: twoHosts(subnet) })).rejects.toThrow(
+        /netns add \S+-two: .*File exists/,
+      )
+      expect(await namespacesOf(name)).toEqual([theirs])
+      expect(recorded(name)).toBe(false)
+      // A run's record is claimed first: another run holding the name is refused before ip runs.
+      const record = await createRunRecord(name)
+      try {
+        await expect(createTestHosts({ name, subnet, hosts: twoHosts(subnet) })).rejects.toThrow(
+          /the name is another run's/,
+        )
+        expect(recorded(name)).toBe(true)
+      } finally {
+        await record.remove()
+      }
+      expect(await namespacesOf(name)).toEqual([theirs])
     } finally {
-      for (const ns of [left, kept]) await ip(['netns', 'delete', ns]).catch(() => {})
+      await ip(['netns', 'delete', theirs]).catch(() => {}) // gone only if the setup took it
     }
   })
+
+  it("a run removes the namespaces of a run whose process is provably gone, and nobody else's", async () => {
+    const me = await thisProcess()
+    // Above 2**22, the largest pid_max Linux allows: never a live process's pid.
+    const dead = { ...me, pid: 2 ** 22 + 1 }
+    const owners = {
+      dead,
+      live: me,
+      // That pid may run in its own pid namespace: nothing here can tell it is gone.
+      elsewhere: { ...dead, pidNamespace: 'pid:[1]' },
+    }
+    const records: OpenRunRecord[] = []
+    const made: string[] = []
+    try {
+      for (const [what, owner] of Object.entries(owners)) {
+        const record = await createRunRecord(newRunName(), owner)
+        records.push(record)
+        made.push(`${record.run}-${what}`)
+        await ip(['netns', 'add', made.at(-1)!])
+        await record.addNamespace(made.at(-1)!)
+      }
+      // Named as a run's, in no record: some other container's, say.
+      made.push(`${newRunName()}-unrecorded`)
+      await ip(['netns', 'add', made.at(-1)!])
+
+      expect(await removeLeftoverHosts()).toContain(`netns ${made[0]}`)
+      const names = await namespaceNames()
+      expect(made.filter((ns) => names.includes(ns))).toEqual(made.slice(1))
+      expect(records.map((r) => recorded(r.run))).toEqual([false, true, true])
+    } finally {
+      for (const ns of made) await ip(['netns', 'delete', ns]).catch(() => {})
+      for (const record of records) await record.remove()
+    }
+  })
+
+  it('a SIGKILLed run: the next removes its namespaces, the app it left in one and its client link', async () => {
+    const run = newRunName()
+    const child = spawn(process.execPath, ['--import', 'tsx', KILLED_RUN, run], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    const exited = once(child, 'exit')
+    // The app shares the run's stdout: the pipe closes once both are gone.
+    const appGone = once(child.stdout, 'close')
+    try {
+      const app = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout }).on('line', (line) => {
+          if (line.startsWith('app ')) resolve(line.slice('app '.length))
+        })
+        void exited.then(() => reject(new Error('the run ended before its app said it runs')))
+      })
+      child.kill('SIGKILL')
+      await exited
+      expect(await namespacesOf(run)).toEqual([`${run}-app`, `${run}-switch`])
+      expect((await ip(['netns', 'pids', `${run}-app`])).trim()).toBe(app)
+
+      const removed = await removeLeftoverHosts()
+      expect(removed).toEqual(expect.arrayContaining([`netns ${run}-app`, `netns ${run}-switch`]))
+      await appGone
+      expect(await namespacesOf(run)).toEqual([])
+      expect(recorded(run)).toBe(false)
+      // It goes with the switch, once the kernel has torn that namespace down.
+      const linkGone = () =>
+        ip(['link', 'show', 'dev', run]).then(
+          () => false,
+          () => true,
+        )
+      await eventually(linkGone, 10_000)
+    } finally {
+      child.kill('SIGKILL')
+      await exited
+      await removeLeftoverHosts()
+    }
+  }, 30_000)
 })
 
 describe.skipIf(UNAVAILABLE)(TITLE, () => {
