@@ -28,6 +28,7 @@ export const FACTORY: DeployedApp = {
     'ETCD_KEY_FILE',
     'STORE_KEK_FILE',
     'LOG_FORMAT',
+    'WORKERS',
   ],
 }
 
