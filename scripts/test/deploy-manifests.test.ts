@@ -513,7 +513,7 @@ describe('?verify=mesh: each rule reports a broken copy', () => {
     ])
   })
 
-  it("attack: scenario 5's rule without its `to`: servicea's pod with a user's token reaches /scenario1-server, where serviceb trusts x-jwt-payload → reported", () => {
+  it("attack: scenario 5's rule without its `to`: servicea's pod with a user's token reaches /scenario1-server, where serviceb trusts x-jwt-payload → reported by the deploy check", () => {
     const problems = meshPayloadHeaderFromSidecarOnly(
       broken((_, find) => {
         delete policy(find, 'serviceb-scenario5').rules[0].to
@@ -570,7 +570,7 @@ describe('?verify=mesh: each rule reports a broken copy', () => {
     ])
   })
 
-  it('attack: a service-token rule that also reads ?access_token= (no fromHeaders) or another header → reported', () => {
+  it('attack: a service-token rule that also reads ?access_token= (no fromHeaders) or another header → reported by the deploy check', () => {
     const problems = meshPayloadHeaderFromSidecarOnly(
       broken((_, find) => {
         delete find('RequestAuthentication', 'serviceb').spec.jwtRules[0].fromHeaders
