@@ -2,18 +2,15 @@ import cluster from 'node:cluster'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { format } from 'node:util'
-import { ConfigError, readEnvFile } from '@jwt-factory/config'
-import { ListenError, onShutdownSignal } from '@jwt-factory/server'
-import { ClientsFileError } from './clients/clients-file.ts'
+import { readEnvFile } from '@jwt-factory/config'
+import { onShutdownSignal } from '@jwt-factory/server'
 import { loadConfig } from './config.ts'
 import { factoryLogger, logServing, readAdminCredential, readFactoryTls } from './factory-start.ts'
 import { JwksFault } from './keys/jwks-fault.ts'
-import { RevocationsFileError } from './oauth/revocations-file.ts'
 import { openFactory } from './open-factory.ts'
 import { serveFactory } from './serve-factory.ts'
+import { operatorErrorMessage } from './start-failure.ts'
 import { openStoreSources } from './stores/factory-store.ts'
-import { StoreUnavailableError } from './stores/store-unavailable.ts'
-import { UsersFileError } from './users/users-file.ts'
 import { runPrimary } from './workers/cluster-primary.ts'
 import { reportStartFailure, runWorker } from './workers/cluster-worker.ts'
 
@@ -51,19 +48,13 @@ async function main(): Promise<void> {
   })
 }
 
-/** Errors that say what to fix: their message alone, once (a worker's too). */
-const explained = (err: unknown) =>
-  err instanceof ConfigError ||
-  err instanceof ListenError ||
-  err instanceof UsersFileError ||
-  err instanceof ClientsFileError ||
-  err instanceof RevocationsFileError ||
-  err instanceof StoreUnavailableError
-
 main().catch((err: unknown) => {
-  const why = explained(err)
-    ? `jwt-factory: ${(err as Error).message}`
-    : format('jwt-factory failed to start:', err)
+  // What the operator can fix is its message alone, once (a worker's too); anything else keeps its stack.
+  const explained = operatorErrorMessage(err)
+  const why =
+    explained === undefined
+      ? format('jwt-factory failed to start:', err)
+      : `jwt-factory: ${explained}`
   if (cluster.isWorker && process.connected) return reportStartFailure(why)
   console.error(why)
   process.exit(1)
