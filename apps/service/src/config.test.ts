@@ -85,11 +85,12 @@ describe('loadConfig: the mesh variant (?verify=mesh), off unless set', () => {
     }
   })
 
-  it("trusts the sidecar's connections from 127.0.0.6 (Istio's inbound source address) unless told another IPv4 address", () => {
+  it("trusts the sidecar's connections from 127.0.0.6 (Istio's inbound source address) unless told another IP address", () => {
     expect(loadConfig({}, '/x').meshSidecarAddress).toBe('127.0.0.6')
     expect(loadConfig({ MESH_SIDECAR_ADDRESS: '127.0.0.7' }, '/x').meshSidecarAddress).toBe(
       '127.0.0.7',
     )
+    expect(loadConfig({ MESH_SIDECAR_ADDRESS: '::6' }, '/x').meshSidecarAddress).toBe('::6')
     expect(() => loadConfig({ MESH_SIDECAR_ADDRESS: 'localhost' }, '/x')).toThrow(
       /MESH_SIDECAR_ADDRESS/,
     )

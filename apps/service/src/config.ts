@@ -40,7 +40,10 @@ function configSchema(baseDir: string) {
       /** Unset: no header is ever trusted (`x-jwt-payload` where a sidecar writes it, docs/20). */
       MESH_PAYLOAD_HEADER: z.preprocess(unsetIfEmpty, meshHeader.optional()),
       /** The address the sidecar's connections to the app come from (Istio since 1.10). */
-      MESH_SIDECAR_ADDRESS: z.preprocess(unsetIfEmpty, z.ipv4().default('127.0.0.6')),
+      MESH_SIDECAR_ADDRESS: z.preprocess(
+        unsetIfEmpty,
+        z.union([z.ipv4(), z.ipv6()], { error: 'must be an IP address' }).default('127.0.0.6'),
+      ),
       CERTS_DIR: envString('../../certs'),
       SCENARIO3_KEYS_DIR: envString('../../scenario-3-keys'),
       SCENARIO3_ISSUER: envString('https://service-issuer'),

@@ -20,7 +20,7 @@ const CHECKED_BY_THE_MESH: readonly CheckName[] = ['iss', 'aud', 'nbf', 'exp']
  * anywhere in the joined values and skips to the first base64url character), so anything but
  * this one form could be a value where the app and the sidecar read two different tokens.
  */
-const ENVOY_BEARER = /^Bearer ([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)$/
+const ENVOY_BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/
 
 /**
  * The verifying side of `?verify=mesh` (scenarios 1 and 2). This service does not verify the
@@ -78,7 +78,7 @@ export function meshVerifiedTokenEndpoint({ config }: ServiceContext) {
     // The sidecar reads `Authorization: Bearer` (the jwtRule pins it), nothing else (no cookie).
     const authorization = c.req.header('authorization')
     if (authorization === undefined) return missingToken(c, me)
-    const token = ENVOY_BEARER.exec(authorization)?.[0].slice('Bearer '.length)
+    const token = ENVOY_BEARER.exec(authorization)?.[1]
     if (token === undefined) {
       throw new MeshUnverifiedError(
         'Authorization is not one token after a literal `Bearer ` (as the sidecar reads it), so it may not be the token the sidecar verified',
