@@ -64,13 +64,13 @@ async function run(options: BenchOptions): Promise<BenchReport> {
   const store = await storeRunner.start(options.store)
   if (stopLoad.signal.aborted) return new Promise<never>(() => undefined) // stopping: see main() and the signal handlers
   say(
-    `starting jwt-factory (ALGORITHM=${options.algorithm}, STORE=${options.store}), servicea, serviceb, servicec`,
+    `starting jwt-factory (ALGORITHM=${options.algorithm}, STORE=${options.store}, WORKERS=${options.workers[0]}), servicea, serviceb, servicec`,
   )
   cluster = new Cluster()
   launching = cluster.launch({
     logLevel: 'warn',
     algorithm: options.algorithm,
-    env: { 'jwt-factory': store.factoryEnv },
+    env: { 'jwt-factory': { ...store.factoryEnv, WORKERS: String(options.workers[0]) } },
     nodeArgs: await profileArgs(options.cpuProfDir),
   })
   await launching
@@ -100,8 +100,11 @@ async function run(options: BenchOptions): Promise<BenchReport> {
       // Node's processes only: etcd writes no V8 profile.
       `CPU profiles go to ${options.cpuProfDir}; pids ${[...PROCESS_NAMES, ...(refs ? REFERENCE_NAMES : [])].map((n) => `${n} ${pids.get(n)}`).join(', ')}`,
     )
+  const restartedDied = new ExitWatch()
   const died = running.firstExit().then(({ name, code }): never | Promise<never> => {
-    if (stopping) return new Promise<never>(() => undefined) // stopped by us: not a failure
+    // Stopped by us, or the factory restarted with other WORKERS (watched again then): not a failure.
+    if (stopping || (restarting && name === 'jwt-factory'))
+      return new Promise<never>(() => undefined)
     throw new Error(
       `${name} exited (${code}) during the run:\n${running.logsOf(name).slice(-20).join('\n')}`,
     )
@@ -120,8 +123,11 @@ async function run(options: BenchOptions): Promise<BenchReport> {
       refs ? referenceRows(refs, await issueBareToken(running.https.agent, refs)) : [],
     )
     await sleep(IDLE_BEFORE_MS)
-    monitor = new RssMonitor(pids)
+    // Its own names: the factory restarted with other WORKERS is measured under a name of its own.
+    const rssPids = new Map(pids)
+    monitor = new RssMonitor(rssPids)
     const before = monitor.sample()
+    const after = new Map<string, number>()
     monitor.start()
     const cpu = new CpuMeter(pids)
     const results: HttpRowResult[] = []
@@ -147,13 +153,45 @@ async function run(options: BenchOptions): Promise<BenchReport> {
       const rowOptions = { durationMs: secs * 1000, cpu, signal: stopLoad.signal, beforeEach }
       results.push(await runRotationRow(running, rowOptions))
     }
+    for (const workers of options.workers.slice(1)) {
+      const again = rows.filter((r) => AGAIN_WITH_WORKERS.has(r.id) && options.rows.has(r.id))
+      if (again.length === 0 || stopLoad.signal.aborted) break
+      say(`restarting jwt-factory with WORKERS=${workers}`)
+      const name = `jwt-factory, ${workers} workers`
+      for (const [n, rss] of monitor.sample()) if (n.startsWith('jwt-factory')) after.set(n, rss)
+      rssPids.forEach((_, n) => n.startsWith('jwt-factory') && rssPids.delete(n))
+      restarting = true
+      await running.restartProcess('jwt-factory', { WORKERS: String(workers) })
+      restarting = false
+      const pid = running.pidOf('jwt-factory')!
+      pids.set('jwt-factory', pid) // the CPU columns follow the factory that answers
+      rssPids.set(name, pid)
+      restartedDied.watch(running)
+      await sleep(IDLE_BEFORE_MS)
+      before.set(name, monitor.sample().get(name)!)
+      for (const row of again) {
+        if (stopLoad.signal.aborted) break
+        const label = `${row.label}, ${workers} workers`
+        say(`${label}: ${options.connections} connections, ${secs} s`)
+        const beforeEach = () => waitIdle(options, pids)
+        const rowOptions = {
+          caPem: running.caPem,
+          connections: options.connections,
+          durationMs: secs * 1000,
+          cpu,
+          signal: stopLoad.signal,
+          beforeEach,
+        }
+        results.push(await runHttpRow({ ...row, label }, rowOptions))
+      }
+    }
     if (stopLoad.signal.aborted) return new Promise<never>(() => undefined) // stopping: see main() and the signal handlers
     say(`idle ${IDLE_AFTER_MS / 1000} s, then RSS after`)
     await sleep(IDLE_AFTER_MS)
-    const after = monitor.sample()
+    for (const [name, rss] of monitor.sample()) after.set(name, rss)
     monitor.stop()
     const memory: NonNullable<BenchReport['memory']> = {}
-    for (const name of pids.keys()) {
+    for (const name of before.keys()) {
       const processes = monitor.processes.get(name) ?? 1
       memory[name] = {
         beforeMb: before.get(name)! / MB,
@@ -173,7 +211,7 @@ async function run(options: BenchOptions): Promise<BenchReport> {
     })
     return paint ? { ...report, console: paint } : report
   }
-  return Promise.race([measure(), died, referenceDied])
+  return Promise.race([measure(), died, referenceDied, restartedDied.failed])
 }
 
 async function waitIdle(options: BenchOptions, pids: ReadonlyMap<string, number>): Promise<void> {
@@ -201,6 +239,29 @@ async function profileArgs(dir: string | undefined): Promise<string[]> {
 }
 
 let stopping: Promise<void> | undefined
+/** Set while the factory is restarted with other WORKERS: its exit then is ours. */
+let restarting = false
+
+/** Fails when a process restarted during the run exits on its own. */
+class ExitWatch {
+  #fail: (err: Error) => void = () => undefined
+  readonly failed = new Promise<never>((_, reject) => (this.#fail = reject))
+
+  watch(running: Cluster): void {
+    void running.firstExit().then(({ name, code }) => {
+      if (stopping || restarting) return
+      this.#fail(
+        new Error(
+          `${name} exited (${code}) during the run:\n${running.logsOf(name).slice(-20).join('\n')}`,
+        ),
+      )
+    })
+  }
+}
+
+/** The rows measured again with each further --workers: the factory's own HTTP rows. */
+const AGAIN_WITH_WORKERS = new Set(['issue', 'verify', 'jwks'])
+
 /** Stops the processes (also one still being started) and removes the temporary folder. */
 function stopEverything(): Promise<void> {
   stopping ??= (async () => {

@@ -57,6 +57,11 @@ export interface BenchOptions {
   waitIdleSeconds: number
   /** When set, every server process writes a V8 CPU profile into this folder at exit. */
   cpuProfDir?: string
+  /**
+   * The factory's WORKERS: the run starts it with the first; the factory's rows are measured
+   * again with each of the others, the factory restarted between, so they read side by side.
+   */
+  workers: readonly number[]
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -76,6 +81,9 @@ Options:
   --wait-idle <s>      on a shared machine: before each figure, wait up to <s> seconds until
                        other processes use under 10% CPU (default 0: do not wait)
   --json               print the figures as one JSON document on stdout instead of the table
+  --workers <n,…>      the factory's WORKERS, comma-separated, each 1-64 (default 1,2): the run
+                       starts it with the first, then measures issue, verify and jwks again
+                       with each of the others
   --cpu-prof <dir>     write a V8 CPU profile of every server process into <dir> when it stops;
                        node --import tsx scripts/bench/cpu-profile-summary.ts <file> sums one up
   -h, --help           show this help`
@@ -123,6 +131,14 @@ export function parseBenchOptions(argv: string[]): BenchOptions | undefined {
     )
   }
   if (values['cpu-prof'] === '') problems.push('--cpu-prof needs a folder')
+  const workers = (values.workers ?? '1,2').split(',').map((s) => Number(s.trim()))
+  if (workers.some((n) => !Number.isInteger(n) || n < 1 || n > 64) || workers.length === 0) {
+    problems.push(
+      `--workers must be whole numbers from 1 to 64, comma-separated, got ${values.workers}`,
+    )
+  } else if (new Set(workers).size !== workers.length) {
+    problems.push(`--workers names a number twice: ${values.workers}`)
+  }
   if (problems.length > 0) throw new UsageError(problems.join('\n'))
   return {
     durationSeconds,
@@ -132,6 +148,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | undefined {
     rows,
     store: store as BenchStore,
     waitIdleSeconds,
+    workers,
     ...(values['cpu-prof'] ? { cpuProfDir: values['cpu-prof'] } : {}),
   }
 }
@@ -154,6 +171,7 @@ function readArgs(argv: string[]) {
         'wait-idle': { type: 'string' },
         json: { type: 'boolean' },
         'cpu-prof': { type: 'string' },
+        workers: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values

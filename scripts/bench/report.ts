@@ -92,7 +92,7 @@ const merge = (a: Record<string, number>, b: Record<string, number> = {}) => {
   for (const [k, n] of Object.entries(b)) all[k] = (all[k] ?? 0) + n
   return all
 }
-const LABEL = 44
+const LABEL = 50
 /** As docs/14-performance.md numbers them; every scenario row is (5). */
 const ROW_NUMBERS: Record<string, string> = {
   issue: '(2)',
@@ -198,7 +198,7 @@ export function formatReport(report: BenchReport): string {
   }
   if (memory) {
     out.push(
-      '(6) RSS, MB'.padEnd(20) + 'before'.padStart(8) + 'peak'.padStart(8) + 'after'.padStart(8),
+      '(6) RSS, MB'.padEnd(26) + 'before'.padStart(8) + 'peak'.padStart(8) + 'after'.padStart(8),
     )
     for (const [name, m] of Object.entries(memory)) {
       const several =
@@ -206,7 +206,7 @@ export function formatReport(report: BenchReport): string {
           ? `   ${m.processes} processes, the largest's peak ${int(m.largestPeakMb)}`
           : ''
       out.push(
-        `    ${name}`.padEnd(20) +
+        `    ${name}`.padEnd(26) +
           int(m.beforeMb).padStart(8) +
           int(m.peakMb).padStart(8) +
           int(m.afterMb).padStart(8) +

@@ -184,6 +184,14 @@ export class Cluster {
     this.#running.delete(name)
   }
 
+  /** Stops `name` and starts it again with `env` over its own (the bench's factory with more workers). */
+  async restartProcess(name: ProcessName, env: Record<string, string>): Promise<void> {
+    await this.stopProcess(name)
+    const entry = this.#specs.get(name)!
+    entry.env = { ...entry.env, ...env }
+    await this.startProcess(name)
+  }
+
   /** Its processes as the teaching console drives them (stop, start, freeze, thaw, each line). */
   get supervisor(): Supervisor {
     return this.#supervisor

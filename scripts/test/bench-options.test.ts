@@ -30,4 +30,13 @@ describe('npm run bench options', () => {
     expect(parseBenchOptions(['--help'])).toBeUndefined()
     expect(USAGE).toMatch(/--store <store>\s+files \| etcd \(default files\)/)
   })
+
+  it('--workers: the factory with 1, then 2 workers by default; a list of its own; refused out of range or twice', () => {
+    expect(parseBenchOptions([])!.workers).toEqual([1, 2])
+    expect(parseBenchOptions(['--workers', '2'])!.workers).toEqual([2])
+    expect(parseBenchOptions(['--workers', '1, 4'])!.workers).toEqual([1, 4])
+    expect(() => parseBenchOptions(['--workers', '0'])).toThrow(/--workers must be whole numbers/)
+    expect(() => parseBenchOptions(['--workers', '1,x'])).toThrow(/--workers must be whole numbers/)
+    expect(() => parseBenchOptions(['--workers', '2,2'])).toThrow(/--workers names a number twice/)
+  })
 })
