@@ -70,7 +70,7 @@ Starts the factory and the three services on free ports with temporary keys and 
 measures them under load over loopback, prints a table, and stops everything it started.
 
 Options:
-  --duration <s>       measured seconds per row (default 5; a default run takes under 2 minutes)
+  --duration <s>       measured seconds per row (default 5; a default run takes about 3 minutes)
   --connections <n>    connections (and signatures in flight in-process), 1-1024 (default 32)
   --alg <alg>          ${SIGNING_ALGORITHMS.join(' | ')} (default ES256): the factory's ALGORITHM,
                        servicea's scenario-3 key, and the in-process row
