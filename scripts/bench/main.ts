@@ -130,27 +130,24 @@ async function run(options: BenchOptions): Promise<BenchReport> {
     const after = new Map<string, number>()
     monitor.start()
     const cpu = new CpuMeter(pids)
+    const rowOptions = {
+      caPem: running.caPem,
+      connections: options.connections,
+      durationMs: secs * 1000,
+      cpu,
+      signal: stopLoad.signal,
+      beforeEach: () => waitIdle(options, pids),
+    }
     const results: HttpRowResult[] = []
     for (const row of rows.filter((r) => options.rows.has(r.id))) {
       if (stopLoad.signal.aborted) break
       say(
         `${row.label}: ${options.connections} connections${row.alsoSingle ? ', then 1' : ''}, ${secs} s`,
       )
-      const beforeEach = () => waitIdle(options, pids)
-      const rowOptions = {
-        caPem: running.caPem,
-        connections: options.connections,
-        durationMs: secs * 1000,
-        cpu,
-        signal: stopLoad.signal,
-        beforeEach,
-      }
       results.push(await runHttpRow(row, rowOptions))
     }
     if (options.rows.has('rotate') && !stopLoad.signal.aborted) {
       say(`${ROTATION_LABEL}: one write at a time, ${secs} s`)
-      const beforeEach = () => waitIdle(options, pids)
-      const rowOptions = { durationMs: secs * 1000, cpu, signal: stopLoad.signal, beforeEach }
       results.push(await runRotationRow(running, rowOptions))
     }
     for (const workers of options.workers.slice(1)) {
@@ -173,15 +170,6 @@ async function run(options: BenchOptions): Promise<BenchReport> {
         if (stopLoad.signal.aborted) break
         const label = `${row.label}, ${workers} workers`
         say(`${label}: ${options.connections} connections, ${secs} s`)
-        const beforeEach = () => waitIdle(options, pids)
-        const rowOptions = {
-          caPem: running.caPem,
-          connections: options.connections,
-          durationMs: secs * 1000,
-          cpu,
-          signal: stopLoad.signal,
-          beforeEach,
-        }
         results.push(await runHttpRow({ ...row, label }, rowOptions))
       }
     }

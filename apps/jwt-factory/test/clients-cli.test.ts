@@ -7,8 +7,8 @@ import { readClientsFile } from '../src/clients/clients-file.ts'
 import { verifyPassword } from '../src/users/password-hash.ts'
 import {
   ETCD_AVAILABLE,
+  etcdStoreEnv,
   etcdSuiteTitle,
-  randomPrefix,
   startTestEtcd,
   type TestEtcd,
 } from '../src/stores/etcd/etcd-test-cluster.ts'
@@ -257,10 +257,7 @@ describe.skipIf(!ETCD_AVAILABLE)(
       etcd = await startTestEtcd({ members: 1 })
       const etcdDir = await makeTempDir('clients-cli-etcd-')
       env = {
-        STORE: 'etcd',
-        ETCD_ENDPOINTS: etcd.endpoints.join(','),
-        ETCD_PREFIX: randomPrefix(),
-        STORE_KEK_FILE: join(etcdDir, 'store.kek'),
+        ...etcdStoreEnv(etcd, join(etcdDir, 'store.kek')),
       }
       // The KEK as prepare makes it and the Job mounts it: there before the CLI runs.
       await writeFile(env.STORE_KEK_FILE!, `${randomBytes(32).toString('base64')}\n`, {

@@ -4,6 +4,7 @@ import { TOTP } from 'otpauth'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   ETCD_AVAILABLE,
+  etcdStoreEnv,
   etcdSuiteTitle,
   randomPrefix,
   startTestEtcd,
@@ -80,11 +81,8 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
     prefix = randomPrefix()
     const dir = await makeTempDir('etcd-factories-')
     env = {
-      STORE: 'etcd',
-      ETCD_ENDPOINTS: etcd.endpoints.join(','),
-      ETCD_PREFIX: prefix,
+      ...etcdStoreEnv(etcd, join(dir, 'store.kek'), prefix),
       ETCD_TIMEOUT_MS: '1000',
-      STORE_KEK_FILE: join(dir, 'store.kek'),
       PUBLIC_URL,
     }
     factories = await Promise.all([startOne(), startOne(), startOne()])

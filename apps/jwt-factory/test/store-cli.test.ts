@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   ETCD_AVAILABLE,
+  etcdStoreEnv,
   etcdSuiteTitle,
-  randomPrefix,
   startTestEtcd,
   type TestEtcd,
 } from '../src/stores/etcd/etcd-test-cluster.ts'
@@ -58,10 +58,7 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
     etcd = await startTestEtcd({ members: 1 })
     const dir = await makeTempDir('store-cli-kek-')
     etcdEnv = {
-      STORE: 'etcd',
-      ETCD_ENDPOINTS: etcd.endpoints.join(','),
-      ETCD_PREFIX: randomPrefix(),
-      STORE_KEK_FILE: join(dir, 'store.kek'),
+      ...etcdStoreEnv(etcd, join(dir, 'store.kek')),
       PUBLIC_URL,
     }
     // A factory on files, as npm start runs it: a key, a token, a user.

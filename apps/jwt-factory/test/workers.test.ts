@@ -5,8 +5,8 @@ import { basic, TEST_USERS, writeTestUsers } from '../src/login/login-test-suppo
 import { totpCode } from '../src/login/totp.ts'
 import {
   ETCD_AVAILABLE,
+  etcdStoreEnv,
   etcdSuiteTitle,
-  randomPrefix,
   startTestEtcd,
   type TestEtcd,
 } from '../src/stores/etcd/etcd-test-cluster.ts'
@@ -326,10 +326,7 @@ describe.skipIf(!ETCD_AVAILABLE)(etcdSuiteTitle('WORKERS=2 on etcd'), () => {
     const dir = await makeTempDir('workers-etcd-')
     factory = await startWorkers({
       ALGORITHM,
-      STORE: 'etcd',
-      ETCD_ENDPOINTS: etcd.endpoints.join(','),
-      ETCD_PREFIX: randomPrefix(),
-      STORE_KEK_FILE: join(dir, 'store.kek'),
+      ...etcdStoreEnv(etcd, join(dir, 'store.kek')),
     })
   }, 60_000)
   afterAll(async () => {

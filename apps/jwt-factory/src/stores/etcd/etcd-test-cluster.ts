@@ -34,6 +34,21 @@ export const ETCD_AVAILABLE: boolean = findEtcd() !== undefined
 
 export const randomPrefix = (): string => `test-${randomUUID()}/`
 
+/**
+ * What a factory or a CLI needs to work on `etcd` under a prefix of its own: STORE=etcd, the
+ * endpoints, the prefix (a fresh one unless given) and the key-encryption key file.
+ */
+export const etcdStoreEnv = (
+  etcd: { endpoints: readonly string[] },
+  kekFile: string,
+  prefix: string = randomPrefix(),
+): Record<string, string> => ({
+  STORE: 'etcd',
+  ETCD_ENDPOINTS: etcd.endpoints.join(','),
+  ETCD_PREFIX: prefix,
+  STORE_KEK_FILE: kekFile,
+})
+
 /** A suite's title, saying it is skipped (and warning once) where etcd is not installed. */
 export function etcdSuiteTitle(title: string): string {
   if (ETCD_AVAILABLE) return title
