@@ -199,9 +199,21 @@ export class KeyStore {
   ): Promise<{ ok: boolean; ring: KeyRing | undefined }> {
     const before = this.#rings.get(keyId)?.stored
     const { source } = this.#options
+    // Where other processes sign from the same rings (the workers of one factory), they may sign
+    // with the new key before this change returns here: it verifies here from now on. Whatever
+    // the result, #apply below replaces the ring as a whole.
+    if (source.shared && next) this.#verifyAlso(keyId, next.active)
     const result = await source.replace(keyId, before?.version, next, whole ? undefined : before)
     const stored = result.ok ? next && { ...next, version: result.version } : result.current
     return { ok: result.ok, ring: this.#apply(keyId, stored) }
+  }
+
+  #verifyAlso(keyId: string, key: SigningKey): void {
+    const entry = this.#rings.get(keyId)
+    if (!entry || entry.ring.keys.has(key.kid)) return
+    const keys = new Map([...entry.ring.keys, [key.kid, key]])
+    this.#rings.set(keyId, { ...entry, ring: { ...entry.ring, keys } })
+    this.#jwks = undefined
   }
 
   #apply(keyId: string, stored: StoredRing | undefined): KeyRing | undefined {

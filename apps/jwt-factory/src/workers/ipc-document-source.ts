@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util'
 import type { DocumentSource } from '../stores/document-source.ts'
 import type { JsonFileFormat } from '../stores/locked-json-file.ts'
 import type { IpcClient } from './ipc-client.ts'
-import type { IpcHost } from './ipc-host.ts'
+import type { IpcCall, IpcHost } from './ipc-host.ts'
 
 /** A worker's change computed from a document that changed meanwhile: computed again. */
 const ATTEMPTS = 5
@@ -26,7 +26,9 @@ export function hostDocumentSource<T>(host: IpcHost, name: string, source: Docum
   host.handle(`${name}.read`, () => source.read())
   host.handle(`${name}.version`, () => source.version())
   host.handle(`${name}.readIfChanged`, (known: string | undefined) => source.readIfChanged(known))
-  host.handle(`${name}.updateFrom`, async (base: T, next: T): Promise<UpdateResult<T>> => {
+  host.handle(`${name}.updateFrom`, async function (this: IpcCall, base: T, next: T): Promise<
+    UpdateResult<T>
+  > {
     const changed = new Error('the document changed since the worker read it')
     let written: T
     try {
@@ -41,7 +43,7 @@ export function hostDocumentSource<T>(host: IpcHost, name: string, source: Docum
     }
     // Read back whole: data and version of one moment, even if a CLI wrote right after.
     const now: Snapshot<T> = await source.read()
-    await host.deliver(`${name}.change`, now)
+    await host.deliver(`${name}.change`, now, this.caller) // the writer last, as for keys
     return { written }
   })
   return source.watch(() => host.publish(`${name}.change`))

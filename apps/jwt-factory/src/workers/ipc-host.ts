@@ -3,6 +3,11 @@ import { toWireError } from './wire-error.ts'
 
 export type IpcHandler = (...args: never[]) => unknown
 
+/** Who called: a handler passes it to deliver() as `last`, so the caller learns of its change last. */
+export interface IpcCall {
+  caller: IpcChannel
+}
+
 /**
  * How long a delivery waits for a worker's ack at most: a worker that hangs must not hold every
  * write up. It is then as behind as a watch would leave it, and catches up on its own.
@@ -32,9 +37,10 @@ export class IpcHost {
       if (message.jf !== 'call') return
       const { id, method, args } = message
       const handler = this.#handlers.get(method)
+      const call: IpcCall = { caller: channel }
       const run = async () => {
         if (!handler) throw new Error(`the primary has no method ${method}`)
-        return (handler as (...a: unknown[]) => unknown)(...args)
+        return (handler as (this: IpcCall, ...a: unknown[]) => unknown).apply(call, args)
       }
       run().then(
         (value) => channel.send({ jf: 'result', id, value }),
@@ -57,11 +63,19 @@ export class IpcHost {
 
   /**
    * To every worker attached now, resolved once each took it in (acked) or is gone: a write
-   * answered after this is known at every worker, whichever the next request reaches.
+   * answered after this is known at every worker, whichever the next request reaches. `last`
+   * (the worker that made the change) is told only once every other worker holds it: it starts
+   * using what it changed (a new key signs) when no other worker can still be without it.
    */
-  deliver(topic: string, payload?: unknown): Promise<void> {
+  async deliver(topic: string, payload?: unknown, last?: IpcChannel): Promise<void> {
+    const others = [...this.#channels.keys()].filter((channel) => channel !== last)
+    await this.#deliverTo(others, topic, payload)
+    if (last && this.#channels.has(last)) await this.#deliverTo([last], topic, payload)
+  }
+
+  #deliverTo(channels: IpcChannel[], topic: string, payload: unknown): Promise<void> {
     const ack = this.#nextAck++
-    const waiting = new Set(this.#channels.keys())
+    const waiting = new Set(channels)
     if (waiting.size === 0) return Promise.resolve()
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.#end(ack), DELIVERY_BOUND_MS)

@@ -5,7 +5,7 @@ import type {
   StoredRing,
 } from '../keys/key-ring-source.ts'
 import type { IpcClient } from './ipc-client.ts'
-import type { IpcHost } from './ipc-host.ts'
+import type { IpcCall, IpcHost } from './ipc-host.ts'
 import { ringFromWire, ringToWire, type WireRing } from './key-ring-wire.ts'
 import type { Turns } from './turns.ts'
 
@@ -44,18 +44,25 @@ export function hostKeyRingSource(
   host.handle(`${name}.load`, async (keyId: string) => wire(await source.load(keyId)))
   host.handle(
     `${name}.replace`,
-    async (
+    async function (
+      this: IpcCall,
       keyId: string,
       expected: string | undefined,
       next: WireRing | undefined,
       whole: boolean,
-    ): Promise<WireReplaceResult> => {
+    ): Promise<WireReplaceResult> {
       const ring = next && (await ringFromWire(next))
+      const prior = await source.load(keyId)
       // The source compares with its own ring; only "every file" or "what differs" is asked.
-      const before = whole ? undefined : await source.load(keyId)
+      const before = whole ? undefined : prior
       const deliver = async () => {
-        const change: RingChange = { keyId, ring: wire(await source.load(keyId)) }
-        await host.deliver(`${name}.change`, change)
+        const stored = await source.load(keyId)
+        // A new active key is published at every worker before any signs with it: until then
+        // a token it signed could reach a worker that cannot verify it yet.
+        const published = prior && stored && publishedFirst(prior, stored)
+        if (published) await host.deliver(`${name}.change`, { keyId, ring: wire(published) })
+        const change: RingChange = { keyId, ring: wire(stored) }
+        await host.deliver(`${name}.change`, change, this.caller)
       }
       const result = await source.replace(keyId, expected, ring, before).catch(async (err) => {
         await deliver() // a failed write: the ring is what the source read back from the folder
@@ -66,6 +73,21 @@ export function hostKeyRingSource(
       return result
     },
   )
+}
+
+/**
+ * `next`'s keys with `prior`'s active key still signing, under a version of its own; undefined
+ * when the active key did not change (a retirement needs no first step).
+ */
+function publishedFirst(prior: StoredRing, next: StoredRing): StoredRing | undefined {
+  if (prior.active.kid === next.active.kid) return undefined
+  const others = [next.active, ...next.previous].filter((key) => key.kid !== prior.active.kid)
+  return {
+    active: prior.active,
+    previous: others,
+    ...(prior.activeSince === undefined ? {} : { activeSince: prior.activeSince }),
+    version: `${next.version ?? ''}~published`,
+  }
 }
 
 /**
