@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
+import { processTree } from '../demo/process-tree.ts'
 
 /** Clock ticks per second of /proc/<pid>/stat's times; 100 on every Linux this runs on. */
 const CLOCK_TICKS = (() => {
@@ -30,31 +31,6 @@ export function readCpuSeconds(pid: number): number | undefined {
   } catch {
     return undefined
   }
-}
-
-/**
- * A process and every process under it (a factory with WORKERS > 1 is a primary and its workers),
- * from /proc/<pid>/task/<tid>/children; just `pid` where the kernel does not list children.
- */
-export function processTree(pid: number): number[] {
-  const tree = [pid]
-  for (let i = 0; i < tree.length; i++) {
-    let tasks: string[]
-    try {
-      tasks = readdirSync(`/proc/${tree[i]}/task`)
-    } catch {
-      continue // gone
-    }
-    for (const tid of tasks) {
-      try {
-        const children = readFileSync(`/proc/${tree[i]}/task/${tid}/children`, 'utf8')
-        for (const child of children.trim().split(/\s+/)) if (child) tree.push(Number(child))
-      } catch {
-        // a thread that ended meanwhile, or no children file
-      }
-    }
-  }
-  return tree
 }
 
 /** CPU time every core of the machine has spent busy so far, in seconds, from /proc/stat. */

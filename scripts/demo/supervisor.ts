@@ -3,6 +3,7 @@ import { formatLogLine } from '@jwt-factory/server'
 import { SPAN_LOG_MESSAGE } from '@jwt-factory/trace'
 import type { DemoProcess } from './demo-processes.ts'
 import { startApp, type ExitResult, type NodeProcess } from './launch.ts'
+import { signalTree } from './process-tree.ts'
 
 const COLORS = ['\x1b[35m', '\x1b[36m', '\x1b[33m', '\x1b[32m']
 const RESET = '\x1b[0m'
@@ -137,12 +138,15 @@ export class Supervisor implements ProcessController {
   async stop(name: string, graceMs?: number): Promise<ProcessInfo> {
     const entry = this.#entry(name)
     entry.stopping = true
-    if (entry.frozen) entry.current.child.kill('SIGCONT')
+    if (entry.frozen) signalTree(entry.current.child.pid!, 'SIGCONT')
     await entry.current.stop(graceMs)
     return info(entry)
   }
 
-  /** SIGSTOP: its sockets stay open and nothing answers, so its callers time out (504). */
+  /**
+   * SIGSTOP, to the process and every process under it: its sockets stay open and nothing
+   * answers, so its callers time out (504).
+   */
   freeze(name: string): ProcessInfo {
     return this.#signal(name, 'SIGSTOP', true)
   }
@@ -177,7 +181,8 @@ export class Supervisor implements ProcessController {
     const entry = this.#entry(name)
     if (entry.current.hasExited()) throw new TypeError(`Supervisor: ${name} is not running`)
     if (entry.frozen !== frozen) {
-      entry.current.child.kill(signal)
+      // The whole tree: a factory with WORKERS > 1 answers from its workers, not its primary.
+      signalTree(entry.current.child.pid!, signal)
       entry.frozen = frozen
       this.#emit(entry)
     }

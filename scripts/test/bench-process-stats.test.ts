@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { root } from '../demo/cluster.ts'
 import { spawnNode, type NodeProcess } from '../demo/launch.ts'
-import { processTree, readRss, RssMonitor } from '../bench/process-stats.ts'
+import { readRss, RssMonitor } from '../bench/process-stats.ts'
+import { processTree } from '../demo/process-tree.ts'
 
 /** A parent with one child of its own, as a factory's primary with a worker. */
 const PARENT = `

@@ -101,8 +101,8 @@ describe('a dependency down or frozen: servicea answers 502/504 naming it, stays
   })
 
   it('fault: jwt-factory frozen with SIGSTOP (connections accepted, nothing answers) → 504 naming it within the hop timeout; SIGCONT, the next call is 200', async () => {
-    const factoryPid = cluster.pidOf('jwt-factory')!
-    process.kill(factoryPid, 'SIGSTOP')
+    // The supervisor freezes the factory's whole process tree (its workers with WORKERS > 1).
+    cluster.supervisor.freeze('jwt-factory')
     try {
       const started = Date.now()
       const frozen = await a('/scenario1?fresh=1')
@@ -119,7 +119,7 @@ describe('a dependency down or frozen: servicea answers 502/504 naming it, stays
       // Meanwhile servicea answers what does not need the factory.
       expect((await a('/scenario3')).status).toBe(200)
     } finally {
-      process.kill(factoryPid, 'SIGCONT')
+      cluster.supervisor.thaw('jwt-factory')
     }
     const back = await a('/scenario1?fresh=1')
     expect(back.status, JSON.stringify(back.body)).toBe(200)
