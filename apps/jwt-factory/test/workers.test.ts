@@ -97,7 +97,12 @@ const login = (f: FactoryProcess, worker: number, name: string, password: string
 /** Every worker a few fresh connections reach (the primary hands them out in turn). */
 const workersAnswering = async (f: FactoryProcess) => {
   const seen = new Set<number>()
-  for (let i = 0; i < 8; i++) seen.add(await workerOfFreshConnection(f.url))
+  for (let i = 0; i < 8; i++) {
+    // A connection node:cluster's primary hands to a worker just as it is SIGKILLed can hang (seen
+    // under a full test run; its round-robin handoff never completes): not counted as an answer.
+    const worker = await workerOfFreshConnection(f.url).catch(() => undefined)
+    if (worker !== undefined) seen.add(worker)
+  }
   return [...seen].sort()
 }
 /**
@@ -262,7 +267,7 @@ describe('WORKERS=2: a worker that dies is replaced; SIGTERM stops them all', ()
     process.kill(workers[0]!, 'SIGKILL')
     await eventually(async () => !(await isRunning(workers[0]!)))
     // Its replacement serves: worker 3, with the keys of the others.
-    await eventually(async () => (await workersAnswering(factory)).includes(3), 15_000)
+    await eventually(async () => (await workersAnswering(factory)).includes(3), 30_000)
     expect(await activeKid(factory, 3)).toBe(kid)
     for (let i = 0; i < 4; i++) expect((await call(`${factory.url}/healthz`)).status).toBe(200)
     expect(
