@@ -155,6 +155,9 @@ export async function startMultiHostCluster(): Promise<MultiHostCluster> {
         HTTPS_PORT: String(HTTPS_PORT),
         PUBLIC_URL,
         ADMIN_TOKEN: files.adminToken,
+        // One process a host, as deploy/ runs one a pod: the test's "a rotation reaches both"
+        // then means every process that verifies (workers are tested in workers.test.ts).
+        WORKERS: '1',
       })
     const service = (host: (typeof SERVICES)[number]) =>
       start(host, 'service', {

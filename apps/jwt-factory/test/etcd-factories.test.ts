@@ -83,6 +83,9 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
     env = {
       ...etcdStoreEnv(etcd, join(dir, 'store.kek'), prefix),
       ETCD_TIMEOUT_MS: '1000',
+      // One process each: three factories, each seen whole by one JWKS check (workers on etcd
+      // are tested in workers.test.ts).
+      WORKERS: '1',
       PUBLIC_URL,
     }
     factories = await Promise.all([startOne(), startOne(), startOne()])
