@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { activeRouterName } from '@jwt-factory/server/testing'
 import { createTestFactory, jsonPost } from './test-support.ts'
 
 type TestFactory = Awaited<ReturnType<typeof createTestFactory>>
@@ -209,5 +210,25 @@ describe('factory routes', () => {
     expect(discovery.issuer).toBe('https://localhost:5443')
     expect(discovery.jwks_uri).toBe('https://localhost:5443/.well-known/jwks.json')
     expect(await (await factory.app.request('/healthz')).json()).toEqual({ status: 'ok' })
+  })
+})
+
+describe('factory routing', () => {
+  it("routes with hono's RegExpRouter: no route makes it fall back to the slower TrieRouter", async () => {
+    factory = await createTestFactory()
+    expect(activeRouterName(factory.app)).toBe('RegExpRouter')
+  })
+
+  it('serves the user key at /jwks/users, one route with /jwks/:keyId, and no service may be "users"', async () => {
+    factory = await createTestFactory()
+    const { ring } = await factory.keyStore.ensure('servicea')
+    const users = (await (await factory.app.request('/jwks/users')).json()) as {
+      keys: { kid: string }[]
+    }
+    expect(users.keys).toEqual(factory.userKeys.jwks().keys)
+    expect(users.keys.map((k) => k.kid)).not.toContain(ring.active.kid)
+    const res = await factory.app.request('/issueToken/users', jsonPost({ aud: 'serviceb' }))
+    expect(res.status).toBe(400)
+    expect(await res.json()).toMatchObject({ error: { code: 'ERR_INVALID_KEY_ID' } })
   })
 })

@@ -16,12 +16,12 @@ import {
   type ServiceName,
 } from '../src/index.ts'
 import { freePorts } from './cluster.ts'
-// By path until @jwt-factory/server exports ./testing (see that file).
 import {
   isErrorShape,
   isVerifyRefusal,
   sendFuzzRequest,
   type FuzzRequest,
+  activeRouterName,
 } from '@jwt-factory/server/testing'
 
 /**
@@ -290,6 +290,12 @@ describe('the service app, fuzzed, every hop unreachable', () => {
       }),
       { numRuns: NUM_RUNS },
     )
+  })
+
+  it("routes with hono's RegExpRouter: no route makes it fall back to the slower TrieRouter", () => {
+    for (const name of ['servicea', 'serviceb'] as const) {
+      expect(activeRouterName(apps[name]), name).toBe('RegExpRouter')
+    }
   })
 
   it('after the fuzzing both apps are healthy', async () => {

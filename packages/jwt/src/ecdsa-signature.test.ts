@@ -1,4 +1,5 @@
 import { createPublicKey, verify } from 'node:crypto'
+import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ES256_SIGNATURE_BYTES, P256_ORDER, toLowS } from './ecdsa-signature.ts'
 import { keyList } from './key-source.ts'
@@ -47,6 +48,19 @@ describe('ES256 signature form', () => {
     expect(Buffer.from(toLowS(bytes(1n, HALF + 1n)))).toEqual(bytes(1n, P256_ORDER - HALF - 1n))
     expect(Buffer.from(toLowS(bytes(5n, P256_ORDER - 7n)))).toEqual(low)
     expect(() => toLowS(Buffer.alloc(63))).toThrow(TypeError)
+  })
+
+  it('toLowS on bytes agrees with n − s in BigInt for any s, borrows across every byte included', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: P256_ORDER - 1n }), (s) => {
+        const expectedS = s > HALF ? P256_ORDER - s : s
+        expect(Buffer.from(toLowS(bytes(9n, s)))).toEqual(bytes(9n, expectedS))
+      }),
+      { numRuns: 2000 },
+    )
+    for (const s of [P256_ORDER - 1n, HALF + 1n, HALF + 256n, P256_ORDER - 2n ** 64n]) {
+      expect(Buffer.from(toLowS(bytes(9n, s)))).toEqual(bytes(9n, P256_ORDER - s))
+    }
   })
 })
 

@@ -19,12 +19,26 @@ export const toBigInt = (bytes: Uint8Array) =>
 export const toBytes = (value: bigint) =>
   Buffer.from(value.toString(16).padStart(HALF * 2, '0'), 'hex')
 
-/** The signature with s replaced by n − s when s is above n/2; a low-S signature as is. */
+const ORDER_BYTES = toBytes(P256_ORDER)
+const HALF_ORDER_BYTES = toBytes(HALF_ORDER)
+
+/**
+ * The signature with s replaced by n − s when s is above n/2; a low-S signature as is. On bytes,
+ * not BigInt: every token the factory signs passes here, and BigInt's hex round trips cost more
+ * than the comparison and the subtraction themselves.
+ */
 export function toLowS(signature: Uint8Array): Uint8Array {
   if (signature.length !== ES256_SIGNATURE_BYTES) {
     throw new TypeError('an ES256 signature is 64 bytes')
   }
-  const s = toBigInt(signature.subarray(HALF))
-  if (s <= HALF_ORDER) return signature
-  return Buffer.concat([signature.subarray(0, HALF), toBytes(P256_ORDER - s)])
+  // Big-endian numbers of one width compare as their bytes do.
+  if (Buffer.compare(signature.subarray(HALF), HALF_ORDER_BYTES) <= 0) return signature
+  const low = Buffer.from(signature)
+  let borrow = 0
+  for (let i = ES256_SIGNATURE_BYTES - 1; i >= HALF; i--) {
+    const digit = ORDER_BYTES[i - HALF]! - signature[i]! - borrow
+    borrow = digit < 0 ? 1 : 0
+    low[i] = digit + (borrow << 8)
+  }
+  return low
 }

@@ -45,10 +45,11 @@ export async function signToken(
   const now = Math.floor((options.now?.getTime() ?? Date.now()) / 1000)
   const signed = { ...claims, iat: now, exp: now + options.ttlSeconds, jti: randomUUID() }
   const payloadJson = checkClaims(signed)
-  const header = { alg: key.alg, kid: key.kid, typ: options.typ ?? SERVICE_TOKEN_TYPE }
+  const typ = options.typ ?? SERVICE_TOKEN_TYPE
   if (key.alg === 'ES256' || key.alg === 'EdDSA') {
-    return { token: signCompactSync(key, header, payloadJson), claims: signed }
+    return { token: signCompactSync(key, typ, payloadJson), claims: signed }
   }
+  const header = { alg: key.alg, kid: key.kid, typ }
   // RSA signing takes about a millisecond: WebCrypto (through jose) runs it on libuv's threads,
   // several at once, and keeps the event loop free meanwhile.
   const token = await new SignJWT(signed).setProtectedHeader(header).sign(key.privateKey)
@@ -61,15 +62,32 @@ export async function signToken(
  * ~38 µs per token against 95–119 µs). The JWS is the compact serialization of RFC 7515 §7.1;
  * ES256 signatures are R‖S (RFC 7518 §3.4), made low-S.
  */
-function signCompactSync(key: SigningKey, header: object, payloadJson: string): string {
-  const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(payloadJson).toString('base64url')}`
+function signCompactSync(key: SigningKey, typ: string, payloadJson: string): string {
+  const input = `${headerSegment(key, typ)}.${Buffer.from(payloadJson).toString('base64url')}`
   const data = Buffer.from(input)
   const signature =
     key.alg === 'ES256'
       ? toLowS(nodeSign('sha256', data, { key: key.privateKeyObject, dsaEncoding: 'ieee-p1363' }))
       : nodeSign(null, data, key.privateKeyObject)
-  return `${input}.${Buffer.from(signature).toString('base64url')}`
+  return `${input}.${toBase64Url(signature)}`
 }
+
+/** A key's header, `{ alg, kid, typ }`, as it starts each of its tokens: made once per typ. */
+const headerSegments = new WeakMap<SigningKey, Map<string, string>>()
+
+function headerSegment(key: SigningKey, typ: string): string {
+  let segments = headerSegments.get(key)
+  if (!segments) headerSegments.set(key, (segments = new Map()))
+  let segment = segments.get(typ)
+  if (segment === undefined) {
+    segment = Buffer.from(JSON.stringify({ alg: key.alg, kid: key.kid, typ })).toString('base64url')
+    segments.set(typ, segment)
+  }
+  return segment
+}
+
+const toBase64Url = (bytes: Uint8Array) =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
 
 /**
  * Checked before signing: jose's structuredClone overflows the stack on deep nesting. Returns

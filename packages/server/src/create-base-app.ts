@@ -28,7 +28,7 @@ export function createBaseApp(options: BaseAppOptions): Hono<ServerEnv> {
   app.use(requestId({ limitLength: 64 }))
   app.use(logRequests(options.logger))
   app.use(limitBody(maxSize))
-  app.use(prettyJSON())
+  app.use(prettyWhenAsked())
   app.onError(handleError)
   app.notFound(handleNotFound)
   return app
@@ -44,10 +44,22 @@ function logRequests(logger: Logger): MiddlewareHandler<ServerEnv> {
     const path = truncate(c.req.path, 200)
     const status = c.res.status
     const level = status >= 500 ? 'warn' : c.get('quietLog') ? 'debug' : 'info'
+    if (!logger.isLevelEnabled(level)) return
     logger[level](
       { rid: c.get('requestId'), method: c.req.method, path, status, ms, ...c.get('logFields') },
       `${c.req.method} ${path} ${status} ${ms}ms`,
     )
+  }
+}
+
+/**
+ * hono's prettyJSON, for the requests that ask (`?pretty`) only: on every other request it would
+ * read the query twice and the answer's headers, on the hot paths too.
+ */
+function prettyWhenAsked(): MiddlewareHandler<ServerEnv> {
+  const pretty = prettyJSON()
+  return function prettyJsonWhenAsked(c, next) {
+    return c.req.query('pretty') === undefined ? next() : pretty(c, next)
   }
 }
 
@@ -67,7 +79,8 @@ const MAX_FIELD_LENGTH = 200
  * no-op in an app without that line (not built by createBaseApp), so middleware can always call it.
  */
 export function addLogFields(c: Context, fields: LogFields): void {
-  const target = (c.var as { logFields?: LogFields }).logFields
+  // c.get, not c.var: hono builds c.var afresh, a copy of every variable, on each read.
+  const target = (c.get as (key: string) => LogFields | undefined)('logFields')
   if (target === undefined) return
   for (const [name, value] of Object.entries(fields)) {
     target[name] = typeof value === 'string' ? truncate(value, MAX_FIELD_LENGTH) : value

@@ -20,7 +20,6 @@ export const ENDPOINTS: Readonly<Record<string, EndpointClass>> = Object.freeze(
   'GET /.well-known/oauth-authorization-server': 'public',
   'GET /users/.well-known/openid-configuration': 'public',
   'GET /.well-known/oauth-authorization-server/users': 'public',
-  'GET /jwks/users': 'public',
   'GET /jwks/:keyId': 'public',
   'GET /utils/publicKey/:keyId': 'public',
   'GET /utils/keys': 'public',

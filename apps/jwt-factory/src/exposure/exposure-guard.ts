@@ -34,6 +34,11 @@ export function exposureGuard(options: ExposureGuardOptions): MiddlewareHandler<
   const { exposed, admin } = options
   if (exposed && !admin)
     throw new TypeError('exposureGuard: a factory beyond loopback needs an admin credential')
+  // On loopback without an admin credential every route passes (below): nothing to look up.
+  if (!exposed && !admin)
+    return function guardExposure(_c, next) {
+      return next()
+    }
   return async function guardExposure(c, next) {
     const endpoint = matchedEndpoint(c)
     const kind = endpoint === undefined ? undefined : ENDPOINTS[endpoint.name]
@@ -46,14 +51,14 @@ export function exposureGuard(options: ExposureGuardOptions): MiddlewareHandler<
       }
       return next() // the route itself answers this machine only
     }
-    const connection = connectionOf(c)
     if (kind === 'issue') {
       if (exposed) await requireServiceCertificate(c, endpoint.param('keyId'), options)
       return next()
     }
     // Plain HTTP between machines can be read and changed on the way: no password, token or
     // admin credential crosses it. From this machine there is no way to cross.
-    if (exposed && !connection.tls && !connection.loopback) {
+    const connection = exposed ? connectionOf(c) : undefined
+    if (connection && !connection.tls && !connection.loopback) {
       throw new ForbiddenError(
         `this factory listens beyond loopback: ${c.req.method} ${c.req.path} carries secrets, so it is served over HTTPS only (port ${options.httpsPort}, with a client certificate of the project's CA) or from this machine`,
       )

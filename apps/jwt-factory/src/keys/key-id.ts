@@ -11,8 +11,11 @@ export function isValidKeyId(value: string): boolean {
   return KEY_ID.test(value) && !value.includes('..')
 }
 
+/** Where the factory publishes its own key for user tokens: /jwks/users. */
+export const USER_KEYS_PATH_ID = 'users'
+
 /** `users` names the factory's own key for user tokens (published at /jwks/users): no service may take it. */
-export const RESERVED_KEY_IDS: ReadonlySet<string> = new Set(['users'])
+export const RESERVED_KEY_IDS: ReadonlySet<string> = new Set([USER_KEYS_PATH_ID])
 
 export function parseKeyId(value: string | undefined): string {
   if (value === undefined || !isValidKeyId(value)) {

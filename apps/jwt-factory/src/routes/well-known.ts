@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono'
 import { toJwks } from '@jwt-factory/jwt'
 import type { ServerEnv } from '@jwt-factory/server'
 import type { FactoryContext } from '../deps.ts'
-import { parseKeyId } from '../keys/key-id.ts'
+import { parseKeyId, USER_KEYS_PATH_ID } from '../keys/key-id.ts'
 import { discoveryDocument } from '../oauth/discovery-document.ts'
 import { unknownKeyId } from './keys.ts'
 
@@ -27,11 +27,13 @@ export function wellKnownRoutes({ keyStore, userKeys, config, policy }: FactoryC
   return (
     new Hono<ServerEnv>()
       .get('/.well-known/jwks.json', (c) => cacheable(c, keyStore.jwks()))
-      .get('/jwks/users', (c) => cacheable(c, userKeys.jwks()))
       // One service's keys alone. The service issuer's set cannot say which key speaks for which
       // service, so a verifier that trusts all of it would take serviceb's key signing for anyone:
-      // pin to the caller's own set instead (what ?verify=jwks does).
+      // pin to the caller's own set instead (what ?verify=jwks does). /jwks/users, the user key,
+      // is this route too: hono's fastest router (RegExpRouter) takes no static path beside a
+      // parameter, and one such route makes the app route every request through its TrieRouter.
       .get('/jwks/:keyId', (c) => {
+        if (c.req.param('keyId') === USER_KEYS_PATH_ID) return cacheable(c, userKeys.jwks())
         const keyId = parseKeyId(c.req.param('keyId'))
         const ring = keyStore.get(keyId)
         if (!ring) throw unknownKeyId(keyId)
