@@ -1,10 +1,13 @@
-import { randomUUID, sign as nodeSign } from 'node:crypto'
-import { SignJWT, type JWTPayload } from 'jose'
-import { toLowS } from './ecdsa-signature.ts'
+import { randomUUID } from 'node:crypto'
+import type { JWTPayload } from 'jose'
+import { signInPlace, signOffLoop } from './node-signature.ts'
 import type { SigningKey } from './signing-key.ts'
 import { SERVICE_TOKEN_TYPE } from './token-type.ts'
 
-/** Far deeper than any claims set; jose's structuredClone overflows the stack on deep nesting. */
+/**
+ * Far deeper than any claims set. A consumer that copies claims recursively overflows its stack on
+ * deep nesting (jose's SignJWT does, with structuredClone), so such claims are never signed.
+ */
 export const MAX_JSON_DEPTH = 32
 
 export interface SignTokenOptions {
@@ -46,30 +49,15 @@ export async function signToken(
   const signed = { ...claims, iat: now, exp: now + options.ttlSeconds, jti: randomUUID() }
   const payloadJson = checkClaims(signed)
   const typ = options.typ ?? SERVICE_TOKEN_TYPE
-  if (key.alg === 'ES256' || key.alg === 'EdDSA') {
-    return { token: signCompactSync(key, typ, payloadJson), claims: signed }
-  }
-  const header = { alg: key.alg, kid: key.kid, typ }
-  // RSA signing takes about a millisecond: WebCrypto (through jose) runs it on libuv's threads,
-  // several at once, and keeps the event loop free meanwhile.
-  const token = await new SignJWT(signed).setProtectedHeader(header).sign(key.privateKey)
-  return { token, claims: signed }
-}
-
-/**
- * ES256 and EdDSA sign in tens of microseconds: node:crypto does it in place, where a WebCrypto
- * call costs more in dispatch and promise hops than the signature itself (bench CPU profile:
- * ~38 µs per token against 95–119 µs). The JWS is the compact serialization of RFC 7515 §7.1;
- * ES256 signatures are R‖S (RFC 7518 §3.4), made low-S.
- */
-function signCompactSync(key: SigningKey, typ: string, payloadJson: string): string {
   const input = `${headerSegment(key, typ)}.${Buffer.from(payloadJson).toString('base64url')}`
   const data = Buffer.from(input)
+  // ES256 and EdDSA in place; RSA (about a millisecond) on libuv's threads, several at once.
   const signature =
-    key.alg === 'ES256'
-      ? toLowS(nodeSign('sha256', data, { key: key.privateKeyObject, dsaEncoding: 'ieee-p1363' }))
-      : nodeSign(null, data, key.privateKeyObject)
-  return `${input}.${toBase64Url(signature)}`
+    key.alg === 'ES256' || key.alg === 'EdDSA'
+      ? signInPlace(key.alg, key.privateKeyObject, data)
+      : await signOffLoop(key.alg, key.privateKeyObject, data)
+  // The compact serialization of RFC 7515 §7.1.
+  return { token: `${input}.${toBase64Url(signature)}`, claims: signed }
 }
 
 /** A key's header, `{ alg, kid, typ }`, as it starts each of its tokens: made once per typ. */
@@ -89,10 +77,7 @@ function headerSegment(key: SigningKey, typ: string): string {
 const toBase64Url = (bytes: Uint8Array) =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
 
-/**
- * Checked before signing: jose's structuredClone overflows the stack on deep nesting. Returns
- * the claims as JSON, the payload the token carries.
- */
+/** Checked before signing (MAX_JSON_DEPTH). Returns the claims as JSON, the payload the token carries. */
 function checkClaims(claims: JWTPayload): string {
   let json: string
   try {

@@ -1,11 +1,4 @@
-import {
-  decodeProtectedHeader,
-  errors,
-  jwtVerify,
-  type JWSHeaderParameters,
-  type JWTPayload,
-} from 'jose'
-import type { SigningAlgorithm } from './algorithms.ts'
+import { decodeProtectedHeader, errors, type JWSHeaderParameters, type JWTPayload } from 'jose'
 import { findDuplicateMember } from './duplicate-members.ts'
 import {
   failedCheckOf,
@@ -17,6 +10,7 @@ import type { KeySource } from './key-source.ts'
 import { expectedTyp } from './token-type.ts'
 import { REQUIRED_CLAIMS, type CheckName, type VerificationReport } from './verification-report.ts'
 import { reportOf } from './verify-report.ts'
+import { verifyCompactJwt } from './verify-compact.ts'
 import { verifyFailure, type VerifyResult } from './verify-result.ts'
 
 export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30
@@ -43,8 +37,9 @@ export interface VerifyTokenOptions {
 
 /**
  * Verifies a compact JWT. Never throws: every failure comes back as `{ valid: false, error }`
- * with a `code` to switch on. jose checks the structure, `crit`, the signature, the algorithm
- * against the key's own (never the token's `alg`), `typ` and the registered claims. This adds
+ * with a `code` to switch on. jose checks the structure, `crit`, the algorithm against the key's
+ * own (never the token's `alg`), `typ` and the registered claims; node:crypto the signature of an
+ * ordinary token, jose any other's (verify-compact.ts). This adds
  * only what jose lets through: a length cap, duplicate member names (duplicate-members.ts), a
  * `kid` that must name a key of the set consulted, and an `iat` in the future. `jku`, `x5u`,
  * `x5c` and an embedded `jwk` are never dereferenced (RFC 8725 §3.1). Both forms of an ECDSA
@@ -102,8 +97,8 @@ async function runVerification(
   }
   if (!resolved) return stop(noMatchingKey(context), 'key', header)
   try {
-    const { payload } = await jwtVerify(token, resolved.key, {
-      algorithms: resolved.algorithms as SigningAlgorithm[],
+    const { payload } = await verifyCompactJwt(token, header, resolved.key, {
+      algorithms: [...resolved.algorithms],
       ...claimOptions(started),
     })
     return finishRun(payload, started)
