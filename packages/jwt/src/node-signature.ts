@@ -5,6 +5,7 @@ import {
   type KeyObject,
   type webcrypto,
 } from 'node:crypto'
+import { types } from 'node:util'
 import { MIN_RSA_BITS, type SigningAlgorithm } from './algorithms.ts'
 import { toLowS } from './ecdsa-signature.ts'
 
@@ -90,8 +91,10 @@ export function verifyOffLoop(
  * for PS256 never checks an RS256 signature, or the other way round (node:crypto would take the
  * padding from the options, whatever the key was made for).
  */
-export function isVerifyKeyFor(key: webcrypto.CryptoKey, alg: SigningAlgorithm): boolean {
-  const expected = SCHEMES[alg].webCrypto
+export function isVerifyKeyFor(key: unknown, alg: string): key is webcrypto.CryptoKey {
+  // A KeySource written in JavaScript may hand over a KeyObject, a JWK or bytes: jose's to read.
+  if (!types.isCryptoKey(key) || !Object.hasOwn(SCHEMES, alg)) return false
+  const expected = SCHEMES[alg as SigningAlgorithm].webCrypto
   const actual = key.algorithm as {
     name: string
     hash?: { name: string }

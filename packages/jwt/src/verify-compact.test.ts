@@ -1,11 +1,20 @@
-import { decodeProtectedHeader, jwtVerify, type JWSHeaderParameters } from 'jose'
+import { createPublicKey } from 'node:crypto'
+import {
+  decodeProtectedHeader,
+  generateKeyPair,
+  jwtVerify,
+  SignJWT,
+  type JWSHeaderParameters,
+} from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { SigningAlgorithm } from './algorithms.ts'
 import { flipS, signForged, splitToken, withSignature } from './forge.ts'
 import { signToken } from './sign.ts'
 import { generateSigningKey, type SigningKey } from './signing-key.ts'
 import { attackCatalogue, generateAttackerKeys, type AttackerKeys } from './testing/index.ts'
+import type { KeySource } from './key-source.ts'
 import { verifyCompactJwt } from './verify-compact.ts'
+import { verifyToken } from './verify.ts'
 
 const claims = { iss: 'https://issuer', sub: 'servicea', aud: 'serviceb' }
 const checks = {
@@ -37,14 +46,19 @@ async function outcome(run: () => Promise<{ payload: unknown }>) {
 }
 
 /** Both verifications of one token with one key: node:crypto's fast path and jose's jwtVerify. */
-async function bothWays(token: string, key: SigningKey, algorithms: SigningAlgorithm[]) {
+async function bothWays(
+  token: string,
+  key: SigningKey,
+  algorithms: SigningAlgorithm[],
+  expected: Partial<typeof checks> & { typ?: string | undefined } = {},
+) {
   let header: JWSHeaderParameters
   try {
     header = decodeProtectedHeader(token)
   } catch {
     return undefined // verifyToken refuses it before any key is looked up
   }
-  const options = { ...checks, algorithms }
+  const options = { ...checks, ...expected, algorithms }
   return {
     fast: await outcome(() => verifyCompactJwt(token, header, key.publicKey, options)),
     jose: await outcome(() => jwtVerify(token, key.publicKey, options)),
@@ -88,6 +102,20 @@ async function corpus(key: SigningKey): Promise<Record<string, string>> {
     'payload not JSON': signForged(key, header, 'not json'),
     'payload JSON null': signForged(key, header, 'null'),
     'four segments': `${token}.x`,
+    'header with a space': ` ${token}`,
+    'header of length 4k+1': `A${token}`,
+    'payload padded': token.replace(/^([^.]+\.[^.]+)/, '$1=='),
+    'payload with + and /': token.replace(/^([^.]+\.)([^.]{4})/, '$1+/+/'),
+    'crit empty': signForged(key, { ...header, crit: [] }, payload),
+    'alg a number': signForged(key, { ...header, alg: 7 }, payload, { alg: key.alg }),
+    'typ empty': signForged(key, { ...header, typ: '' }, payload),
+    'typ application/at+jwt': signForged(key, { ...header, typ: 'application/at+jwt' }, payload),
+    'exp at the tolerance': signForged(key, header, { ...payload, iat: now - 900, exp: now - 30 }),
+    'exp past the tolerance': signForged(key, header, {
+      ...payload,
+      iat: now - 900,
+      exp: now - 31,
+    }),
     ...(key.alg === 'ES256' ? { 'high-S twin': flipS(token) } : {}),
   }
 }
@@ -98,15 +126,25 @@ describe('verifyCompactJwt answers every token as jose jwtVerify does', () => {
       const key = keys[alg]
       const tokens = await corpus(key)
       let compared = 0
-      for (const [name, token] of Object.entries(tokens)) {
-        const both = await bothWays(token, key, [alg])
-        if (!both) continue
-        compared++
-        expect(both.fast, name).toEqual(both.jose)
+      // What a service token's verifier, a user token's (RFC 9068) and a client assertion's
+      // (RFC 7523: no typ, no iat) ask for.
+      const verifiers = [
+        {},
+        { typ: 'at+jwt' },
+        { typ: undefined, requiredClaims: ['exp'] },
+        { currentDate: new Date(Date.now() + 270_000) },
+      ]
+      for (const expected of verifiers) {
+        for (const [name, token] of Object.entries(tokens)) {
+          const both = await bothWays(token, key, [alg], expected)
+          if (!both) continue
+          compared++
+          expect(both.fast, `${name} ${JSON.stringify(expected)}`).toEqual(both.jose)
+        }
       }
       const valid = await bothWays(tokens.valid!, key, [alg])
       expect(valid?.fast).toMatchObject({ payload: { sub: 'servicea' } })
-      expect(compared).toBeGreaterThan(30)
+      expect(compared).toBeGreaterThan(150)
     })
   }
 
@@ -126,5 +164,49 @@ describe('verifyCompactJwt answers every token as jose jwtVerify does', () => {
       expect(both?.fast).toEqual(both?.jose)
       expect(both?.fast).toHaveProperty('code')
     }
+  })
+
+  it("a key source handing over a KeyObject, or a key of an algorithm beyond the four, is jose's to verify", async () => {
+    const key = keys.ES256
+    const { token } = await signToken(key, claims, { ttlSeconds: 300 })
+    const options = { issuer: claims.iss, audience: claims.aud, subject: claims.sub }
+    const keyObject: KeySource = {
+      name: 'a KeyObject',
+      resolve: () => ({ key: createPublicKey(key.publicPem) as never, algorithms: ['ES256'] }),
+    }
+    expect(await verifyToken(token, keyObject, options)).toMatchObject({ valid: true })
+    const { publicKey, privateKey } = await generateKeyPair('ES384')
+    const now = Math.floor(Date.now() / 1000)
+    const es384 = await new SignJWT({ ...claims, iat: now, exp: now + 300, jti: 'j' })
+      .setProtectedHeader({ alg: 'ES384', typ: 'JWT' })
+      .sign(privateKey)
+    const beyond: KeySource = {
+      name: 'an ES384 key',
+      resolve: () => ({ key: publicKey, algorithms: ['ES384' as SigningAlgorithm] }),
+    }
+    expect(await verifyToken(es384, beyond, options)).toMatchObject({ valid: true })
+  })
+
+  it('a key source that changes the header it is handed changes nothing about the verification', async () => {
+    const key = keys.ES256
+    const now = Math.floor(Date.now() / 1000)
+    const payload = { ...claims, iat: now, exp: now + 300, jti: 'j' }
+    const critical = signForged(
+      key,
+      { alg: 'ES256', kid: key.kid, typ: 'JWT', crit: ['x'], x: 1 },
+      payload,
+    )
+    const meddling: KeySource = {
+      name: 'a meddling source',
+      resolve(header) {
+        delete header.crit
+        return { key: key.publicKey, algorithms: ['ES256'] }
+      },
+    }
+    const result = await verifyToken(critical, meddling, {
+      issuer: claims.iss,
+      audience: claims.aud,
+    })
+    expect(result.valid).toBe(false)
   })
 })

@@ -3,10 +3,12 @@ import {
   jwtVerify,
   UnsecuredJWT,
   type CryptoKey,
+  type JWK,
   type JWSHeaderParameters,
   type JWTPayload,
   type JWTVerifyOptions,
 } from 'jose'
+import type { KeyObject } from 'node:crypto'
 import type { SigningAlgorithm } from './algorithms.ts'
 import { isVerifyKeyFor, verifyOffLoop } from './node-signature.ts'
 
@@ -25,7 +27,7 @@ const SEGMENT = /^[A-Za-z0-9_-]+$/
 export async function verifyCompactJwt(
   token: string,
   header: JWSHeaderParameters,
-  key: CryptoKey,
+  key: CryptoKey | KeyObject | JWK | Uint8Array,
   options: JWTVerifyOptions & { algorithms: SigningAlgorithm[] },
 ): Promise<{ payload: JWTPayload }> {
   const alg = header.alg as SigningAlgorithm

@@ -89,7 +89,8 @@ async function runVerification(
   const { header, context, stop } = started
   let resolved
   try {
-    resolved = await keys.resolve(header)
+    // A copy: what decides how the token is verified is the token's header, whatever a source does.
+    resolved = await keys.resolve({ ...header })
   } catch (err) {
     const failed = failedCheckOf(err, 'key')
     const run = stop(failureFromJoseError(err, context), failed, header)
