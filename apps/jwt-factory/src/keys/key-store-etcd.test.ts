@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { localKeys, signToken, verifyToken } from '@jwt-factory/jwt'
+import { localKeys, signToken, verifyToken, type SigningKey } from '@jwt-factory/jwt'
 import { recordingLogger } from '@jwt-factory/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../../../../scripts/etcd/wait-for.ts'
@@ -14,7 +14,7 @@ import {
 import type { KvBackend } from '../stores/kv/kv-backend.ts'
 import { KEK_BYTES, SealedBox } from '../stores/kv/sealed-box.ts'
 import { StoreUnavailableError } from '../stores/store-unavailable.ts'
-import { KeyStore } from './key-store.ts'
+import { KeyStore, UNKNOWN_KID_COOLDOWN_MS } from './key-store.ts'
 import { KvKeyRingSource } from './kv-key-ring-source.ts'
 
 const TITLE = etcdSuiteTitle('KeyStore on etcd: several factories, one set of keys')
@@ -148,6 +148,37 @@ describe.skipIf(!ETCD_AVAILABLE)(TITLE, () => {
     expect([first, second]).not.toContain(third)
     expect(kidsOf(b, 'servicea')).toEqual([first, second, third].sort())
     await changesWithin(a, 'servicea', third)
+  })
+
+  it('a token signed with a key made at another factory a moment ago verifies before the watch brings it: its kid is read from the store, at most once a second', async () => {
+    const prefix = randomPrefix()
+    const a = await openStore(await openBackend(etcd().endpoints, prefix))
+    let now = Date.now()
+    const clock = () => new Date(now)
+    // No watch: b stays behind, as any factory is between a's write and the watch's event.
+    const b = await openStore(await openBackend(etcd().endpoints, prefix), false, clock)
+    const claims = { iss: 'https://factory.test', sub: 'servicea', aud: 'serviceb' }
+    const expected = { issuer: claims.iss, audience: claims.aud, subject: claims.sub }
+    const tokenOf = async (key: SigningKey) =>
+      (await signToken(key, claims, { ttlSeconds: 60 })).token
+    const first = (await a.ensure('servicea')).ring.active
+    expect((await b.ensure('servicea')).ring.active.kid).toBe(first.kid)
+    const atB = b.keySource('servicea', "servicea's keys at b")
+
+    const second = (await a.rotate('servicea')).active
+    expect(b.lookup('servicea', second.kid)).toBeUndefined()
+    expect(await verifyToken(await tokenOf(second), atB, expected)).toMatchObject({ valid: true })
+    expect(b.get('servicea')?.active.kid).toBe(second.kid) // read whole, the new active key too
+
+    const third = (await a.rotate('servicea')).active
+    const refused = await verifyToken(await tokenOf(third), atB, expected)
+    expect(refused).toMatchObject({ valid: false, error: { code: 'ERR_JWKS_NO_MATCHING_KEY' } })
+    now += UNKNOWN_KID_COOLDOWN_MS
+    expect(await verifyToken(await tokenOf(third), atB, expected)).toMatchObject({ valid: true })
+    // A kid nobody made is refused, after its one read.
+    const forged = await tokenOf({ ...third, kid: 'made-up' })
+    now += UNKNOWN_KID_COOLDOWN_MS
+    expect(await verifyToken(forged, atB, expected)).toMatchObject({ valid: false })
   })
 
   it('ensure racing at two factories makes one key', async () => {

@@ -2,6 +2,7 @@ import {
   generateSigningKey,
   toJwks,
   type Jwks,
+  type KeySource,
   type SigningAlgorithm,
   type SigningKey,
   type VerificationKey,
@@ -37,6 +38,11 @@ type NextRing = RingKeys | undefined
  */
 const ATTEMPTS = 2
 
+/** Least time between two reads of one keyId for kids memory does not know (keySource). */
+export const UNKNOWN_KID_COOLDOWN_MS = 1000
+
+const keyOf = (key: VerificationKey) => ({ key: key.publicKey, algorithms: [key.alg] })
+
 /**
  * Keys per keyId, in memory for every request and in the source the moment they change: nothing
  * is lost on restart, and no request ever reads the store or parses a PEM. Changes to one keyId
@@ -50,6 +56,8 @@ export class KeyStore {
   /** Bumped at every change of a keyId in memory, so a reload can tell it read something older. */
   readonly #changes = new Map<string, number>()
   readonly #locks = new Map<string, Promise<unknown>>()
+  /** When a kid memory did not know made this store read keyId (epoch ms). */
+  readonly #unknownKidReads = new Map<string, number>()
   #jwks: Jwks | undefined
   #watch: { close(): void } | undefined
 
@@ -87,6 +95,39 @@ export class KeyStore {
   lookup(keyId: string, kid: string | undefined): VerificationKey | undefined {
     const ring = this.get(keyId)
     return kid === undefined ? ring?.active : ring?.keys.get(kid)
+  }
+
+  /**
+   * keyId's keys for verifyToken. In a shared store a kid memory does not know yet is read from
+   * the store once before it is refused: another factory (or a worker of this one, each a
+   * factory on etcd) may sign with a key it made a moment ago, before the watch brings it here.
+   * At most one such read per keyId per UNKNOWN_KID_COOLDOWN_MS, and only for a keyId it holds,
+   * so made-up kids and keyIds cannot drive the store.
+   */
+  keySource(keyId: string, name: string): KeySource {
+    return {
+      name,
+      resolve: async ({ kid }) => {
+        const key = this.lookup(keyId, kid)
+        // Only for a keyId memory holds: a caller's made-up keyIds (an introspected sub) read nothing.
+        if (key || kid === undefined || !this.#options.source.shared || !this.#rings.has(keyId)) {
+          return key && keyOf(key)
+        }
+        if (!this.#mayReadForUnknownKid(keyId)) return undefined
+        // The store out of reach refuses the token as an unknown kid would be: nothing to verify with.
+        await this.#reload(keyId).catch((err: unknown) => this.#keptInMemory(keyId, err))
+        const found = this.lookup(keyId, kid)
+        return found && keyOf(found)
+      },
+    }
+  }
+
+  #mayReadForUnknownKid(keyId: string): boolean {
+    const now = this.#now().getTime()
+    const last = this.#unknownKidReads.get(keyId)
+    if (last !== undefined && now - last < UNKNOWN_KID_COOLDOWN_MS) return false
+    this.#unknownKidReads.set(keyId, now)
+    return true
   }
 
   /** Every live public key of every keyId; rebuilt only when keys change. */

@@ -1,4 +1,4 @@
-import type { Jwks, SigningKey, VerificationKey } from '@jwt-factory/jwt'
+import type { Jwks, KeySource, SigningKey, VerificationKey } from '@jwt-factory/jwt'
 import { KeyStore, type KeyStoreOptions } from './key-store.ts'
 
 /** The one keyId in the user key's store. */
@@ -33,6 +33,11 @@ export class UserKeys {
    */
   store(): KeyStore {
     return this.#store
+  }
+
+  /** The user key for verifyToken (KeyStore.keySource: a kid made at another factory is read). */
+  keySource(): KeySource {
+    return this.#store.keySource(USER_KEY_ID, 'the user key')
   }
 
   lookup(kid: string | undefined): VerificationKey | undefined {

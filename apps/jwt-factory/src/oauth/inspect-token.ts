@@ -86,14 +86,15 @@ function expectation(
   sub: unknown,
 ): Expectation {
   if (issuer === 'users') {
-    return { keys: localKeys((kid) => userKeys.lookup(kid), 'the user key'), typ: USER_TOKEN_TYPE }
+    return { keys: userKeys.keySource(), typ: USER_TOKEN_TYPE }
   }
   // A service token's subject is the keyId whose ring signed it (the user key is not a ring).
   const keyId = typeof sub === 'string' ? sub : undefined
-  const lookup = (kid: string | undefined) =>
-    keyId === undefined ? undefined : keyStore.lookup(keyId, kid)
   return {
-    keys: localKeys(lookup, keyId === undefined ? 'no keys' : `the keys of ${keyId}`),
+    keys:
+      keyId === undefined
+        ? localKeys(() => undefined, 'no keys')
+        : keyStore.keySource(keyId, `the keys of ${keyId}`),
     typ: SERVICE_TOKEN_TYPE,
     ...(keyId === undefined ? {} : { subject: keyId }),
   }

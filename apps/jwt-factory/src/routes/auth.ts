@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import { localKeys, USER_TOKEN_TYPE, verifyToken } from '@jwt-factory/jwt'
+import { USER_TOKEN_TYPE, verifyToken } from '@jwt-factory/jwt'
 import { readBearerToken, refuse, scopesOf, type Refusal } from '@jwt-factory/hono-auth'
 import { addLogFields, BadRequestError, type ServerEnv } from '@jwt-factory/server'
 import type { FactoryContext } from '../deps.ts'
@@ -25,7 +25,7 @@ const invalid = (name: string, message: string): Refusal => ({
  * here, as a user token is at /verify (RFC 8725 §3.12).
  */
 export function authRoutes({ config, userKeys, userStore, now, revocations }: FactoryContext) {
-  const keys = localKeys((kid) => userKeys.lookup(kid), 'the user key')
+  const keys = userKeys.keySource()
   return new Hono<ServerEnv>().post('/auth', async (c) => {
     const permission = c.req.header('x-permission')?.trim() || undefined
     if (permission !== undefined && !PERMISSION_ID.test(permission)) {

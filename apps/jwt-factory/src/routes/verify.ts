@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { refuse } from '@jwt-factory/hono-auth'
-import { localKeys, tokenKid } from '@jwt-factory/jwt'
+import { tokenKid } from '@jwt-factory/jwt'
 import { outcome, traceFromHeaders, tracedVerify } from '@jwt-factory/trace'
 import { addLogFields, BadRequestError, readJsonObject, type ServerEnv } from '@jwt-factory/server'
 import type { FactoryContext } from '../deps.ts'
@@ -17,7 +17,7 @@ export function verifyRoutes({ keyStore, config, now, revocations }: FactoryCont
     const token = requiredString(body, 'token')
     const aud = requiredString(body, 'aud')
     const sub = requiredString(body, 'sub')
-    const keys = localKeys((kid) => keyStore.lookup(keyId, kid), `the keys of ${keyId}`)
+    const keys = keyStore.keySource(keyId, `the keys of ${keyId}`)
     // A traced caller (serviceb in scenario 1) gets this verification's checks as a span.
     const trace = traceFromHeaders((name) => c.req.header(name), {
       rid: c.get('requestId'),
