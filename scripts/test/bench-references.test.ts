@@ -95,7 +95,7 @@ for (const alg of ['ES256', 'RS256'] as const) {
         new SignJWT({ sub: 'servicea' })
           .setProtectedHeader({ alg, kid: servers!.signingKey.kid, typ: 'JWT' })
           .setExpirationTime(exp)
-          .sign(servers!.signingKey.privateKey)
+          .sign(servers!.signingKey.privateKeyObject)
       const now = Math.floor(Date.now() / 1000)
       expect((await verifyBare(await signed(now + 600))).status).toBe(200)
       const expired = await verifyBare(await signed(now - 600))

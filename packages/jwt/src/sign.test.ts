@@ -93,7 +93,7 @@ describe('the synchronous signer (ES256, EdDSA through node:crypto) writes a sta
     // Ed25519 is deterministic (RFC 8032): the same input gives the same signature.
     const byJose = await new SignJWT(signed)
       .setProtectedHeader(header as { alg: string })
-      .sign(ed.privateKey)
+      .sign(ed.privateKeyObject)
     expect(token).toBe(byJose)
   })
 
@@ -102,7 +102,7 @@ describe('the synchronous signer (ES256, EdDSA through node:crypto) writes a sta
     const header = decodeProtectedHeader(token)
     const byJose = await new SignJWT(signed)
       .setProtectedHeader(header as { alg: string })
-      .sign(key.privateKey)
+      .sign(key.privateKeyObject)
     const input = (t: string) => t.split('.').slice(0, 2).join('.')
     expect(input(token)).toBe(input(byJose))
     expect(Buffer.from(token.split('.')[2]!, 'base64url')).toHaveLength(64)

@@ -5,7 +5,7 @@ import {
   type KeyObject,
 } from 'node:crypto'
 import { promisify } from 'node:util'
-import { calculateJwkThumbprint, importPKCS8, importSPKI, type CryptoKey, type JWK } from 'jose'
+import { calculateJwkThumbprint, importSPKI, type CryptoKey, type JWK } from 'jose'
 import { algorithmForKey, KeyImportError, type SigningAlgorithm } from './algorithms.ts'
 
 const generateKeyPairAsync = promisify(generateNodeKeyPair)
@@ -30,8 +30,7 @@ export interface VerificationKey {
 }
 
 export interface SigningKey extends VerificationKey {
-  readonly privateKey: CryptoKey
-  /** The same private key for node:crypto, which signs ES256 and EdDSA without a WebCrypto hop. */
+  /** The private key, for node:crypto, which signs every token (sign.ts, node-signature.ts). */
   readonly privateKeyObject: KeyObject
   /** PKCS#8 PEM, for persisting the key. */
   readonly privatePem: string
@@ -85,11 +84,8 @@ async function signingKeyFromKeyObject(
 ): Promise<SigningKey> {
   algorithmForKey(keyObject, alg) // refuses small RSA keys and unsupported curves
   const privatePem = keyObject.export({ format: 'pem', type: 'pkcs8' }).toString()
-  const [verification, privateKey] = await Promise.all([
-    verificationKeyFromKeyObject(createPublicKey(keyObject), alg),
-    importPKCS8(privatePem, alg),
-  ])
-  return { ...verification, privateKey, privateKeyObject: keyObject, privatePem }
+  const verification = await verificationKeyFromKeyObject(createPublicKey(keyObject), alg)
+  return { ...verification, privateKeyObject: keyObject, privatePem }
 }
 
 async function verificationKeyFromKeyObject(
