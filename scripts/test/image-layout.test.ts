@@ -153,6 +153,9 @@ describe('the image, as its layout runs', () => {
       CLIENTS_FILE: join(volume, 'clients.json'),
       REVOCATIONS_FILE: join(volume, 'revocations.json'),
       LOG_FORMAT: 'json',
+      // As deploy/'s Deployment runs it. With more workers, the one "loaded 1 user(s)" line the
+      // users CLI test waits for is one worker's: the next login could reach the other first.
+      WORKERS: '1',
     }
     // The OAuth clients, as the cluster's Job registers them: it may run before any factory.
     for (const name of SERVICES) {
