@@ -21,8 +21,8 @@ const SEGMENT = /^[A-Za-z0-9_-]+$/
  * its signature checked by node:crypto, on libuv's threads, and its claims by jose
  * (`UnsecuredJWT.decode` runs jwtVerify's own claim checks on the payload once the signature
  * holds, with the token's `typ`). Anything else, every refusal of the signature's form included,
- * goes to jwtVerify itself, so jose's answer, and its error, stays the answer. WebCrypto through
- * jose costs about twice node:crypto's time per verification (`npm run bench`, the verify row).
+ * goes to jwtVerify itself, so jose's answer, and its error, stays the answer. jose's path through
+ * WebCrypto costs more per verification than node:crypto's (docs/14 has the figures).
  */
 export async function verifyCompactJwt(
   token: string,
