@@ -14,4 +14,5 @@ export const CHECK_HELP: Record<CheckName, string> = {
   nbf: 'already valid (not before)',
   exp: 'not expired, give or take the tolerance',
   iat: 'not issued in the future, give or take the tolerance',
+  act: 'the services that passed the token on, latest first (RFC 8693 act)',
 }

@@ -102,12 +102,25 @@ describe('scenario 6: a user through servicea → serviceb → servicec, the tok
       '1.2 servicea->jwt-factory POST /token (token exchange for serviceb) 200',
       '1.3 servicea->serviceb GET /scenario6-server 200',
       '1.3.1 serviceb->serviceb verify with the user keys at jwt-factory 200',
-      '1.3.2 serviceb->serviceb act chain servicea 200',
-      '1.3.3 serviceb->jwt-factory POST /token (token exchange for servicec) 200',
-      '1.3.4 serviceb->servicec GET /scenario6-server 200',
-      '1.3.4.1 servicec->servicec verify with the user keys at jwt-factory 200',
-      '1.3.4.2 servicec->servicec act chain serviceb ← servicea 200',
+      '1.3.2 serviceb->jwt-factory POST /token (token exchange for servicec) 200',
+      '1.3.3 serviceb->servicec GET /scenario6-server 200',
+      '1.3.3.1 servicec->servicec verify with the user keys at jwt-factory 200',
     ])
+    // The act chain is each hop's last check, in the checklist of its one verification.
+    const actCheck = (id: string) =>
+      body.trace.find((t: any) => t.id === id).verification.checks.at(-1)
+    expect(actCheck('1.3.1')).toEqual({
+      name: 'act',
+      status: 'passed',
+      expected: 'servicea',
+      seen: 'servicea',
+    })
+    expect(actCheck('1.3.3.1')).toMatchObject({
+      name: 'act',
+      status: 'passed',
+      expected: 'serviceb ← servicea',
+    })
+    expect(body.trace[1].verification.checks.map((c: any) => c.name)).not.toContain('act')
     // The exchange's span shows the token it produced, decoded: the new audience and the actor.
     expect(body.trace[2].token).toMatchObject({
       header: { typ: 'at+jwt' },
@@ -144,9 +157,14 @@ describe('scenario 6: a user through servicea → serviceb → servicec, the tok
       headers: { authorization: `Bearer ${forB}` },
     })
     expect(atB.status).toBe(403)
-    expect(atB.body.error).toMatchObject({
-      name: 'ForbiddenError',
-      message: 'serviceb accepts the user only through servicea (act chain of this token: none)',
+    expect(atB.body).toMatchObject({
+      message: 'invalid token',
+      valid: false,
+      error: {
+        name: 'JsonWebTokenError',
+        code: 'ERR_JWT_CLAIM_VALIDATION_FAILED',
+        message: 'jwt act chain invalid. expected: servicea, seen: none',
+      },
     })
   })
 

@@ -47,7 +47,9 @@ export { toJwks, type Jwks } from './jwks.ts'
 export type { JWTPayload } from 'jose'
 export { SERVICE_TOKEN_TYPE, USER_TOKEN_TYPE } from './token-type.ts'
 export { decodeTokenParts, tokenKid } from './token-header.ts'
+export { actorsOf, actChainText } from './act-chain.ts'
 export {
+  ACT_CHECK,
   CHECK_ORDER,
   type Check,
   type CheckName,

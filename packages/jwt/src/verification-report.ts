@@ -24,7 +24,14 @@ export const CHECK_ORDER = [
   'iat',
 ] as const
 
-export type CheckName = (typeof CHECK_ORDER)[number]
+/**
+ * A check only a verifier that expects a delegation runs (`VerifyTokenOptions.actors`): the
+ * token's `act` chain, exactly the services that carried it (RFC 8693 §4.1). It runs last, once
+ * every check above passed: who carried a token matters only for a token that holds.
+ */
+export const ACT_CHECK = 'act'
+
+export type CheckName = (typeof CHECK_ORDER)[number] | typeof ACT_CHECK
 
 /** The claims every token must carry, whatever the verifier expects of their values. */
 export const REQUIRED_CLAIMS = ['exp', 'iat', 'iss', 'sub', 'aud'] as const

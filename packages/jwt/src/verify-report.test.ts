@@ -54,7 +54,7 @@ const statuses = async (token: string, options?: VerifyTokenOptions) => {
 }
 const failingAt = (name: CheckName) =>
   CHECK_ORDER.map((c, i) => {
-    const at = CHECK_ORDER.indexOf(name)
+    const at = (CHECK_ORDER as readonly CheckName[]).indexOf(name)
     return `${c}:${i < at ? 'passed' : i === at ? 'failed' : 'not run'}`
   })
 
@@ -168,5 +168,90 @@ describe('verifyTokenWithReport: every check in the order it ran', () => {
     const token = await signed({}, {}, other)
     const { report: r } = await report(token)
     expect(JSON.stringify(r)).not.toContain(splitToken(token).segments[2])
+  })
+})
+
+describe('the act chain (RFC 8693 §4.1), for a verifier that expects one', () => {
+  // serviceb's scenario-6 check: the user's token, passed on by servicea alone.
+  const chain = { actors: ['servicea'] }
+  const actOf = async (token: string, options: VerifyTokenOptions = chain) =>
+    (await report(token, options)).report.checks.find((c) => c.name === 'act')
+
+  it('runs last, after every check above it passed, and shows the chain it expected and saw', async () => {
+    const token = await signed({ act: { sub: 'servicea' } })
+    const { result, report: r } = await report(token, chain)
+    expect(result.valid).toBe(true)
+    expect(r.checks.map((c) => c.name)).toEqual([...CHECK_ORDER, 'act'])
+    expect(await actOf(token)).toEqual({
+      name: 'act',
+      status: 'passed',
+      expected: 'servicea',
+      seen: 'servicea',
+    })
+  })
+
+  it('is not a check of a verifier that expects no chain: a token with any act passes it by', async () => {
+    const token = await signed({ act: { sub: 'mallory' } })
+    const { result, report: r } = await report(token)
+    expect(result.valid).toBe(true)
+    expect(r.checks.map((c) => c.name)).toEqual([...CHECK_ORDER])
+  })
+
+  // A token that reached serviceb some other way than through servicea: straight from a login
+  // (no act), through another service, or through servicea and then someone else.
+  const refused: [string, JWTPayload, string][] = [
+    ['none', {}, 'none'],
+    ['another actor', { act: { sub: 'servicec' } }, 'servicec'],
+    [
+      'one actor too many',
+      { act: { sub: 'servicec', act: { sub: 'servicea' } } },
+      'servicec ← servicea',
+    ],
+    ['an actor without a name', { act: { client_id: 'servicea' } }, '?'],
+    [
+      'an actor whose sub is spelled with the arrow',
+      { act: { sub: 'servicea ← x' } },
+      'servicea ← x',
+    ],
+  ]
+  for (const [what, claims, seen] of refused) {
+    it(`refuses ${what}: act fails, every check before it passed`, async () => {
+      const token = await signed(claims)
+      const { result, report: r } = await report(token, chain)
+      expect(result.valid).toBe(false)
+      if (result.valid) return
+      expect(result.error).toMatchObject({
+        name: 'JsonWebTokenError',
+        code: 'ERR_JWT_CLAIM_VALIDATION_FAILED',
+        message: `jwt act chain invalid. expected: servicea, seen: ${seen}`,
+      })
+      expect(r.failed).toBe('act')
+      expect(r.checks.map((c) => c.status)).toEqual([...CHECK_ORDER.map(() => 'passed'), 'failed'])
+      expect(await actOf(token)).toMatchObject({ expected: 'servicea', seen })
+    })
+  }
+
+  it('two actors must come in their order, the most recent outermost', async () => {
+    const twoHops = { actors: ['serviceb', 'servicea'] }
+    const inOrder = await signed({ act: { sub: 'serviceb', act: { sub: 'servicea' } } })
+    const reversed = await signed({ act: { sub: 'servicea', act: { sub: 'serviceb' } } })
+    expect((await report(inOrder, twoHops)).result.valid).toBe(true)
+    expect((await report(reversed, twoHops)).report.failed).toBe('act')
+  })
+
+  it('a nesting deeper than any delegation here is refused after its first actors, not walked to its end', async () => {
+    let act: JWTPayload = { sub: 'servicea' }
+    for (let i = 0; i < 40; i++) act = { sub: 'servicea', act }
+    const { result, report: r } = await report(await signed({ act }), chain)
+    expect(result.valid).toBe(false)
+    expect(r.failed).toBe('act')
+    // Read no further than nine actors: one more than any chain this product accepts.
+    expect(r.checks.at(-1)?.seen?.split(' ← ')).toHaveLength(9)
+  })
+
+  it('a token that fails earlier never has its chain judged', async () => {
+    const { report: r } = await report(await signed({ aud: 'servicec' }), chain)
+    expect(r.failed).toBe('aud')
+    expect(r.checks.at(-1)).toMatchObject({ name: 'act', status: 'not run' })
   })
 })

@@ -1,7 +1,9 @@
 import { decodeJwt, type JWTPayload } from 'jose'
+import { actChainText, actorsOf } from './act-chain.ts'
 import type { KeySource } from './key-source.ts'
 import { expectedTyp } from './token-type.ts'
 import {
+  ACT_CHECK,
   CHECK_ORDER,
   REQUIRED_CLAIMS,
   type Check,
@@ -25,16 +27,18 @@ export function reportOf(
 ): VerificationReport {
   const { header, failed, now, clockToleranceSeconds } = run
   const claims = readClaims(token)
-  const failedAt = failed === undefined ? CHECK_ORDER.length : CHECK_ORDER.indexOf(failed)
+  const order: readonly CheckName[] =
+    options.actors === undefined ? CHECK_ORDER : [...CHECK_ORDER, ACT_CHECK]
+  const failedAt = failed === undefined ? order.length : order.indexOf(failed)
   const nowSeconds = Math.floor(now.getTime() / 1000)
   const shown = describeChecks({ header, claims, keys, options, nowSeconds, clockToleranceSeconds })
-  const checks = CHECK_ORDER.map((name, i): Check => {
+  const checks = order.map((name, i): Check => {
     const skipped = name === 'key' && run.keyNotLookedUp === true
     const status = i === failedAt ? 'failed' : i < failedAt && !skipped ? 'passed' : 'not run'
     return { name, status, ...shown[name] }
   })
   const fetchedAt = keys.cache?.().fetchedAt
-  const keyFound = failedAt > CHECK_ORDER.indexOf('alg')
+  const keyFound = failedAt > order.indexOf('alg')
   const alg = typeof header?.alg === 'string' ? header.alg : undefined
   return {
     keys: keys.name,
@@ -86,6 +90,10 @@ function describeChecks({ header, claims, keys, options, nowSeconds, ...clock }:
     nbf: { expected: `before ${at(nowSeconds + tolerance)}`, seen: time('nbf') },
     exp: { expected: `after ${at(nowSeconds - tolerance)}`, seen: time('exp') },
     iat: { expected: `before ${at(nowSeconds + tolerance)}`, seen: time('iat') },
+    act: {
+      expected: actChainText(options.actors ?? []),
+      seen: claims ? actChainText(actorsOf(claims)) : '(none)',
+    },
   }
 }
 

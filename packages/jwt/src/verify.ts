@@ -1,4 +1,5 @@
 import { decodeProtectedHeader, errors, type JWSHeaderParameters, type JWTPayload } from 'jose'
+import { actChainText, actorsOf, isActChain } from './act-chain.ts'
 import { findDuplicateMember } from './duplicate-members.ts'
 import {
   failedCheckOf,
@@ -8,7 +9,12 @@ import {
 } from './jose-errors.ts'
 import type { KeySource } from './key-source.ts'
 import { expectedTyp } from './token-type.ts'
-import { REQUIRED_CLAIMS, type CheckName, type VerificationReport } from './verification-report.ts'
+import {
+  ACT_CHECK,
+  REQUIRED_CLAIMS,
+  type CheckName,
+  type VerificationReport,
+} from './verification-report.ts'
 import { reportOf } from './verify-report.ts'
 import { verifyCompactJwt } from './verify-compact.ts'
 import { verifyFailure, type VerifyResult } from './verify-result.ts'
@@ -31,6 +37,11 @@ export interface VerifyTokenOptions {
   requiredClaims?: readonly string[]
   /** Leeway for exp, nbf and iat, in seconds (default 30). */
   clockToleranceSeconds?: number
+  /**
+   * The `act` chain the token must carry, most recent actor first (RFC 8693 §4.1): exactly
+   * these services, in this order; `[]` for none. Unset: the chain is not checked.
+   */
+  actors?: readonly string[] | undefined
   /** The verifier's clock; tests pass a time instead of waiting for one. */
   currentDate?: Date
 }
@@ -170,8 +181,11 @@ export const claimOptions = ({ context, options }: StartedRun) => ({
   currentDate: context.now,
 })
 
-/** The claims jose accepted, and the one check it leaves out: an iat in the future. */
-export function finishRun(payload: JWTPayload, { header, context, stop }: StartedRun) {
+/**
+ * The claims jose accepted, the one check it leaves out (an iat in the future), and the `act`
+ * chain when the verifier expects one.
+ */
+export function finishRun(payload: JWTPayload, { header, context, options, stop }: StartedRun) {
   const { now, clockToleranceSeconds } = context
   // jose checks that iat is in the past only together with maxTokenAge; a token "issued" in
   // the future (minted ahead for later use) is refused regardless (RFC 7519 §4.1.6).
@@ -183,6 +197,16 @@ export function finishRun(payload: JWTPayload, { header, context, stop }: Starte
       { now: now.toISOString(), clockToleranceSeconds },
     )
     return stop(failure, 'iat', header)
+  }
+  if (options.actors !== undefined && !isActChain(payload, options.actors)) {
+    const expected = actChainText(options.actors)
+    const seen = actChainText(actorsOf(payload))
+    const message = `jwt act chain invalid. expected: ${expected}, seen: ${seen}`
+    return stop(
+      verifyFailure('JsonWebTokenError', 'ERR_JWT_CLAIM_VALIDATION_FAILED', message),
+      ACT_CHECK,
+      header,
+    )
   }
   return stop({ valid: true, claims: payload }, undefined, header)
 }

@@ -1,13 +1,7 @@
 import { Hono } from 'hono'
 import { getAuth, parseBearer } from '@jwt-factory/hono-auth'
-import type { JWTPayload } from '@jwt-factory/jwt'
-import {
-  addLogFields,
-  ForbiddenError,
-  isFlagSet,
-  NotFoundError,
-  type ServerEnv,
-} from '@jwt-factory/server'
+import { actChainText } from '@jwt-factory/jwt'
+import { addLogFields, isFlagSet, NotFoundError, type ServerEnv } from '@jwt-factory/server'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { ServiceName } from '../config.ts'
 import type { ServiceContext } from '../deps.ts'
@@ -72,23 +66,9 @@ function scenario6Server(ctx: ServiceContext) {
     // Only the Authorization header: a service never sends a token in a cookie.
     const token = parseBearer(c.req.header('authorization'))
     if (token === undefined) return missingToken(c, me)
-    const result = await verifyUserToken(token, me, trace)
+    const result = await verifyUserToken(token, me, trace, hop.actors)
     if (!result.valid) return verdict(c, me, token, result)
-    const chain = actorsOf(result.claims)
-    const expected = hop.actors.join(' ← ')
-    const admitted = chain.join(' ← ') === expected
-    trace.record(
-      { kind: 'verify', from: me, to: me, call: `act chain ${expected}` },
-      {
-        status: admitted ? 200 : 403,
-        result: admitted ? 'valid' : `act chain ${chainText(chain)}`,
-      },
-    )
-    if (!admitted) {
-      throw new ForbiddenError(
-        `${me} accepts the user only through ${expected} (act chain of this token: ${chainText(chain)})`,
-      )
-    }
+    const expected = actChainText(hop.actors)
     const user = String(result.claims.sub)
     c.get('logger').info({ rid: c.get('requestId') }, `${me}: ${user} admitted through ${expected}`)
     addLogFields(c, { user, valid: true })
@@ -108,17 +88,3 @@ function scenario6Server(ctx: ServiceContext) {
     return c.json(body, answer.status as ContentfulStatusCode)
   })
 }
-
-/** The `sub`s of a token's `act` chain, the most recent actor first; none when it has no `act`. */
-function actorsOf(claims: JWTPayload): string[] {
-  const actors: string[] = []
-  let act = claims.act as { sub?: unknown; act?: unknown } | undefined
-  // Bounded: a chain longer than the scenario's is wrong whatever follows.
-  while (act && typeof act === 'object' && actors.length <= 8) {
-    actors.push(typeof act.sub === 'string' ? act.sub : '?')
-    act = act.act as typeof act
-  }
-  return actors
-}
-
-const chainText = (chain: readonly string[]) => (chain.length ? chain.join(' ← ') : 'none')
