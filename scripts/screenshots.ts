@@ -14,13 +14,18 @@ import { ConsolePage, type Variant } from './test/console-page.ts'
  */
 const OUT_DIR = join(root, 'docs/img')
 
-/** A fresh token where the factory signs: the figure shows the factory issuing it. */
-const RUNS: { scenario: number; variants: Variant[] }[] = [
+/**
+ * A fresh token where the factory signs: the figure shows the factory issuing it. `hop`: the hop
+ * the figure selects and whose verification's checklist it shows, where the first is not the
+ * lesson (scenario 6: the token servicec got, and servicec's check of who passed it on).
+ */
+const RUNS: { scenario: number; variants: Variant[]; hop?: { call: string; verify: string } }[] = [
   { scenario: 1, variants: ['fresh token'] },
   { scenario: 2, variants: ['fresh token'] },
   { scenario: 3, variants: [] },
   { scenario: 4, variants: [] },
   { scenario: 5, variants: ['fresh token'] },
+  { scenario: 6, variants: [], hop: { call: '1.3.3', verify: '1.3.3.1' } },
 ]
 const BREAK_IT = 'Edit a claim'
 
@@ -34,6 +39,12 @@ const FIGURE_CSS = `
 `
 const MARGIN = 12
 
+/** The figure's one checklist, when it is not the first. */
+const onlyChecklist = (spanId: string) => `
+  .checklist { display: none }
+  .checklist[data-testid="checklist-${spanId}"] { display: block }
+`
+
 async function main(): Promise<void> {
   await mkdir(OUT_DIR, { recursive: true })
   let stack: ConsoleCluster | undefined
@@ -42,10 +53,13 @@ async function main(): Promise<void> {
     stack = await startConsoleCluster()
     const tab = await ConsolePage.open(browser, stack.url)
     await tab.page.addStyleTag({ content: FIGURE_CSS })
-    for (const { scenario, variants } of RUNS) {
+    for (const { scenario, variants, hop } of RUNS) {
       const status = await tab.run(scenario, variants)
       if (status !== 200) throw new Error(`Scenario ${scenario} answered ${status}`)
+      if (hop) await tab.selectHop(hop.call)
+      const style = hop && (await tab.page.addStyleTag({ content: onlyChecklist(hop.verify) }))
       await figure(tab.page, `console-scenario-${scenario}.png`)
+      await style?.evaluate((tag) => tag.remove())
     }
     await tab.attack(BREAK_IT)
     await figure(tab.page, 'console-break-it.png')
