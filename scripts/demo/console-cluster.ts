@@ -92,6 +92,7 @@ export function consoleConfigFor(cluster: Cluster): ConsoleConfig {
       SERVICEB_URL: httpsUrl(cluster, 'serviceb'),
       SERVICEC_URL: httpsUrl(cluster, 'servicec'),
       CERTS_DIR: join(cluster.dir, 'certs'),
+      CLIENT_SECRETS_DIR: join(cluster.dir, 'client-secrets'),
     },
     join(root, 'apps/console'),
   )

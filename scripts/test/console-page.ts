@@ -41,6 +41,10 @@ export class ConsolePage {
   /** Opens the page and waits until its event stream is open (the header says "live"). */
   static async open(browser: Browser, url: string): Promise<ConsolePage> {
     const context = await browser.newContext({ viewport: CONSOLE_VIEWPORT })
+    // The copy buttons write to the clipboard; the tests read what a learner would paste.
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+      origin: new URL(url).origin,
+    })
     const tab = new ConsolePage(context, await context.newPage())
     await tab.page.goto(url)
     await tab.page.locator('#live[data-open="true"]').waitFor()
@@ -109,6 +113,20 @@ export class ConsolePage {
     await hop.focus()
     await this.page.keyboard.press('Enter')
     await this.page.locator(`[data-testid="hop-${id}"][aria-pressed="true"]`).waitFor()
+  }
+
+  /**
+   * What the token panel's "Copy as curl" puts on the clipboard for hop `id`, or undefined when
+   * the panel offers none for it.
+   */
+  async copiedCurl(id: string): Promise<string | undefined> {
+    await this.selectHop(id)
+    const button = this.page.getByTestId('token').getByRole('button', { name: 'Copy as curl' })
+    if ((await button.count()) === 0) return undefined
+    await button.click()
+    await this.page.getByTestId('token').getByRole('button', { name: 'Copied ✓' }).waitFor()
+    // Runs in the page; this file type-checks without the DOM library.
+    return this.page.evaluate('navigator.clipboard.readText()') as Promise<string>
   }
 
   /** The checks of the verification span `id`, in the order they ran. */

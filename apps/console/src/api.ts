@@ -49,9 +49,18 @@ export interface ControlState {
   /** The console's clock (ms since the epoch), which the page's countdowns count from. */
   now: number
   processes: ProcessInfo[]
+  /** The files a hop's curl names, as a shell at the repository's root names them. */
+  files: CurlFiles
   factory: FactoryControlState | null
   servicea: CallerState | null
   verifiers: { serviceb: ServiceState | null; servicec: ServiceState | null }
+}
+
+export interface CurlFiles {
+  /** The CA that vouches for every HTTPS port: `certs/ca.pem`. */
+  ca: string
+  /** The folder of the services' OAuth client secrets, one file per service. */
+  clientSecrets: string
 }
 
 /** `event: process` on `GET /events`, and the answer to `POST /control/processes/:name/:action`. */

@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       },
       certsDir: '/repo/certs',
       curlCaFile: 'certs/ca.pem',
+      curlClientSecretsDir: 'data/client-secrets',
       webDir: '/repo/apps/console/dist/web',
       demoUser: { name: 'viewer' },
     })
@@ -26,6 +27,7 @@ describe('loadConfig', () => {
 
   it('names a CA outside the repository by its full path, for a curl run anywhere', () => {
     expect(loadConfig({ CERTS_DIR: '/tmp/c' }, base).curlCaFile).toBe(join('/tmp/c', 'ca.pem'))
+    expect(loadConfig({ CLIENT_SECRETS_DIR: '/tmp/s' }, base).curlClientSecretsDir).toBe('/tmp/s')
     expect(loadConfig({ CERTS_DIR: 'x' }, base).certsDir).toBe(resolve(base, 'x'))
   })
 

@@ -22,6 +22,8 @@ function configSchema(baseDir: string) {
       SERVICEB_URL: envUrl('https://localhost:8443'),
       SERVICEC_URL: envUrl('https://localhost:9443'),
       CERTS_DIR: envString('../../certs'),
+      // Where npm start writes each service's OAuth client secret: the hops' curls read them.
+      CLIENT_SECRETS_DIR: envString('../../data/client-secrets'),
       DEMO_USER: envString('viewer'),
       DEMO_PASSWORD: envString('viewer-demo-password'),
       RUN_TIMEOUT_MS: envInteger(30_000, 100, 600_000),
@@ -29,8 +31,11 @@ function configSchema(baseDir: string) {
       LOG_LEVEL: envEnum(LOG_LEVELS, 'warn'),
     })
     .transform((e) => {
-      const caFile = join(path(e.CERTS_DIR), 'ca.pem')
-      const fromRepository = relative(repository, caFile)
+      // As a learner's shell at the repository's root names a file; in full when it is elsewhere.
+      const forShell = (file: string) => {
+        const fromRepository = relative(repository, file)
+        return fromRepository.startsWith(`..${sep}`) ? file : fromRepository
+      }
       return {
         host: e.CONSOLE_HOST,
         port: e.CONSOLE_PORT,
@@ -42,7 +47,9 @@ function configSchema(baseDir: string) {
         }),
         certsDir: path(e.CERTS_DIR),
         /** The CA as a learner's shell at the repository's root names it, for `curl --cacert`. */
-        curlCaFile: fromRepository.startsWith(`..${sep}`) ? caFile : fromRepository,
+        curlCaFile: forShell(join(path(e.CERTS_DIR), 'ca.pem')),
+        /** The services' client secrets the same way, for the curl of a token exchange. */
+        curlClientSecretsDir: forShell(path(e.CLIENT_SECRETS_DIR)),
         /** The built page (scripts/build/bundle-apps.ts writes it). */
         webDir: resolve(baseDir, 'dist/web'),
         demoUser: Object.freeze({ name: e.DEMO_USER, password: e.DEMO_PASSWORD }),

@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { CHECK_ORDER } from '@jwt-factory/jwt'
 import { describe, expect, it } from 'vitest'
 import { VARIANTS, type CheckRow, type Variant } from '../../../scripts/test/console-page.ts'
+import { consoleConfigFor } from '../../../scripts/demo/console-cluster.ts'
 import { consoleInBrowser } from './browser-setup.ts'
 
 /**
@@ -152,4 +155,40 @@ describe('every variant of every scenario, in a browser', () => {
       oauth: { error: 'invalid_target' },
     })
   })
+})
+
+describe('Copy as curl on every hop, pasted into a shell', () => {
+  /** Runs a copied command as a learner's shell would, and answers the status it got. */
+  async function statusOf(curl: string): Promise<number> {
+    const { stdout } = await promisify(execFile)('sh', [
+      '-c',
+      `${curl} --silent --output /dev/null --write-out '%{http_code}'`,
+    ])
+    return Number(stdout)
+  }
+  // The user's login asks the password on the terminal; the test types it into the command.
+  const withPassword = (curl: string, { demoUser } = consoleConfigFor(at.stack.cluster)) =>
+    curl.replace(` -u ${demoUser.name} `, ` -u ${demoUser.name}:${demoUser.password} `)
+
+  const runs: [scenario: number, variants: Variant[]][] = [
+    [1, ['fresh token']],
+    [1, ['expired', 'fresh token']],
+    [5, ['fresh token']],
+    [6, []],
+    [6, ['skip serviceb']],
+  ]
+  for (const [scenario, variants] of runs) {
+    it(`Scenario ${scenario}${variants.length ? ` (${variants.join(', ')})` : ''}: every call's curl gets the answer the hop got; steps inside one process have none`, async () => {
+      await at.page.run(scenario, variants)
+      const hops = await at.page.hops()
+      for (const hop of hops) {
+        const curl = await at.page.copiedCurl(hop.id)
+        const isCall = / to [\w-]+: /.test(hop.name)
+        expect(curl === undefined, hop.name).toBe(!isCall)
+        if (!curl) continue
+        const status = Number(/, (\d{3})\b/.exec(hop.name.split(': ').slice(1).join(': '))?.[1])
+        expect(await statusOf(withPassword(curl)), `${hop.name}\n${curl}`).toBe(status)
+      }
+    })
+  }
 })

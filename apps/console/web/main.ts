@@ -82,7 +82,11 @@ function renderRun(): void {
   const token = hop ? tokenAt(hop, hops) : undefined
   const curl =
     hop &&
-    hopCurl(hop, { runCurl: view?.answer?.curl, processes: state?.processes, spans: view?.spans })
+    hopCurl(hop, {
+      ...(view?.answer ? { runCurl: view.answer.curl } : {}),
+      ...(state ? { processes: state.processes, files: state.files } : {}),
+      hops,
+    })
   renderTokenPanel(ui.token, {
     ...(hop ? { hop } : {}),
     ...(token ? { token } : {}),

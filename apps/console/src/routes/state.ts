@@ -35,6 +35,7 @@ export function stateRoutes({ config, client, processes, now }: ConsoleContext) 
     return c.json({
       now: now(),
       processes: list,
+      files: { ca: config.curlCaFile, clientSecrets: config.curlClientSecretsDir },
       factory,
       servicea,
       verifiers: { serviceb, servicec },
