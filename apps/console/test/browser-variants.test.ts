@@ -157,6 +157,31 @@ describe('every variant of every scenario, in a browser', () => {
   })
 })
 
+describe('the keys a hop used light up where they did the work', () => {
+  const activeKid = async () =>
+    (await at.state()).factory.keys.servicea.find((key: { active: boolean }) => key.active).kid
+
+  it("verify with JWKS lights serviceb's copy of the factory's key; asking the factory lights none at serviceb, though serviceb holds it", async () => {
+    expect(await at.page.run(1, ['verify with JWKS'])).toBe(200)
+    // servicec too holds a copy, fetched by scenario 2: it checked nothing in this run.
+    expect(await at.page.run(2, ['verify with JWKS'])).toBe(200)
+    expect(await at.page.run(1, ['verify with JWKS'])).toBe(200)
+    const kid = await activeKid()
+    await at.page.selectHop('1.2')
+    expect(await at.page.litKeys()).toEqual([
+      { holder: 'jwt-factory', kind: 'private', kid },
+      { holder: 'serviceb', kind: 'public', kid },
+    ])
+    expect(await at.page.run(1)).toBe(200)
+    await at.page.selectHop('1.2')
+    const held = await at.page.page
+      .locator('[data-participant="serviceb"] li[data-kid]')
+      .evaluateAll((keys) => keys.map((key) => key.getAttribute('data-kid')))
+    expect(held).toContain(kid)
+    expect(await at.page.litKeys()).toEqual([{ holder: 'jwt-factory', kind: 'private', kid }])
+  })
+})
+
 describe('Copy as curl on every hop, pasted into a shell', () => {
   /** Runs a copied command as a learner's shell would, and answers the status it got. */
   async function statusOf(curl: string): Promise<number> {

@@ -2,7 +2,7 @@ import type { Span } from '@jwt-factory/trace'
 import { describe, expect, it } from 'vitest'
 import breakRun from './fixtures/break-edit-claim.json' with { type: 'json' }
 import run from './fixtures/scenario1-jwks-run.json' with { type: 'json' }
-import { defaultHop, kidsOf, tokenAt } from './hop-selection.ts'
+import { defaultHop, keysLitBy, tokenAt } from './hop-selection.ts'
 import { buildHops, flattenHops } from './hop-tree.ts'
 
 const hopsOf = (spans: unknown[]) => flattenHops(buildHops(spans as Span[]))
@@ -67,13 +67,23 @@ describe('hop selection', () => {
     expect(tokenAt(other, hops)).toBe(other.token)
   })
 
-  it('lights the kid a hop used and the key its verifications found', () => {
-    expect([
-      ...kidsOf(
-        hops.find((hop) => hop.id === '1.2')!,
+  it('lights the kid a hop used, and each key a verification found at the verifier that found it', () => {
+    // scenario 1 with verify=jwks: serviceb checked servicea's token with its copy of the key.
+    const lit = keysLitBy(
+      hops.find((hop) => hop.id === '1.2')!,
+      hops,
+    )
+    expect([...lit.signed]).toEqual([kid])
+    expect(new Map([...lit.checkedBy].map(([who, kids]) => [who, [...kids]]))).toEqual(
+      new Map([['serviceb', [kid]]]),
+    )
+    expect(keysLitBy(hops[0]!, hops).checkedBy.get('serviceb')).toEqual(new Set([kid]))
+    // servicea's token request used no verifier's copy: serviceb's stays dark.
+    expect(
+      keysLitBy(
+        hops.find((hop) => hop.id === '1.1')!,
         hops,
-      ),
-    ]).toEqual([kid])
-    expect([...kidsOf(hops[0]!, hops)]).toEqual([kid])
+      ).checkedBy.size,
+    ).toBe(0)
   })
 })

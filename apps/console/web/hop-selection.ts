@@ -32,15 +32,33 @@ export function tokenAt(hop: Hop, hops: readonly Hop[]): TokenView | undefined {
   return same?.token ?? own
 }
 
-/** The kids a hop used: its token's, and the key each verification under it found. */
-export function kidsOf(hop: Hop, hops: readonly Hop[]): Set<string> {
-  const kids = new Set<string>()
-  const add = (kid: unknown) => typeof kid === 'string' && kids.add(kid)
+/** The keys a hop used, and where: what the keys panel lights. */
+export interface LitKeys {
+  /** The kids of the tokens the hop and the hops inside it carried or signed. */
+  signed: ReadonlySet<string>
+  /** Per verifier, the kids its checks under the hop found: the copies that did the checking. */
+  checkedBy: ReadonlyMap<string, ReadonlySet<string>>
+}
+
+/**
+ * The keys a hop used: its token's, and the key each verification under it found, with who
+ * found it. A verifier's cached copy of a key it did not check with here stays dark: in
+ * scenario 1 the factory checks serviceb's token, whatever serviceb holds from another run.
+ */
+export function keysLitBy(hop: Hop, hops: readonly Hop[]): LitKeys {
+  const signed = new Set<string>()
+  const checkedBy = new Map<string, Set<string>>()
   const visit = (h: Hop) => {
-    add(tokenAt(h, hops)?.header.kid)
-    add(h.verification?.key?.kid)
+    const kid = tokenAt(h, hops)?.header.kid
+    if (typeof kid === 'string') signed.add(kid)
+    const found = h.verification?.key?.kid
+    if (h.kind === 'verify' && typeof found === 'string') {
+      checkedBy.set(h.to, (checkedBy.get(h.to) ?? new Set()).add(found))
+    }
     h.children.forEach(visit)
   }
   visit(hop)
-  return kids
+  return { signed, checkedBy }
 }
+
+export const NOTHING_LIT: LitKeys = { signed: new Set(), checkedBy: new Map() }

@@ -2,14 +2,20 @@ import type { ControlState } from '@jwt-factory/console/api'
 import type { KeyState } from '@jwt-factory/factory'
 import type { KeySetState } from '@jwt-factory/service'
 import { h, replaceContent, type Child } from './dom.ts'
+import type { LitKeys } from './hop-selection.ts'
 import type { KeyUsed } from './keys-used.ts'
 import { shortKid } from './kid-link.ts'
 import { relativeTime } from './time-format.ts'
 
 export interface KeysPanelInput {
   state?: ControlState
-  /** The kids the selected hop used: they light up wherever they are held. */
-  lit: ReadonlySet<string>
+  /**
+   * The keys the selected hop used: a private half lights where a token it signed went by, a
+   * public copy only at the verifier that checked with it.
+   */
+  lit: LitKeys
+  /** The kid the learner followed from a token: it lights wherever it is held. */
+  flashed?: string
   /** The keys the run's verifications found, for those no key set in the state lists. */
   used: readonly KeyUsed[]
   now: number
@@ -22,27 +28,35 @@ export interface KeysPanelInput {
  */
 export function renderKeysPanel(
   container: HTMLElement,
-  { state, lit, used, now }: KeysPanelInput,
+  { state, lit, flashed, used, now }: KeysPanelInput,
 ): void {
   if (!state) {
     replaceContent(container, h('p', { class: 'hint' }, 'Asking the console which keys are where…'))
     return
   }
-  const key = (kid: string, kind: 'private' | 'public', ...details: Child[]) =>
-    h(
-      'li',
-      {
-        class: `key key-${kind}`,
-        'data-kid': kid,
-        'data-lit': lit.has(kid),
-        ...(kind === 'private' ? { id: `key-${kid}` } : {}),
-      },
-      h('span', { class: `key-kind key-kind-${kind}` }, kind),
-      h('code', { class: 'mono', title: kid }, shortKid(kid)),
-      ...details,
-      // The light is a colour: a screen reader hears it in words.
-      lit.has(kid) ? h('span', { class: 'visually-hidden' }, ', used by the selected hop') : null,
-    )
+  const isLit = (holderName: string, kid: string, kind: 'private' | 'public') =>
+    kid === flashed ||
+    lit.checkedBy.get(holderName)?.has(kid) === true ||
+    (kind === 'private' && lit.signed.has(kid))
+  const keyOf =
+    (holderName: string) =>
+    (kid: string, kind: 'private' | 'public', ...details: Child[]) => {
+      const on = isLit(holderName, kid, kind)
+      return h(
+        'li',
+        {
+          class: `key key-${kind}`,
+          'data-kid': kid,
+          'data-lit': on,
+          ...(kind === 'private' ? { id: `key-${kid}` } : {}),
+        },
+        h('span', { class: `key-kind key-kind-${kind}` }, kind),
+        h('code', { class: 'mono', title: kid }, shortKid(kid)),
+        ...details,
+        // The light is a colour: a screen reader hears it in words.
+        on ? h('span', { class: 'visually-hidden' }, ', used by the selected hop') : null,
+      )
+    }
   const factory = state.factory
   const servicea = state.servicea
   replaceContent(
@@ -65,7 +79,9 @@ export function renderKeysPanel(
                 { class: 'key-set' },
                 h('p', { class: 'key-set-name' }, possessive(keyId, 'keys')),
                 list(
-                  keys.map((k) => key(k.kid, 'private', k.alg, factoryKeyState(k, now))),
+                  keys.map((k) =>
+                    keyOf('jwt-factory')(k.kid, 'private', k.alg, factoryKeyState(k, now)),
+                  ),
                   'none yet',
                 ),
               ),
@@ -80,7 +96,7 @@ export function renderKeysPanel(
         ? list(
             servicea.scenario3Key
               ? [
-                  key(
+                  keyOf('servicea')(
                     servicea.scenario3Key.kid,
                     'private',
                     servicea.scenario3Key.alg,
@@ -100,13 +116,13 @@ export function renderKeysPanel(
           ? h(
               'div',
               {},
-              ...verifier.keySets.map((set) => keySet(set, key, now)),
+              ...verifier.keySets.map((set) => keySet(set, keyOf(name), now)),
               list(
                 used
                   .filter((u) => u.verifier === name)
                   .filter((u) => !verifier.keySets.some((set) => set.kids.includes(u.kid)))
                   .map((u) =>
-                    key(
+                    keyOf(name)(
                       u.kid,
                       'public',
                       u.alg,

@@ -13,7 +13,7 @@ import { h, replaceContent } from './dom.ts'
 import { listenToEvents } from './events.ts'
 import { renderFaults } from './faults-view.ts'
 import { hopCurl } from './hop-curl.ts'
-import { defaultHop, kidsOf, tokenAt } from './hop-selection.ts'
+import { defaultHop, keysLitBy, NOTHING_LIT, tokenAt, type LitKeys } from './hop-selection.ts'
 import { buildHops, flattenHops } from './hop-tree.ts'
 import { renderKeysPanel } from './keys-panel.ts'
 import { oldKey, renderCountdowns } from './keys-over-time.ts'
@@ -118,16 +118,17 @@ function renderRun(): void {
   renderAnswer(ui.answer, ui.summary, view)
   renderLogs(ui.logs, logs.of(view?.rid), view?.rid)
   used = keysUsed(hops)
-  renderKeys(hop ? kidsOf(hop, hops) : new Set())
+  renderKeys(hop ? keysLitBy(hop, hops) : NOTHING_LIT)
 }
 
-let litKids: ReadonlySet<string> = new Set()
+let litKeys: LitKeys = NOTHING_LIT
 let used: KeyUsed[] = []
-function renderKeys(lit: ReadonlySet<string> = litKids): void {
-  litKids = lit
+function renderKeys(lit: LitKeys = litKeys): void {
+  litKeys = lit
   renderKeysPanel(ui.keys, {
     state,
-    lit: flashKid ? new Set([...lit, flashKid]) : lit,
+    lit,
+    ...(flashKid ? { flashed: flashKid } : {}),
     used,
     now: clock.now(),
   })
