@@ -102,11 +102,26 @@ describe('faults, in a browser', () => {
     await expectState('servicec', 'running')
   })
 
+  /**
+   * The diagram draws the call to serviceb lost on its way, with what servicea made of it, and
+   * nothing coming back from serviceb's lane; a hop that was answered is not drawn so.
+   */
+  async function expectLost(name: RegExp): Promise<void> {
+    const lost = await at.page.page
+      .locator('[data-testid^="hop-"][data-lost="true"]')
+      .evaluateAll((hops) => hops.map((hop) => hop.getAttribute('aria-label')))
+    expect(lost).toHaveLength(1)
+    expect(lost[0]).toMatch(name)
+  }
+
   it('Stop serviceb: servicea answers 502 naming it; Start it again: 200', async () => {
     await at.page.button('Stop serviceb').click()
     await expectState('serviceb', 'stopped')
     expect(await at.page.run(1)).toBe(502)
     expect(JSON.stringify(await at.page.answerBody())).toContain('serviceb')
+    await expectLost(
+      /^Hop 1\.2, servicea to serviceb: .*, 502 · .* · serviceb is unreachable: connection refused$/,
+    )
     await at.page.button('Start serviceb').click()
     await expectState('serviceb', 'running')
     expect(await at.page.run(1)).toBe(200)
@@ -117,6 +132,9 @@ describe('faults, in a browser', () => {
     await expectState('serviceb', 'frozen')
     expect(await at.page.run(1)).toBe(504)
     expect(JSON.stringify(await at.page.answerBody())).toContain('serviceb')
+    await expectLost(
+      /^Hop 1\.2, servicea to serviceb: .*, 504 · .* · serviceb did not answer within \d+ ms$/,
+    )
     await at.page.button('Thaw serviceb').click()
     await expectState('serviceb', 'running')
     expect(await at.page.run(1)).toBe(200)

@@ -12,6 +12,20 @@ import { formatMs } from './time-format.ts'
 export const isFailed = (hop: Hop) =>
   hop.verification?.failed !== undefined || (hop.status !== undefined && hop.status >= 400)
 
+/**
+ * A call its callee never answered: the caller's own 502 or 504 (connection refused, no answer in
+ * time), which the hop client records with the callee's name. Nothing inside it ran, so nothing
+ * came back from the callee's lane: the diagram draws the call lost on its way.
+ */
+export const isUnanswered = (hop: Hop) =>
+  hop.kind === 'call' &&
+  !hop.pending &&
+  (hop.status === 502 || hop.status === 504) &&
+  hop.children.length === 0 &&
+  hop.result !== undefined &&
+  (hop.result.startsWith(`${hop.to} is unreachable`) ||
+    hop.result.startsWith(`${hop.to} did not answer`))
+
 /** A token the factory hands back (servicea's, a user's at login) comes with the answer. */
 export const tokenComesBack = (hop: Hop) =>
   hop.to === 'jwt-factory' && (hop.token?.source === 'issued' || hop.token?.source === 'user')
@@ -39,6 +53,7 @@ export function answerLabel(hop: Hop): string {
   if (hop.status === undefined) return 'waiting…'
   const parts = [String(hop.status)]
   if (hop.ms !== undefined) parts.push(formatMs(hop.ms))
+  if (isUnanswered(hop)) parts.push(hop.result!)
   if (tokenComesBack(hop)) parts.push(hop.token?.source === 'user' ? 'user token' : 'issued')
   return parts.join(' · ')
 }

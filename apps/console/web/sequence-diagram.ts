@@ -4,6 +4,7 @@ import {
   callLabel,
   hopName,
   isFailed,
+  isUnanswered,
   noteLines,
   tokenComesBack,
 } from './hop-labels.ts'
@@ -105,6 +106,7 @@ function drawHop(hop: Hop, layout: SequenceLayout, options: DiagramOptions): SVG
     role: 'button',
     'aria-pressed': selected ? 'true' : 'false',
     'aria-label': hopName(hop),
+    ...(isUnanswered(hop) ? { 'data-lost': 'true' } : {}),
     onclick: select,
     onkeydown: (event) => {
       const key = (event as KeyboardEvent).key
@@ -134,6 +136,17 @@ function drawArrow(arrow: Arrow, look: string): SVGElement[] {
   const { hop } = arrow
   const middle = (arrow.x1 + arrow.x2) / 2
   const room = Math.abs(arrow.x2 - arrow.x1) + 40
+  if (arrow.kind === 'lost') {
+    // Nothing came back: a cross where the call was lost, and what the caller made of it.
+    return [
+      svg('text', { x: arrow.x1, y: arrow.y - 26, class: 'lost-mark' }, '✗'),
+      svg(
+        'text',
+        { x: middle, y: arrow.y - 6, class: 'label label-answer label-lost' },
+        fitLabel(answerLabel(hop), room),
+      ),
+    ]
+  }
   const line = svg('line', {
     x1: arrow.x1,
     x2: arrow.x2,

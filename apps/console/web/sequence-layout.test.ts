@@ -96,6 +96,33 @@ describe('layoutSequence', () => {
     )
   })
 
+  it('draws a call its callee never answered as lost: no bar on the callee, nothing back from it', () => {
+    // serviceb stopped: servicea's hop client answers 502 itself, and nothing ran at serviceb.
+    const down = spans
+      .filter((span) => span.id !== '1.2.1')
+      .map((span) =>
+        span.id === '1.2'
+          ? { ...span, status: 502, result: 'serviceb is unreachable: connection refused' }
+          : span,
+      )
+    const lost = layoutSequence(buildHops(down))
+    expect(lost.arrows.map((a) => `${a.hop.id} ${a.kind}`)).toEqual([
+      '1 call',
+      '1.1 call',
+      '1.1 return',
+      '1.2 call',
+      '1.2 lost',
+      '1 return',
+    ])
+    expect(lost.bars.map((bar) => bar.hop.id)).toEqual(['1', '1.1'])
+    // A 502 that serviceb itself answered (its factory unreachable) did come back from serviceb.
+    const answered = spans.map((span) =>
+      span.id === '1.2' ? { ...span, status: 502, result: 'jwt-factory is unreachable' } : span,
+    )
+    const kinds = layoutSequence(buildHops(answered)).arrows.map((a) => `${a.hop.id} ${a.kind}`)
+    expect(kinds).toContain('1.2 return')
+  })
+
   it('nests a second activation of the same participant beside the first (a call back)', () => {
     const [root] = spans
     const again: Span = { ...root!, id: '1.1', parent: '1', from: 'servicea', to: 'user' }

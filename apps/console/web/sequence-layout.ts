@@ -1,4 +1,4 @@
-import { noteLines } from './hop-labels.ts'
+import { isUnanswered, noteLines } from './hop-labels.ts'
 import type { Hop } from './hop-tree.ts'
 
 /** The lanes every run has, left to right in the order a request travels; others are added after. */
@@ -26,10 +26,13 @@ export interface Lane {
   x: number
 }
 
-/** A call's arrow (caller → callee, label above it) or its answer coming back. */
+/**
+ * A call's arrow (caller → callee, label above it), its answer coming back, or for a call its
+ * callee never answered (isUnanswered), what the caller made of it, with no line from the callee.
+ */
 export interface Arrow {
   hop: Hop
-  kind: 'call' | 'return'
+  kind: 'call' | 'return' | 'lost'
   y: number
   x1: number
   x2: number
@@ -131,10 +134,17 @@ export function layoutSequence(roots: readonly Hop[]): SequenceLayout {
     layout.arrows.push({ hop, kind: 'call', y: callY, x1, x2 })
     layout.bands.push({ hop, y1: y, y2: y + g.callRow })
     const bar: Bar = { hop, x: barCentre(hop.to), y1: callY, y2: callY, open: hop.pending }
-    layout.bars.push(bar)
+    const lost = isUnanswered(hop)
+    // A callee that never answered was never busy with the call: no bar on its lane.
+    if (!lost) layout.bars.push(bar)
     y += g.callRow
     visitChildren(hop)
-    if (hop.pending) {
+    if (lost) {
+      const returnY = y + 18
+      layout.arrows.push({ hop, kind: 'lost', y: returnY, x1: x2, x2: x1 })
+      layout.bands.push({ hop, y1: y, y2: y + g.returnRow })
+      y += g.returnRow
+    } else if (hop.pending) {
       y += g.pendingTail
       bar.y2 = y
     } else {
