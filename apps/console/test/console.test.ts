@@ -104,6 +104,20 @@ describe('GET /events', () => {
     expect(sse.of('log', (l) => l.rid === answer.rid && l.msg === 'span')).toEqual([])
   })
 
+  it('delivers the spans and log lines of a run started elsewhere (curl with ?trace=1), under its rid', async () => {
+    const res = await fetch(`${cluster.urls.servicea}/scenario3?trace=1`)
+    expect(res.status).toBe(200)
+    const { trace } = (await res.json()) as { trace: Span[] }
+    const rid = trace[0]!.rid
+    expect(rid.startsWith('console-')).toBe(false)
+    const spansOfRun = () => sse.of('span', (s) => s.rid === rid)
+    await sse.until(() => spansOfRun().length === trace.length)
+    expect(new Set(spansOfRun().map((s: Span) => s.id))).toEqual(new Set(trace.map((s) => s.id)))
+    await sse.until(
+      () => sse.of('log', (l) => l.rid === rid && l.process === 'serviceb').length > 0,
+    )
+  })
+
   it('forgets a browser that went away', async () => {
     const before = running.hub.subscriberCount
     const tab = await SseReader.open(`${base()}events`)
