@@ -1,6 +1,6 @@
 import type { ProcessController, ProcessInfo, ProcessListener } from '@jwt-factory/console'
 import { formatLogLine } from '@jwt-factory/server'
-import { SPAN_LOG_MESSAGE } from '@jwt-factory/trace'
+import { isSpanLogMessage, SPAN_LOG_MESSAGE } from '@jwt-factory/trace'
 import type { DemoProcess } from './demo-processes.ts'
 import { startApp, type ExitResult, type NodeProcess } from './launch.ts'
 import { signalTree } from './process-tree.ts'
@@ -213,11 +213,11 @@ function info({ spec, current, frozen, healthy }: Entry): ProcessInfo {
   }
 }
 
-/** A span's log line (pino's `msg: "span"`): drawn by the console, not printed. */
+/** A span's log line (pino's `msg: "span"` or `"span started"`): drawn by the console, not printed. */
 function isSpanLine(line: string): boolean {
-  if (!line.includes(`"msg":${JSON.stringify(SPAN_LOG_MESSAGE)}`)) return false
+  if (!line.includes(`"msg":${JSON.stringify(SPAN_LOG_MESSAGE).slice(0, -1)}`)) return false
   try {
-    return (JSON.parse(line) as { msg?: unknown }).msg === SPAN_LOG_MESSAGE
+    return isSpanLogMessage((JSON.parse(line) as { msg?: unknown }).msg)
   } catch {
     return false
   }

@@ -130,7 +130,16 @@ describe('faults, in a browser', () => {
   it('Freeze serviceb: servicea gives up on it with a 504 naming it; Thaw it: 200', async () => {
     await at.page.button('Freeze serviceb').click()
     await expectState('serviceb', 'frozen')
-    expect(await at.page.run(1)).toBe(504)
+    const pressed = at.page.run(1)
+    // While serviceb holds it, the call is drawn under way: servicea waits, in sight.
+    await expect
+      .poll(async () => (await at.page.hops()).map((hop) => hop.name))
+      .toContainEqual(
+        expect.stringMatching(
+          /^Hop 1\.2, servicea to serviceb: GET \/scenario1-server.*, waiting…$/,
+        ),
+      )
+    expect(await pressed).toBe(504)
     expect(JSON.stringify(await at.page.answerBody())).toContain('serviceb')
     await expectLost(
       /^Hop 1\.2, servicea to serviceb: .*, 504 · .* · serviceb did not answer within \d+ ms$/,

@@ -87,7 +87,8 @@ describe('GET /events', () => {
     const answer = await run({ scenario: 1, verify: 'jwks', fresh: true })
     const ids = answer.trace.map((s) => s.id)
     expect(ids).toEqual(['1', '1.1', '1.2', '1.2.1'])
-    const spansOfRun = () => sse.of('span', (s) => s.rid === answer.rid)
+    // Each span as it ended (a call's start, status 0, comes before it: see the next test).
+    const spansOfRun = () => sse.of('span', (s) => s.rid === answer.rid && s.status !== 0)
     await sse.until(() => spansOfRun().length === ids.length)
     expect(new Set(spansOfRun().map((s: Span) => s.id))).toEqual(new Set(ids))
     // Never a compact token in an event: that is the answer's, for the learner who asked.
@@ -110,12 +111,37 @@ describe('GET /events', () => {
     const { trace } = (await res.json()) as { trace: Span[] }
     const rid = trace[0]!.rid
     expect(rid.startsWith('console-')).toBe(false)
-    const spansOfRun = () => sse.of('span', (s) => s.rid === rid)
+    const spansOfRun = () => sse.of('span', (s) => s.rid === rid && s.status !== 0)
     await sse.until(() => spansOfRun().length === trace.length)
     expect(new Set(spansOfRun().map((s: Span) => s.id))).toEqual(new Set(trace.map((s) => s.id)))
     await sse.until(
       () => sse.of('log', (l) => l.rid === rid && l.process === 'serviceb').length > 0,
     )
+  })
+
+  it('announces each call as it starts, before its callee answers: a frozen serviceb keeps servicea waiting in sight', async () => {
+    await post('control/processes/serviceb/freeze', {})
+    try {
+      const heard = sse.of('span').length
+      const pressed = run({ scenario: 1 })
+      const waiting = () =>
+        sse
+          .of('span')
+          .slice(heard)
+          .filter((s) => s.status === 0 && s.from === 'servicea' && s.to === 'serviceb')
+      await sse.until(() => waiting().length > 0)
+      const [started] = waiting()
+      expect(started).toMatchObject({ kind: 'call', call: 'GET /scenario1-server', ms: 0 })
+      // Still no answer: the call is under way while serviceb is frozen.
+      expect(
+        sse.of('span', (s) => s.rid === started.rid && s.id === started.id && s.status),
+      ).toEqual([])
+      const answer = await pressed
+      expect(answer.status).toBe(504)
+      expect(answer.trace.find((s) => s.id === started.id)?.status).toBe(504)
+    } finally {
+      await post('control/processes/serviceb/thaw', {})
+    }
   })
 
   it('forgets a browser that went away', async () => {
@@ -182,7 +208,9 @@ describe('POST /control/run', () => {
     // serviceb checks two tokens: servicea's, then the user's.
     const atServiceb = verifySpans(answer.trace).filter((s) => s.from === 'serviceb')
     expect(atServiceb).toHaveLength(2)
-    await sse.until(() => sse.of('span', (s) => s.rid === answer.rid && s.id === '0').length === 1)
+    await sse.until(
+      () => sse.of('span', (s) => s.rid === answer.rid && s.id === '0' && s.status).length === 1,
+    )
   })
 
   it('scenario 6 logs the demo user in, then each hop exchanges the token: servicec sees the user and the act chain', async () => {

@@ -51,6 +51,15 @@ describe('buildHops', () => {
     expect(hop?.children.map((child) => child.verification?.failed)).toEqual(['signature'])
   })
 
+  it('draws a call whose start came (status 0) as under way, with its own words: who, and the request', () => {
+    const call = spans.find((span) => span.id === '1.2')!
+    const [root] = buildHops([{ ...call, status: 0, ms: 0 }])
+    const [hop] = root!.children
+    expect(hop).toMatchObject({ id: '1.2', from: 'servicea', to: 'serviceb', pending: true })
+    expect(hop!.call).toBe(call.call)
+    expect(hop!.status).toBeUndefined()
+  })
+
   it('orders ids as numbers, not text', () => {
     expect(['1.10', '1.9', '1', '0', '1.2.1'].sort(compareIds)).toEqual([
       '0',

@@ -73,8 +73,10 @@ export function flattenHops(roots: readonly Hop[]): Hop[] {
 }
 
 function fromSpan(span: Span, depth: number): Hop {
-  const { parent: _parent, rid: _rid, ...fields } = span
-  return { ...fields, pending: false, depth, children: [] }
+  const { parent: _parent, rid: _rid, status, ms, ...fields } = span
+  // Status 0: the call's start, logged before its callee answered; it is still under way.
+  if (status === 0) return { ...fields, pending: true, depth, children: [] }
+  return { ...fields, status, ms, pending: false, depth, children: [] }
 }
 
 const parentId = (span: Span) => span.parent ?? parentOf(span.id)

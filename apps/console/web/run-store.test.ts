@@ -23,6 +23,19 @@ describe('RunStore', () => {
     expect(store.view()).toEqual({ label: 'Scenario 1', spans: [], phase: 'running' })
   })
 
+  it("shows a call under way from its start, and its end's status once it ends, whatever comes last", () => {
+    const store = new RunStore()
+    store.begin('Scenario 1')
+    const call = withRid(logged(spans[2]!), 'console-1')
+    const started = { ...call, status: 0, ms: 0 }
+    store.addSpan(started)
+    expect(store.view()!.spans).toEqual([started])
+    store.addSpan(call)
+    // The start line from a slower stream, after the end: the end stays.
+    store.addSpan(started)
+    expect(store.view()!.spans).toEqual([call])
+  })
+
   it("takes the console rid that appeared last since the press as the run's, before the answer", () => {
     const store = new RunStore()
     store.addSpan(withRid(logged(spans[1]!), 'console-0a1b')) // an earlier run, still logging

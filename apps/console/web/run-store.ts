@@ -96,8 +96,12 @@ export class RunStore {
   }
 }
 
-/** The same span from the log line and from the answer: the answer's compact token is kept. */
+/**
+ * The same span from the log lines and from the answer: the answer's compact token is kept, and
+ * a call's start (status 0), which may come after its end from a slower stream, never undoes it.
+ */
 function mergeSpan(before: Span | undefined, after: Span): Span {
+  if (before && before.status !== 0 && after.status === 0) return before
   const compact = after.token?.compact ?? before?.token?.compact
   if (!after.token || compact === undefined) return { ...before, ...after }
   return { ...before, ...after, token: { ...after.token, compact } }

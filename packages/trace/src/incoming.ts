@@ -1,4 +1,9 @@
-import { SPAN_LOG_MESSAGE, TRACE_HEADER, TRACE_PARENT_HEADER } from './span.ts'
+import {
+  SPAN_LOG_MESSAGE,
+  SPAN_STARTED_LOG_MESSAGE,
+  TRACE_HEADER,
+  TRACE_PARENT_HEADER,
+} from './span.ts'
 import { SPAN_ID, spanLogFields, Trace } from './trace.ts'
 
 /** The logger a trace writes its spans to: pino's, in every process. */
@@ -13,12 +18,16 @@ export interface TraceSettings {
   parent?: string | undefined
 }
 
-/** A trace whose every span, as it ends, is one log line (never with a compact token). */
+/**
+ * A trace whose every span, as it ends, is one log line (never with a compact token), and every
+ * call one more as it starts.
+ */
 export function loggedTrace(enabled: boolean, { rid, logger, parent }: TraceSettings): Trace {
   return new Trace(enabled, {
     rid,
     parent: parent !== undefined && SPAN_ID.test(parent) ? parent : undefined,
     onEnd: (span) => logger.info({ rid, ...spanLogFields(span) }, SPAN_LOG_MESSAGE),
+    onCallStart: (span) => logger.info({ rid, ...spanLogFields(span) }, SPAN_STARTED_LOG_MESSAGE),
   })
 }
 

@@ -64,6 +64,16 @@ export interface Span {
 /** The message of the log line each process writes when a traced span ends; it carries `span`. */
 export const SPAN_LOG_MESSAGE = 'span'
 
+/**
+ * The message of the line a process writes as a traced call starts (its `span` has status 0): a
+ * watcher sees the call under way while its callee holds it, a frozen process's caller waiting.
+ */
+export const SPAN_STARTED_LOG_MESSAGE = 'span started'
+
+/** Whether a log line's message is one of the two a span is written with. */
+export const isSpanLogMessage = (msg: unknown): boolean =>
+  msg === SPAN_LOG_MESSAGE || msg === SPAN_STARTED_LOG_MESSAGE
+
 /** Headers a caller sends to have the callee trace its part under the caller's span. */
 export const TRACE_HEADER = 'x-trace'
 export const TRACE_PARENT_HEADER = 'x-trace-parent'

@@ -61,17 +61,41 @@ describe('Trace', () => {
     const trace = loggedTrace(true, { rid: 'r', logger })
     const token = { header: { alg: 'ES256' }, claims: { sub: 'servicea' }, compact: 'eyJ.eyJ.sig' }
     trace.start({ ...call('a', 'b', '/'), token }).end({ status: 200 })
-    expect(lines).toHaveLength(1)
-    expect(lines[0]!.message).toBe('span')
+    expect(lines.map((l) => l.message)).toEqual(['span started', 'span'])
+    const ended = lines[1]!
     // Beside the span, not in it: the logger redacts every `token` member.
-    expect(lines[0]!.fields.span.token).toBeUndefined()
-    expect(spanOfLogFields(lines[0]!.fields)).toMatchObject({
+    expect(ended.fields.span.token).toBeUndefined()
+    expect(spanOfLogFields(ended.fields)).toMatchObject({
       token: { header: { alg: 'ES256' }, claims: { sub: 'servicea' } },
     })
     expect(JSON.stringify(lines)).not.toContain('sig')
     // The answer to the request that produced it keeps the compact token for the learner.
     expect(trace.spans()[0]!.token?.compact).toBe('eyJ.eyJ.sig')
     expect(loggableSpan(trace.spans()[0]!).token?.compact).toBeUndefined()
+  })
+
+  it('logs each call as it starts too (status 0, no compact token), before its callee answers', () => {
+    const lines: { fields: { span: Span }; message: string }[] = []
+    const logger = {
+      info: (fields: object, message: string) => lines.push({ fields, message } as never),
+    }
+    const trace = loggedTrace(true, { rid: 'r', logger })
+    const token = { header: {}, claims: {}, compact: 'eyJ.eyJ.sig' }
+    const hop = trace.start({ ...call('servicea', 'serviceb', '/scenario1-server'), token })
+    expect(lines.map((l) => `${l.message} ${l.fields.span.id} ${l.fields.span.status}`)).toEqual([
+      'span started 1 0',
+    ])
+    // A step inside one process is not announced, nor a call recorded once it was over.
+    trace.start({ kind: 'verify', from: 'b', to: 'b', call: 'verify' }).end({ status: 200 })
+    trace.record(call('servicea', 'jwt-factory', '/issueToken/servicea'), { status: 502 })
+    hop.end({ status: 200 })
+    expect(lines.map((l) => `${l.message} ${l.fields.span.id} ${l.fields.span.status}`)).toEqual([
+      'span started 1 0',
+      'span 2 200',
+      'span 3 502',
+      'span 1 200',
+    ])
+    expect(JSON.stringify(lines)).not.toContain('sig')
   })
 
   it('a callee hangs its spans under x-trace-parent only when it is a span id', () => {

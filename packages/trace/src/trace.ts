@@ -26,6 +26,8 @@ export interface TraceOptions {
   parent?: string | undefined
   /** Called once per span as it ends: the log line that makes the console live. */
   onEnd?: (span: Span) => void
+  /** Called as a call starts (status 0), so that a call still waiting on its callee shows. */
+  onCallStart?: (span: Span) => void
 }
 
 const OFF: OpenSpan = { id: '', end() {} }
@@ -55,6 +57,10 @@ export class Trace {
 
   /** Starts a span; `under` makes it the parent of every later span that names none. */
   start(fields: SpanStart, { under = false } = {}): OpenSpan {
+    return this.#open(fields, under, true)
+  }
+
+  #open(fields: SpanStart, under: boolean, announce: boolean): OpenSpan {
     if (!this.enabled) return OFF
     const {
       parent = this.#under,
@@ -78,6 +84,7 @@ export class Trace {
     }
     this.#spans.push(span)
     if (under) this.#under = span.id
+    if (announce && span.kind === 'call') this.#options.onCallStart?.({ ...span })
     const started = startedAt - performance.timeOrigin
     return {
       id: span.id,
@@ -91,7 +98,8 @@ export class Trace {
 
   /** A span known only once it is over: it ends as it is recorded, timed from its `startedAt`. */
   record(start: SpanStart, end: SpanEnd): string {
-    const span = this.start(start)
+    // Over already: nothing to show under way.
+    const span = this.#open(start, false, false)
     span.end(end)
     return span.id
   }

@@ -26,6 +26,10 @@ describe('lineEvent', () => {
       span,
     })
     expect(lineEvent('servicea', line, 'stdout', now)).toEqual({ type: 'span', data: span })
+    // A call's start: the same span, still at status 0, under way.
+    const started = { ...span, status: 0, ms: 0 }
+    const startLine = json({ level: 30, rid: 'console-1', msg: 'span started', span: started })
+    expect(lineEvent('servicea', startLine, 'stdout', now)).toEqual({ type: 'span', data: started })
   })
 
   it('never passes on a compact token, should a span line carry one', () => {

@@ -1,9 +1,10 @@
-import { loggableSpan, SPAN_LOG_MESSAGE, spanOfLogFields, type Span } from '@jwt-factory/trace'
+import { isSpanLogMessage, loggableSpan, spanOfLogFields, type Span } from '@jwt-factory/trace'
 import type { ConsoleEvent, LogLevelName } from './console-event.ts'
 
 /**
  * The event one line of a process's output makes: a span line (pino's JSON with
- * `msg: "span"`) is that span, sent once as a `span` event and not also as a log line; any other
+ * `msg: "span"`, or `"span started"` for a call under way, status 0) is that span, sent once as
+ * a `span` event and not also as a log line; any other
  * JSON log line is a `log` event; a line that is not JSON (a crash on stderr) is one too.
  */
 export function lineEvent(
@@ -18,7 +19,7 @@ export function lineEvent(
     const level = stream === 'stderr' ? 'error' : 'info'
     return { type: 'log', data: { process, level, time: now(), msg: line } }
   }
-  const span = entry.msg === SPAN_LOG_MESSAGE ? spanOfLogFields(entry) : undefined
+  const span = isSpanLogMessage(entry.msg) ? spanOfLogFields(entry) : undefined
   // Every open page hears span events: a compact token a process let through stops here.
   if (isSpan(span)) return { type: 'span', data: loggableSpan(span) }
   const time = typeof entry.time === 'string' ? Date.parse(entry.time) : Number(entry.time)
