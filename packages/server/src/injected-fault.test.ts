@@ -132,4 +132,34 @@ describe('faults asked for on one request (x-fault)', () => {
     })
     expect(sent).toMatchObject({ status: 200, body: {} })
   })
+
+  it('a page whose name was rebound to 127.0.0.1 (DNS rebinding) cannot steer faults: its Host is not localhost', async () => {
+    const rebound = { host: `evil.example:${server.port}` }
+    const asked = await requestFrom({
+      port: server.port,
+      path: '/forwarded?fault=freeze:serviceb',
+      headers: rebound,
+    })
+    expect(asked).toMatchObject({
+      status: 403,
+      body: {
+        error: {
+          code: 'ERR_FORBIDDEN',
+          message: expect.stringMatching(
+            /^a fault is asked for at localhost only, not Host "evil\.example:\d+"$/,
+          ),
+        },
+      },
+    })
+    // Sent straight to a hop: the header is ignored, the request answered at once.
+    const sent = await requestFrom({
+      port: server.port,
+      path: '/hello',
+      headers: { ...rebound, 'x-fault': 'freeze:serviceb' },
+    })
+    expect(sent).toMatchObject({ status: 200, body: { hello: 'serviceb' } })
+    // The same from localhost is honoured: the fault is asked for and sent on.
+    const local = await requestFrom({ port: server.port, path: '/forwarded?fault=freeze:serviceb' })
+    expect(local).toMatchObject({ status: 200, body: { 'x-fault': 'freeze:serviceb' } })
+  })
 })

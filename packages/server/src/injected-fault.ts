@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { connectionOf } from './connection.ts'
+import { namesThisMachine, refuseForeignHost } from './loopback-only.ts'
 import { BadRequestError, ForbiddenError, GatewayTimeoutError } from './http-error.ts'
 
 /**
@@ -37,7 +38,8 @@ export function parseFault(value: string | undefined): InjectedFault | undefined
 
 /**
  * `?fault=` as servicea reads it: absent, one of the faults, a 400 naming them, or a 403 for a
- * caller beyond this machine (every hop would honour the fault servicea sends on from loopback).
+ * caller beyond this machine or a Host that does not name it (every hop would honour the fault
+ * servicea sends on from loopback).
  */
 export function requestedFault(c: Context): InjectedFault | undefined {
   const query = c.req.query('fault')
@@ -47,13 +49,15 @@ export function requestedFault(c: Context): InjectedFault | undefined {
   if (!connectionOf(c).loopback) {
     throw new ForbiddenError('a fault is asked for from this machine only')
   }
+  // A web page whose name was rebound to 127.0.0.1 must not make the learner's browser freeze hops.
+  refuseForeignHost(c, 'a fault is asked for at localhost only')
   return fault
 }
 
-/** The fault the caller sent along, from a caller on this machine; else none. */
+/** The fault the caller sent along, from a caller on this machine for a Host naming it; else none. */
 export function injectedFault(c: Context): InjectedFault | undefined {
   const fault = parseFault(c.req.header(FAULT_HEADER))
-  return fault && connectionOf(c).loopback ? fault : undefined
+  return fault && connectionOf(c).loopback && namesThisMachine(c) ? fault : undefined
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { connectionOf } from './connection.ts'
 import { truncate } from './error-handler.ts'
 import { ForbiddenError } from './http-error.ts'
@@ -16,15 +16,25 @@ export function loopbackOnly(what: string): MiddlewareHandler {
     if (!connectionOf(c).loopback) {
       throw new ForbiddenError(`${what} answers callers on this machine only`)
     }
-    const host = c.req.header('host') ?? ''
-    if (!isLoopbackHost(hostName(host))) {
-      throw new ForbiddenError(
-        `${what} answers requests for localhost only, not Host ${JSON.stringify(truncate(host, 100))}`,
-      )
-    }
+    refuseForeignHost(c, `${what} answers requests for localhost only`)
     await next()
   }
 }
+
+/**
+ * A 403 unless the request's Host names this machine (localhost, 127.0.0.1, [::1]): the DNS
+ * rebinding half of loopbackOnly, for a request that steers a demo elsewhere than /control.
+ */
+export function refuseForeignHost(c: Context, refusal: string): void {
+  if (!namesThisMachine(c)) {
+    const host = c.req.header('host') ?? ''
+    throw new ForbiddenError(`${refusal}, not Host ${JSON.stringify(truncate(host, 100))}`)
+  }
+}
+
+/** Whether the request's Host names this machine: localhost, 127.0.0.1, [::1]. */
+export const namesThisMachine = (c: Context): boolean =>
+  isLoopbackHost(hostName(c.req.header('host') ?? ''))
 
 /** The name part of a Host header (`localhost:5555`, `[::1]:5555`); '' when it is not one. */
 function hostName(host: string): string {
