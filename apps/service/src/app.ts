@@ -3,6 +3,7 @@ import { remoteKeys, SIGNING_ALGORITHMS } from '@jwt-factory/jwt'
 import {
   createBaseApp,
   FAULT_HEADER,
+  faultOf,
   freezeWhenAsked,
   handleNotFound,
   NotFoundError,
@@ -43,6 +44,8 @@ export function createServiceApp(config: ServiceConfig, deps: ServiceDeps) {
     caller: [`/jwks/${SCENARIO_CALLER}`, `${SCENARIO_CALLER}'s keys`],
     user: ['/jwks/users', 'the user keys'],
   } as const
+  const callerKeys = factoryKeySet(...keySets.caller)
+  const userKeys = factoryKeySet(...keySets.user)
   const context: ServiceContext = {
     ...deps,
     config,
@@ -55,10 +58,12 @@ export function createServiceApp(config: ServiceConfig, deps: ServiceDeps) {
     // Pinned key sets, not the whole JWKS: servicea's keys for its service tokens, the factory's
     // user key for user tokens. A set of every service's keys would let serviceb's key speak for
     // servicea. Each JWK's own `alg` pins its key; the list bounds it to the asymmetric algorithms.
-    callerKeys: factoryKeySet(...keySets.caller),
-    userKeys: factoryKeySet(...keySets.user),
+    callerKeys,
+    userKeys,
     // A JWKS fault is about the fetch: that request fetches its set afresh, the fault sent along.
-    keysAfresh: (which, fault) => {
+    keysFor: (which, c) => {
+      const fault = faultOf(c)
+      if (fault?.kind !== 'jwks') return which === 'caller' ? callerKeys : userKeys
       const [path, name] = keySets[which]
       return factoryKeySet(path, name, { [FAULT_HEADER]: fault.value })
     },

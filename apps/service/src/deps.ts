@@ -1,5 +1,6 @@
 import type { KeySource } from '@jwt-factory/jwt'
-import type { InjectedFault, Logger } from '@jwt-factory/server'
+import type { Context } from 'hono'
+import type { Logger } from '@jwt-factory/server'
 import type { HttpClient } from '@jwt-factory/http-client'
 import type { ServiceConfig } from './config.ts'
 import type { HopClient } from './peers/hop-client.ts'
@@ -23,6 +24,9 @@ export interface ServiceContext extends ServiceDeps {
   callerKeys: KeySource
   /** The factory's user key (/jwks/users): user tokens. Both fetched once and cached by jose. */
   userKeys: KeySource
-  /** One of the two sets fetched afresh for one request, with its JWKS fault (`?fault=jwks:…`). */
-  keysAfresh(which: 'caller' | 'user', fault: InjectedFault): KeySource
+  /**
+   * The set a request verifies with: the cached one, or, when the request carries a JWKS fault
+   * (`?fault=jwks:…`), the set fetched afresh for it with the fault sent along.
+   */
+  keysFor(which: 'caller' | 'user', c: Context): KeySource
 }

@@ -165,6 +165,24 @@ describe('scenario 5: a user through servicea to serviceb', () => {
     )
   })
 
+  it('?fault=jwks:failing or slow: servicea fetches the user key set afresh into the fault and answers 502 or 504 naming the factory; serviceb is never called', async () => {
+    const token = await userToken('vera')
+    const failing = await scenario5(token, '?fault=jwks:failing&trace=1')
+    expect(failing.status).toBe(502)
+    expect(failing.body.error).toMatchObject({ code: 'ERR_BAD_GATEWAY', hop: 'jwt-factory' })
+    const slow = await scenario5(token, '?fault=jwks:slow&trace=1')
+    expect(slow.status).toBe(504)
+    expect(slow.body.error).toMatchObject({ code: 'ERR_GATEWAY_TIMEOUT', hop: 'jwt-factory' })
+    for (const { body } of [failing, slow]) {
+      expect(body.trace.map((t: any) => `${t.id} ${t.call}`)).toEqual([
+        '1 GET /scenario5?fault=jwks:' + (body === failing.body ? 'failing' : 'slow') + '&trace=1',
+        '1.1 verify with the user keys at jwt-factory',
+      ])
+    }
+    // The fault was that request's alone: the cached set answers the next.
+    expect((await scenario5(token)).status).toBe(200)
+  })
+
   it('?verify=jwks: serviceb checks the service token with the JWKS too, with the same answer', async () => {
     const { status, body } = await scenario5(await userToken('vera'), '?verify=jwks&trace=1')
     expect(status).toBe(200)

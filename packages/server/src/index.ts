@@ -53,6 +53,7 @@ export { connectionOf, type Connection } from './connection.ts'
 export { loopbackOnly } from './loopback-only.ts'
 export {
   FAULT_HEADER,
+  faultOf,
   forwardedFault,
   freezeWhenAsked,
   injectedFault,

@@ -65,9 +65,13 @@ export function injectedFault(c: Context): InjectedFault | undefined {
  * asked for, or the one this process honoured; nothing a caller beyond this machine asked for.
  */
 export function forwardedFault(c: Context): Record<string, string> {
-  const fault = requestedFault(c) ?? injectedFault(c)
+  const fault = faultOf(c)
   return fault ? { [FAULT_HEADER]: fault.value } : {}
 }
+
+/** This request's fault, wherever this process is on its path: asked for here, or sent along. */
+export const faultOf = (c: Context): InjectedFault | undefined =>
+  requestedFault(c) ?? injectedFault(c)
 
 /** A frozen request is let go after this long even when its caller never gives up. */
 const FREEZE_LIMIT_MS = 60_000

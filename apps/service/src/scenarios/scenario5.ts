@@ -99,13 +99,14 @@ function scenario5Caller(ctx: ServiceContext) {
 
 /**
  * requireAuth for user tokens: the factory's user issuer, this service's audience, `typ: at+jwt`
- * (a service token is refused, RFC 8725 §3.12), keys from the factory's user JWKS (cached, never
- * fetched per request). No permission here: serviceb decides that. The JWKS is a hop like any
+ * (a service token is refused, RFC 8725 §3.12), keys from the factory's user JWKS (cached; fetched
+ * afresh only for a request with a JWKS fault). No permission here: serviceb decides that. The JWKS is a hop like any
  * other: when it cannot be had, requireAuth's 502 (504 on a timeout) names the factory.
  */
 export function userTokenGuard({
   config,
   userKeys,
+  keysFor,
 }: ServiceContext): MiddlewareHandler<Scenario5Env> {
   const me = config.name
   const guard = requireAuth({
@@ -114,11 +115,12 @@ export function userTokenGuard({
     keys: userKeys,
     tokenType: USER_TOKEN_TYPE,
     clockToleranceSeconds: config.clockToleranceSeconds,
-    verify: (token, keys, options, c) =>
+    // The cached set, or with a JWKS fault on the request the set fetched afresh into it.
+    verify: (token, _keys, options, c) =>
       tracedVerify((c.get('run') as ScenarioRun).trace, {
         by: me,
         token,
-        keys,
+        keys: keysFor('user', c),
         options,
         source: 'user',
       }),
@@ -137,8 +139,8 @@ function scenario5Server(ctx: ServiceContext) {
   const verifyUserTokenFor = userTokenVerifier(ctx)
 
   /** The user token as servicea's users' token (its audience), then its permission. */
-  async function verifyUserToken(token: string, trace: Trace): Promise<UserCheck> {
-    const result = await verifyUserTokenFor(token, SCENARIO_CALLER, trace)
+  async function verifyUserToken(c: Context, token: string, trace: Trace): Promise<UserCheck> {
+    const result = await verifyUserTokenFor(c, token, { audience: SCENARIO_CALLER, trace })
     if (!result.valid) return result
     const check = permissionCheck(result)
     if (!check.valid) {
@@ -187,7 +189,7 @@ function scenario5Server(ctx: ServiceContext) {
         user: NO_TOKEN_RESULT,
       })
     }
-    const user = await verifyUserToken(userToken, trace)
+    const user = await verifyUserToken(c, userToken, trace)
     if (!user.valid) {
       const forbidden = user.error.name === 'ForbiddenError'
       const refusal: Refusal = forbidden

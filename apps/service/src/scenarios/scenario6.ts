@@ -66,7 +66,7 @@ function scenario6Server(ctx: ServiceContext) {
     // Only the Authorization header: a service never sends a token in a cookie.
     const token = parseBearer(c.req.header('authorization'))
     if (token === undefined) return missingToken(c, me)
-    const result = await verifyUserToken(token, me, trace, hop.actors)
+    const result = await verifyUserToken(c, token, { audience: me, trace, actors: hop.actors })
     if (!result.valid) return verdict(c, me, token, result)
     const expected = actChainText(hop.actors)
     const user = String(result.claims.sub)

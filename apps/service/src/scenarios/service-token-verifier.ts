@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import { readBearerToken } from '@jwt-factory/hono-auth'
 import type { VerifyResult } from '@jwt-factory/jwt'
 import { tracedVerify } from '@jwt-factory/trace'
-import { injectedFault, type ServerEnv } from '@jwt-factory/server'
+import type { ServerEnv } from '@jwt-factory/server'
 import { SCENARIO_CALLER } from '../config.ts'
 import type { ServiceContext } from '../deps.ts'
 import { incomingTrace, type Trace } from '../trace.ts'
@@ -15,7 +15,7 @@ import { missingToken, verdict } from './verdict.ts'
  * factory's published keys. The same checks either way: issuer, audience (this service),
  * subject servicea, `typ: JWT` (a user token is refused), exp and iat.
  */
-export function serviceTokenVerifier({ config, hops, callerKeys, keysAfresh }: ServiceContext) {
+export function serviceTokenVerifier({ config, hops, keysFor }: ServiceContext) {
   const me = config.name
   return async function verifyServiceToken(
     c: Context<ServerEnv>,
@@ -23,11 +23,10 @@ export function serviceTokenVerifier({ config, hops, callerKeys, keysAfresh }: S
     trace: Trace,
   ): Promise<VerifyResult> {
     if (c.req.query('verify') !== 'jwks') return hops.verifyAtFactory(c, trace, token)
-    const fault = injectedFault(c)
     return tracedVerify(trace, {
       by: me,
       token,
-      keys: fault?.kind === 'jwks' ? keysAfresh('caller', fault) : callerKeys,
+      keys: keysFor('caller', c),
       options: {
         issuer: config.factoryIssuer,
         audience: me,
