@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import type { Browser } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, expect } from 'vitest'
 import type { ClusterOptions } from '../../../scripts/demo/cluster.ts'
@@ -42,4 +44,11 @@ export function consoleInBrowser(options: ClusterOptions = {}): ConsoleInBrowser
     await at.stack?.stop()
   })
   return at
+}
+
+/** Runs a command copied from the page as a learner's shell would; answers the status it got. */
+export async function pastedCurlStatus(curl: string): Promise<number> {
+  const write = `--silent --output /dev/null --write-out '%{http_code}'`
+  const { stdout } = await promisify(execFile)('sh', ['-c', `${curl} ${write}`])
+  return Number(stdout)
 }

@@ -1,10 +1,8 @@
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import { CHECK_ORDER } from '@jwt-factory/jwt'
 import { describe, expect, it } from 'vitest'
 import { VARIANTS, type CheckRow, type Variant } from '../../../scripts/test/console-page.ts'
 import { consoleConfigFor } from '../../../scripts/demo/console-cluster.ts'
-import { consoleInBrowser } from './browser-setup.ts'
+import { consoleInBrowser, pastedCurlStatus } from './browser-setup.ts'
 
 /**
  * Every variant of every scenario, pressed as a learner presses it, in a real browser against
@@ -183,14 +181,6 @@ describe('the keys a hop used light up where they did the work', () => {
 })
 
 describe('Copy as curl on every hop, pasted into a shell', () => {
-  /** Runs a copied command as a learner's shell would, and answers the status it got. */
-  async function statusOf(curl: string): Promise<number> {
-    const { stdout } = await promisify(execFile)('sh', [
-      '-c',
-      `${curl} --silent --output /dev/null --write-out '%{http_code}'`,
-    ])
-    return Number(stdout)
-  }
   // The user's login asks the password on the terminal; the test types it into the command.
   const withPassword = (curl: string, { demoUser } = consoleConfigFor(at.stack.cluster)) =>
     curl.replace(` -u ${demoUser.name} `, ` -u ${demoUser.name}:${demoUser.password} `)
@@ -212,7 +202,7 @@ describe('Copy as curl on every hop, pasted into a shell', () => {
         expect(curl === undefined, hop.name).toBe(!isCall)
         if (!curl) continue
         const status = Number(/, (\d{3})\b/.exec(hop.name.split(': ').slice(1).join(': '))?.[1])
-        expect(await statusOf(withPassword(curl)), `${hop.name}\n${curl}`).toBe(status)
+        expect(await pastedCurlStatus(withPassword(curl)), `${hop.name}\n${curl}`).toBe(status)
       }
     })
   }

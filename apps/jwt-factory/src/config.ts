@@ -67,6 +67,8 @@ const schema = z
     /** A file holding it instead (a mounted secret), read at start. */
     ADMIN_TOKEN_FILE: z.preprocess(unsetIfEmpty, z.string().optional()),
     JWKS_FAULT_DELAY_MS: envInteger(10_000, 1, 600_000),
+    /** How long a verifier may keep a key set (Cache-Control max-age): how long a retired key lives on in copies. */
+    JWKS_MAX_AGE_SECONDS: envInteger(300, 0, 86_400),
     CONSOLE_URL: envUrl('http://localhost:4000/'),
     STORE: envEnum(STORE_KINDS, 'files'),
     ETCD_ENDPOINTS: envString('http://127.0.0.1:2379').pipe(etcdEndpointList),
@@ -193,6 +195,7 @@ export function loadConfig(env: Record<string, string | undefined>, baseDir: str
      * /control/jwks-fault): longer than a verifier's HOP_TIMEOUT_MS (5000), so it gives up first.
      */
     jwksFaultDelayMs: e.JWKS_FAULT_DELAY_MS,
+    jwksMaxAgeSeconds: e.JWKS_MAX_AGE_SECONDS,
     /** Where `npm start` serves the teaching console; GET / names it. */
     consoleUrl: e.CONSOLE_URL,
     /**

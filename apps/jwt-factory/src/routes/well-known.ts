@@ -7,12 +7,6 @@ import { discoveryDocument } from '../oauth/discovery-document.ts'
 import { unknownKeyId } from './keys.ts'
 
 /**
- * Clients may cache a key set (and a discovery document) this long; a rotation is seen by a
- * refetch on an unknown kid.
- */
-export const JWKS_MAX_AGE_SECONDS = 300
-
-/**
  * The public keys and both issuers' discovery documents. A JWKS cannot say which key speaks for
  * whom, so each issuer publishes only its own: the service issuer's set holds the service keys,
  * the user issuer's the user key; a consumer of one can never take the other's token.
@@ -21,7 +15,9 @@ export function wellKnownRoutes({ keyStore, userKeys, config, policy }: FactoryC
   const services = discoveryDocument(config, policy, 'services')
   const users = discoveryDocument(config, policy, 'users')
   const cacheable = (c: Context<ServerEnv>, body: object) => {
-    c.header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
+    // Clients may keep a key set (and a discovery document) this long (JWKS_MAX_AGE_SECONDS); a
+    // rotation is seen at once by a refetch on an unknown kid, a retirement only once it passed.
+    c.header('Cache-Control', `public, max-age=${config.jwksMaxAgeSeconds}`)
     return c.json(body)
   }
   return (
