@@ -31,7 +31,15 @@ export function timelineView(
     h(
       'div',
       {
-        class: `tl-mark tl-${mark.name}${mark.name === 'now' && !window.accepted ? ' late' : ''}`,
+        class: [
+          'tl-mark',
+          `tl-${mark.name}`,
+          mark.name === 'now' && !window.accepted ? 'late' : '',
+          // A label at either end of the strip reads inward, so the figure never cuts it.
+          mark.position > 85 ? 'tl-at-end' : mark.position < 15 ? 'tl-at-start' : '',
+        ]
+          .filter(Boolean)
+          .join(' '),
         style: `left:${mark.position}%`,
         title: `${mark.name} ${isoTime(mark.at)}`,
       },
