@@ -97,6 +97,17 @@ describe('hopCurl', () => {
     )
   })
 
+  it('never lets span data run in the shell: a path the shell would expand is single-quoted, an unknown exchanger has none', () => {
+    const sneaky: Hop = { ...hop('1.2'), call: 'GET /scenario1-server?x=$(id)`id`' }
+    expect(hopCurl(sneaky, context)).toMatch(
+      / 'https:\/\/localhost:8443\/scenario1-server\?x=\$\(id\)`id`'$/,
+    )
+    const { hop: at, context: c } = contextOf(run6)
+    for (const from of ['mallory', 'servicea$(id)', '../servicea']) {
+      expect(hopCurl({ ...at('1.2'), from }, c)).toBeUndefined()
+    }
+  })
+
   it('has none for a step inside one process, a hop without its token in full, or an unknown port', () => {
     expect(hopCurl(hop('1.2.1'), context)).toBeUndefined() // a verification: no request
     const logged: Hop = { ...hop('1.2'), token: { header: {}, claims: {} } }

@@ -20,6 +20,9 @@ const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token'
 const PLAIN = /^[\w./:@%+=,-]+$/
 const quote = (text: string) => (PLAIN.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`)
 
+/** A URL double-quoted, as the README writes them, unless the shell would expand something in it. */
+const urlWord = (url: string) => (/[$`"\\!]/.test(url) ? quote(url) : `"${url}"`)
+
 /**
  * The request a hop made, as a curl command the learner can paste at the repository's root and
  * get the same answer: span `1` is the console's own request (the answer's curl); a call to a
@@ -42,7 +45,7 @@ export function hopCurl(hop: Hop, context: HopCurlContext): string | undefined {
   if (!args) return
   const url = `https://localhost:${port}${args.path ?? path}`
   const flags = method === 'GET' ? [] : ['-X', method!]
-  return ['curl', '--cacert', quote(files.ca), ...flags, ...args.flags, `"${url}"`].join(' ')
+  return ['curl', '--cacert', quote(files.ca), ...flags, ...args.flags, urlWord(url)].join(' ')
 }
 
 interface Request {
@@ -104,11 +107,16 @@ function factoryRequest(hop: Hop, path: string, context: HopCurlContext): Reques
  * file, the token it was handed (the request it was answering carried it) and the audience it
  * asked for, which the span's call names.
  */
-function exchangeRequest(hop: Hop, { hops = [], files }: HopCurlContext): Request | undefined {
+function exchangeRequest(
+  hop: Hop,
+  { hops = [], files, processes }: HopCurlContext,
+): Request | undefined {
   const audience = /\(token exchange for ([\w-]+)\)$/.exec(hop.call)?.[1]
   const parent = hops.find((h) => h.children.includes(hop))
   const subject = parent && tokenAt(parent, hops)?.compact
-  if (!audience || !subject || !files) return
+  // The name picks the file read and sits in the command: one of the processes, and nothing else.
+  const known = processes?.some((p) => p.name === hop.from) && /^[a-z][\w-]*$/.test(hop.from)
+  if (!audience || !subject || !files || !known) return
   const secret = `${files.clientSecrets}/${hop.from}`
   const form = {
     grant_type: TOKEN_EXCHANGE,

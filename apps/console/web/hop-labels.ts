@@ -13,18 +13,12 @@ export const isFailed = (hop: Hop) =>
   hop.verification?.failed !== undefined || (hop.status !== undefined && hop.status >= 400)
 
 /**
- * A call its callee never answered: the caller's own 502 or 504 (connection refused, no answer in
- * time), which the hop client records with the callee's name. Nothing inside it ran, so nothing
- * came back from the callee's lane: the diagram draws the call lost on its way.
+ * A call its callee never answered (connection refused, no answer in time): the caller's own 502
+ * or 504, as the span says. Nothing ran at the callee and nothing came back from its lane, so
+ * the diagram draws the call lost on its way.
  */
 export const isUnanswered = (hop: Hop) =>
-  hop.kind === 'call' &&
-  !hop.pending &&
-  (hop.status === 502 || hop.status === 504) &&
-  hop.children.length === 0 &&
-  hop.result !== undefined &&
-  (hop.result.startsWith(`${hop.to} is unreachable`) ||
-    hop.result.startsWith(`${hop.to} did not answer`))
+  hop.kind === 'call' && !hop.pending && hop.answered === false
 
 /** A token the factory hands back (servicea's, a user's at login) comes with the answer. */
 export const tokenComesBack = (hop: Hop) =>

@@ -21,6 +21,8 @@ export interface Hop {
   tls?: TlsPeer
   verification?: VerificationReport
   result?: string
+  /** False when the callee never answered (Span.answered). */
+  answered?: false
   pending: boolean
   depth: number
   children: Hop[]

@@ -36,6 +36,16 @@ describe('RunStore', () => {
     expect(store.view()!.spans).toEqual([call])
   })
 
+  it('drops a call that only ever started once the run is answered: its process never ended it', () => {
+    const store = new RunStore()
+    const ticket = store.begin('Scenario 1')
+    const orphan = { ...withRid(logged(spans[3]!), 'console-2'), id: '1.2.9', status: 0, ms: 0 }
+    store.addSpan(orphan)
+    expect(store.view()!.spans).toEqual([orphan])
+    store.answer(ticket, { ...answer, rid: 'console-2', trace: [] })
+    expect(store.view()!.spans).toEqual([])
+  })
+
   it("takes the console rid that appeared last since the press as the run's, before the answer", () => {
     const store = new RunStore()
     store.addSpan(withRid(logged(spans[1]!), 'console-0a1b')) // an earlier run, still logging

@@ -75,11 +75,20 @@ export class RunStore {
     return {
       label: run.label,
       ...(rid === undefined ? {} : { rid }),
-      spans: rid === undefined ? [] : [...(this.#spans.get(rid)?.values() ?? [])],
+      spans: rid === undefined ? [] : this.#spansOf(rid, run.answer !== undefined),
       ...(run.answer ? { answer: run.answer } : {}),
       ...(run.error === undefined ? {} : { error: run.error }),
       phase: run.error !== undefined ? 'failed' : run.answer ? 'answered' : 'running',
     }
+  }
+
+  /**
+   * The spans of `rid`. Once the run is answered, a call that only ever started is dropped: its
+   * process stopped or froze before ending it, and the caller's span says how that went.
+   */
+  #spansOf(rid: string, answered: boolean): Span[] {
+    const spans = [...(this.#spans.get(rid)?.values() ?? [])]
+    return answered ? spans.filter((span) => span.status !== 0) : spans
   }
 
   #current(ticket: number): Run | undefined {

@@ -102,7 +102,12 @@ describe('layoutSequence', () => {
       .filter((span) => span.id !== '1.2.1')
       .map((span) =>
         span.id === '1.2'
-          ? { ...span, status: 502, result: 'serviceb is unreachable: connection refused' }
+          ? {
+              ...span,
+              status: 502,
+              result: 'serviceb is unreachable: connection refused',
+              answered: false as const,
+            }
           : span,
       )
     const lost = layoutSequence(buildHops(down))

@@ -168,6 +168,42 @@ describe('scenario 6: a user through servicea → serviceb → servicec, the tok
     })
   })
 
+  it("attack: serviceb exchanges a user's login token for servicec itself, skipping servicea → 403 at servicec, its act check naming the chain", async () => {
+    // The factory's policy lets serviceb exchange for servicec, and the login token is for
+    // serviceb: the exchange succeeds, but the token's chain says servicea never acted.
+    const secret = (await readFile(join(cluster.dir, 'client-secrets', 'serviceb'), 'utf8')).trim()
+    const exchanged = await cluster.https.requestJson(
+      'jwt-factory',
+      `${cluster.urls.factoryHttps}/token`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`serviceb:${secret}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({
+          grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+          subject_token: await userToken('vera', 'serviceb'),
+          subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+          audience: 'servicec',
+        }),
+      },
+    )
+    expect(exchanged.status, JSON.stringify(exchanged.body)).toBe(200)
+    const token = (exchanged.body as { access_token: string }).access_token
+    const atC = await getJson(`${cluster.urls.servicec}/scenario6-server`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
+    expect(atC.status).toBe(403)
+    expect(atC.body.error).toMatchObject({
+      code: 'ERR_JWT_CLAIM_VALIDATION_FAILED',
+      message: 'jwt act chain invalid. expected: serviceb ← servicea, seen: serviceb',
+    })
+    // RFC 6750's challenge carries it in ASCII: the arrow spelled <-.
+    expect(atC.headers.get('www-authenticate')).toBe(
+      'Bearer realm="servicec", error="invalid_token", error_description="jwt act chain invalid. expected: serviceb <- servicea, seen: serviceb"',
+    )
+  })
+
   it('an expired user token is refused at servicea before anything is exchanged', async () => {
     // Signed by the factory's own user key with the claims of a real login, only an hour old.
     const pem = await readFile(join(cluster.dir, 'keys', 'users', 'users-private.pem'), 'utf8')

@@ -47,10 +47,24 @@ export function toHopError(
   if (chain.some(isTimeout)) {
     const connecting = chain.some((e) => codeOf(e) === 'UND_ERR_CONNECT_TIMEOUT')
     const limit = connecting ? connectTimeoutMs : timeoutMs
-    return new GatewayTimeoutError(hop, `${hop} did not answer within ${limit} ms`, { cause: err })
+    return noAnswer(
+      new GatewayTimeoutError(hop, `${hop} did not answer within ${limit} ms`, { cause: err }),
+    )
   }
-  return new BadGatewayError(hop, `${hop} is unreachable: ${shortReason(chain)}`, { cause: err })
+  return noAnswer(
+    new BadGatewayError(hop, `${hop} is unreachable: ${shortReason(chain)}`, { cause: err }),
+  )
 }
+
+/** The errors toHopError made: the hop never answered (refused, reset, unreachable, too slow). */
+const NO_ANSWER = new WeakSet<Error>()
+const noAnswer = (err: HttpError) => (NO_ANSWER.add(err), err)
+
+/**
+ * Whether the hop never answered: the error is the caller's own 502/504, not one the hop sent.
+ * A trace says so (`answered: false`), so the console draws nothing coming back from the hop.
+ */
+export const isNoAnswer = (err: unknown): boolean => err instanceof Error && NO_ANSWER.has(err)
 
 function isTimeout(err: Error): boolean {
   // requestJson's deadline (like AbortSignal.timeout()) aborts with a DOMException named TimeoutError.

@@ -16,7 +16,7 @@ import {
   type CertificateAndKey,
 } from '@jwt-factory/tls'
 import { createHttpClient, type HttpClient, type HttpClientOptions } from './http-client.ts'
-import { toHopError } from './hop-error.ts'
+import { isNoAnswer, toHopError } from './hop-error.ts'
 
 let ca: CertificateAndKey
 let serverTls: ServerOptions
@@ -209,6 +209,16 @@ describe('requestJson failures, translated once', () => {
       hop: 'servicec',
       message: 'servicec is unreachable: connection refused',
     })
+  })
+
+  it("marks the errors it makes as the hop's silence, never one the hop answered", async () => {
+    const port = await closedPort()
+    const refused = await rejection(client().requestJson('servicec', `https://127.0.0.1:${port}/`))
+    expect(isNoAnswer(refused)).toBe(true)
+    // An HttpError passed through (a hop's own answer, mapped by a caller) is not its silence.
+    const answered = new BadGatewayError('servicec', 'servicec answered 502')
+    expect(isNoAnswer(toHopError('servicec', answered, 1000))).toBe(false)
+    expect(isNoAnswer(new Error('x'))).toBe(false)
   })
 
   it('turns a server that closes mid-body into a 502', async () => {

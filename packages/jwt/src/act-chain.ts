@@ -25,8 +25,12 @@ export function actorsOf(claims: JWTPayload): string[] {
 export const actChainText = (actors: readonly string[]): string =>
   actors.length > 0 ? actors.join(' ← ') : 'none'
 
-/** Whether a token's chain is exactly the one expected, actor for actor. */
+/**
+ * Whether a token's chain is exactly the one expected, actor for actor. A chain deeper than
+ * MAX_ACTORS is never one: it was read only in part.
+ */
 export function isActChain(claims: JWTPayload, expected: readonly string[]): boolean {
   const actors = actorsOf(claims)
+  if (actors.length > MAX_ACTORS) return false
   return actors.length === expected.length && actors.every((actor, i) => actor === expected[i])
 }

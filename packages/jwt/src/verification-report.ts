@@ -26,8 +26,9 @@ export const CHECK_ORDER = [
 
 /**
  * A check only a verifier that expects a delegation runs (`VerifyTokenOptions.actors`): the
- * token's `act` chain, exactly the services that carried it (RFC 8693 §4.1). It runs last, once
- * every check above passed: who carried a token matters only for a token that holds.
+ * token's `act` chain (RFC 8693 §4.1), exactly the services that carried it, which is stricter
+ * than the RFC asks (see `actors`). It runs last, once every check above passed: who carried a
+ * token matters only for a token that holds.
  */
 export const ACT_CHECK = 'act'
 

@@ -249,6 +249,14 @@ describe('the act chain (RFC 8693 §4.1), for a verifier that expects one', () =
     expect(r.checks.at(-1)?.seen?.split(' ← ')).toHaveLength(9)
   })
 
+  it('a chain read only in part is never the one expected, even when its first actors are', async () => {
+    let act: JWTPayload = { sub: 'servicea' }
+    for (let i = 0; i < 40; i++) act = { sub: 'servicea', act }
+    const nine = { actors: Array.from({ length: 9 }, () => 'servicea') }
+    const { result } = await report(await signed({ act }), nine)
+    expect(result.valid).toBe(false)
+  })
+
   it('a token that fails earlier never has its chain judged', async () => {
     const { report: r } = await report(await signed({ aud: 'servicec' }), chain)
     expect(r.failed).toBe('aud')

@@ -38,8 +38,11 @@ export interface VerifyTokenOptions {
   /** Leeway for exp, nbf and iat, in seconds (default 30). */
   clockToleranceSeconds?: number
   /**
-   * The `act` chain the token must carry, most recent actor first (RFC 8693 §4.1): exactly
-   * these services, in this order; `[]` for none. Unset: the chain is not checked.
+   * The `act` chain the token must carry, most recent actor first: exactly these services, in
+   * this order; `[]` for none. Unset: the chain is not checked. Stricter than RFC 8693 §4.1,
+   * where only the current actor counts for access control and the nested ones are
+   * informational: a verifier that asks for the whole chain refuses a hop that skipped the
+   * one before it (scenario 6: serviceb exchanging a user's own login token for servicec).
    */
   actors?: readonly string[] | undefined
   /** The verifier's clock; tests pass a time instead of waiting for one. */

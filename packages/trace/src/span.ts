@@ -59,6 +59,11 @@ export interface Span {
   verification?: VerificationReport
   /** A short outcome: `valid`, `TokenExpiredError: jwt expired`, a hop's error. */
   result?: string
+  /**
+   * kind 'call', false when the callee never answered (connection refused, no answer in time):
+   * the status is the caller's own 502 or 504, and nothing came back from the callee.
+   */
+  answered?: false
 }
 
 /** The message of the log line each process writes when a traced span ends; it carries `span`. */

@@ -11,7 +11,7 @@ export type SpanStart = Pick<Span, 'kind' | 'from' | 'to' | 'call'> &
 
 /** What a span says when it ends; its `ms` is the time since it started. */
 export type SpanEnd = Pick<Span, 'status'> &
-  Partial<Pick<Span, 'token' | 'tls' | 'verification' | 'result'>>
+  Partial<Pick<Span, 'token' | 'tls' | 'verification' | 'result' | 'answered'>>
 
 export interface OpenSpan {
   /** Empty when the trace is off. */

@@ -1,3 +1,4 @@
+import { isNoAnswer } from '@jwt-factory/http-client'
 import { randomUUID } from 'node:crypto'
 import type { Span } from '@jwt-factory/trace'
 import type { Exchange } from '../peers/console-client.ts'
@@ -33,6 +34,7 @@ export function callSpan(
     rid,
     ...(exchange.tls ? { tls: exchange.tls } : {}),
     ...(exchange.failure ? { result: exchange.failure.message } : {}),
+    ...(exchange.failure && isNoAnswer(exchange.failure) ? { answered: false as const } : {}),
   }
 }
 

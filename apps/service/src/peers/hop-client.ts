@@ -9,7 +9,7 @@ import {
   type Logger,
   type ServerEnv,
 } from '@jwt-factory/server'
-import type { HttpClient, JsonResponse } from '@jwt-factory/http-client'
+import { isNoAnswer, type HttpClient, type JsonResponse } from '@jwt-factory/http-client'
 import { outcome, traceHeaders, viewToken, type TlsPeer, type TokenView } from '@jwt-factory/trace'
 import { SCENARIO_CALLER, type ServiceConfig } from '../config.ts'
 import type { Trace } from '../trace.ts'
@@ -151,7 +151,7 @@ export function createHopClient({ http, config, logger, clientSecret }: HopClien
     } catch (err) {
       // The trace shows the hop that could not issue, as the answer names it.
       if (err instanceof HttpError)
-        trace.record(issueCall, { status: err.status, result: err.message })
+        trace.record(issueCall, { status: err.status, result: err.message, ...unanswered(err) })
       throw err
     }
     const { token, source } = got
@@ -198,7 +198,8 @@ export function createHopClient({ http, config, logger, clientSecret }: HopClien
         },
       })
     } catch (err) {
-      if (err instanceof HttpError) span.end({ status: err.status, result: err.message })
+      if (err instanceof HttpError)
+        span.end({ status: err.status, result: err.message, ...unanswered(err) })
       throw err
     }
     const body = trace.adopt(res.body) as { valid?: unknown } | null
@@ -260,7 +261,8 @@ export function createHopClient({ http, config, logger, clientSecret }: HopClien
         },
       })
     } catch (err) {
-      if (err instanceof HttpError) span.end({ status: err.status, result: err.message })
+      if (err instanceof HttpError)
+        span.end({ status: err.status, result: err.message, ...unanswered(err) })
       throw err
     }
     const body = res.body as { access_token?: unknown } | null
@@ -362,7 +364,7 @@ export function createHopClient({ http, config, logger, clientSecret }: HopClien
       return { status: answer.status, body, challenge: answer.headers['www-authenticate'] }
     } catch (err) {
       if (!(err instanceof HttpError)) throw err
-      span.end({ status: err.status, result: err.message })
+      span.end({ status: err.status, result: err.message, ...unanswered(err) })
       logger.warn({ rid: requestId, status: err.status }, `${me} → ${peer}: ${err.message}`)
       return { status: err.status, body: err.toJSON() }
     }
@@ -401,3 +403,7 @@ function errorMessage(body: unknown): string {
   const message = (body as { error?: { message?: unknown } } | null)?.error?.message
   return typeof message === 'string' ? message : 'unexpected answer'
 }
+
+/** What a span says of a hop that never answered (the error is this process's own). */
+const unanswered = (err: unknown): { answered?: false } =>
+  isNoAnswer(err) ? { answered: false } : {}
