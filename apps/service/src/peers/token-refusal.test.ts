@@ -18,8 +18,17 @@ describe('tokenRefusal', () => {
   })
 
   it('unquotes the description, whatever it holds', () => {
-    const description = 'kid "a\\b", typ JWT, keys: servicea\'s keys, at jwt-factory'
-    expect(tokenRefusal(403, refused(description))).toBe(description)
+    // RFC 6750 §3 keeps `"` and `\` out of error_description, and hono-auth writes none; a
+    // verifier elsewhere may still send them as quoted-pairs.
+    const header =
+      'Bearer realm="serviceb", error="invalid_token", error_description="kid \\"a\\\\b\\", typ JWT, keys: servicea\'s keys, at jwt-factory"'
+    expect(tokenRefusal(403, header)).toBe(
+      'kid "a\\b", typ JWT, keys: servicea\'s keys, at jwt-factory',
+    )
+    // What hono-auth writes reads back as written, its arrows spelled <-.
+    expect(tokenRefusal(403, refused('jwt act chain invalid. expected: serviceb ← servicea'))).toBe(
+      'jwt act chain invalid. expected: serviceb <- servicea',
+    )
   })
 
   it('finds the Bearer challenge among several, in any case of the scheme and parameter names', () => {
