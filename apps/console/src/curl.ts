@@ -1,8 +1,12 @@
 /** Safe in a shell as it is; anything else is single-quoted. */
 const PLAIN = /^[\w./:@%+=,-]+$/
 
-const shellQuote = (text: string) =>
+/** One word for a shell, whatever it holds: as it is when safe, else single-quoted. */
+export const shellQuote = (text: string) =>
   PLAIN.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`
+
+/** A URL double-quoted, as the README writes them, unless the shell would expand something in it. */
+export const urlWord = (url: string) => (/[$`"\\!]/.test(url) ? shellQuote(url) : `"${url}"`)
 
 /**
  * The console's request as a command the learner can paste at the repository's root:
@@ -14,5 +18,5 @@ export function curlCommand(caFile: string, url: string, headers: Record<string,
   const flags = Object.entries(headers).map(
     ([name, value]) => `-H ${shellQuote(`${name}: ${value}`)}`,
   )
-  return ['curl', '--cacert', shellQuote(caFile), ...flags, `"${url}"`].join(' ')
+  return ['curl', '--cacert', shellQuote(caFile), ...flags, urlWord(url)].join(' ')
 }

@@ -1,4 +1,5 @@
 import type { CurlFiles, ProcessInfo } from '@jwt-factory/console/api'
+import { shellQuote, urlWord } from '@jwt-factory/console/curl'
 import { tokenAt } from './hop-selection.ts'
 import type { Hop } from './hop-tree.ts'
 
@@ -15,13 +16,6 @@ export interface HopCurlContext {
 /** RFC 8693's names, as the services send them. */
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
 const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token'
-
-/** Safe in a shell as it is; anything else is single-quoted. */
-const PLAIN = /^[\w./:@%+=,-]+$/
-const quote = (text: string) => (PLAIN.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`)
-
-/** A URL double-quoted, as the README writes them, unless the shell would expand something in it. */
-const urlWord = (url: string) => (/[$`"\\!]/.test(url) ? quote(url) : `"${url}"`)
 
 /**
  * The request a hop made, as a curl command the learner can paste at the repository's root and
@@ -45,7 +39,7 @@ export function hopCurl(hop: Hop, context: HopCurlContext): string | undefined {
   if (!args) return
   const url = `https://localhost:${port}${args.path ?? path}`
   const flags = method === 'GET' ? [] : ['-X', method!]
-  return ['curl', '--cacert', quote(files.ca), ...flags, ...args.flags, urlWord(url)].join(' ')
+  return ['curl', '--cacert', shellQuote(files.ca), ...flags, ...args.flags, urlWord(url)].join(' ')
 }
 
 interface Request {
@@ -62,10 +56,10 @@ function serviceRequest(
 ): Request | undefined {
   const compact = hop.token?.compact
   if (!compact) return
-  const flags = ['-H', quote(`Authorization: Bearer ${compact}`)]
+  const flags = ['-H', shellQuote(`Authorization: Bearer ${compact}`)]
   const user = hops.find((h) => h.token?.source === 'user')?.token?.compact
   if (path.startsWith('/scenario5-server') && user)
-    flags.push('-H', quote(`X-User-Authorization: Bearer ${user}`))
+    flags.push('-H', shellQuote(`X-User-Authorization: Bearer ${user}`))
   return { flags }
 }
 
@@ -76,7 +70,7 @@ function factoryRequest(hop: Hop, path: string, context: HopCurlContext): Reques
     '-H',
     'content-type:application/json',
     '-d',
-    quote(JSON.stringify(body)),
+    shellQuote(JSON.stringify(body)),
   ]
   if (path.startsWith('/issueToken/')) {
     const { aud, exp } = token?.claims ?? {}
@@ -96,7 +90,7 @@ function factoryRequest(hop: Hop, path: string, context: HopCurlContext): Reques
     const { sub, aud } = token?.claims ?? {}
     if (typeof sub !== 'string' || typeof aud !== 'string') return
     // The user name alone: curl asks for the password, which the page never holds.
-    return { flags: ['-u', quote(sub), '-H', quote(`X-Audience: ${aud}`)] }
+    return { flags: ['-u', shellQuote(sub), '-H', shellQuote(`X-Audience: ${aud}`)] }
   }
   if (path === '/token') return exchangeRequest(hop, context)
   return undefined
@@ -127,8 +121,8 @@ function exchangeRequest(
   return {
     flags: [
       '-u',
-      `"${hop.from}:$(cat ${quote(secret)})"`,
-      ...Object.entries(form).flatMap(([name, value]) => ['-d', quote(`${name}=${value}`)]),
+      `"${hop.from}:$(cat ${shellQuote(secret)})"`,
+      ...Object.entries(form).flatMap(([name, value]) => ['-d', shellQuote(`${name}=${value}`)]),
     ],
   }
 }
