@@ -5,7 +5,7 @@ const PLAIN = /^[\w./:@%+=,-]+$/
 export const shellQuote = (text: string) =>
   PLAIN.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`
 
-/** A URL double-quoted, as the README writes them, unless the shell would expand something in it. */
+/** A URL double-quoted, as the README writes them, unless the shell would expand part of it. */
 export const urlWord = (url: string) => (/[$`"\\!]/.test(url) ? shellQuote(url) : `"${url}"`)
 
 /**

@@ -99,9 +99,10 @@ function scenario5Caller(ctx: ServiceContext) {
 
 /**
  * requireAuth for user tokens: the factory's user issuer, this service's audience, `typ: at+jwt`
- * (a service token is refused, RFC 8725 §3.12), keys from the factory's user JWKS (cached; fetched
- * afresh only for a request with a JWKS fault). No permission here: serviceb decides that. The JWKS is a hop like any
- * other: when it cannot be had, requireAuth's 502 (504 on a timeout) names the factory.
+ * (a service token is refused, RFC 8725 §3.12), keys from the factory's user JWKS (cached;
+ * fetched afresh only for a request with a JWKS fault). No permission here: serviceb decides
+ * that. The JWKS is a hop like any other: when it cannot be had, requireAuth's 502 (504 on a
+ * timeout) names the factory.
  */
 export function userTokenGuard({
   config,
